@@ -1,0 +1,37 @@
+package dev.chameleon.actuators;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A group of changes applied together and undone together, as kept in the journal.
+ *
+ * @param id        sortable id, {@code 20261129-093000-123}
+ * @param createdAt ISO-8601 instant
+ * @param trigger   what started it ({@code apply --yes}, {@code rollback of ...})
+ * @param status    {@code in-progress}, {@code applied}, {@code failed-rolled-back},
+ *                  {@code rollback-incomplete}, {@code rolled-back}, {@code recovered}
+ * @param message   for failures, what happened, in words; else empty
+ * @param entries   the changes in apply order
+ */
+public record ChangeSet(String id, String createdAt, String trigger, String status, String message, List<JournalEntry> entries) {
+    public ChangeSet {
+        entries = List.copyOf(entries);
+        message = message == null ? "" : message;
+    }
+
+    public ChangeSet withStatus(String s, String msg) {
+        return new ChangeSet(id, createdAt, trigger, s, msg, entries);
+    }
+
+    public ChangeSet withEntry(JournalEntry e) {
+        List<JournalEntry> next = new ArrayList<>(entries);
+        int i = e.seq() - 1;
+        if (i < next.size()) {
+            next.set(i, e);
+        } else {
+            next.add(e);
+        }
+        return new ChangeSet(id, createdAt, trigger, status, message, next);
+    }
+}

@@ -1,0 +1,126 @@
+package dev.chameleon.actuators;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.chameleon.host.SysRoot;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The record of every change Chameleon made, under {@code STATE_DIR/journal/}: one JSON file per
+ * change set ({@code <id>.json}), replaced atomically and fsync'd at every step, so that the old
+ * value is on disk before any write reaches the machine. Files are never deleted; a file that
+ * cannot be parsed is reported by name and left as it is.
+ */
+public final class Journal {
+    private static final DateTimeFormatter ID = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS").withZone(ZoneOffset.UTC);
+    private final Path stateDir;
+    private final Path dir;
+    private final ObjectMapper json = new ObjectMapper()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private String lastId = "";
+
+    public Journal(Path stateDir) {
+        this.stateDir = stateDir.toAbsolutePath().normalize();
+        this.dir = this.stateDir.resolve("journal");
+    }
+
+    public Path directory() {
+        return dir;
+    }
+
+    /** A change set read back, or the file that could not be read and why. */
+    public record Loaded(Path file, ChangeSet changeSet, String error) {
+        public boolean ok() {
+            return changeSet != null;
+        }
+    }
+
+    /** Starts a change set and writes it (status {@code in-progress}) before anything else happens. */
+    public ChangeSet begin(String trigger) throws IOException {
+        Instant now = Instant.now();
+        String id = ID.format(now);
+        while (id.compareTo(lastId) <= 0 || Files.exists(dir.resolve(id + ".json"))) {
+            now = now.plusMillis(1);
+            id = ID.format(now);
+        }
+        lastId = id;
+        ChangeSet cs = new ChangeSet(id, now.toString(), trigger, "in-progress", "", List.of());
+        save(cs);
+        return cs;
+    }
+
+    /** Writes the change set atomically (temporary file, fsync, rename, fsync of the folder). */
+    public void save(ChangeSet cs) throws IOException {
+        Files.createDirectories(dir);
+        SysRoot.writeAtomically(dir.resolve(cs.id() + ".json"), json.writeValueAsBytes(cs));
+    }
+
+    /** Every change set, oldest first; unreadable files come back with their error. */
+    public List<Loaded> list() {
+        List<Loaded> out = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return out;
+        }
+        List<Path> files;
+        try (Stream<Path> s = Files.list(dir)) {
+            files = s.filter(p -> p.getFileName().toString().endsWith(".json") && !p.getFileName().toString().startsWith("."))
+                    .sorted().toList();
+        } catch (IOException e) {
+            out.add(new Loaded(dir, null, "cannot list the journal: " + e.getMessage()));
+            return out;
+        }
+        for (Path f : files) {
+            try {
+                ChangeSet cs = json.readValue(f.toFile(), ChangeSet.class);
+                if (cs.id() == null || cs.status() == null || cs.entries() == null) {
+                    out.add(new Loaded(f, null, "not a change set (id, status or entries missing)"));
+                } else {
+                    out.add(new Loaded(f, cs, ""));
+                }
+            } catch (IOException | RuntimeException e) {
+                out.add(new Loaded(f, null, "unreadable journal file: " + e.getMessage().lines().findFirst().orElse("")));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Takes the state folder's lock so that two Chameleon processes never change the machine at
+     * once; close the returned handle to release it.
+     *
+     * @throws IOException when another process holds it
+     */
+    public AutoCloseable lock() throws IOException {
+        Files.createDirectories(stateDir);
+        FileChannel ch = FileChannel.open(stateDir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock l;
+        try {
+            l = ch.tryLock();
+        } catch (OverlappingFileLockException e) {
+            l = null;
+        }
+        if (l == null) {
+            ch.close();
+            throw new IOException("another chameleon process holds " + stateDir.resolve("lock"));
+        }
+        FileLock held = l;
+        return () -> {
+            held.release();
+            ch.close();
+        };
+    }
+}

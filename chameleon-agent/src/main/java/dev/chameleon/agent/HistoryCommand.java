@@ -1,0 +1,45 @@
+package dev.chameleon.agent;
+
+import dev.chameleon.actuators.Journal;
+import dev.chameleon.actuators.JournalEntry;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code chameleon history}: the change sets in the journal, oldest first. */
+@Command(name = "history", mixinStandardHelpOptions = true, description = "List the change sets in the journal, oldest first.")
+final class HistoryCommand implements Callable<Integer> {
+    @Mixin
+    HostOptions hostOptions;
+    @Mixin
+    StateOptions stateOptions;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        Journal journal = new Journal(stateOptions.resolve(hostOptions.host()));
+        var all = journal.list();
+        if (all.isEmpty()) {
+            out.println("No change sets in " + journal.directory());
+        }
+        for (Journal.Loaded l : all) {
+            if (!l.ok()) {
+                out.println("! " + l.file() + ": " + l.error());
+                continue;
+            }
+            var cs = l.changeSet();
+            out.printf("%s  %-19s %s%s%n", cs.id(), cs.status(), cs.trigger(), cs.message().isEmpty() ? "" : " — " + cs.message());
+            for (JournalEntry e : cs.entries()) {
+                out.printf("    %-12s %s: %s -> %s%n", e.state(), e.key(), e.before(), e.after());
+            }
+        }
+        out.flush();
+        return ExitCode.OK;
+    }
+}

@@ -1,0 +1,28 @@
+package dev.chameleon.agent;
+
+import dev.chameleon.host.Host;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Options that choose the machine: {@code --root} and {@code --commands}. */
+final class HostOptions {
+    @Option(names = "--root", paramLabel = "DIR",
+            description = "Read (and for apply, write) the machine's files under DIR instead of /. "
+                    + "Without --commands, no command runs.")
+    Path root;
+
+    @Option(names = "--commands", paramLabel = "DIR",
+            description = "Answer commands from canned output in DIR (DIR/<name>, DIR/<name>.exit), as in the fixtures.")
+    Path commands;
+
+    Host host() {
+        if (root != null && !Files.isDirectory(root)) {
+            throw new UserError(ExitCode.BAD_INPUT, "--root " + root + ": no such folder");
+        }
+        if (commands != null && !Files.isDirectory(commands)) {
+            throw new UserError(ExitCode.BAD_INPUT, "--commands " + commands + ": no such folder");
+        }
+        return Host.forOptions(root, commands);
+    }
+}

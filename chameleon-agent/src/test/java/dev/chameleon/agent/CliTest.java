@@ -1,0 +1,212 @@
+package dev.chameleon.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI end to end against a small VMware-like tree in a temporary folder (commands are off). */
+class CliTest {
+    @TempDir
+    Path tmp;
+    Path root;
+
+    record Run(int code, String out, String err) {
+    }
+
+    static Run cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Cli.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    void write(String path, String text) throws IOException {
+        Path p = root.resolve(path.substring(1));
+        Files.createDirectories(p.getParent());
+        Files.writeString(p, text);
+    }
+
+    String read(String path) throws IOException {
+        return Files.readString(root.resolve(path.substring(1))).strip();
+    }
+
+    @BeforeEach
+    void vmwareTree() throws IOException {
+        root = tmp.resolve("root");
+        write("/sys/class/dmi/id/sys_vendor", "VMware, Inc.\n");
+        write("/sys/class/dmi/id/product_name", "VMware Virtual Platform\n");
+        write("/sys/class/dmi/id/bios_vendor", "Phoenix Technologies LTD\n");
+        write("/proc/cpuinfo", "processor\t: 0\nvendor_id\t: GenuineIntel\nmodel name\t: Intel(R) Xeon(R)\n"
+                + "flags\t\t: fpu vme sse2 hypervisor\n\n");
+        write("/proc/self/cgroup", "0::/\n");
+        write("/proc/1/cgroup", "0::/\n");
+        write("/proc/sys/kernel/osrelease", "6.1.0-28-amd64\n");
+        write("/proc/modules", "ext4 1000 1 - Live 0x0\n");
+        write("/proc/sys/vm/swappiness", "60\n");
+        write("/proc/sys/vm/dirty_ratio", "20\n");
+        write("/proc/sys/vm/dirty_background_ratio", "10\n");
+        write("/proc/sys/net/core/somaxconn", "4096\n");
+        write("/etc/os-release", "ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n");
+    }
+
+    @Test
+    void planExplainsItselfAndChangesNothing() throws IOException {
+        Run r = cli("plan", "--root", root.toString());
+        assertThat(r.code()).as(r.err()).isEqualTo(0);
+        assertThat(r.out()).contains("Platform: hypervisor vmware")
+                .containsPattern("vmware-guest +matched +pack:vmware-guest.yaml:\\d+")
+                .contains("~ kernelModule:vmw_pvscsi: unloaded -> loaded")
+                .contains("~ sysctl:vm.swappiness: 60 -> 30")
+                .contains("because platform.hypervisor = \"vmware\"")
+                .contains("= sysctl:vm.dirty_background_ratio: 10")
+                .contains("Plan: 4 to change, 1 already set");
+        assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("60");
+        assertThat(root.resolve("var/lib/chameleon")).doesNotExist();
+        assertThat(cli("plan", "--root", root.toString(), "--exit-code").code()).isEqualTo(ExitCode.CHANGES_PENDING);
+    }
+
+    @Test
+    void planJsonIsStable() throws IOException {
+        Run r = cli("plan", "--root", root.toString(), "-o", "json");
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertThat(j.path("platform").path("hypervisor").asText()).isEqualTo("vmware");
+        assertThat(j.path("summary").path("change").asInt()).isEqualTo(4);
+        JsonNode first = j.path("entries").get(0);
+        assertThat(first.path("key").asText()).isEqualTo("kernelModule:vmw_pvscsi");
+        assertThat(first.path("action").asText()).isEqualTo("change");
+        assertThat(first.path("current").asText()).isEqualTo("unloaded");
+        assertThat(first.path("desired").asText()).isEqualTo("loaded");
+        assertThat(first.path("policy").asText()).isEqualTo("vmware-guest");
+        assertThat(first.path("mode").asText()).isEqualTo("enforce");
+        assertThat(j.path("policies").findValuesAsText("name")).contains("vmware-guest", "virtual-guest");
+    }
+
+    @Test
+    void applyAndRollbackOnATree() throws IOException {
+        Path policies = tmp.resolve("policies");
+        Files.createDirectories(policies);
+        Files.writeString(policies.resolve("net.yaml"), """
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: backlog}
+                spec:
+                  when: platform.hypervisor == "vmware"
+                  settings:
+                    - sysctl: {key: net.core.somaxconn, value: 8192}
+                    - sysctl: {key: vm.swappiness, value: 10}
+                """);
+        Path state = tmp.resolve("state");
+        String[] common = {"--root", root.toString(), "--no-default-policies", "--policies", policies.toString(), "--state-dir", state.toString()};
+
+        Run refused = cli(concat(new String[] {"apply"}, common));
+        assertThat(refused.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(refused.err()).contains("--yes").contains("Nothing was changed");
+        assertThat(read("/proc/sys/net/core/somaxconn")).isEqualTo("4096");
+
+        Run applied = cli(concat(new String[] {"apply", "--yes"}, common));
+        assertThat(applied.code()).as(applied.err()).isEqualTo(0);
+        assertThat(applied.out()).contains("verified  sysctl:net.core.somaxconn: 4096 -> 8192")
+                .contains("policy backlog").contains("undo by hand: sysctl -w net.core.somaxconn='4096'");
+        assertThat(read("/proc/sys/net/core/somaxconn")).isEqualTo("8192");
+        assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("10");
+        assertThat(cli("plan", "--exit-code", "--root", root.toString(), "--no-default-policies", "--policies", policies.toString())
+                .code()).isEqualTo(ExitCode.OK);
+
+        Run history = cli("history", "--state-dir", state.toString());
+        assertThat(history.out()).contains("applied").contains("sysctl:vm.swappiness: 60 -> 10");
+
+        Run rb = cli("rollback", "--last", "--root", root.toString(), "--state-dir", state.toString());
+        assertThat(rb.code()).as(rb.err()).isEqualTo(0);
+        assertThat(read("/proc/sys/net/core/somaxconn")).isEqualTo("4096");
+        assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("60");
+        Run again = cli("rollback", "--last", "--root", root.toString(), "--state-dir", state.toString());
+        assertThat(again.out()).contains("Nothing to roll back");
+    }
+
+    @Test
+    void modprobeUnavailableFailsTheChangeSetAndUndoesIt() throws IOException {
+        Path state = tmp.resolve("state");
+        Run r = cli("apply", "--yes", "--root", root.toString(), "--state-dir", state.toString());
+        assertThat(r.code()).isEqualTo(ExitCode.FAILED);
+        assertThat(r.out()).contains("failed-rolled-back").contains("cannot run 'modprobe vmw_pvscsi'");
+        assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("60");
+        assertThat(read("/proc/modules")).doesNotContain("vmw_pvscsi");
+    }
+
+    @Test
+    void malformedPolicyIsPositionedExitsTwoAndAppliesNothing() throws IOException {
+        Path policies = tmp.resolve("bad");
+        Files.createDirectories(policies);
+        Files.writeString(policies.resolve("broken.yaml"), """
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: broken}
+                spec:
+                  when: platform.hypervisor = "vmware"
+                  settings:
+                    - sysctl: {key: vm.swappiness, value: 1}
+                """);
+        Path state = tmp.resolve("state");
+        Run r = cli("apply", "--yes", "--root", root.toString(), "--policies", policies.toString(), "--state-dir", state.toString());
+        assertThat(r.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(r.err()).contains("policies do not compile; nothing was changed")
+                .contains(policies.resolve("broken.yaml") + ":5:")
+                .contains("when: platform.hypervisor = \"vmware\"")
+                .contains("^")
+                .doesNotContain("Exception");
+        assertThat(state).doesNotExist();
+        assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("60");
+
+        Run missing = cli("plan", "--root", root.toString(), "--policies", tmp.resolve("nope").toString());
+        assertThat(missing.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(missing.err()).contains("nope: error: no such file or folder");
+    }
+
+    @Test
+    void factsAndDetectOutputs() throws IOException {
+        Run facts = cli("facts", "--root", root.toString(), "-o", "json");
+        assertThat(facts.code()).isEqualTo(0);
+        JsonNode j = new ObjectMapper().readTree(facts.out());
+        assertThat(j.path("cpu").path("vendor").asText()).isEqualTo("GenuineIntel");
+        assertThat(j.path("os").path("id").asText()).isEqualTo("debian");
+        assertThat(j.path("kernel").path("release").asText()).isEqualTo("6.1.0-28-amd64");
+        assertThat(j.path("meta").path("sensors").path("platform").path("status").asText()).isEqualTo("ok");
+        assertThat(j.path("meta").path("commands").asText()).contains("commands are off");
+
+        Run yaml = cli("facts", "--root", root.toString(), "-o", "yaml", "cpu");
+        assertThat(yaml.out()).contains("cpu:").contains("vendor: GenuineIntel").doesNotContain("platform:");
+
+        Run detect = cli("detect", "--root", root.toString());
+        assertThat(detect.out()).containsPattern("hypervisor +vmware").contains("evidence:").contains("/sys/class/dmi/id/sys_vendor");
+
+        Run unknownSensor = cli("facts", "--root", root.toString(), "gpu-magic");
+        assertThat(unknownSensor.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(unknownSensor.err()).contains("no sensor named 'gpu-magic'");
+    }
+
+    @Test
+    void badOptionsAreUsageErrors() {
+        Run r = cli("plan", "--root", tmp.resolve("missing").toString());
+        assertThat(r.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(r.err()).contains("--root").contains("no such folder");
+        assertThat(cli("frobnicate").code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(cli("rollback").err()).contains("--last");
+        assertThat(cli("facts", "-o", "xml").code()).isEqualTo(ExitCode.BAD_INPUT);
+    }
+
+    static String[] concat(String[] a, String[] b) {
+        String[] out = new String[a.length + b.length];
+        System.arraycopy(a, 0, out, 0, a.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}

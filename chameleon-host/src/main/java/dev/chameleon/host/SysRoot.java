@@ -1,0 +1,221 @@
+package dev.chameleon.host;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The one way Chameleon touches the machine's files: every absolute path ({@code /proc/cpuinfo},
+ * {@code /sys/class/dmi/id/sys_vendor}) is resolved under a root directory, {@code /} on a live
+ * machine or a captured fixture tree in tests.
+ *
+ * <p>Reads are tolerant: bytes are decoded as UTF-8 with replacement characters, reads stop at
+ * {@link #MAX_READ_BYTES}, and a missing file, a permission-denied file and an I/O error are told
+ * apart in the returned {@link HostFile}. Paths never escape the root: {@code ..} is refused.
+ */
+public final class SysRoot {
+    /** Reads stop after this many bytes (1 MiB); sysfs and procfs values are far smaller. */
+    public static final int MAX_READ_BYTES = 1 << 20;
+
+    private final Path root;
+
+    public SysRoot(Path root) {
+        this.root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
+    }
+
+    /** The live machine's root, {@code /}. */
+    public static SysRoot live() {
+        return new SysRoot(Path.of("/"));
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public boolean isLive() {
+        return root.equals(Path.of("/"));
+    }
+
+    /**
+     * Resolves an absolute machine path under the root.
+     *
+     * @throws IllegalArgumentException when the path is relative or contains {@code ..}
+     */
+    public Path resolve(String absolutePath) {
+        if (!absolutePath.startsWith("/")) {
+            throw new IllegalArgumentException("host path must be absolute: " + absolutePath);
+        }
+        for (String part : absolutePath.split("/")) {
+            if (part.equals("..")) {
+                throw new IllegalArgumentException("host path must not contain '..': " + absolutePath);
+            }
+        }
+        String rel = absolutePath.substring(1);
+        return rel.isEmpty() ? root : root.resolve(rel);
+    }
+
+    /** Reads a file as text; never throws for missing or unreadable files. */
+    public HostFile read(String absolutePath) {
+        Path p = resolve(absolutePath);
+        try (InputStream in = Files.newInputStream(p)) {
+            byte[] bytes = in.readNBytes(MAX_READ_BYTES);
+            String text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPLACE)
+                    .onUnmappableCharacter(CodingErrorAction.REPLACE)
+                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+            return HostFile.present(absolutePath, text);
+        } catch (NoSuchFileException e) {
+            return HostFile.absent(absolutePath);
+        } catch (AccessDeniedException e) {
+            return HostFile.unreadable(absolutePath, "permission denied");
+        } catch (IOException e) {
+            if (Files.isDirectory(p)) {
+                return HostFile.unreadable(absolutePath, "is a directory");
+            }
+            String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            return HostFile.unreadable(absolutePath, msg);
+        }
+    }
+
+    /**
+     * The first {@code max} bytes of a binary file (ACPI tables, raw SMBIOS entries); empty when
+     * the file is absent, not a regular file, or unreadable.
+     */
+    public Optional<byte[]> readBytes(String absolutePath, int max) {
+        Path p = resolve(absolutePath);
+        if (!Files.isRegularFile(p)) {
+            return Optional.empty();
+        }
+        try (InputStream in = Files.newInputStream(p)) {
+            return Optional.of(in.readNBytes(max));
+        } catch (IOException | SecurityException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The trimmed text of a present file, else empty (absent and unreadable alike). */
+    public Optional<String> readTrimmed(String absolutePath) {
+        HostFile f = read(absolutePath);
+        return f.isPresent() ? Optional.of(f.trimmed()) : Optional.empty();
+    }
+
+    /** True when the path exists under the root (files, directories, links to existing targets). */
+    public boolean exists(String absolutePath) {
+        return Files.exists(resolve(absolutePath));
+    }
+
+    public boolean isDirectory(String absolutePath) {
+        return Files.isDirectory(resolve(absolutePath));
+    }
+
+    /**
+     * The names in a directory, sorted, without the fixture placeholder {@code .keep}; empty when
+     * the directory is absent or unreadable.
+     */
+    public List<String> list(String absolutePath) {
+        Path dir = resolve(absolutePath);
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                String n = p.getFileName().toString();
+                if (!n.equals(".keep")) {
+                    names.add(n);
+                }
+            }
+        } catch (IOException e) {
+            return List.of();
+        }
+        Collections.sort(names);
+        return List.copyOf(names);
+    }
+
+    /**
+     * The last path element of a symbolic link's target ({@code /sys/class/net/eth0/device/driver}
+     * → {@code virtio_net}); empty when the path is not a link.
+     */
+    public Optional<String> linkName(String absolutePath) {
+        Path p = resolve(absolutePath);
+        if (!Files.isSymbolicLink(p)) {
+            return Optional.empty();
+        }
+        try {
+            Path target = Files.readSymbolicLink(p);
+            Path name = target.getFileName();
+            return name == null ? Optional.empty() : Optional.of(name.toString());
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** True when the path is itself a symbolic link. */
+    public boolean isLink(String absolutePath) {
+        return Files.isSymbolicLink(resolve(absolutePath));
+    }
+
+    /**
+     * Writes text to an existing kernel file (procfs, sysfs) in place, as {@code echo value > file} does.
+     *
+     * @throws IOException with the kernel's answer (for example "Invalid argument" for EINVAL)
+     */
+    public void writeKernelFile(String absolutePath, String value) throws IOException {
+        Path p = resolve(absolutePath);
+        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS) && !Files.exists(p)) {
+            throw new NoSuchFileException(absolutePath);
+        }
+        Files.writeString(p, value, StandardCharsets.UTF_8, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+    }
+
+    /**
+     * Replaces a regular file atomically: writes a temporary file beside it, fsyncs it, renames it
+     * over the target and fsyncs the directory. Creates parent directories.
+     */
+    public static void writeAtomically(Path target, byte[] content) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+        try {
+            try (var ch = java.nio.channels.FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                var buf = java.nio.ByteBuffer.wrap(content);
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            try (var dch = java.nio.channels.FileChannel.open(dir, StandardOpenOption.READ)) {
+                dch.force(true);
+            } catch (IOException ignored) {
+                // some filesystems refuse to open directories for fsync; the rename is still done
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return root.toString();
+    }
+}

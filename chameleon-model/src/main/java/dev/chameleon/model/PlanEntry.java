@@ -1,0 +1,40 @@
+package dev.chameleon.model;
+
+import java.util.Objects;
+
+/**
+ * One line of a plan: a desired setting compared with what the machine has now.
+ *
+ * @param setting the desired setting and its reason
+ * @param action  {@link Action#CHANGE} when the machine differs, {@link Action#OK} when it already
+ *                matches, {@link Action#NOT_APPLICABLE} when the setting cannot exist here,
+ *                {@link Action#ERROR} when the current value could not be read
+ * @param current the current value in normalised form; empty string when absent or unreadable
+ * @param note    for not-applicable and error entries, the reason in words; else empty
+ */
+public record PlanEntry(DesiredSetting setting, Action action, String current, String note) {
+    public enum Action {
+        CHANGE("change"), OK("ok"), NOT_APPLICABLE("not-applicable"), ERROR("error");
+
+        private final String label;
+
+        Action(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+    }
+
+    public PlanEntry {
+        Objects.requireNonNull(setting, "setting");
+        Objects.requireNonNull(action, "action");
+        current = current == null ? "" : current;
+        note = note == null ? "" : note;
+    }
+
+    public SettingKey key() {
+        return setting.key();
+    }
+}

@@ -1,0 +1,33 @@
+package dev.chameleon.model;
+
+import java.util.List;
+
+/**
+ * Why a setting is desired: the policy that wants it, where that policy was written, its
+ * priority and condition, and the facts the condition read.
+ *
+ * @param policy    the policy's {@code metadata.name}
+ * @param source    the file and line of the setting in the policy ({@code pack/vmware.yaml:12})
+ * @param priority  the policy's priority; higher wins
+ * @param condition the policy's {@code when:} expression as written, or {@code true}
+ * @param facts     the facts the condition referenced, each as {@code path = value}
+ * @param element   for per-element settings, which element was selected (e.g. {@code disk vda}), else empty
+ */
+public record Reason(String policy, String source, int priority, String condition, List<String> facts, String element) {
+    public Reason {
+        facts = List.copyOf(facts);
+        element = element == null ? "" : element;
+    }
+
+    /** One line for people: {@code policy vmware-guest (pack/vmware.yaml:9) when platform.hypervisor == "vmware"}. */
+    public String describe() {
+        String s = "policy " + policy + " (" + source + ")";
+        if (!condition.equals("true")) {
+            s += " when " + condition;
+        }
+        if (!element.isEmpty()) {
+            s += " for " + element;
+        }
+        return s;
+    }
+}

@@ -1,0 +1,261 @@
+package dev.chameleon.policy;
+
+import dev.chameleon.model.DesiredSetting;
+import dev.chameleon.model.FactSet;
+import dev.chameleon.model.Reason;
+import dev.chameleon.model.SettingKey;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * A compiled, immutable set of policies: compile once, evaluate many times.
+ *
+ * <p>Compiling checks every document ({@link PolicyParser}), refuses duplicate policy names, and
+ * refuses two policies that set the same key at the same priority (naming both files and lines).
+ * Evaluating gives a {@link Evaluation}: per key, the setting of the highest-priority policy
+ * whose condition holds, and the losers.
+ */
+public final class PolicySet {
+    /** Where the built-in pack lives on the classpath; {@code index.txt} lists its files. */
+    public static final String PACK = "/dev/chameleon/policy/pack/";
+
+    private final List<Policy> policies;
+
+    private PolicySet(List<Policy> policies) {
+        this.policies = List.copyOf(policies);
+    }
+
+    public List<Policy> policies() {
+        return policies;
+    }
+
+    /** A policy source: a name for messages and its text. */
+    public record Source(String name, String text) {
+    }
+
+    /** The built-in pack's files, in index order. */
+    public static List<Source> defaultPack() {
+        List<Source> out = new ArrayList<>();
+        try (InputStream idx = PolicySet.class.getResourceAsStream(PACK + "index.txt")) {
+            if (idx == null) {
+                throw new IllegalStateException("built-in policy pack index missing from the classpath");
+            }
+            for (String line : new String(idx.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                line = line.strip();
+                if (line.isEmpty() || line.startsWith("#")) {
+                    continue;
+                }
+                try (InputStream in = PolicySet.class.getResourceAsStream(PACK + line)) {
+                    if (in == null) {
+                        throw new IllegalStateException("built-in policy " + line + " missing from the classpath");
+                    }
+                    out.add(new Source("pack:" + line, new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the built-in policy pack", e);
+        }
+        return out;
+    }
+
+    /**
+     * The {@code *.yaml} and {@code *.yml} files directly in a folder, sorted by name; a missing
+     * or unreadable folder or file is a positioned error, not an exception.
+     */
+    public static List<Source> directory(Path dir, List<PolicyError> errors) {
+        List<Source> out = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            errors.add(new PolicyError(dir.toString(), 0, 0, Files.exists(dir) ? "not a folder" : "no such folder", ""));
+            return out;
+        }
+        List<Path> files;
+        try (Stream<Path> s = Files.list(dir)) {
+            files = s.filter(p -> {
+                String n = p.getFileName().toString();
+                return (n.endsWith(".yaml") || n.endsWith(".yml")) && !n.startsWith(".");
+            }).sorted(Comparator.comparing(Path::toString)).toList();
+        } catch (IOException e) {
+            errors.add(new PolicyError(dir.toString(), 0, 0, "cannot list folder: " + e.getMessage(), ""));
+            return out;
+        }
+        for (Path f : files) {
+            out.addAll(file(f, errors));
+        }
+        return out;
+    }
+
+    /** One policy file; errors (unreadable, too large) are collected. */
+    public static List<Source> file(Path f, List<PolicyError> errors) {
+        try {
+            if (Files.size(f) > PolicyParser.MAX_FILE_BYTES) {
+                errors.add(new PolicyError(f.toString(), 0, 0, "file is " + Files.size(f)
+                        + " bytes; policy files are limited to " + PolicyParser.MAX_FILE_BYTES + " bytes", ""));
+                return List.of();
+            }
+            byte[] bytes = Files.readAllBytes(f);
+            return List.of(new Source(f.toString(), new String(bytes, StandardCharsets.UTF_8)));
+        } catch (IOException e) {
+            errors.add(new PolicyError(f.toString(), 0, 0, "cannot read: " + e.getMessage(), ""));
+            return List.of();
+        }
+    }
+
+    /**
+     * Compiles sources into a policy set.
+     *
+     * @throws PolicyException with every error found, each positioned
+     */
+    public static PolicySet compile(List<Source> sources) throws PolicyException {
+        List<PolicyError> errors = new ArrayList<>();
+        List<Policy> all = new ArrayList<>();
+        for (Source s : sources) {
+            all.addAll(PolicyParser.parse(s.name(), s.text(), errors));
+        }
+        Map<String, Policy> byName = new HashMap<>();
+        for (Policy p : all) {
+            Policy prev = byName.putIfAbsent(p.name(), p);
+            if (prev != null) {
+                errors.add(new PolicyError(p.file(), p.line(), 1, "policy name '" + p.name()
+                        + "' is already used by " + prev.location(), ""));
+            }
+        }
+        Map<String, Object[]> owners = new HashMap<>();
+        for (Policy p : all) {
+            Map<String, SettingRule> own = new HashMap<>();
+            for (SettingRule r : p.settings()) {
+                SettingRule dup = own.putIfAbsent(r.conflictKey(), r);
+                if (dup != null && r.select().isEmpty()) {
+                    errors.add(new PolicyError(p.file(), r.line(), r.column(), "policy " + p.name() + " sets "
+                            + r.conflictKey() + " twice (also at line " + dup.line() + ")", ""));
+                    continue;
+                }
+                String k = r.conflictKey() + "@" + p.priority();
+                Object[] prev = owners.putIfAbsent(k, new Object[] {p, r});
+                if (prev != null && prev[0] != p && r.select().isEmpty()) {
+                    Policy q = (Policy) prev[0];
+                    SettingRule qr = (SettingRule) prev[1];
+                    errors.add(new PolicyError(p.file(), r.line(), r.column(), "conflict: policies " + q.name() + " ("
+                            + q.file() + ":" + qr.line() + ") and " + p.name() + " (" + p.file() + ":" + r.line()
+                            + ") both set " + r.conflictKey() + " at priority " + p.priority()
+                            + "; give one of them a different priority", ""));
+                }
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new PolicyException(fillExcerpts(errors, sources));
+        }
+        return new PolicySet(all);
+    }
+
+    private static List<PolicyError> fillExcerpts(List<PolicyError> errors, List<Source> sources) {
+        Map<String, SourceText> texts = new HashMap<>();
+        for (Source s : sources) {
+            texts.put(s.name(), new SourceText(s.name(), s.text()));
+        }
+        List<PolicyError> out = new ArrayList<>();
+        for (PolicyError e : errors) {
+            SourceText t = texts.get(e.file());
+            out.add(e.excerpt().isEmpty() && t != null ? t.error(e.line(), e.column(), e.message()) : e);
+        }
+        return out;
+    }
+
+    /** What one policy did in an evaluation. */
+    public record PolicyOutcome(Policy policy, boolean matched, String error, List<String> facts) {
+    }
+
+    /** A setting that a lower-priority policy wanted and lost. */
+    public record Overridden(DesiredSetting loser, DesiredSetting winner) {
+    }
+
+    /**
+     * The result of evaluating a policy set against facts.
+     *
+     * @param desired    the winning setting per key, in policy order then written order
+     * @param outcomes   every policy, matched or not, with evaluation errors
+     * @param overridden settings that lost to a higher priority
+     * @param modes      the winning policy's mode per key
+     */
+    public record Evaluation(List<DesiredSetting> desired, List<PolicyOutcome> outcomes, List<Overridden> overridden,
+                             Map<SettingKey, String> modes) {
+    }
+
+    /** Evaluates every policy against the facts. Never throws for bad facts: errors are outcomes. */
+    public Evaluation evaluate(FactSet facts) {
+        List<PolicyOutcome> outcomes = new ArrayList<>();
+        Map<SettingKey, DesiredSetting> winners = new LinkedHashMap<>();
+        Map<SettingKey, Integer> winnerPriority = new HashMap<>();
+        Map<SettingKey, String> modes = new HashMap<>();
+        List<Overridden> overridden = new ArrayList<>();
+        List<Policy> ordered = new ArrayList<>(policies);
+        ordered.sort(Comparator.comparingInt(Policy::priority).reversed());
+        for (Policy p : ordered) {
+            Condition.Outcome o = p.when().evaluate(facts, null, null);
+            List<String> used = p.when().describeFacts(facts, null, null);
+            outcomes.add(new PolicyOutcome(p, o.holds(), o.error(), used));
+            if (!o.holds()) {
+                continue;
+            }
+            for (SettingRule r : p.settings()) {
+                for (DesiredSetting d : expand(p, r, facts, used)) {
+                    DesiredSetting w = winners.get(d.key());
+                    if (w == null) {
+                        winners.put(d.key(), d);
+                        winnerPriority.put(d.key(), p.priority());
+                        modes.put(d.key(), p.mode());
+                    } else {
+                        overridden.add(new Overridden(d, w));
+                    }
+                }
+            }
+        }
+        outcomes.sort(Comparator.comparingInt(po -> policies.indexOf(po.policy())));
+        List<DesiredSetting> desired = new ArrayList<>(winners.values());
+        desired.sort(Comparator.comparingInt((DesiredSetting d) -> indexOf(d.reason().policy())));
+        return new Evaluation(desired, outcomes, overridden, modes);
+    }
+
+    private int indexOf(String policy) {
+        for (int i = 0; i < policies.size(); i++) {
+            if (policies.get(i).name().equals(policy)) {
+                return i;
+            }
+        }
+        return Integer.MAX_VALUE;
+    }
+
+    private static List<DesiredSetting> expand(Policy p, SettingRule r, FactSet facts, List<String> used) {
+        String where = p.file() + ":" + r.line();
+        if (r.select().isEmpty()) {
+            return List.of(new DesiredSetting(new SettingKey(r.kind(), r.target()), r.value(),
+                    new Reason(p.name(), where, p.priority(), p.when().text(), used, "")));
+        }
+        Condition sel = r.select().get();
+        List<DesiredSetting> out = new ArrayList<>();
+        for (Object e : facts.getList("disks")) {
+            if (!(e instanceof Map<?, ?> m) || !(m.get("name") instanceof String name)) {
+                continue;
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> disk = (Map<String, Object>) m;
+            if (sel.evaluate(facts, "disk", disk).holds()) {
+                List<String> why = new ArrayList<>(used);
+                why.addAll(sel.describeFacts(facts, "disk", disk));
+                out.add(new DesiredSetting(new SettingKey(r.kind(), name + "/" + r.target()), r.value(),
+                        new Reason(p.name(), where, p.priority(), p.when().text(), why, "disk " + name
+                                + (sel.text().equals("true") ? "" : " (select: " + sel.text() + ")"))));
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,117 @@
+package dev.chameleon.sensors;
+
+import dev.chameleon.host.Host;
+import dev.chameleon.model.FactSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Runs sensors and assembles their output into a {@link FactSet}.
+ *
+ * <p>Each sensor runs on its own daemon thread with a timeout; one failing or slow sensor never
+ * fails the set. {@code meta.sensors.<name>} gets {@code {status: ok|failed|timeout, durationMs,
+ * error?}}; {@code meta.root} and {@code meta.commands} say which machine was read.
+ */
+public final class SensorSuite {
+    private final List<Sensor> sensors;
+    private final Duration timeout;
+
+    public SensorSuite(List<Sensor> sensors, Duration timeout) {
+        this.sensors = List.copyOf(sensors);
+        this.timeout = timeout;
+    }
+
+    /** The first-cut sensors, in report order. */
+    public static SensorSuite standard() {
+        return new SensorSuite(Sensors.all(), Duration.ofSeconds(20));
+    }
+
+    /** A suite with only the named sensors (unknown names are an error naming the known ones). */
+    public SensorSuite only(List<String> names) {
+        List<Sensor> chosen = new ArrayList<>();
+        for (String n : names) {
+            chosen.add(sensors.stream().filter(s -> s.name().equals(n)).findFirst().orElseThrow(() ->
+                    new IllegalArgumentException("no sensor named '" + n + "'; known: "
+                            + sensors.stream().map(Sensor::name).toList())));
+        }
+        return new SensorSuite(chosen, timeout);
+    }
+
+    public List<Sensor> sensors() {
+        return sensors;
+    }
+
+    public FactSet collect(Host host) {
+        SensorContext ctx = new SensorContext(host);
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(4, sensors.size())), r -> {
+            Thread t = new Thread(r, "sensor");
+            t.setDaemon(true);
+            return t;
+        });
+        Map<String, Object> tree = new LinkedHashMap<>();
+        Map<String, Object> status = new LinkedHashMap<>();
+        try {
+            List<Future<Object>> futures = new ArrayList<>();
+            List<long[]> timing = new ArrayList<>();
+            for (Sensor s : sensors) {
+                long[] t = new long[2];
+                timing.add(t);
+                futures.add(pool.submit(() -> {
+                    t[0] = System.nanoTime();
+                    try {
+                        return s.sense(ctx);
+                    } finally {
+                        t[1] = System.nanoTime();
+                    }
+                }));
+            }
+            long deadline = System.nanoTime() + timeout.toNanos();
+            for (int i = 0; i < sensors.size(); i++) {
+                Sensor s = sensors.get(i);
+                Map<String, Object> st = new LinkedHashMap<>();
+                try {
+                    Object value = futures.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    if (value != null) {
+                        tree.put(s.name(), value);
+                    }
+                    st.put("status", "ok");
+                } catch (TimeoutException e) {
+                    futures.get(i).cancel(true);
+                    st.put("status", "timeout");
+                    st.put("error", "no answer within " + timeout.toMillis() + " ms");
+                } catch (ExecutionException e) {
+                    Throwable c = e.getCause();
+                    st.put("status", "failed");
+                    st.put("error", c.getClass().getSimpleName() + (c.getMessage() == null ? "" : ": " + c.getMessage()));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    st.put("status", "failed");
+                    st.put("error", "interrupted");
+                }
+                long[] t = timing.get(i);
+                st.put("durationMs", t[1] > t[0] ? (t[1] - t[0]) / 1_000_000.0 : 0.0);
+                status.put(s.name(), st);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("root", host.root().root().toString());
+        meta.put("commands", host.commands().describe());
+        meta.put("collectedAt", Instant.now().toString());
+        meta.put("sensors", status);
+        tree.put("meta", meta);
+        return FactSet.of(tree, new TreeMap<>(ctx.provenance()));
+    }
+}

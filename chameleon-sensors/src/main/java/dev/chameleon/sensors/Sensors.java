@@ -1,0 +1,24 @@
+package dev.chameleon.sensors;
+
+import dev.chameleon.sensors.platform.PlatformSensor;
+import java.util.List;
+
+/** The registry of sensors, by name, in report order. */
+public final class Sensors {
+    private Sensors() {
+    }
+
+    /** Parses a decimal long, empty when it is not one. */
+    public static java.util.Optional<Long> parseLong(String s) {
+        try {
+            return java.util.Optional.of(Long.parseLong(s.strip()));
+        } catch (NumberFormatException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    public static List<Sensor> all() {
+        return List.of(new PlatformSensor(), new CpuSensor(), new MemorySensor(), new KernelSensor(),
+                new OsSensor(), new NicsSensor(), new DisksSensor());
+    }
+}

@@ -1,0 +1,84 @@
+package dev.chameleon.sensors.platform;
+
+import dev.chameleon.host.Host;
+import dev.chameleon.sensors.Sensor;
+import dev.chameleon.sensors.SensorContext;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code platform} sensor: hypervisor, finer VMM product, cloud, container, a confidence for
+ * the combined answer and the evidence behind it.
+ *
+ * <p>Signals are read in the established order (firmware DMI strings, the CPU's hypervisor flag
+ * and signature, hypervisor interfaces, ACPI table OEM ids, PCI ids, container markers), each by
+ * its own reader, into one clue list that the {@link Resolver} weighs. Signature strings live in
+ * {@code signatures.yaml}. Reading never throws for missing, unreadable or garbled sources.
+ */
+public final class PlatformSensor implements Sensor {
+    private final Signatures.Tables tables;
+
+    public PlatformSensor() {
+        this(null);
+    }
+
+    /** A sensor with other signature tables (tests); null means the built-in ones. */
+    public PlatformSensor(Signatures.Tables tables) {
+        this.tables = tables;
+    }
+
+    @Override
+    public String name() {
+        return "platform";
+    }
+
+    @Override
+    public Object sense(SensorContext ctx) {
+        Resolver.Answer a = detect(ctx.host());
+        a.provenance().forEach((layer, source) -> ctx.provenance("platform." + layer, source));
+        ctx.provenance("platform.evidence", "platform sensor: " + a.evidence().size() + " clue(s)");
+        return toFacts(a);
+    }
+
+    /** Reads every source of the host and resolves the answer. */
+    public Resolver.Answer detect(Host host) {
+        Signatures.Tables t = tables != null ? tables : Signatures.standard();
+        Probe p = new Probe(host.root(), host.commands(), t);
+        // signal order (also the tie-break order): firmware DMI, CPU, hypervisor interfaces,
+        // ACPI, PCI, containers; the architecture is found before all of them
+        List<Runnable> readers = List.of(
+                () -> CpuSignals.readArch(p),
+                () -> CloudSignals.read(p, DmiSignals.read(p)),
+                () -> CpuSignals.read(p),
+                () -> HypervisorSignals.read(p),
+                () -> AcpiSignals.read(p),
+                () -> PciSignals.read(p),
+                () -> ContainerSignals.read(p));
+        String[] names = {"arch", "dmi", "cpu", "hypervisor", "acpi", "pci", "container"};
+        for (int i = 0; i < readers.size(); i++) {
+            try {
+                readers.get(i).run();
+            } catch (RuntimeException e) {
+                // one broken source never loses the others' clues
+                p.clues().note("reader." + names[i], "failed: " + e.getClass().getSimpleName()
+                        + (e.getMessage() == null ? "" : ": " + e.getMessage()), "platform sensor");
+            }
+        }
+        return Resolver.resolve(p.clues(), t);
+    }
+
+    /** The plain-value fact map of an answer. */
+    public static Map<String, Object> toFacts(Resolver.Answer a) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("hypervisor", a.hypervisor());
+        if (a.vmm() != null) {
+            m.put("vmm", a.vmm());
+        }
+        m.put("cloud", a.cloud());
+        m.put("container", a.container());
+        m.put("confidence", a.confidence());
+        m.put("evidence", a.evidence().stream().map(Evidence::toFact).toList());
+        return m;
+    }
+}
