@@ -1,6 +1,9 @@
 package dev.chameleon.agent;
 
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -10,8 +13,6 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "chameleon", mixinStandardHelpOptions = true, version = "chameleon 0.1.0",
         description = "Senses the infrastructure this VM runs on and keeps the guest's configuration fitted to it.",
-        subcommands = {FactsCommand.class, DetectCommand.class, PlanCommand.class, ApplyCommand.class,
-                RollbackCommand.class, HistoryCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  success (plan --exit-code: nothing to change)",
                 "  1  failure: an apply failed and was undone, or a rollback could not finish",
@@ -32,8 +33,30 @@ public final class Cli implements Runnable {
         return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
     }
 
+    /** The subcommands, by name, in help order. */
+    static Map<String, Supplier<Object>> subcommands() {
+        Map<String, Supplier<Object>> m = new LinkedHashMap<>();
+        m.put("facts", FactsCommand::new);
+        m.put("detect", DetectCommand::new);
+        m.put("plan", PlanCommand::new);
+        m.put("apply", ApplyCommand::new);
+        m.put("rollback", RollbackCommand::new);
+        m.put("history", HistoryCommand::new);
+        return m;
+    }
+
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cl = new CommandLine(new Cli());
+        // Only the subcommand being run is built: picocli models every registered command by
+        // reflection at start-up, and one-shot commands such as 'facts' are judged by start-up time.
+        Map<String, Supplier<Object>> all = subcommands();
+        String first = args.length > 0 ? args[0] : "";
+        if (all.containsKey(first)) {
+            cl.addSubcommand(first, all.get(first).get());
+        } else {
+            all.forEach((name, make) -> cl.addSubcommand(name, make.get()));
+            cl.addSubcommand("help", new CommandLine.HelpCommand());
+        }
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);

@@ -43,6 +43,13 @@ public final class HypervisorSignals {
                 continue;
             }
             String value = "exists";
+            if (Boolean.TRUE.equals(r.nonEmpty())) {
+                List<String> entries = p.list(r.path());
+                if (entries.isEmpty()) {
+                    continue;
+                }
+                value = "holds " + String.join(", ", entries.subList(0, Math.min(4, entries.size())));
+            }
             if (r.contains() != null) {
                 Optional<String> t = p.text(r.path(), "file");
                 if (t.isEmpty() || !Match.parse(r.contains()).test(t.get())) {

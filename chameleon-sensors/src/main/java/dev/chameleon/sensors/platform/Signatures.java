@@ -1,14 +1,17 @@
 package dev.chameleon.sensors.platform;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
 
 /**
  * The signature tables of the platform sensor, loaded once from
@@ -41,8 +44,12 @@ public final class Signatures {
         }
     }
 
-    /** A path whose existence (and optionally content) is a clue. */
-    public record FileRule(String path, String contains, String arch, List<String> supports, Double weight, String name) {
+    /**
+     * A path whose existence is a clue; optionally only when its text matches {@code contains},
+     * or, with {@code nonEmpty}, only when it is a directory with at least one entry.
+     */
+    public record FileRule(String path, String contains, Boolean nonEmpty, String arch, List<String> supports, Double weight,
+                           String name) {
         public FileRule {
             supports = supports == null ? List.of() : List.copyOf(supports);
         }
@@ -153,13 +160,183 @@ public final class Signatures {
         return t;
     }
 
-    /** Parses a signature file; unknown keys are an error so that typos do not go unnoticed. */
+    /**
+     * Parses a signature file; unknown keys are an error so that typos do not go unnoticed.
+     *
+     * <p>Read with SnakeYAML into plain maps and typed here by hand rather than through a
+     * data-binding library: this runs in every one-shot {@code chameleon facts}, where binding
+     * by reflection cost several times the parse.
+     */
     public static Tables load(InputStream in) throws IOException {
-        ObjectMapper m = new ObjectMapper(new YAMLFactory())
-                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-        Tables t = m.readValue(in, Tables.class);
+        Object doc;
+        try {
+            doc = new Yaml(new SafeConstructor(new LoaderOptions())).load(in);
+        } catch (YAMLException e) {
+            throw new IOException("malformed signature file: " + e.getMessage(), e);
+        }
+        Map<String, Object> m = map(doc, "the signature file");
+        keys(m, "the signature file", Set.of("dmi", "cpuid", "lscpuHypervisorVendor", "cpuinfo", "pciVendors",
+                "pciDevices", "lspci", "acpi", "acpiDevices", "modules", "files", "deviceTreeHypervisor", "virtioPorts",
+                "containerEnv", "cgroup", "mountinfo", "kernelRelease", "vmmHypervisor", "cloudHypervisors"));
+        Tables t = new Tables(
+                list(m.get("dmi"), "dmi", Signatures::dmiRule),
+                stringLists(m.get("cpuid"), "cpuid"),
+                stringLists(m.get("lscpuHypervisorVendor"), "lscpuHypervisorVendor"),
+                list(m.get("cpuinfo"), "cpuinfo", Signatures::textRule),
+                pciIds(m.get("pciVendors"), "pciVendors"),
+                pciIds(m.get("pciDevices"), "pciDevices"),
+                list(m.get("lspci"), "lspci", Signatures::textRule),
+                list(m.get("acpi"), "acpi", Signatures::acpiRule),
+                stringLists(m.get("acpiDevices"), "acpiDevices"),
+                stringLists(m.get("modules"), "modules"),
+                list(m.get("files"), "files", Signatures::fileRule),
+                stringLists(m.get("deviceTreeHypervisor"), "deviceTreeHypervisor"),
+                stringLists(m.get("virtioPorts"), "virtioPorts"),
+                strings(m.get("containerEnv"), "containerEnv"),
+                list(m.get("cgroup"), "cgroup", Signatures::textRule),
+                list(m.get("mountinfo"), "mountinfo", Signatures::textRule),
+                list(m.get("kernelRelease"), "kernelRelease", Signatures::textRule),
+                strings(m.get("vmmHypervisor"), "vmmHypervisor"),
+                stringLists(m.get("cloudHypervisors"), "cloudHypervisors"));
         validate(t);
         return t;
+    }
+
+    private interface Reader<T> {
+        T read(Map<String, Object> m, String where);
+    }
+
+    private static DmiRule dmiRule(Map<String, Object> m, String where) {
+        keys(m, where, Set.of("when", "supports", "weight", "ifVm", "note"));
+        return new DmiRule(strings(m.get("when"), where + ".when"), stringList(m.get("supports"), where + ".supports"),
+                number(m.get("weight"), where + ".weight"), stringList(m.get("ifVm"), where + ".ifVm"), string(m.get("note"), where + ".note"));
+    }
+
+    private static TextRule textRule(Map<String, Object> m, String where) {
+        keys(m, where, Set.of("match", "field", "supports", "weight", "name"));
+        return new TextRule(string(m.get("match"), where + ".match"), string(m.get("field"), where + ".field"),
+                stringList(m.get("supports"), where + ".supports"), number(m.get("weight"), where + ".weight"),
+                string(m.get("name"), where + ".name"));
+    }
+
+    private static FileRule fileRule(Map<String, Object> m, String where) {
+        keys(m, where, Set.of("path", "contains", "nonEmpty", "arch", "supports", "weight", "name"));
+        Object nonEmpty = m.get("nonEmpty");
+        if (nonEmpty != null && !(nonEmpty instanceof Boolean)) {
+            throw new IllegalArgumentException(where + ".nonEmpty must be true or false");
+        }
+        return new FileRule(string(m.get("path"), where + ".path"), string(m.get("contains"), where + ".contains"),
+                (Boolean) nonEmpty,
+                string(m.get("arch"), where + ".arch"), stringList(m.get("supports"), where + ".supports"),
+                number(m.get("weight"), where + ".weight"), string(m.get("name"), where + ".name"));
+    }
+
+    private static AcpiRule acpiRule(Map<String, Object> m, String where) {
+        keys(m, where, Set.of("oemId", "oemTableId", "supports", "weight", "name"));
+        return new AcpiRule(string(m.get("oemId"), where + ".oemId"), string(m.get("oemTableId"), where + ".oemTableId"),
+                stringList(m.get("supports"), where + ".supports"), number(m.get("weight"), where + ".weight"),
+                string(m.get("name"), where + ".name"));
+    }
+
+    private static Map<String, PciId> pciIds(Object o, String where) {
+        if (o == null) {
+            return null;
+        }
+        Map<String, PciId> out = new LinkedHashMap<>();
+        map(o, where).forEach((k, v) -> {
+            Map<String, Object> e = map(v, where + "." + k);
+            keys(e, where + "." + k, Set.of("name", "supports", "weight"));
+            out.put(k, new PciId(string(e.get("name"), where + "." + k + ".name"),
+                    stringList(e.get("supports"), where + "." + k + ".supports"), number(e.get("weight"), where + "." + k + ".weight")));
+        });
+        return out;
+    }
+
+    private static <T> List<T> list(Object o, String where, Reader<T> reader) {
+        if (o == null) {
+            return null;
+        }
+        if (!(o instanceof List<?> l)) {
+            throw new IllegalArgumentException(where + " must be a list");
+        }
+        List<T> out = new ArrayList<>();
+        for (int i = 0; i < l.size(); i++) {
+            out.add(reader.read(map(l.get(i), where + "[" + i + "]"), where + "[" + i + "]"));
+        }
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Object o, String where) {
+        if (!(o instanceof Map<?, ?> m)) {
+            throw new IllegalArgumentException(where + " must be a mapping");
+        }
+        for (Object k : m.keySet()) {
+            if (!(k instanceof String)) {
+                throw new IllegalArgumentException(where + " has a key that is not a string: " + k);
+            }
+        }
+        return (Map<String, Object>) m;
+    }
+
+    private static void keys(Map<String, Object> m, String where, Set<String> allowed) {
+        for (String k : m.keySet()) {
+            if (!allowed.contains(k)) {
+                throw new IllegalArgumentException("unknown key '" + k + "' in " + where);
+            }
+        }
+    }
+
+    private static String string(Object o, String where) {
+        if (o == null) {
+            return null;
+        }
+        if (o instanceof Map || o instanceof List) {
+            throw new IllegalArgumentException(where + " must be a single value");
+        }
+        return String.valueOf(o);
+    }
+
+    private static Double number(Object o, String where) {
+        if (o == null) {
+            return null;
+        }
+        if (!(o instanceof Number n)) {
+            throw new IllegalArgumentException(where + " must be a number, found " + o);
+        }
+        return n.doubleValue();
+    }
+
+    private static List<String> stringList(Object o, String where) {
+        if (o == null) {
+            return null;
+        }
+        if (!(o instanceof List<?> l)) {
+            throw new IllegalArgumentException(where + " must be a list");
+        }
+        List<String> out = new ArrayList<>();
+        for (Object e : l) {
+            out.add(string(e, where));
+        }
+        return out;
+    }
+
+    private static Map<String, String> strings(Object o, String where) {
+        if (o == null) {
+            return null;
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        map(o, where).forEach((k, v) -> out.put(k, string(v, where + "." + k)));
+        return out;
+    }
+
+    private static Map<String, List<String>> stringLists(Object o, String where) {
+        if (o == null) {
+            return null;
+        }
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        map(o, where).forEach((k, v) -> out.put(k, stringList(v, where + "." + k)));
+        return out;
     }
 
     private static void validate(Tables t) {

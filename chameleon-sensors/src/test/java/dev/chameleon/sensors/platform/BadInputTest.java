@@ -152,4 +152,18 @@ class BadInputTest {
         Host host = new Host(new SysRoot(tmp.resolve("nowhere")), new CannedCommandRunner(tmp.resolve("none")));
         assertThatCode(() -> new PlatformSensor().detect(host)).doesNotThrowAnyException();
     }
+
+    /** Regression: Debian's kernels create an empty /sys/bus/xen on every machine; it is no sign of Xen. */
+    @Test
+    void emptyXenBusOfADebianKernelIsNotXen() throws IOException {
+        Files.createDirectories(tmp.resolve("root/sys/bus/xen/drivers"));
+        Files.createDirectories(tmp.resolve("root/sys/bus/xen/devices"));
+        write("/sys/class/dmi/id/sys_vendor", "VMware, Inc.\n");
+        Resolver.Answer a = detect();
+        assertThat(a.hypervisor()).isEqualTo("vmware");
+        assertThat(a.evidence()).noneMatch(e -> e.toFact().toString().contains("hypervisor=xen"));
+
+        Files.createDirectories(tmp.resolve("root/sys/bus/xen/devices/vif-0"));
+        assertThat(detect().evidence()).anyMatch(e -> e.toFact().toString().contains("hypervisor=xen"));
+    }
 }
