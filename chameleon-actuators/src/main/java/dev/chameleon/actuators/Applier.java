@@ -70,7 +70,7 @@ public final class Applier {
             if (failure != null) {
                 cs = cs.withEntry(je.withState("failed", failure));
                 journal.save(cs);
-                cs = undo(host, cs, "failed-rolled-back", failure);
+                cs = undo(host, cs, "failed-rolled-back", failure, false, false);
                 return new Result(plan, cs, false, cs.message());
             }
             cs = cs.withEntry(je.withState("verified", ""));
@@ -84,14 +84,20 @@ public final class Applier {
     /**
      * Undoes a change set's entries in reverse: every entry that was or may have been written goes
      * back to its {@code before} value when it differs now.
+     *
+     * @param rollback true for an operator's rollback of an applied set: an entry whose value was
+     *                 changed by someone else since (neither {@code after} nor {@code before}) is
+     *                 left alone unless {@code force}; false for undo after a failure or a crash,
+     *                 where every entry goes back
      */
-    private ChangeSet undo(Host host, ChangeSet cs, String finalStatus, String cause) throws IOException {
+    private ChangeSet undo(Host host, ChangeSet cs, String finalStatus, String cause, boolean rollback, boolean force)
+            throws IOException {
         List<String> undone = new ArrayList<>();
         List<String> stuck = new ArrayList<>();
         List<JournalEntry> entries = new ArrayList<>(cs.entries());
         for (int i = entries.size() - 1; i >= 0; i--) {
             JournalEntry je = entries.get(i);
-            if (je.state().equals("undone")) {
+            if (je.state().equals("undone") || je.state().equals("not-applied")) {
                 continue;
             }
             SettingKey key = SettingKey.parse(je.key());
@@ -104,14 +110,32 @@ public final class Applier {
             try {
                 Current now = a.get().read(host, key);
                 String before = a.get().normalize(key, je.before());
-                if (now.state() != Current.State.VALUE || !now.value().equals(before)) {
-                    a.get().write(host, key, je.before(), now.value());
-                    Current check = a.get().read(host, key);
-                    if (check.state() != Current.State.VALUE || !check.value().equals(before)) {
-                        throw new ActuatorException(je.key() + ": after undo found '" + check.value() + "', expected '" + before + "'");
-                    }
-                    undone.add(je.key() + " → " + je.before());
+                String after = a.get().normalize(key, je.after());
+                boolean atBefore = now.state() == Current.State.VALUE && now.value().equals(before);
+                if (atBefore) {
+                    // never changed (a write the kernel refused, or a crash before the write): nothing to undo
+                    boolean wasWritten = je.state().equals("applied") || je.state().equals("verified")
+                            || je.state().equals("undo-failed") || je.state().equals("changed-since");
+                    cs = cs.withEntry(je.withState(wasWritten ? "undone" : je.state().equals("failed") ? "failed" : "not-applied",
+                            je.error()));
+                    journal.save(cs);
+                    continue;
                 }
+                boolean atAfter = now.state() == Current.State.VALUE && now.value().equals(after);
+                if (rollback && !atAfter && !force) {
+                    String found = now.state() == Current.State.VALUE ? now.value() : now.note();
+                    stuck.add(je.key() + " was changed to '" + found + "' after the apply; left as it is "
+                            + "(rollback --force puts '" + je.before() + "' back)");
+                    cs = cs.withEntry(je.withState("changed-since", "found '" + found + "', expected '" + after + "'"));
+                    journal.save(cs);
+                    continue;
+                }
+                a.get().write(host, key, je.before(), now.value());
+                Current check = a.get().read(host, key);
+                if (check.state() != Current.State.VALUE || !check.value().equals(before)) {
+                    throw new ActuatorException(je.key() + ": after undo found '" + check.value() + "', expected '" + before + "'");
+                }
+                undone.add(je.key() + " → " + je.before());
                 cs = cs.withEntry(je.withState("undone", je.error()));
             } catch (ActuatorException ex) {
                 stuck.add(je.key() + " (" + ex.getMessage() + "; by hand: " + je.undoCommand() + ")");
@@ -124,7 +148,7 @@ public final class Applier {
             msg.append(msg.length() > 0 ? "; " : "").append("undone: ").append(String.join(", ", undone));
         }
         if (!stuck.isEmpty()) {
-            msg.append(msg.length() > 0 ? "; " : "").append("COULD NOT UNDO: ").append(String.join(", ", stuck));
+            msg.append(msg.length() > 0 ? "; " : "").append("NOT UNDONE: ").append(String.join(", ", stuck));
             finalStatus = "rollback-incomplete";
         }
         if (undone.isEmpty() && stuck.isEmpty() && cause != null) {
@@ -143,26 +167,51 @@ public final class Applier {
         List<ChangeSet> out = new ArrayList<>();
         for (Journal.Loaded l : journal.list()) {
             if (l.ok() && l.changeSet().status().equals("in-progress")) {
-                out.add(undo(host, l.changeSet(), "recovered", "unfinished change set of an earlier run"));
+                out.add(undo(host, l.changeSet(), "recovered", "unfinished change set of an earlier run", false, false));
             }
         }
         return out;
     }
 
-    /** The newest change set with status {@code applied}, if any. */
+    /**
+     * The newest change set (in journal order) that is {@code applied}, or whose rollback stopped
+     * half-way ({@code rollback-incomplete}) and can be tried again.
+     */
     public Optional<ChangeSet> lastApplied() {
         List<Journal.Loaded> all = journal.list();
         for (int i = all.size() - 1; i >= 0; i--) {
-            if (all.get(i).ok() && all.get(i).changeSet().status().equals("applied")) {
+            if (all.get(i).ok() && (all.get(i).changeSet().status().equals("applied")
+                    || all.get(i).changeSet().status().equals("rollback-incomplete"))) {
                 return Optional.of(all.get(i).changeSet());
             }
         }
         return Optional.empty();
     }
 
-    /** Undoes an applied change set in reverse; its status becomes {@code rolled-back}. */
-    public Result rollback(Host host, ChangeSet cs) throws IOException {
-        ChangeSet done = undo(host, cs, "rolled-back", null);
+    /**
+     * The id of an {@code applied} change set that already set {@code key} to {@code value} and
+     * verified it, for {@code apply-once} policies.
+     */
+    public Optional<String> appliedBefore(SettingKey key, String value) {
+        for (Journal.Loaded l : journal.list()) {
+            if (l.ok() && l.changeSet().status().equals("applied")) {
+                for (JournalEntry e : l.changeSet().entries()) {
+                    if (e.key().equals(key.toString()) && e.after().equals(value) && e.state().equals("verified")) {
+                        return Optional.of(l.changeSet().id());
+                    }
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Undoes an applied change set in reverse; its status becomes {@code rolled-back}, or
+     * {@code rollback-incomplete} when an entry could not be put back or was changed by someone
+     * else after the apply (left alone unless {@code force}).
+     */
+    public Result rollback(Host host, ChangeSet cs, boolean force) throws IOException {
+        ChangeSet done = undo(host, cs, "rolled-back", null, true, force);
         return new Result(new Plan(List.of()), done, done.status().equals("rolled-back"),
                 done.message().isEmpty() ? "nothing differed from the recorded values" : done.message());
     }

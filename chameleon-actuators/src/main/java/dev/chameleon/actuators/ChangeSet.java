@@ -6,7 +6,9 @@ import java.util.List;
 /**
  * A group of changes applied together and undone together, as kept in the journal.
  *
- * @param id        sortable id, {@code 20261129-093000-123}
+ * @param sequence  position in the journal, 1 for the first change set ever; orders change sets
+ *                  even when the clock jumps (snapshot restores, NTP steps)
+ * @param id        id from the start time, {@code 20261129-093000-123}
  * @param createdAt ISO-8601 instant
  * @param trigger   what started it ({@code apply --yes}, {@code rollback of ...})
  * @param status    {@code in-progress}, {@code applied}, {@code failed-rolled-back},
@@ -14,14 +16,15 @@ import java.util.List;
  * @param message   for failures, what happened, in words; else empty
  * @param entries   the changes in apply order
  */
-public record ChangeSet(String id, String createdAt, String trigger, String status, String message, List<JournalEntry> entries) {
+public record ChangeSet(long sequence, String id, String createdAt, String trigger, String status, String message,
+                        List<JournalEntry> entries) {
     public ChangeSet {
         entries = List.copyOf(entries);
         message = message == null ? "" : message;
     }
 
     public ChangeSet withStatus(String s, String msg) {
-        return new ChangeSet(id, createdAt, trigger, s, msg, entries);
+        return new ChangeSet(sequence, id, createdAt, trigger, s, msg, entries);
     }
 
     public ChangeSet withEntry(JournalEntry e) {
@@ -32,6 +35,6 @@ public record ChangeSet(String id, String createdAt, String trigger, String stat
         } else {
             next.add(e);
         }
-        return new ChangeSet(id, createdAt, trigger, status, message, next);
+        return new ChangeSet(sequence, id, createdAt, trigger, status, message, next);
     }
 }

@@ -58,7 +58,13 @@ public final class Journal {
             id = ID.format(now);
         }
         lastId = id;
-        ChangeSet cs = new ChangeSet(id, now.toString(), trigger, "in-progress", "", List.of());
+        long seq = 0;
+        for (Loaded l : list()) {
+            if (l.ok()) {
+                seq = Math.max(seq, l.changeSet().sequence());
+            }
+        }
+        ChangeSet cs = new ChangeSet(seq + 1, id, now.toString(), trigger, "in-progress", "", List.of());
         save(cs);
         return cs;
     }
@@ -69,7 +75,10 @@ public final class Journal {
         SysRoot.writeAtomically(dir.resolve(cs.id() + ".json"), json.writeValueAsBytes(cs));
     }
 
-    /** Every change set, oldest first; unreadable files come back with their error. */
+    /**
+     * Every change set in journal order (by sequence, then id); unreadable files come back with
+     * their error, sorted first.
+     */
     public List<Loaded> list() {
         List<Loaded> out = new ArrayList<>();
         if (!Files.isDirectory(dir)) {
@@ -91,10 +100,15 @@ public final class Journal {
                 } else {
                     out.add(new Loaded(f, cs, ""));
                 }
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                out.add(new Loaded(f, null, "unreadable journal file: not valid JSON or not a change set (line "
+                        + (e.getLocation() == null ? "?" : e.getLocation().getLineNr()) + ")"));
             } catch (IOException | RuntimeException e) {
-                out.add(new Loaded(f, null, "unreadable journal file: " + e.getMessage().lines().findFirst().orElse("")));
+                out.add(new Loaded(f, null, "unreadable journal file: " + String.valueOf(e.getMessage()).lines().findFirst().orElse("")));
             }
         }
+        out.sort(java.util.Comparator.comparingLong((Loaded l) -> l.ok() ? l.changeSet().sequence() : -1)
+                .thenComparing(l -> l.file().getFileName().toString()));
         return out;
     }
 

@@ -46,6 +46,9 @@ public final class SysctlActuator implements Actuator {
         if (e instanceof java.nio.file.AccessDeniedException) {
             return "permission denied";
         }
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "it does not exist";
+        }
         if (e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null) {
             return fse.getReason();
         }

@@ -72,7 +72,7 @@ class ApplierTest {
         assertThat(cs.entries().get(0).undoCommand()).isEqualTo("sysctl -w vm.swappiness='60'");
         assertThat(journal.list()).singleElement().satisfies(l -> assertThat(l.changeSet()).isEqualTo(cs));
 
-        var rb = applier.rollback(host, applier.lastApplied().orElseThrow());
+        var rb = applier.rollback(host, applier.lastApplied().orElseThrow(), false);
         assertThat(rb.ok()).isTrue();
         assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("60");
         assertThat(read("/proc/modules")).doesNotContain("vmxnet3");
@@ -102,7 +102,7 @@ class ApplierTest {
         assertThat(cs.status()).isEqualTo("failed-rolled-back");
         assertThat(cs.message()).contains("kernelModule vmw_pvscsi = loaded").contains("Module vmw_pvscsi not found")
                 .contains("undone: sysctl:net.core.somaxconn → 4096, sysctl:vm.swappiness → 60");
-        assertThat(cs.entries()).extracting(JournalEntry::state).containsOnly("undone");
+        assertThat(cs.entries()).extracting(JournalEntry::state).containsExactly("undone", "undone", "failed");
         assertThat(cs.entries().get(2).error()).contains("not found");
     }
 
@@ -181,7 +181,7 @@ class ApplierTest {
         List<ChangeSet> recovered = applier.recover(host);
         assertThat(recovered).singleElement().satisfies(cs -> {
             assertThat(cs.status()).isEqualTo("recovered");
-            assertThat(cs.entries()).extracting(JournalEntry::state).containsOnly("undone");
+            assertThat(cs.entries()).extracting(JournalEntry::state).containsExactly("undone", "not-applied");
         });
         assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("60");
         assertThat(read("/proc/sys/net/core/somaxconn")).isEqualTo("4096");
@@ -222,5 +222,53 @@ class ApplierTest {
         try (AutoCloseable again = journal.lock()) {
             assertThat(again).isNotNull();
         }
+    }
+
+    /** Regression: a value changed by hand after the apply was silently overwritten by rollback. */
+    @Test
+    void rollbackLeavesValuesChangedSinceAloneUnlessForced() throws IOException {
+        applier.apply(host, List.of(want("sysctl:vm.swappiness", "30"), want("sysctl:net.core.somaxconn", "8192")), "test");
+        write("/proc/sys/vm/swappiness", "45\n");
+        var rb = applier.rollback(host, applier.lastApplied().orElseThrow(), false);
+        assertThat(rb.ok()).isFalse();
+        assertThat(rb.changeSet().status()).isEqualTo("rollback-incomplete");
+        assertThat(rb.message()).contains("sysctl:vm.swappiness was changed to '45' after the apply; left as it is");
+        assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("45");
+        assertThat(read("/proc/sys/net/core/somaxconn")).isEqualTo("4096");
+
+        // the half-done rollback can be finished, here by force
+        ChangeSet again = applier.lastApplied().orElseThrow();
+        assertThat(again.id()).isEqualTo(rb.changeSet().id());
+        var forced = applier.rollback(host, again, true);
+        assertThat(forced.ok()).isTrue();
+        assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("60");
+        assertThat(applier.lastApplied()).isEmpty();
+    }
+
+    /** Regression: rollback --last went by the clock, so a clock step back undid the wrong change set first. */
+    @Test
+    void lastMeansLastWrittenNotNewestClock() throws IOException {
+        ChangeSet a = applier.apply(host, List.of(want("sysctl:vm.swappiness", "30")), "a").changeSet();
+        ChangeSet b = applier.apply(host, List.of(want("sysctl:vm.swappiness", "10")), "b").changeSet();
+        assertThat(b.sequence()).isEqualTo(a.sequence() + 1);
+        // as after a snapshot restore: B's file name and id sort before A's
+        Path bFile = journal.directory().resolve(b.id() + ".json");
+        String older = "19990101-000000-000";
+        Files.writeString(journal.directory().resolve(older + ".json"), Files.readString(bFile).replace(b.id(), older));
+        Files.delete(bFile);
+        assertThat(applier.lastApplied().orElseThrow().trigger()).isEqualTo("b");
+        applier.rollback(host, applier.lastApplied().orElseThrow(), false);
+        applier.rollback(host, applier.lastApplied().orElseThrow(), false);
+        assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("60");
+    }
+
+    @Test
+    void applyOnceKnowsWhatWasAppliedBefore() throws IOException {
+        assertThat(applier.appliedBefore(SettingKey.parse("sysctl:vm.swappiness"), "30")).isEmpty();
+        ChangeSet cs = applier.apply(host, List.of(want("sysctl:vm.swappiness", "30")), "test").changeSet();
+        assertThat(applier.appliedBefore(SettingKey.parse("sysctl:vm.swappiness"), "30")).contains(cs.id());
+        assertThat(applier.appliedBefore(SettingKey.parse("sysctl:vm.swappiness"), "31")).isEmpty();
+        applier.rollback(host, cs, false);
+        assertThat(applier.appliedBefore(SettingKey.parse("sysctl:vm.swappiness"), "30")).isEmpty();
     }
 }

@@ -9,7 +9,11 @@ import dev.chameleon.host.Host;
 import dev.chameleon.host.Privileges;
 import java.io.IOException;
 import java.io.PrintWriter;
+import dev.chameleon.model.DesiredSetting;
+import dev.chameleon.model.PlanEntry;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -51,9 +55,32 @@ final class ApplyCommand implements Callable<Integer> {
                 out.println("recovered unfinished change set " + r.id() + ": " + r.message());
             }
             Session s = Session.run(host, policies);
-            Applier.Result result = applier.apply(host, s.evaluation().desired(), "apply --yes");
-            print(out, result);
-            return result.ok() ? ExitCode.OK : ExitCode.FAILED;
+            if (!s.policyErrors().isEmpty()) {
+                throw new UserError(ExitCode.BAD_INPUT, s.policyErrors().size() + " policy(ies) could not be evaluated; nothing was changed\n  "
+                        + String.join("\n  ", s.policyErrors()));
+            }
+            List<DesiredSetting> wanted = new ArrayList<>();
+            for (DesiredSetting d : s.evaluation().desired()) {
+                String mode = s.mode(d);
+                if (mode.equals("audit")) {
+                    out.println("audit only, not applied: " + d.key() + " = " + d.value() + " (" + d.reason().describe() + ")");
+                    continue;
+                }
+                if (mode.equals("apply-once")) {
+                    Optional<String> before = applier.appliedBefore(d.key(), d.value());
+                    if (before.isPresent()) {
+                        out.println("apply-once, already applied in change set " + before.get() + ": " + d.key() + " = " + d.value());
+                        continue;
+                    }
+                }
+                wanted.add(d);
+            }
+            Applier.Result result = applier.apply(host, wanted, "apply --yes");
+            print(out, result, s.unreadable());
+            if (!result.ok()) {
+                return ExitCode.FAILED;
+            }
+            return s.unreadable().isEmpty() ? ExitCode.OK : ExitCode.FAILED;
         } catch (UserError | IOException e) {
             throw e;
         } catch (Exception e) {
@@ -76,10 +103,14 @@ final class ApplyCommand implements Callable<Integer> {
         }
     }
 
-    static void print(PrintWriter out, Applier.Result result) {
+    static void print(PrintWriter out, Applier.Result result, List<PlanEntry> unreadable) {
         ChangeSet cs = result.changeSet();
+        for (PlanEntry e : unreadable) {
+            out.println("could not read " + e.key() + ", left alone: " + e.note());
+        }
         if (cs == null) {
-            out.println("Nothing to change: the machine already matches the policies.");
+            out.println(unreadable.isEmpty() ? "Nothing to change: the machine already matches the policies."
+                    : "Nothing changed; " + unreadable.size() + " setting(s) could not be read (above).");
             out.flush();
             return;
         }

@@ -15,8 +15,9 @@ import picocli.CommandLine.Command;
         description = "Senses the infrastructure this VM runs on and keeps the guest's configuration fitted to it.",
         footerHeading = "%nExit codes:%n",
         footer = {"  0  success (plan --exit-code: nothing to change)",
-                "  1  failure: an apply failed and was undone, or a rollback could not finish",
-                "  2  bad input: options, policies, missing --yes",
+                "  1  failure: an apply failed and was undone, a setting could not be read,",
+                "     a rollback could not finish, or the journal has an unreadable file",
+                "  2  bad input: options, policies (also a condition that cannot be evaluated), missing --yes",
                 "  3  plan --exit-code: changes pending",
                 "  4  refused: not root, or another chameleon is changing this machine"})
 public final class Cli implements Runnable {
@@ -25,7 +26,7 @@ public final class Cli implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "say what to do: facts, detect, plan, apply or rollback");
+        throw new CommandLine.ParameterException(spec.commandLine(), "say what to do: facts, detect, plan, apply, rollback or history");
     }
 
     /** Runs the CLI with the given arguments and returns the exit code. */

@@ -61,7 +61,7 @@ final class DetectCommand implements Callable<Integer> {
     }
 
     private static String quote(Object v) {
-        String s = String.valueOf(v);
+        String s = Render.printable(v);
         return "\"" + (s.length() > 30 ? s.substring(0, 29) + "…" : s) + "\"";
     }
 }

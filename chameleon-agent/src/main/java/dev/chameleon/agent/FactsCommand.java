@@ -46,7 +46,7 @@ final class FactsCommand implements Callable<Integer> {
                 w = Math.max(w, e.getKey().length());
             }
             for (Map.Entry<String, Object> e : facts.leaves()) {
-                out.printf("%-" + w + "s  %s%n", e.getKey(), e.getValue());
+                out.printf("%-" + w + "s  %s%n", e.getKey(), Render.printable(e.getValue()));
             }
         } else {
             out.print(Render.as(output, facts.asMap()));

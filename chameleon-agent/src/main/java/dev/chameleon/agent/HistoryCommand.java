@@ -40,6 +40,7 @@ final class HistoryCommand implements Callable<Integer> {
             }
         }
         out.flush();
-        return ExitCode.OK;
+        // an unreadable journal file is kept as it is, and said: it may hold changes to undo
+        return all.stream().allMatch(Journal.Loaded::ok) ? ExitCode.OK : ExitCode.FAILED;
     }
 }

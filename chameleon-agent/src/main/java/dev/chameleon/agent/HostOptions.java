@@ -17,11 +17,19 @@ final class HostOptions {
     Path commands;
 
     Host host() {
-        if (root != null && !Files.isDirectory(root)) {
+        if (root != null && !Files.exists(root)) {
             throw new UserError(ExitCode.BAD_INPUT, "--root " + root + ": no such folder");
         }
+        if (root != null && Files.exists(root) && !Files.isDirectory(root)) {
+            throw new UserError(ExitCode.BAD_INPUT, "--root " + root + ": not a folder");
+        }
+        if (commands != null && root == null) {
+            throw new UserError(ExitCode.BAD_INPUT, "--commands needs --root: canned command output is never mixed "
+                    + "with the files of the machine this runs on");
+        }
         if (commands != null && !Files.isDirectory(commands)) {
-            throw new UserError(ExitCode.BAD_INPUT, "--commands " + commands + ": no such folder");
+            throw new UserError(ExitCode.BAD_INPUT, "--commands " + commands + ": no such folder (a fixture case without "
+                    + "commands/ is run with --root alone)");
         }
         return Host.forOptions(root, commands);
     }

@@ -19,7 +19,8 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "table, json or yaml (default: ${DEFAULT-VALUE})")
     OutputFormat output = OutputFormat.table;
 
-    @Option(names = "--exit-code", description = "Exit 3 when changes are pending, 0 when there is nothing to change.")
+    @Option(names = "--exit-code", description = "Exit 3 when changes are pending, 0 when there is nothing to change "
+            + "(1 when a setting could not be read).")
     boolean exitCode;
 
     @Spec
@@ -39,6 +40,19 @@ final class PlanCommand implements Callable<Integer> {
             }
             out.flush();
         }
-        return exitCode && s.plan().hasChanges() ? ExitCode.CHANGES_PENDING : ExitCode.OK;
+        var err = spec.commandLine().getErr();
+        if (!s.policyErrors().isEmpty()) {
+            err.println("chameleon: " + s.policyErrors().size() + " policy(ies) could not be evaluated; apply would refuse:");
+            s.policyErrors().forEach(e -> err.println("  " + e));
+            err.flush();
+            return ExitCode.BAD_INPUT;
+        }
+        if (!exitCode) {
+            return ExitCode.OK;
+        }
+        if (!s.unreadable().isEmpty()) {
+            return ExitCode.FAILED;
+        }
+        return s.pendingChanges().isEmpty() ? ExitCode.OK : ExitCode.CHANGES_PENDING;
     }
 }

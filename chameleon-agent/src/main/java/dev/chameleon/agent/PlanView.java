@@ -106,7 +106,9 @@ final class PlanView {
         long na = s.plan().entries().stream().filter(e -> e.action() == PlanEntry.Action.NOT_APPLICABLE).count();
         long err = s.plan().entries().stream().filter(e -> e.action() == PlanEntry.Action.ERROR).count();
         out.println();
-        out.printf("Plan: %d to change, %d already set, %d not applicable, %d unreadable.%n", change, ok, na, err);
+        long audit = change - s.pendingChanges().size();
+        out.printf("Plan: %d to change%s, %d already set, %d not applicable, %d unreadable.%n", change,
+                audit > 0 ? " (" + audit + " audit only)" : "", ok, na, err);
         out.flush();
     }
 
@@ -119,11 +121,14 @@ final class PlanView {
         out.println(title + " (" + list.size() + "):");
         for (PlanEntry e : list) {
             switch (action) {
-                case CHANGE -> out.printf("  ~ %s: %s -> %s%n", e.key(), e.current().isEmpty() ? "(empty)" : e.current(), e.setting().value());
-                case OK -> out.printf("  = %s: %s%n", e.key(), e.current());
-                default -> out.printf("  - %s: %s%n", e.key(), e.note());
+                case CHANGE -> out.printf("  ~ %s: %s -> %s%n", e.key(), e.current().isEmpty() ? "(empty)" : Render.printable(e.current()),
+                        Render.printable(e.setting().value()));
+                case OK -> out.printf("  = %s: %s%n", e.key(), Render.printable(e.current()));
+                default -> out.printf("  - %s: %s%n", e.key(), Render.printable(e.note()));
             }
-            out.printf("      %s%n", e.setting().reason().describe());
+            String mode = s.mode(e.setting());
+            out.printf("      %s%s%n", e.setting().reason().describe(),
+                    mode.equals("audit") ? " [audit: reported, never applied]" : mode.equals("apply-once") ? " [apply-once]" : "");
             if (!e.setting().reason().facts().isEmpty() && action == PlanEntry.Action.CHANGE) {
                 out.printf("      because %s%n", String.join(", ", e.setting().reason().facts()));
             }

@@ -26,7 +26,17 @@ final class PolicyOptions {
         if (!noDefaults) {
             sources.addAll(PolicySet.defaultPack());
         }
+        java.util.Set<Path> seen = new java.util.HashSet<>();
         for (Path p : policies) {
+            Path real;
+            try {
+                real = p.toRealPath();
+            } catch (java.io.IOException e) {
+                real = p.toAbsolutePath().normalize();
+            }
+            if (!seen.add(real)) {
+                continue;
+            }
             if (Files.isDirectory(p)) {
                 sources.addAll(PolicySet.directory(p, errors));
             } else if (Files.isRegularFile(p)) {
@@ -35,10 +45,17 @@ final class PolicyOptions {
                 errors.add(new PolicyError(p.toString(), 0, 0, "no such file or folder", ""));
             }
         }
+        if (!errors.isEmpty()) {
+            throw new UserError(ExitCode.BAD_INPUT, "cannot load policies; nothing was changed\n"
+                    + errors.stream().map(PolicyError::format).collect(Collectors.joining("\n")));
+        }
+        // a folder given twice, or a folder and a file in it, loads each file once
+        java.util.Map<String, PolicySet.Source> unique = new java.util.LinkedHashMap<>();
+        for (PolicySet.Source s : sources) {
+            unique.putIfAbsent(s.name().startsWith("pack:") ? s.name() : Path.of(s.name()).toAbsolutePath().normalize().toString(), s);
+        }
+        sources = new ArrayList<>(unique.values());
         try {
-            if (!errors.isEmpty()) {
-                throw new PolicyException(errors);
-            }
             return PolicySet.compile(sources);
         } catch (PolicyException e) {
             throw new UserError(ExitCode.BAD_INPUT, "policies do not compile; nothing was changed\n"

@@ -31,4 +31,19 @@ final class Render {
     static String as(OutputFormat f, Object tree) {
         return f == OutputFormat.json ? json(tree) : yaml(tree);
     }
+
+    /** Text for a terminal: control characters (escape sequences, NULs, newlines) shown as \\xNN. */
+    static String printable(Object value) {
+        String v = String.valueOf(value);
+        StringBuilder sb = new StringBuilder(v.length());
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                sb.append(String.format("\\x%02x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
 }

@@ -24,8 +24,13 @@ final class RollbackCommand implements Callable<Integer> {
     @Mixin
     StateOptions stateOptions;
 
-    @Option(names = "--last", required = true, description = "Undo the newest applied change set.")
+    @Option(names = "--last", required = true, description = "Undo the newest applied change set "
+            + "(or finish one whose rollback stopped half-way).")
     boolean last;
+
+    @Option(names = "--force", description = "Also put back settings that someone changed after the apply "
+            + "(without it they are left alone and reported).")
+    boolean force;
 
     @Spec
     CommandSpec spec;
@@ -41,14 +46,21 @@ final class RollbackCommand implements Callable<Integer> {
             for (ChangeSet r : applier.recover(host)) {
                 out.println("recovered unfinished change set " + r.id() + ": " + r.message());
             }
+            var unreadable = journal.list().stream().filter(l -> !l.ok()).toList();
+            if (!unreadable.isEmpty()) {
+                throw new UserError(ExitCode.FAILED, "the journal has unreadable files, so 'last' is not known; nothing was changed:\n  "
+                        + String.join("\n  ", unreadable.stream().map(l -> l.file() + ": " + l.error()).toList())
+                        + "\nRepair or move them aside, then run rollback again.");
+            }
             Optional<ChangeSet> cs = applier.lastApplied();
             if (cs.isEmpty()) {
                 out.println("Nothing to roll back: no applied change set in " + journal.directory());
                 out.flush();
                 return ExitCode.OK;
             }
-            Applier.Result r = applier.rollback(host, cs.get());
-            out.println("Rolled back change set " + cs.get().id() + " (" + r.changeSet().status() + "): " + r.message());
+            Applier.Result r = applier.rollback(host, cs.get(), force);
+            out.println((r.ok() ? "Rolled back change set " : "Rollback of change set ") + cs.get().id() + " "
+                    + (r.ok() ? "" : "is incomplete ") + "(" + r.changeSet().status() + "): " + r.message());
             out.flush();
             return r.ok() ? ExitCode.OK : ExitCode.FAILED;
         } catch (UserError | IOException e) {

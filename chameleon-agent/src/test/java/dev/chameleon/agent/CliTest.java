@@ -203,6 +203,160 @@ class CliTest {
         assertThat(cli("facts", "-o", "xml").code()).isEqualTo(ExitCode.BAD_INPUT);
     }
 
+    Path policy(String name, String text) throws IOException {
+        Path dir = tmp.resolve("pol-" + name);
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve(name + ".yaml"), text);
+        return dir;
+    }
+
+    /** Regression: audit-mode policies changed the machine. */
+    @Test
+    void auditPoliciesAreReportedNeverApplied() throws IOException {
+        Path dir = policy("audit", """
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: watch-swappiness}
+                spec:
+                  mode: audit
+                  settings:
+                    - sysctl: {key: vm.swappiness, value: 33}
+                """);
+        String[] common = {"--root", root.toString(), "--no-default-policies", "--policies", dir.toString()};
+        Run plan = cli(concat(new String[] {"plan", "--exit-code"}, common));
+        assertThat(plan.code()).as("audit changes are not pending changes").isEqualTo(ExitCode.OK);
+        assertThat(plan.out()).contains("~ sysctl:vm.swappiness: 60 -> 33").contains("[audit: reported, never applied]")
+                .contains("1 to change (1 audit only)");
+        Run apply = cli(concat(new String[] {"apply", "--yes", "--state-dir", tmp.resolve("s").toString()}, common));
+        assertThat(apply.code()).as(apply.err()).isEqualTo(0);
+        assertThat(apply.out()).contains("audit only, not applied: sysctl:vm.swappiness = 33");
+        assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("60");
+    }
+
+    @Test
+    void applyOncePoliciesAreNotReappliedAfterAHandEdit() throws IOException {
+        Path dir = policy("once", """
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: first-boot}
+                spec:
+                  mode: apply-once
+                  settings:
+                    - sysctl: {key: vm.swappiness, value: 33}
+                """);
+        String[] common = {"apply", "--yes", "--root", root.toString(), "--no-default-policies", "--policies", dir.toString(),
+                "--state-dir", tmp.resolve("s").toString()};
+        assertThat(cli(common).code()).isEqualTo(0);
+        assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("33");
+        write("/proc/sys/vm/swappiness", "50\n");
+        Run again = cli(common);
+        assertThat(again.out()).contains("apply-once, already applied in change set");
+        assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("50");
+    }
+
+    /** Regression: a misspelt fact inside a fact group gave a plan with exit 0 and apply went ahead. */
+    @Test
+    void policyThatCannotBeEvaluatedStopsApply() throws IOException {
+        Path dir = policy("typo", """
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: typo}
+                spec:
+                  when: platform.hypervisr == "vmware"
+                  settings:
+                    - sysctl: {key: vm.swappiness, value: 1}
+                """);
+        Path good = policy("good", """
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: good}
+                spec:
+                  settings:
+                    - sysctl: {key: net.core.somaxconn, value: 8192}
+                """);
+        String[] common = {"--root", root.toString(), "--no-default-policies", "--policies", dir.toString(), "--policies", good.toString()};
+        Run plan = cli(concat(new String[] {"plan"}, common));
+        assertThat(plan.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(plan.err()).contains("policy typo: " + dir.resolve("typo.yaml") + ":1: spec.when: key 'hypervisr' is not present in map");
+        Run apply = cli(concat(new String[] {"apply", "--yes", "--state-dir", tmp.resolve("s").toString()}, common));
+        assertThat(apply.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(apply.err()).contains("could not be evaluated; nothing was changed");
+        assertThat(read("/proc/sys/net/core/somaxconn")).isEqualTo("4096");
+    }
+
+    /** Regression: a corrupt newest journal file was skipped and an older change set rolled back instead. */
+    @Test
+    void corruptJournalStopsRollbackAndHistorySaysSo() throws IOException {
+        Path dir = policy("net", """
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: net}
+                spec:
+                  settings:
+                    - sysctl: {key: net.core.somaxconn, value: 8192}
+                """);
+        Path state = tmp.resolve("s");
+        assertThat(cli("apply", "--yes", "--root", root.toString(), "--no-default-policies", "--policies", dir.toString(),
+                "--state-dir", state.toString()).code()).isEqualTo(0);
+        Path bad = state.resolve("journal/29991231-235959-999.json");
+        Files.writeString(bad, "{\"sequence\": 2, \"id\": \"trunc");
+        Run rb = cli("rollback", "--last", "--root", root.toString(), "--state-dir", state.toString());
+        assertThat(rb.code()).isEqualTo(ExitCode.FAILED);
+        assertThat(rb.err()).contains(bad.toString()).contains("nothing was changed").doesNotContain("Exception");
+        assertThat(read("/proc/sys/net/core/somaxconn")).isEqualTo("8192");
+        Run history = cli("history", "--state-dir", state.toString());
+        assertThat(history.code()).isEqualTo(ExitCode.FAILED);
+        assertThat(history.out()).contains("! " + bad);
+    }
+
+    @Test
+    void unreadableSettingIsNotNothingToChange() throws IOException {
+        Files.delete(root.resolve("proc/sys/vm/swappiness"));
+        Files.createDirectories(root.resolve("proc/sys/vm/swappiness"));
+        String[] common = {"--root", root.toString(), "--no-default-policies", "--policies", policy("sw", """
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: sw}
+                spec:
+                  settings:
+                    - sysctl: {key: vm.swappiness, value: 10}
+                """).toString()};
+        assertThat(cli(concat(new String[] {"plan", "--exit-code"}, common)).code()).isEqualTo(ExitCode.FAILED);
+        Run apply = cli(concat(new String[] {"apply", "--yes", "--state-dir", tmp.resolve("s").toString()}, common));
+        assertThat(apply.code()).isEqualTo(ExitCode.FAILED);
+        assertThat(apply.out()).contains("could not read sysctl:vm.swappiness").doesNotContain("already matches");
+    }
+
+    @Test
+    void optionsThatWouldMixMachinesOrMisplaceTheJournalAreRefused() throws IOException {
+        Run mixed = cli("detect", "--commands", tmp.toString());
+        assertThat(mixed.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(mixed.err()).contains("--commands needs --root");
+        Path file = tmp.resolve("state-file");
+        Files.writeString(file, "x");
+        Run state = cli("apply", "--yes", "--root", root.toString(), "--state-dir", file.toString());
+        assertThat(state.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(state.err()).contains("--state-dir " + file + ": not a folder");
+        Run missing = cli("plan", "--root", root.toString(), "--policies", tmp.resolve("nope").toString());
+        assertThat(missing.err()).contains("cannot load policies");
+    }
+
+    @Test
+    void theSameFolderTwiceLoadsItOnce() throws IOException {
+        Path dir = policy("twice", """
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: twice}
+                spec:
+                  settings:
+                    - sysctl: {key: vm.swappiness, value: 10}
+                """);
+        Run r = cli("plan", "--root", root.toString(), "--no-default-policies", "--policies", dir.toString(),
+                "--policies", dir.resolve("twice.yaml").toString(), "--policies", dir + "/.");
+        assertThat(r.code()).as(r.err()).isEqualTo(0);
+        assertThat(r.out()).contains("~ sysctl:vm.swappiness: 60 -> 10");
+    }
+
     static String[] concat(String[] a, String[] b) {
         String[] out = new String[a.length + b.length];
         System.arraycopy(a, 0, out, 0, a.length);

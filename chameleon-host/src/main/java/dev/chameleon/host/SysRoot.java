@@ -8,7 +8,6 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -51,12 +50,22 @@ public final class SysRoot {
         return root.equals(Path.of("/"));
     }
 
+    /** How many symbolic links one resolution may follow, as Linux's MAXSYMLINKS. */
+    static final int MAX_LINKS = 40;
+
     /**
-     * Resolves an absolute machine path under the root.
+     * Resolves an absolute machine path under the root. Under a root other than {@code /},
+     * symbolic links are followed the way {@code chroot} would: an absolute target starts again
+     * at the root and {@code ..} stops at the root, so no path ever leads outside the tree.
      *
      * @throws IllegalArgumentException when the path is relative or contains {@code ..}
+     * @throws SymlinkLoopException     when more than 40 links are met on the way
      */
     public Path resolve(String absolutePath) {
+        return resolve(absolutePath, true);
+    }
+
+    private Path resolve(String absolutePath, boolean followLast) {
         if (!absolutePath.startsWith("/")) {
             throw new IllegalArgumentException("host path must be absolute: " + absolutePath);
         }
@@ -66,12 +75,82 @@ public final class SysRoot {
             }
         }
         String rel = absolutePath.substring(1);
-        return rel.isEmpty() ? root : root.resolve(rel);
+        if (isLive()) {
+            return rel.isEmpty() ? root : root.resolve(rel);
+        }
+        java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>();
+        for (String part : rel.split("/")) {
+            if (!part.isEmpty() && !part.equals(".")) {
+                todo.add(part);
+            }
+        }
+        java.util.ArrayList<String> done = new java.util.ArrayList<>();
+        int links = 0;
+        while (!todo.isEmpty()) {
+            String part = todo.poll();
+            if (part.equals("..")) {
+                if (!done.isEmpty()) {
+                    done.remove(done.size() - 1);
+                }
+                continue;
+            }
+            Path next = join(done).resolve(part);
+            if ((followLast || !todo.isEmpty()) && Files.isSymbolicLink(next)) {
+                if (++links > MAX_LINKS) {
+                    throw new SymlinkLoopException(absolutePath);
+                }
+                String target;
+                try {
+                    target = Files.readSymbolicLink(next).toString();
+                } catch (IOException e) {
+                    done.add(part);
+                    continue;
+                }
+                java.util.ArrayDeque<String> again = new java.util.ArrayDeque<>();
+                for (String t : target.split("/")) {
+                    if (!t.isEmpty() && !t.equals(".")) {
+                        again.add(t);
+                    }
+                }
+                if (target.startsWith("/")) {
+                    done.clear();
+                }
+                again.addAll(todo);
+                todo = again;
+                continue;
+            }
+            done.add(part);
+        }
+        return join(done);
+    }
+
+    private Path join(java.util.List<String> parts) {
+        Path p = root;
+        for (String part : parts) {
+            p = p.resolve(part);
+        }
+        return p;
+    }
+
+    /** Thrown when resolving a path meets more than {@link #MAX_LINKS} symbolic links. */
+    public static final class SymlinkLoopException extends RuntimeException {
+        public SymlinkLoopException(String path) {
+            super("too many levels of symbolic links: " + path);
+        }
     }
 
     /** Reads a file as text; never throws for missing or unreadable files. */
     public HostFile read(String absolutePath) {
-        Path p = resolve(absolutePath);
+        Path p;
+        try {
+            p = resolve(absolutePath);
+        } catch (SymlinkLoopException e) {
+            return HostFile.unreadable(absolutePath, e.getMessage());
+        }
+        if (Files.exists(p) && !Files.isRegularFile(p) && !Files.isDirectory(p)) {
+            // a FIFO would block forever and a device would stream without end
+            return HostFile.unreadable(absolutePath, "not a regular file (a FIFO, socket or device)");
+        }
         try (InputStream in = Files.newInputStream(p)) {
             byte[] bytes = in.readNBytes(MAX_READ_BYTES);
             String text = StandardCharsets.UTF_8.newDecoder()
@@ -97,7 +176,10 @@ public final class SysRoot {
      * the file is absent, not a regular file, or unreadable.
      */
     public Optional<byte[]> readBytes(String absolutePath, int max) {
-        Path p = resolve(absolutePath);
+        Path p = safeResolve(absolutePath, true);
+        if (p == null) {
+            return Optional.empty();
+        }
         if (!Files.isRegularFile(p)) {
             return Optional.empty();
         }
@@ -116,11 +198,22 @@ public final class SysRoot {
 
     /** True when the path exists under the root (files, directories, links to existing targets). */
     public boolean exists(String absolutePath) {
-        return Files.exists(resolve(absolutePath));
+        Path p = safeResolve(absolutePath, true);
+        return p != null && Files.exists(p);
     }
 
     public boolean isDirectory(String absolutePath) {
-        return Files.isDirectory(resolve(absolutePath));
+        Path p = safeResolve(absolutePath, true);
+        return p != null && Files.isDirectory(p);
+    }
+
+    /** Resolves, or null when the path runs into a symbolic-link loop. */
+    private Path safeResolve(String absolutePath, boolean followLast) {
+        try {
+            return resolve(absolutePath, followLast);
+        } catch (SymlinkLoopException e) {
+            return null;
+        }
     }
 
     /**
@@ -128,8 +221,8 @@ public final class SysRoot {
      * the directory is absent or unreadable.
      */
     public List<String> list(String absolutePath) {
-        Path dir = resolve(absolutePath);
-        if (!Files.isDirectory(dir)) {
+        Path dir = safeResolve(absolutePath, true);
+        if (dir == null || !Files.isDirectory(dir)) {
             return List.of();
         }
         List<String> names = new ArrayList<>();
@@ -152,8 +245,8 @@ public final class SysRoot {
      * → {@code virtio_net}); empty when the path is not a link.
      */
     public Optional<String> linkName(String absolutePath) {
-        Path p = resolve(absolutePath);
-        if (!Files.isSymbolicLink(p)) {
+        Path p = safeResolve(absolutePath, false);
+        if (p == null || !Files.isSymbolicLink(p)) {
             return Optional.empty();
         }
         try {
@@ -167,7 +260,8 @@ public final class SysRoot {
 
     /** True when the path is itself a symbolic link. */
     public boolean isLink(String absolutePath) {
-        return Files.isSymbolicLink(resolve(absolutePath));
+        Path p = safeResolve(absolutePath, false);
+        return p != null && Files.isSymbolicLink(p);
     }
 
     /**
@@ -176,9 +270,17 @@ public final class SysRoot {
      * @throws IOException with the kernel's answer (for example "Invalid argument" for EINVAL)
      */
     public void writeKernelFile(String absolutePath, String value) throws IOException {
-        Path p = resolve(absolutePath);
-        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS) && !Files.exists(p)) {
-            throw new NoSuchFileException(absolutePath);
+        Path p;
+        try {
+            p = resolve(absolutePath);
+        } catch (SymlinkLoopException e) {
+            throw new IOException(e.getMessage());
+        }
+        if (!Files.exists(p)) {
+            throw new NoSuchFileException(absolutePath, null, "does not exist");
+        }
+        if (!Files.isRegularFile(p)) {
+            throw new IOException(absolutePath + " is not a regular file");
         }
         Files.writeString(p, value, StandardCharsets.UTF_8, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
     }

@@ -153,7 +153,9 @@ public final class Condition {
             }
             return new Outcome(false, "condition gave " + r + ", not a boolean");
         } catch (CelEvaluationException e) {
-            return new Outcome(false, e.getMessage());
+            // "evaluation error at <input>:8: key 'x' is not present in map." → the part for people
+            String m = String.valueOf(e.getMessage()).replaceFirst("^evaluation error at <input>:\\d+: ", "");
+            return new Outcome(false, m.endsWith(".") ? m.substring(0, m.length() - 1) : m);
         } catch (RuntimeException e) {
             return new Outcome(false, e.getClass().getSimpleName() + ": " + e.getMessage());
         }

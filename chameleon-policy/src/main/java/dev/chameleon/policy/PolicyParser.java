@@ -45,7 +45,9 @@ public final class PolicyParser {
     public static final int MAX_FILE_BYTES = 4 << 20;
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?");
     private static final Pattern SYSCTL_KEY = Pattern.compile("[a-z0-9_]+([./][a-zA-Z0-9_*@:-]+)+");
-    private static final Pattern MODULE = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    private static final Pattern MODULE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
+    /** Longest setting value accepted, in characters. */
+    static final int MAX_VALUE_CHARS = 4096;
     private static final Pattern SCHEDULER = Pattern.compile("[a-z0-9_-]{1,32}");
 
     private final List<PolicyError> errors = new ArrayList<>();
@@ -121,6 +123,11 @@ public final class PolicyParser {
                 err(t.getKeyNode(), "keys in " + what + " must be plain words");
                 continue;
             }
+            if (out.containsKey(k.getValue())) {
+                err(k, "duplicate key '" + k.getValue() + "' in " + what + " (also at line "
+                        + (out.get(k.getValue()).getKeyNode().getStartMark().getLine() + 1) + ")");
+                continue;
+            }
             if (!allowed.contains(k.getValue())) {
                 err(k, "unknown key '" + k.getValue() + "' in " + what + " (allowed: " + String.join(", ", sorted(allowed)) + ")");
                 continue;
@@ -154,6 +161,34 @@ public final class PolicyParser {
         }
         if (required && s.getValue().isBlank()) {
             err(s, what + "." + key + " must not be empty");
+            return null;
+        }
+        return s.getValue();
+    }
+
+    /**
+     * A setting's value: a number or a word, not empty, not null, not a YAML boolean (write 1 or 0,
+     * or quote the word), at most {@link #MAX_VALUE_CHARS} characters.
+     */
+    private String settingValue(Map<String, NodeTuple> m, String key, String what) {
+        NodeTuple t = m.get(key);
+        if (t == null) {
+            return null;
+        }
+        if (!(t.getValueNode() instanceof ScalarNode s)) {
+            err(t.getValueNode(), what + "." + key + " must be a single value, found " + describe(t.getValueNode()));
+            return null;
+        }
+        if (s.getTag().equals(org.yaml.snakeyaml.nodes.Tag.NULL) || s.getValue().isBlank()) {
+            err(s, what + "." + key + " is empty; give the value to set");
+            return null;
+        }
+        if (s.getTag().equals(org.yaml.snakeyaml.nodes.Tag.BOOL)) {
+            err(s, what + "." + key + " is the YAML boolean " + s.getValue() + "; kernel settings take 1 or 0 (quote it to mean the word)");
+            return null;
+        }
+        if (s.getValue().length() > MAX_VALUE_CHARS) {
+            err(s, what + "." + key + " is " + s.getValue().length() + " characters long; values are limited to " + MAX_VALUE_CHARS);
             return null;
         }
         return s.getValue();
@@ -315,7 +350,7 @@ public final class PolicyParser {
                     return null;
                 }
                 String key = scalar(m, "key", "sysctl", true);
-                String value = scalar(m, "value", "sysctl", false);
+                String value = settingValue(m, "value", "sysctl");
                 if (!m.containsKey("key")) {
                     err(body, "sysctl needs a key, e.g. {key: vm.swappiness, value: 10}");
                 }

@@ -202,12 +202,23 @@ public final class PolicySet {
         for (Policy p : ordered) {
             Condition.Outcome o = p.when().evaluate(facts, null, null);
             List<String> used = p.when().describeFacts(facts, null, null);
-            outcomes.add(new PolicyOutcome(p, o.holds(), o.error(), used));
             if (!o.holds()) {
+                outcomes.add(new PolicyOutcome(p, false, o.failed() ? p.location() + ": spec.when: " + o.error() : "", used));
                 continue;
             }
+            List<String> selectErrors = new ArrayList<>();
+            List<DesiredSetting> wanted = new ArrayList<>();
             for (SettingRule r : p.settings()) {
-                for (DesiredSetting d : expand(p, r, facts, used)) {
+                wanted.addAll(expand(p, r, facts, used, selectErrors));
+            }
+            if (!selectErrors.isEmpty()) {
+                // a selector that cannot be evaluated would silently pick nothing: the policy is in error
+                outcomes.add(new PolicyOutcome(p, true, String.join("; ", selectErrors), used));
+                continue;
+            }
+            outcomes.add(new PolicyOutcome(p, true, "", used));
+            {
+                for (DesiredSetting d : wanted) {
                     DesiredSetting w = winners.get(d.key());
                     if (w == null) {
                         winners.put(d.key(), d);
@@ -234,7 +245,7 @@ public final class PolicySet {
         return Integer.MAX_VALUE;
     }
 
-    private static List<DesiredSetting> expand(Policy p, SettingRule r, FactSet facts, List<String> used) {
+    private static List<DesiredSetting> expand(Policy p, SettingRule r, FactSet facts, List<String> used, List<String> errors) {
         String where = p.file() + ":" + r.line();
         if (r.select().isEmpty()) {
             return List.of(new DesiredSetting(new SettingKey(r.kind(), r.target()), r.value(),
@@ -248,7 +259,12 @@ public final class PolicySet {
             }
             @SuppressWarnings("unchecked")
             Map<String, Object> disk = (Map<String, Object>) m;
-            if (sel.evaluate(facts, "disk", disk).holds()) {
+            Condition.Outcome so = sel.evaluate(facts, "disk", disk);
+            if (so.failed()) {
+                errors.add(p.file() + ":" + r.line() + ": select for disk " + name + ": " + so.error());
+                continue;
+            }
+            if (so.holds()) {
                 List<String> why = new ArrayList<>(used);
                 why.addAll(sel.describeFacts(facts, "disk", disk));
                 out.add(new DesiredSetting(new SettingKey(r.kind(), name + "/" + r.target()), r.value(),

@@ -274,4 +274,43 @@ class PolicySetTest {
         PolicyError e = onlyError(nested);
         assertThat(e.message()).containsIgnoringCase("malformed YAML");
     }
+
+    static String withSetting(String setting) {
+        return """
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: x}
+                spec:
+                  settings:
+                    - %s
+                """.formatted(setting);
+    }
+
+    /** Regression: a repeated key silently kept the last value (when: 'true' then when: 'false'). */
+    @Test
+    void duplicateKeysAreErrors() {
+        PolicyError e = onlyError("""
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: x}
+                spec:
+                  when: 'true'
+                  when: 'false'
+                  settings:
+                    - sysctl: {key: vm.swappiness, value: 10}
+                """);
+        assertThat(e.line()).isEqualTo(6);
+        assertThat(e.message()).isEqualTo("duplicate key 'when' in spec (also at line 5)");
+    }
+
+    /** Regression: null, booleans and 200,000-character values were written as they came. */
+    @Test
+    void settingValuesMustBeNumbersOrWords() {
+        assertThat(onlyError(withSetting("sysctl: {key: vm.swappiness, value: null}")).message()).contains("sysctl.value is empty");
+        assertThat(onlyError(withSetting("sysctl: {key: vm.swappiness, value: }")).message()).contains("sysctl.value is empty");
+        assertThat(onlyError(withSetting("sysctl: {key: vm.swappiness, value: true}")).message()).contains("YAML boolean true");
+        assertThat(onlyError(withSetting("sysctl: {key: vm.swappiness, value: " + "9".repeat(5000) + "}")).message())
+                .contains("limited to 4096");
+        assertThat(onlyError(withSetting("kernelModule: {name: '--help'}")).message()).contains("not a kernel module name");
+    }
 }
