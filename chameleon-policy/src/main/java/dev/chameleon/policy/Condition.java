@@ -5,9 +5,6 @@ import dev.cel.common.CelIssue;
 import dev.cel.common.CelOptions;
 import dev.cel.common.CelValidationException;
 import dev.cel.common.CelValidationResult;
-import dev.cel.common.types.CelType;
-import dev.cel.common.types.ListType;
-import dev.cel.common.types.MapType;
 import dev.cel.common.types.SimpleType;
 import dev.cel.compiler.CelCompiler;
 import dev.cel.compiler.CelCompilerFactory;
@@ -30,22 +27,21 @@ import java.util.regex.Pattern;
  *
  * <p>Compiled once, immutable and thread-safe; evaluated many times. Variables are the fact
  * set's top-level keys ({@code platform}, {@code cpu}, ...) and, in selectors, the element
- * ({@code disk}, {@code nic}). A result that is not a boolean, or an evaluation error such as a
- * missing key, is an {@link Outcome} with an error, never an exception.
+ * ({@code disk}, {@code nic}, {@code gpu}). Expressions are type-checked against the
+ * {@link FactSchema}: a misspelt fact or a wrong type is a compile error with its position.
+ * Helper functions: see {@link Functions}. A result that is not a boolean, or an evaluation
+ * error such as a missing key, is an {@link Outcome} with an error, never an exception.
  */
 public final class Condition {
-    /** Top-level fact keys that are maps. */
-    static final List<String> MAP_VARS = List.of("platform", "cpu", "memory", "os", "kernel", "security", "meta");
-    /** Top-level fact keys that are lists. */
-    static final List<String> LIST_VARS = List.of("gpus", "nics", "disks", "apps");
-    private static final Pattern FACT_REF = Pattern.compile(
-            "\\b(platform|cpu|memory|os|kernel|security|meta|gpus|nics|disks|apps|disk|nic)((?:\\.[A-Za-z_][A-Za-z0-9_]*)+)");
+    private static final FactSchema SCHEMA = FactSchema.standard();
+    private static final Pattern FACT_REF = Pattern.compile("\\b(" + String.join("|", SCHEMA.variables().keySet()) + "|"
+            + String.join("|", SCHEMA.elements().keySet()) + ")((?:\\.[A-Za-z_][A-Za-z0-9_]*)+)");
 
-    private static final CelType MAP = MapType.create(SimpleType.STRING, SimpleType.DYN);
-    private static final CelType LIST = ListType.create(SimpleType.DYN);
     private static volatile Map<String, CelCompiler> compilers = Map.of();
     private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder()
-            .setOptions(CelOptions.current().build()).build();
+            .setOptions(CelOptions.current().build())
+            .addFunctionBindings(Functions.bindings())
+            .build();
 
     private final String text;
     private final CelRuntime.Program program;
@@ -113,15 +109,12 @@ public final class Condition {
         if (c == null) {
             var b = CelCompilerFactory.standardCelCompilerBuilder()
                     .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
-                    .setOptions(CelOptions.current().build());
-            for (String v : MAP_VARS) {
-                b.addVar(v, MAP);
-            }
-            for (String v : LIST_VARS) {
-                b.addVar(v, LIST);
-            }
+                    .setOptions(CelOptions.current().build())
+                    .setTypeProvider(SCHEMA)
+                    .addFunctionDeclarations(Functions.declarations());
+            SCHEMA.variables().forEach(b::addVar);
             if (element != null) {
-                b.addVar(element, MAP);
+                b.addVar(element, SCHEMA.elementType(element));
             }
             c = b.build();
             Map<String, CelCompiler> next = new LinkedHashMap<>(compilers);
@@ -137,11 +130,8 @@ public final class Condition {
             return new Outcome(true, "");
         }
         Map<String, Object> vars = new LinkedHashMap<>();
-        for (String v : MAP_VARS) {
-            vars.put(v, facts.asMap().getOrDefault(v, Map.of()));
-        }
-        for (String v : LIST_VARS) {
-            vars.put(v, facts.asMap().getOrDefault(v, List.of()));
+        for (String v : SCHEMA.variables().keySet()) {
+            vars.put(v, facts.asMap().getOrDefault(v, SCHEMA.isList(v) ? List.of() : Map.of()));
         }
         if (element != null) {
             vars.put(element, elementValue);
@@ -153,7 +143,11 @@ public final class Condition {
             }
             return new Outcome(false, "condition gave " + r + ", not a boolean");
         } catch (CelEvaluationException e) {
-            return new Outcome(false, e.getMessage());
+            Throwable c = e.getCause();
+            while (c != null && c.getCause() != null && c.getMessage() == null) {
+                c = c.getCause();
+            }
+            return new Outcome(false, e.getMessage() + (c != null && c.getMessage() != null ? ": " + c.getMessage() : ""));
         } catch (RuntimeException e) {
             return new Outcome(false, e.getClass().getSimpleName() + ": " + e.getMessage());
         }
