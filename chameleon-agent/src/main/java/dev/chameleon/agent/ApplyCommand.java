@@ -51,7 +51,11 @@ final class ApplyCommand implements Callable<Integer> {
                 out.println("recovered unfinished change set " + r.id() + ": " + r.message());
             }
             Session s = Session.run(host, policies);
-            Applier.Result result = applier.apply(host, s.evaluation().desired(), "apply --yes");
+            // Settings of audit-mode policies are reported by plan and never applied.
+            Applier.Result result = applier.apply(host, s.evaluation().applicable(), "apply --yes");
+            if (!s.evaluation().audited().isEmpty()) {
+                out.println("Left alone (audit mode, reported only): " + s.evaluation().audited().size() + " setting(s); see 'chameleon plan'.");
+            }
             print(out, result);
             return result.ok() ? ExitCode.OK : ExitCode.FAILED;
         } catch (UserError | IOException e) {

@@ -39,6 +39,6 @@ final class PlanCommand implements Callable<Integer> {
             }
             out.flush();
         }
-        return exitCode && s.plan().hasChanges() ? ExitCode.CHANGES_PENDING : ExitCode.OK;
+        return exitCode && PlanView.applyWouldChange(s) ? ExitCode.CHANGES_PENDING : ExitCode.OK;
     }
 }

@@ -12,7 +12,9 @@ import java.util.Map;
  * The plan as people and programs see it. The JSON form is stable:
  * {@code {platform, policies: [{name, source, priority, mode, when, matched, error, facts}],
  * entries: [{key, action, current, desired, policy, source, priority, mode, condition, facts,
- * element, note}], summary: {change, ok, notApplicable, error}}}.
+ * element, note, applies}], summary: {change, ok, notApplicable, error, audit}}}; documented in
+ * {@code docs/plan-json.md}. {@code applies} is false for settings of {@code audit}-mode policies:
+ * {@code plan} shows them, {@code apply} leaves them alone.
  */
 final class PlanView {
     private PlanView() {
@@ -53,7 +55,8 @@ final class PlanView {
             m.put("policy", e.setting().reason().policy());
             m.put("source", e.setting().reason().source());
             m.put("priority", e.setting().reason().priority());
-            m.put("mode", s.evaluation().modes().getOrDefault(e.key(), "enforce"));
+            m.put("mode", s.evaluation().mode(e.key()));
+            m.put("applies", !s.evaluation().mode(e.key()).equals("audit"));
             m.put("condition", e.setting().reason().condition());
             m.put("facts", e.setting().reason().facts());
             if (!e.setting().reason().element().isEmpty()) {
@@ -66,12 +69,19 @@ final class PlanView {
         }
         root.put("entries", entries);
         Map<String, Object> summary = new LinkedHashMap<>();
-        summary.put("change", counts[PlanEntry.Action.CHANGE.ordinal()]);
+        long audited = s.plan().entries().stream().filter(e -> audit(s, e) && e.action() == PlanEntry.Action.CHANGE).count();
+        summary.put("change", counts[PlanEntry.Action.CHANGE.ordinal()] - audited);
         summary.put("ok", counts[PlanEntry.Action.OK.ordinal()]);
         summary.put("notApplicable", counts[PlanEntry.Action.NOT_APPLICABLE.ordinal()]);
         summary.put("error", counts[PlanEntry.Action.ERROR.ordinal()]);
+        summary.put("audit", audited);
         root.put("summary", summary);
         return root;
+    }
+
+    /** Whether an apply would change something: a change of a policy that is not in audit mode. */
+    static boolean applyWouldChange(Session s) {
+        return s.plan().entries().stream().anyMatch(e -> e.action() == PlanEntry.Action.CHANGE && !audit(s, e));
     }
 
     static void table(Session s, PrintWriter out) {
@@ -106,8 +116,16 @@ final class PlanView {
         long na = s.plan().entries().stream().filter(e -> e.action() == PlanEntry.Action.NOT_APPLICABLE).count();
         long err = s.plan().entries().stream().filter(e -> e.action() == PlanEntry.Action.ERROR).count();
         out.println();
-        out.printf("Plan: %d to change, %d already set, %d not applicable, %d unreadable.%n", change, ok, na, err);
+        long audit = s.plan().entries().stream().filter(e -> e.action() == PlanEntry.Action.CHANGE && audit(s, e)).count();
+        out.printf("Plan: %d to change, %d already set, %d not applicable, %d unreadable.%n", change - audit, ok, na, err);
+        if (audit > 0) {
+            out.printf("Audit: %d setting(s) differ from audit-mode policies; apply leaves them alone.%n", audit);
+        }
         out.flush();
+    }
+
+    private static boolean audit(Session s, PlanEntry e) {
+        return s.evaluation().mode(e.key()).equals("audit");
     }
 
     private static void section(PrintWriter out, Session s, PlanEntry.Action action, String title) {
@@ -119,7 +137,9 @@ final class PlanView {
         out.println(title + " (" + list.size() + "):");
         for (PlanEntry e : list) {
             switch (action) {
-                case CHANGE -> out.printf("  ~ %s: %s -> %s%n", e.key(), e.current().isEmpty() ? "(empty)" : e.current(), e.setting().value());
+                case CHANGE -> out.printf("  %s %s: %s -> %s%s%n", audit(s, e) ? "?" : "~", e.key(),
+                        e.current().isEmpty() ? "(empty)" : e.current(), e.setting().value(),
+                        audit(s, e) ? "   [audit: reported only, apply leaves it]" : "");
                 case OK -> out.printf("  = %s: %s%n", e.key(), e.current());
                 default -> out.printf("  - %s: %s%n", e.key(), e.note());
             }

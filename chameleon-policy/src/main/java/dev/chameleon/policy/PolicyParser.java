@@ -19,6 +19,7 @@ import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
 
 /**
  * Reads policy YAML into {@link Policy} values, keeping the position of every node so that each
@@ -48,23 +49,37 @@ public final class PolicyParser {
     private static final Pattern MODULE = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     private static final Pattern SCHEDULER = Pattern.compile("[a-z0-9_-]{1,32}");
 
+    private static final Set<String> KINDS = Set.of("Policy", "Profile", "PolicyTest");
+
     private final List<PolicyError> errors = new ArrayList<>();
+    private final List<Policy> policies = new ArrayList<>();
+    private final List<Profile> profiles = new ArrayList<>();
+    private final List<PolicyTest> tests = new ArrayList<>();
     private SourceText src;
 
-    /** Parses one file's text; errors are collected into {@code errors}. */
-    public static List<Policy> parse(String fileName, String text, List<PolicyError> errors) {
-        PolicyParser p = new PolicyParser();
-        p.src = new SourceText(fileName, text);
-        List<Policy> out = p.parseAll();
-        errors.addAll(p.errors);
-        return out;
+    /** The documents of one file, by kind, in written order. */
+    public record Documents(List<Policy> policies, List<Profile> profiles, List<PolicyTest> tests) {
     }
 
-    private List<Policy> parseAll() {
+    /** Parses one file's policies (other kinds are read and checked, then left out); errors are collected. */
+    public static List<Policy> parse(String fileName, String text, List<PolicyError> errors) {
+        return parseDocuments(fileName, text, errors).policies();
+    }
+
+    /** Parses one file's documents of every kind; errors are collected into {@code errors}. */
+    public static Documents parseDocuments(String fileName, String text, List<PolicyError> errors) {
+        PolicyParser p = new PolicyParser();
+        p.src = new SourceText(fileName, text);
+        p.parseAll();
+        errors.addAll(p.errors);
+        return new Documents(List.copyOf(p.policies), List.copyOf(p.profiles), List.copyOf(p.tests));
+    }
+
+    private void parseAll() {
         if (src.text().length() > MAX_FILE_BYTES) {
             errors.add(new PolicyError(src.name(), 0, 0, "file is " + src.text().length()
                     + " bytes; policy files are limited to " + MAX_FILE_BYTES + " bytes", ""));
-            return List.of();
+            return;
         }
         LoaderOptions lo = new LoaderOptions();
         lo.setAllowDuplicateKeys(false);
@@ -73,16 +88,12 @@ public final class PolicyParser {
         lo.setCodePointLimit(MAX_FILE_BYTES);
         lo.setAllowRecursiveKeys(false);
         Yaml yaml = new Yaml(lo);
-        List<Policy> out = new ArrayList<>();
         try {
             for (Node doc : yaml.composeAll(new StringReader(src.text()))) {
                 if (doc == null) {
                     continue;
                 }
-                Policy p = document(doc);
-                if (p != null) {
-                    out.add(p);
-                }
+                document(doc);
             }
         } catch (MarkedYAMLException e) {
             Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
@@ -97,7 +108,6 @@ public final class PolicyParser {
         } catch (RuntimeException e) {
             errors.add(new PolicyError(src.name(), 0, 0, "cannot read policy: " + e, ""));
         }
-        return out;
     }
 
     private static String oneLine(String s) {
@@ -159,15 +169,15 @@ public final class PolicyParser {
         return s.getValue();
     }
 
-    private Policy document(Node doc) {
+    private void document(Node doc) {
         int errorsBefore = errors.size();
         Map<String, NodeTuple> top = mapping(doc, "the document", Set.of("apiVersion", "kind", "metadata", "spec"));
         if (top == null) {
-            return null;
+            return;
         }
         for (String k : List.of("apiVersion", "kind", "metadata", "spec")) {
             if (!top.containsKey(k)) {
-                err(doc, "missing '" + k + "' (a policy has apiVersion, kind, metadata and spec)");
+                err(doc, "missing '" + k + "' (a document has apiVersion, kind, metadata and spec)");
             }
         }
         String api = scalar(top, "apiVersion", "document", true);
@@ -175,8 +185,12 @@ public final class PolicyParser {
             err(top.get("apiVersion").getValueNode(), "apiVersion '" + api + "' is not supported (expected chameleon/v1)");
         }
         String kind = scalar(top, "kind", "document", true);
-        if (kind != null && !kind.equals("Policy")) {
-            err(top.get("kind").getValueNode(), "kind '" + kind + "' is not supported here (expected Policy)");
+        if (kind != null && !KINDS.contains(kind)) {
+            err(top.get("kind").getValueNode(), "kind '" + kind + "' is not supported (expected Policy, Profile or PolicyTest)");
+            return;
+        }
+        if (kind == null) {
+            return;
         }
         String name = null;
         String description = "";
@@ -194,68 +208,274 @@ public final class PolicyParser {
                 description = d == null ? "" : d;
             }
         }
+        if (!top.containsKey("spec")) {
+            return;
+        }
+        Node specNode = top.get("spec").getValueNode();
+        int line = doc.getStartMark().getLine() + 1;
+        switch (kind) {
+            case "Profile" -> profile(specNode, name, description, line, errorsBefore);
+            case "PolicyTest" -> test(specNode, name, line, errorsBefore);
+            default -> policy(specNode, name, description, line, errorsBefore);
+        }
+    }
+
+    private void policy(Node specNode, String name, String description, int docLine, int errorsBefore) {
         int priority = 50;
         String mode = "enforce";
         Condition when = Condition.always();
         List<SettingRule> settings = new ArrayList<>();
-        if (top.containsKey("spec")) {
-            Node specNode = top.get("spec").getValueNode();
-            Map<String, NodeTuple> spec = mapping(specNode, "spec", Set.of("priority", "mode", "when", "settings"));
-            if (spec != null) {
-                String pr = scalar(spec, "priority", "spec", true);
-                if (pr != null) {
-                    try {
-                        priority = Integer.parseInt(pr.strip());
-                        if (priority < 0 || priority > 1000) {
-                            throw new NumberFormatException();
-                        }
-                    } catch (NumberFormatException e) {
-                        err(spec.get("priority").getValueNode(), "spec.priority must be a whole number from 0 to 1000, found '" + pr + "'");
-                    }
+        List<Ref> profileRefs = List.of();
+        Map<String, NodeTuple> spec = mapping(specNode, "spec", Set.of("priority", "mode", "when", "settings", "profiles"));
+        if (spec == null) {
+            return;
+        }
+        String pr = scalar(spec, "priority", "spec", true);
+        if (pr != null) {
+            try {
+                priority = Integer.parseInt(pr.strip());
+                if (priority < 0 || priority > 1000) {
+                    throw new NumberFormatException();
                 }
-                String md = scalar(spec, "mode", "spec", true);
-                if (md != null) {
-                    if (!Set.of("enforce", "apply-once", "audit").contains(md)) {
-                        err(spec.get("mode").getValueNode(), "spec.mode must be enforce, apply-once or audit, found '" + md + "'");
-                    } else {
-                        mode = md;
-                    }
+            } catch (NumberFormatException e) {
+                err(spec.get("priority").getValueNode(), "spec.priority must be a whole number from 0 to 1000, found '" + pr + "'");
+            }
+        }
+        String md = scalar(spec, "mode", "spec", true);
+        if (md != null) {
+            if (!Policy.MODES.contains(md)) {
+                err(spec.get("mode").getValueNode(), "spec.mode must be enforce, apply-once or audit, found '" + md + "'");
+            } else {
+                mode = md;
+            }
+        }
+        if (spec.containsKey("when")) {
+            Node w = spec.get("when").getValueNode();
+            if (w instanceof ScalarNode ws) {
+                Condition c = expression(ws, null, "spec.when");
+                if (c != null) {
+                    when = c;
                 }
-                if (spec.containsKey("when")) {
-                    Node w = spec.get("when").getValueNode();
-                    if (w instanceof ScalarNode ws) {
-                        Condition c = expression(ws, null, "spec.when");
-                        if (c != null) {
-                            when = c;
-                        }
-                    } else {
-                        err(w, "spec.when must be a CEL expression (a string), found " + describe(w));
-                    }
+            } else {
+                err(w, "spec.when must be a CEL expression (a string), found " + describe(w));
+            }
+        }
+        if (spec.containsKey("profiles")) {
+            profileRefs = names(spec.get("profiles").getValueNode(), "spec.profiles");
+        }
+        if (!spec.containsKey("settings")) {
+            if (profileRefs.isEmpty()) {
+                err(specNode, "spec.settings is required: the list of settings this policy wants (or spec.profiles to apply)");
+            }
+        } else {
+            settings = settings(spec.get("settings").getValueNode(), "spec.settings");
+        }
+        if (errors.size() > errorsBefore || name == null) {
+            return;
+        }
+        policies.add(new Policy(name, description, src.name(), docLine, priority, mode, when,
+                settings.stream().map(r -> r.from(src.name(), "")).toList(), profileRefs));
+    }
+
+    private void profile(Node specNode, String name, String description, int docLine, int errorsBefore) {
+        Map<String, NodeTuple> spec = mapping(specNode, "spec", Set.of("include", "settings"));
+        if (spec == null) {
+            return;
+        }
+        List<Ref> includes = spec.containsKey("include") ? names(spec.get("include").getValueNode(), "spec.include") : List.of();
+        List<SettingRule> settings = List.of();
+        if (spec.containsKey("settings")) {
+            settings = settings(spec.get("settings").getValueNode(), "spec.settings");
+        } else if (!spec.containsKey("include")) {
+            err(specNode, "a profile needs spec.settings, spec.include or both");
+        }
+        if (errors.size() > errorsBefore || name == null) {
+            return;
+        }
+        String n = name;
+        profiles.add(new Profile(name, description, src.name(), docLine, includes,
+                settings.stream().map(r -> r.from(src.name(), n)).toList()));
+    }
+
+    private List<SettingRule> settings(Node sl, String what) {
+        List<SettingRule> settings = new ArrayList<>();
+        if (!(sl instanceof SequenceNode seq)) {
+            err(sl, what + " must be a list, found " + describe(sl));
+            return settings;
+        }
+        if (seq.getValue().isEmpty()) {
+            err(seq, what + " is empty; list at least one setting");
+        }
+        for (Node item : seq.getValue()) {
+            SettingRule r = setting(item);
+            if (r != null) {
+                settings.add(r);
+            }
+        }
+        return settings;
+    }
+
+    /** A list of names ({@code [virtual-guest, throughput]}), each with its position. */
+    private List<Ref> names(Node n, String what) {
+        List<Ref> out = new ArrayList<>();
+        if (!(n instanceof SequenceNode seq)) {
+            err(n, what + " must be a list of names, found " + describe(n));
+            return out;
+        }
+        for (Node item : seq.getValue()) {
+            if (!(item instanceof ScalarNode s) || !NAME.matcher(s.getValue()).matches()) {
+                err(item, what + ": " + describe(item) + " is not a name");
+                continue;
+            }
+            out.add(new Ref(s.getValue(), item.getStartMark().getLine() + 1, item.getStartMark().getColumn() + 1));
+        }
+        return out;
+    }
+
+    private void test(Node specNode, String name, int docLine, int errorsBefore) {
+        Map<String, NodeTuple> spec = mapping(specNode, "spec", Set.of("facts", "factsFile", "root", "commands", "expect", "absent"));
+        if (spec == null) {
+            return;
+        }
+        Optional<Map<String, Object>> facts = Optional.empty();
+        if (spec.containsKey("facts")) {
+            Node f = spec.get("facts").getValueNode();
+            if (!(f instanceof MappingNode)) {
+                err(f, "spec.facts must be a mapping of facts (platform, cpu, ...), found " + describe(f));
+            } else {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> m = (Map<String, Object>) plain(f);
+                facts = Optional.of(m);
+            }
+        }
+        Optional<String> factsFile = Optional.ofNullable(scalar(spec, "factsFile", "spec", true));
+        Optional<String> root = Optional.ofNullable(scalar(spec, "root", "spec", true));
+        Optional<String> commands = Optional.ofNullable(scalar(spec, "commands", "spec", true));
+        int given = (facts.isPresent() ? 1 : 0) + (factsFile.isPresent() ? 1 : 0) + (root.isPresent() ? 1 : 0);
+        if (given != 1) {
+            err(specNode, "a policy test needs exactly one of spec.facts, spec.factsFile or spec.root");
+        }
+        if (commands.isPresent() && root.isEmpty()) {
+            err(spec.get("commands").getKeyNode(), "spec.commands only goes with spec.root");
+        }
+        List<PolicyTest.Expectation> expect = new ArrayList<>();
+        if (spec.containsKey("expect")) {
+            Node e = spec.get("expect").getValueNode();
+            if (!(e instanceof MappingNode em)) {
+                err(e, "spec.expect must map setting keys to values (sysctl:vm.swappiness: 10), found " + describe(e));
+            } else {
+                for (NodeTuple t : em.getValue()) {
+                    expectation(t, expect);
                 }
-                if (!spec.containsKey("settings")) {
-                    err(specNode, "spec.settings is required: the list of settings this policy wants");
-                } else {
-                    Node sl = spec.get("settings").getValueNode();
-                    if (!(sl instanceof SequenceNode seq)) {
-                        err(sl, "spec.settings must be a list, found " + describe(sl));
-                    } else {
-                        if (seq.getValue().isEmpty()) {
-                            err(seq, "spec.settings is empty; a policy needs at least one setting");
-                        }
-                        for (Node item : seq.getValue()) {
-                            SettingRule r = setting(item);
-                            if (r != null) {
-                                settings.add(r);
-                            }
-                        }
+            }
+        }
+        List<Ref> absent = List.of();
+        if (spec.containsKey("absent")) {
+            absent = new ArrayList<>();
+            Node a = spec.get("absent").getValueNode();
+            if (!(a instanceof SequenceNode as)) {
+                err(a, "spec.absent must be a list of setting keys, found " + describe(a));
+            } else {
+                for (Node item : as.getValue()) {
+                    if (item instanceof ScalarNode s && settingKey(s)) {
+                        absent.add(new Ref(s.getValue(), item.getStartMark().getLine() + 1, item.getStartMark().getColumn() + 1));
+                    } else if (!(item instanceof ScalarNode)) {
+                        err(item, "spec.absent: " + describe(item) + " is not a setting key");
                     }
                 }
             }
         }
+        if (expect.isEmpty() && absent.isEmpty() && errors.size() == errorsBefore) {
+            err(specNode, "a policy test needs spec.expect, spec.absent or both");
+        }
         if (errors.size() > errorsBefore || name == null) {
+            return;
+        }
+        tests.add(new PolicyTest(name, src.name(), docLine, facts, factsFile, root, commands, expect, absent));
+    }
+
+    private boolean settingKey(ScalarNode s) {
+        String k = s.getValue();
+        int i = k.indexOf(':');
+        if (i <= 0 || i == k.length() - 1) {
+            err(s, "'" + k + "' is not a setting key (expected kind:target, e.g. sysctl:vm.swappiness)");
+            return false;
+        }
+        return true;
+    }
+
+    private void expectation(NodeTuple t, List<PolicyTest.Expectation> out) {
+        if (!(t.getKeyNode() instanceof ScalarNode k) || !settingKey(k)) {
+            if (!(t.getKeyNode() instanceof ScalarNode)) {
+                err(t.getKeyNode(), "spec.expect keys must be setting keys");
+            }
+            return;
+        }
+        int line = k.getStartMark().getLine() + 1;
+        int col = k.getStartMark().getColumn() + 1;
+        Node v = t.getValueNode();
+        if (v instanceof ScalarNode s) {
+            out.add(new PolicyTest.Expectation(k.getValue(), s.getValue(), Optional.empty(), Optional.empty(), line, col));
+            return;
+        }
+        Map<String, NodeTuple> m = mapping(v, "spec.expect." + k.getValue(), Set.of("value", "policy", "mode"));
+        if (m == null) {
+            return;
+        }
+        String value = scalar(m, "value", "spec.expect." + k.getValue(), false);
+        if (value == null) {
+            if (!m.containsKey("value")) {
+                err(v, "spec.expect." + k.getValue() + " needs a value");
+            }
+            return;
+        }
+        out.add(new PolicyTest.Expectation(k.getValue(), value,
+                Optional.ofNullable(scalar(m, "policy", "spec.expect." + k.getValue(), true)),
+                Optional.ofNullable(scalar(m, "mode", "spec.expect." + k.getValue(), true)), line, col));
+    }
+
+    /** A YAML node as plain fact values: int → Long, float → Double, bool → Boolean, else text. */
+    private static Object plain(Node n) {
+        if (n instanceof MappingNode m) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            for (NodeTuple t : m.getValue()) {
+                String key = t.getKeyNode() instanceof ScalarNode k ? k.getValue() : String.valueOf(plain(t.getKeyNode()));
+                Object v = plain(t.getValueNode());
+                if (v != null) {
+                    out.put(key, v);
+                }
+            }
+            return out;
+        }
+        if (n instanceof SequenceNode s) {
+            List<Object> out = new ArrayList<>();
+            for (Node item : s.getValue()) {
+                Object v = plain(item);
+                if (v != null) {
+                    out.add(v);
+                }
+            }
+            return out;
+        }
+        ScalarNode s = (ScalarNode) n;
+        String v = s.getValue();
+        try {
+            if (Tag.INT.equals(s.getTag())) {
+                return v.startsWith("0x") ? Long.parseLong(v.substring(2), 16) : Long.parseLong(v.replace("_", ""));
+            }
+            if (Tag.FLOAT.equals(s.getTag())) {
+                return Double.parseDouble(v.replace("_", ""));
+            }
+        } catch (NumberFormatException e) {
+            return v;
+        }
+        if (Tag.BOOL.equals(s.getTag())) {
+            return Boolean.parseBoolean(v.toLowerCase(java.util.Locale.ROOT));
+        }
+        if (Tag.NULL.equals(s.getTag())) {
             return null;
         }
-        return new Policy(name, description, src.name(), doc.getStartMark().getLine() + 1, priority, mode, when, settings);
+        return v;
     }
 
     private Condition expression(ScalarNode node, String element, String what) {

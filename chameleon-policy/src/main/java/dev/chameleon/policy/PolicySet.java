@@ -30,13 +30,28 @@ public final class PolicySet {
     public static final String PACK = "/dev/chameleon/policy/pack/";
 
     private final List<Policy> policies;
+    private final List<Profile> profiles;
+    private final List<PolicyTest> tests;
 
-    private PolicySet(List<Policy> policies) {
+    private PolicySet(List<Policy> policies, List<Profile> profiles, List<PolicyTest> tests) {
         this.policies = List.copyOf(policies);
+        this.profiles = List.copyOf(profiles);
+        this.tests = List.copyOf(tests);
     }
 
+    /** The policies, in source order, each with its profiles' settings resolved into it. */
     public List<Policy> policies() {
         return policies;
+    }
+
+    /** The profiles, in source order. */
+    public List<Profile> profiles() {
+        return profiles;
+    }
+
+    /** The {@code kind: PolicyTest} documents found in the sources, in source order. */
+    public List<PolicyTest> tests() {
+        return tests;
     }
 
     /** A policy source: a name for messages and its text. */
@@ -111,41 +126,59 @@ public final class PolicySet {
     }
 
     /**
-     * Compiles sources into a policy set.
+     * Compiles sources into a policy set: parses every document, resolves each policy's
+     * profiles (with their includes), and checks names, cycles and conflicts.
      *
      * @throws PolicyException with every error found, each positioned
      */
     public static PolicySet compile(List<Source> sources) throws PolicyException {
         List<PolicyError> errors = new ArrayList<>();
-        List<Policy> all = new ArrayList<>();
+        List<Policy> parsed = new ArrayList<>();
+        List<Profile> profiles = new ArrayList<>();
+        List<PolicyTest> tests = new ArrayList<>();
         for (Source s : sources) {
-            all.addAll(PolicyParser.parse(s.name(), s.text(), errors));
+            PolicyParser.Documents d = PolicyParser.parseDocuments(s.name(), s.text(), errors);
+            parsed.addAll(d.policies());
+            profiles.addAll(d.profiles());
+            tests.addAll(d.tests());
         }
         Map<String, Policy> byName = new HashMap<>();
-        for (Policy p : all) {
+        for (Policy p : parsed) {
             Policy prev = byName.putIfAbsent(p.name(), p);
             if (prev != null) {
                 errors.add(new PolicyError(p.file(), p.line(), 1, "policy name '" + p.name()
                         + "' is already used by " + prev.location(), ""));
             }
         }
+        Map<String, Profile> profileByName = new LinkedHashMap<>();
+        for (Profile p : profiles) {
+            Profile prev = profileByName.putIfAbsent(p.name(), p);
+            if (prev != null) {
+                errors.add(new PolicyError(p.file(), p.line(), 1, "profile name '" + p.name()
+                        + "' is already used by " + prev.location(), ""));
+            }
+        }
+        for (Policy p : parsed) {
+            ownDuplicates(p.name(), "policy", p.settings(), errors);
+        }
+        for (Profile p : profiles) {
+            ownDuplicates(p.name(), "profile", p.settings(), errors);
+        }
+        Profiles resolver = new Profiles(profileByName, errors);
+        List<Policy> all = new ArrayList<>();
+        for (Policy p : parsed) {
+            all.add(p.profiles().isEmpty() ? p : p.withSettings(resolver.apply(p)));
+        }
         Map<String, Object[]> owners = new HashMap<>();
         for (Policy p : all) {
-            Map<String, SettingRule> own = new HashMap<>();
             for (SettingRule r : p.settings()) {
-                SettingRule dup = own.putIfAbsent(r.conflictKey(), r);
-                if (dup != null && r.select().isEmpty()) {
-                    errors.add(new PolicyError(p.file(), r.line(), r.column(), "policy " + p.name() + " sets "
-                            + r.conflictKey() + " twice (also at line " + dup.line() + ")", ""));
-                    continue;
-                }
                 String k = r.conflictKey() + "@" + p.priority();
                 Object[] prev = owners.putIfAbsent(k, new Object[] {p, r});
                 if (prev != null && prev[0] != p && r.select().isEmpty()) {
                     Policy q = (Policy) prev[0];
                     SettingRule qr = (SettingRule) prev[1];
-                    errors.add(new PolicyError(p.file(), r.line(), r.column(), "conflict: policies " + q.name() + " ("
-                            + q.file() + ":" + qr.line() + ") and " + p.name() + " (" + p.file() + ":" + r.line()
+                    errors.add(new PolicyError(r.file(), r.line(), r.column(), "conflict: policies " + q.name() + " ("
+                            + qr.file() + ":" + qr.line() + ") and " + p.name() + " (" + r.file() + ":" + r.line()
                             + ") both set " + r.conflictKey() + " at priority " + p.priority()
                             + "; give one of them a different priority", ""));
                 }
@@ -154,7 +187,18 @@ public final class PolicySet {
         if (!errors.isEmpty()) {
             throw new PolicyException(fillExcerpts(errors, sources));
         }
-        return new PolicySet(all);
+        return new PolicySet(all, profiles, tests);
+    }
+
+    private static void ownDuplicates(String name, String what, List<SettingRule> rules, List<PolicyError> errors) {
+        Map<String, SettingRule> own = new HashMap<>();
+        for (SettingRule r : rules) {
+            SettingRule dup = own.putIfAbsent(r.conflictKey(), r);
+            if (dup != null && r.select().isEmpty()) {
+                errors.add(new PolicyError(r.file(), r.line(), r.column(), what + " " + name + " sets "
+                        + r.conflictKey() + " twice (also at line " + dup.line() + ")", ""));
+            }
+        }
     }
 
     private static List<PolicyError> fillExcerpts(List<PolicyError> errors, List<Source> sources) {
@@ -188,6 +232,20 @@ public final class PolicySet {
      */
     public record Evaluation(List<DesiredSetting> desired, List<PolicyOutcome> outcomes, List<Overridden> overridden,
                              Map<SettingKey, String> modes) {
+        /** The mode of the policy that won a key: {@code enforce}, {@code apply-once} or {@code audit}. */
+        public String mode(SettingKey key) {
+            return modes.getOrDefault(key, "enforce");
+        }
+
+        /** What an apply may change: the desired settings minus those of {@code audit} policies. */
+        public List<DesiredSetting> applicable() {
+            return desired.stream().filter(d -> !mode(d.key()).equals("audit")).toList();
+        }
+
+        /** The desired settings of {@code audit} policies: reported by plan, never applied. */
+        public List<DesiredSetting> audited() {
+            return desired.stream().filter(d -> mode(d.key()).equals("audit")).toList();
+        }
     }
 
     /** Evaluates every policy against the facts. Never throws for bad facts: errors are outcomes. */
@@ -235,7 +293,7 @@ public final class PolicySet {
     }
 
     private static List<DesiredSetting> expand(Policy p, SettingRule r, FactSet facts, List<String> used) {
-        String where = p.file() + ":" + r.line();
+        String where = (r.file().isEmpty() ? p.file() : r.file()) + ":" + r.line();
         if (r.select().isEmpty()) {
             return List.of(new DesiredSetting(new SettingKey(r.kind(), r.target()), r.value(),
                     new Reason(p.name(), where, p.priority(), p.when().text(), used, "")));
