@@ -50,6 +50,8 @@ public final class PolicyParser {
     private static final Pattern SCHEDULER = Pattern.compile("[a-z0-9_-]{1,32}");
 
     private static final Set<String> KINDS = Set.of("Policy", "Profile", "PolicyTest");
+    /** The setting kind of recommendations for people: planned and shown, never applied. */
+    public static final String ADVICE = "advice";
 
     private final List<PolicyError> errors = new ArrayList<>();
     private final List<Policy> policies = new ArrayList<>();
@@ -307,12 +309,50 @@ public final class PolicyParser {
             err(seq, what + " is empty; list at least one setting");
         }
         for (Node item : seq.getValue()) {
-            SettingRule r = setting(item);
+            SettingRule r = isAdvice(item) ? advice(item) : setting(item);
             if (r != null) {
                 settings.add(r);
             }
         }
         return settings;
+    }
+
+    private static boolean isAdvice(Node item) {
+        return item instanceof MappingNode m && m.getValue().size() == 1
+                && m.getValue().get(0).getKeyNode() instanceof ScalarNode k && k.getValue().equals(ADVICE);
+    }
+
+    /**
+     * {@code - advice: {key: smt-off, text: "...", reboot: true}}: a recommendation for a person,
+     * never applied (a change outside the guest, or one that needs a reboot). Kept apart from
+     * {@link #setting} on purpose: it has no actuator.
+     */
+    private SettingRule advice(Node item) {
+        Node body = ((MappingNode) item).getValue().get(0).getValueNode();
+        Map<String, NodeTuple> m = mapping(body, ADVICE, Set.of("key", "text", "reboot"));
+        if (m == null) {
+            return null;
+        }
+        String key = scalar(m, "key", ADVICE, true);
+        String text = scalar(m, "text", ADVICE, true);
+        String reboot = scalar(m, "reboot", ADVICE, true);
+        if (!m.containsKey("key") || !m.containsKey("text")) {
+            err(body, "advice needs a key and a text, e.g. {key: smt-off, text: 'Turn SMT off', reboot: true}");
+            return null;
+        }
+        if (key == null || text == null) {
+            return null;
+        }
+        if (!NAME.matcher(key).matches()) {
+            err(m.get("key").getValueNode(), "advice.key '" + key + "' must be lower-case letters, digits, '-' and '.'");
+            return null;
+        }
+        if (reboot != null && !reboot.equals("true") && !reboot.equals("false")) {
+            err(m.get("reboot").getValueNode(), "advice.reboot must be true or false, found '" + reboot + "'");
+            return null;
+        }
+        String value = oneLine(text) + ("true".equals(reboot) ? " (needs a reboot)" : "");
+        return new SettingRule(ADVICE, key, value, Optional.empty(), item.getStartMark().getLine() + 1, item.getStartMark().getColumn() + 1);
     }
 
     /** A list of names ({@code [virtual-guest, throughput]}), each with its position. */

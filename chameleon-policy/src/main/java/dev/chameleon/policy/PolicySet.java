@@ -28,6 +28,8 @@ import java.util.stream.Stream;
 public final class PolicySet {
     /** Where the built-in pack lives on the classpath; {@code index.txt} lists its files. */
     public static final String PACK = "/dev/chameleon/policy/pack/";
+    /** The published JSON Schema of Policy, Profile and PolicyTest documents, on the classpath. */
+    public static final String JSON_SCHEMA = "/dev/chameleon/policy/schema/policy.schema.json";
 
     private final List<Policy> policies;
     private final List<Profile> profiles;
@@ -237,9 +239,14 @@ public final class PolicySet {
             return modes.getOrDefault(key, "enforce");
         }
 
-        /** What an apply may change: the desired settings minus those of {@code audit} policies. */
+        /** What an apply may change: the desired settings minus those of {@code audit} policies and advice. */
         public List<DesiredSetting> applicable() {
-            return desired.stream().filter(d -> !mode(d.key()).equals("audit")).toList();
+            return desired.stream().filter(d -> !mode(d.key()).equals("audit") && !isAdvice(d.key())).toList();
+        }
+
+        /** Whether a key is advice for a person ({@code advice:smt-off}), which nothing applies. */
+        public static boolean isAdvice(SettingKey key) {
+            return key.kind().equals(PolicyParser.ADVICE);
         }
 
         /** The desired settings of {@code audit} policies: reported by plan, never applied. */
@@ -281,6 +288,41 @@ public final class PolicySet {
         List<DesiredSetting> desired = new ArrayList<>(winners.values());
         desired.sort(Comparator.comparingInt((DesiredSetting d) -> indexOf(d.reason().policy())));
         return new Evaluation(desired, outcomes, overridden, modes);
+    }
+
+    /**
+     * Why a setting has its desired value.
+     *
+     * @param key        the setting asked about
+     * @param winner     the desired setting and its reason, or empty when no matching policy sets it
+     * @param mode       the winner's mode, or empty
+     * @param losers     settings for the same key from matched policies that lost to the winner
+     * @param unmatched  policies that would set the key but whose condition is false (or failed)
+     */
+    public record Explanation(SettingKey key, java.util.Optional<DesiredSetting> winner, String mode,
+                              List<DesiredSetting> losers, List<PolicyOutcome> unmatched) {
+    }
+
+    /** Explains one key against the facts: the winner, the losers, and the policies that did not match. */
+    public Explanation explain(FactSet facts, SettingKey key) {
+        Evaluation ev = evaluate(facts);
+        java.util.Optional<DesiredSetting> winner = ev.desired().stream().filter(d -> d.key().equals(key)).findFirst();
+        List<DesiredSetting> losers = ev.overridden().stream().filter(o -> o.loser().key().equals(key))
+                .map(Overridden::loser).toList();
+        List<PolicyOutcome> unmatched = new ArrayList<>();
+        for (PolicyOutcome o : ev.outcomes()) {
+            if (!o.matched() && o.policy().settings().stream().anyMatch(r -> mentions(r, key))) {
+                unmatched.add(o);
+            }
+        }
+        return new Explanation(key, winner, winner.map(w -> ev.mode(key)).orElse(""), losers, unmatched);
+    }
+
+    private static boolean mentions(SettingRule r, SettingKey key) {
+        if (!r.kind().equals(key.kind())) {
+            return false;
+        }
+        return r.select().isEmpty() ? r.target().equals(key.target()) : key.target().endsWith("/" + r.target());
     }
 
     private int indexOf(String policy) {
