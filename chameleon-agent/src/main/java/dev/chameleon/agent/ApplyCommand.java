@@ -37,7 +37,7 @@ final class ApplyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
-        var policies = policyOptions.load();
+        var policies = policyOptions.load(hostOptions.host());
         Host host = hostOptions.host();
         if (!yes) {
             throw new UserError(ExitCode.BAD_INPUT, "apply changes the machine; run 'chameleon plan' to see what it would do, "

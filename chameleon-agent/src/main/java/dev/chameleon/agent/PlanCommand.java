@@ -27,7 +27,7 @@ final class PlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        var policies = policyOptions.load();
+        var policies = policyOptions.load(hostOptions.host());
         Session s = Session.run(hostOptions.host(), policies);
         var out = spec.commandLine().getOut();
         if (output == OutputFormat.table) {

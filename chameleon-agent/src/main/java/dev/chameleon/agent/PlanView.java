@@ -12,7 +12,7 @@ import java.util.Map;
  * The plan as people and programs see it. The JSON form is stable:
  * {@code {platform, policies: [{name, source, priority, mode, when, matched, error, facts}],
  * entries: [{key, action, current, desired, policy, source, priority, mode, condition, facts,
- * element, note, applies}], summary: {change, ok, notApplicable, error, audit}}}; documented in
+ * element, note, applies}], summary: {change, ok, notApplicable, error, audit, advice}}}; documented in
  * {@code docs/plan-json.md}. {@code applies} is false for settings of {@code audit}-mode policies:
  * {@code plan} shows them, {@code apply} leaves them alone.
  */
@@ -45,24 +45,30 @@ final class PlanView {
         root.put("policies", pols);
         List<Object> entries = new ArrayList<>();
         int[] counts = new int[4];
+        int advice = 0;
         for (PlanEntry e : s.plan().entries()) {
-            counts[e.action().ordinal()]++;
+            boolean isAdvice = PolicySet.Evaluation.isAdvice(e.key());
+            if (isAdvice) {
+                advice++;
+            } else {
+                counts[e.action().ordinal()]++;
+            }
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("key", e.key().toString());
-            m.put("action", e.action().label());
+            m.put("action", isAdvice ? "advice" : e.action().label());
             m.put("current", e.current());
             m.put("desired", e.setting().value());
             m.put("policy", e.setting().reason().policy());
             m.put("source", e.setting().reason().source());
             m.put("priority", e.setting().reason().priority());
             m.put("mode", s.evaluation().mode(e.key()));
-            m.put("applies", !s.evaluation().mode(e.key()).equals("audit"));
+            m.put("applies", !isAdvice && !s.evaluation().mode(e.key()).equals("audit"));
             m.put("condition", e.setting().reason().condition());
             m.put("facts", e.setting().reason().facts());
             if (!e.setting().reason().element().isEmpty()) {
                 m.put("element", e.setting().reason().element());
             }
-            if (!e.note().isEmpty()) {
+            if (!e.note().isEmpty() && !isAdvice) {
                 m.put("note", e.note());
             }
             entries.add(m);
@@ -75,6 +81,7 @@ final class PlanView {
         summary.put("notApplicable", counts[PlanEntry.Action.NOT_APPLICABLE.ordinal()]);
         summary.put("error", counts[PlanEntry.Action.ERROR.ordinal()]);
         summary.put("audit", audited);
+        summary.put("advice", advice);
         root.put("summary", summary);
         return root;
     }
@@ -111,9 +118,19 @@ final class PlanView {
         section(out, s, PlanEntry.Action.OK, "Already as desired");
         section(out, s, PlanEntry.Action.NOT_APPLICABLE, "Not applicable here");
         section(out, s, PlanEntry.Action.ERROR, "Could not be read");
+        List<PlanEntry> advice = s.plan().entries().stream().filter(e -> PolicySet.Evaluation.isAdvice(e.key())).toList();
+        if (!advice.isEmpty()) {
+            out.println();
+            out.println("Advice for a person (never applied) (" + advice.size() + "):");
+            for (PlanEntry e : advice) {
+                out.printf("  ! %s: %s%n", e.key().target(), e.setting().value());
+                out.printf("      %s%n", e.setting().reason().describe());
+            }
+        }
         long change = s.plan().entries().stream().filter(e -> e.action() == PlanEntry.Action.CHANGE).count();
         long ok = s.plan().entries().stream().filter(e -> e.action() == PlanEntry.Action.OK).count();
-        long na = s.plan().entries().stream().filter(e -> e.action() == PlanEntry.Action.NOT_APPLICABLE).count();
+        long na = s.plan().entries().stream().filter(e -> e.action() == PlanEntry.Action.NOT_APPLICABLE
+                && !PolicySet.Evaluation.isAdvice(e.key())).count();
         long err = s.plan().entries().stream().filter(e -> e.action() == PlanEntry.Action.ERROR).count();
         out.println();
         long audit = s.plan().entries().stream().filter(e -> e.action() == PlanEntry.Action.CHANGE && audit(s, e)).count();
@@ -129,7 +146,8 @@ final class PlanView {
     }
 
     private static void section(PrintWriter out, Session s, PlanEntry.Action action, String title) {
-        List<PlanEntry> list = s.plan().entries().stream().filter(e -> e.action() == action).toList();
+        List<PlanEntry> list = s.plan().entries().stream()
+                .filter(e -> e.action() == action && !PolicySet.Evaluation.isAdvice(e.key())).toList();
         if (list.isEmpty()) {
             return;
         }
