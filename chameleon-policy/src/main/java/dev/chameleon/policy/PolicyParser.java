@@ -20,6 +20,7 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
+import org.yaml.snakeyaml.reader.ReaderException;
 
 /**
  * Reads policy YAML into {@link Policy} values, keeping the position of every node so that each
@@ -105,6 +106,14 @@ public final class PolicyParser {
             }
             errors.add(m == null ? new PolicyError(src.name(), 0, 0, "malformed YAML: " + problem, "")
                     : src.error(m.getLine() + 1, m.getColumn() + 1, "malformed YAML: " + oneLine(problem)));
+        } catch (ReaderException e) {
+            // A character YAML does not allow (NUL, other control characters): position it.
+            int pos = Math.max(0, Math.min(e.getPosition(), src.text().length()));
+            String before = src.text().substring(0, pos);
+            int line = (int) before.chars().filter(c -> c == '\n').count() + 1;
+            int col = pos - (before.lastIndexOf('\n') + 1) + 1;
+            errors.add(src.error(line, col, "malformed YAML: character U+" + String.format("%04X", e.getCodePoint())
+                    + " is not allowed in YAML"));
         } catch (YAMLException e) {
             errors.add(new PolicyError(src.name(), 0, 0, "malformed YAML: " + oneLine(String.valueOf(e.getMessage())), ""));
         } catch (RuntimeException e) {
