@@ -12,8 +12,10 @@ import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
+import dev.cel.runtime.CelVariableResolver;
 import dev.chameleon.model.FactSet;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -126,20 +128,36 @@ public final class Condition {
 
     /** Evaluates against facts (and an element for selectors). */
     public Outcome evaluate(FactSet facts, String element, Map<String, Object> elementValue) {
-        if (program == null) {
-            return new Outcome(true, "");
-        }
-        Map<String, Object> vars = new LinkedHashMap<>();
-        for (String v : SCHEMA.variables().keySet()) {
-            vars.put(v, facts.asMap().getOrDefault(v, SCHEMA.isList(v) ? List.of() : Map.of()));
-        }
+        Map<String, Object> vars = activation(facts);
         if (element != null) {
             vars.put(element, elementValue);
         }
+        return evaluate(vars);
+    }
+
+    /**
+     * The CEL variables for a fact set: every top-level fact of the schema, an absent list as an
+     * empty list and an absent object as an empty map (so {@code has(...)} works on it). Build
+     * once per fact set and reuse for every condition; add the element for selectors.
+     */
+    static Map<String, Object> activation(FactSet facts) {
+        Map<String, Object> vars = new HashMap<>();
+        for (String v : SCHEMA.variables().keySet()) {
+            vars.put(v, facts.asMap().getOrDefault(v, SCHEMA.isList(v) ? List.of() : Map.of()));
+        }
+        return vars;
+    }
+
+    /** Evaluates with prepared variables ({@link #activation}). */
+    Outcome evaluate(Map<String, Object> vars) {
+        if (program == null) {
+            return new Outcome(true, "");
+        }
         try {
-            Object r = program.eval(vars);
+            // A resolver reads the map as it is; eval(Map) would copy it for every call.
+            Object r = program.eval((CelVariableResolver) name -> java.util.Optional.ofNullable(vars.get(name)));
             if (r instanceof Boolean b) {
-                return new Outcome(b, "");
+                return b ? TRUE : FALSE;
             }
             return new Outcome(false, "condition gave " + r + ", not a boolean");
         } catch (CelEvaluationException e) {
@@ -153,13 +171,21 @@ public final class Condition {
         }
     }
 
+    private static final Outcome TRUE = new Outcome(true, "");
+    private static final Outcome FALSE = new Outcome(false, "");
+
     /** The values of the facts the expression mentions, each as {@code path = value}. */
     public List<String> describeFacts(FactSet facts, String element, Map<String, Object> elementValue) {
         List<String> out = new ArrayList<>();
         for (String ref : references) {
             Object v;
             if (element != null && (ref.equals(element) || ref.startsWith(element + "."))) {
-                v = ref.equals(element) ? elementValue : FactSet.of(Map.of(element, elementValue), Map.of()).get(ref).orElse(null);
+                v = elementValue;
+                for (String part : ref.substring(element.length()).split("\\.")) {
+                    if (!part.isEmpty()) {
+                        v = v instanceof Map<?, ?> m ? m.get(part) : null;
+                    }
+                }
             } else {
                 v = facts.get(ref).orElse(null);
             }

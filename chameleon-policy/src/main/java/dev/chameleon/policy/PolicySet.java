@@ -35,10 +35,23 @@ public final class PolicySet {
     private final List<Profile> profiles;
     private final List<PolicyTest> tests;
 
+    /** Indexes into {@code policies}, highest priority first, source order among equals. */
+    private final int[] byPriority;
+    private final Map<String, Integer> indexByName;
+
     private PolicySet(List<Policy> policies, List<Profile> profiles, List<PolicyTest> tests) {
         this.policies = List.copyOf(policies);
         this.profiles = List.copyOf(profiles);
         this.tests = List.copyOf(tests);
+        Integer[] order = new Integer[this.policies.size()];
+        Map<String, Integer> names = new HashMap<>();
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+            names.put(this.policies.get(i).name(), i);
+        }
+        java.util.Arrays.sort(order, Comparator.comparingInt((Integer i) -> this.policies.get(i).priority()).reversed());
+        this.byPriority = java.util.Arrays.stream(order).mapToInt(Integer::intValue).toArray();
+        this.indexByName = Map.copyOf(names);
     }
 
     /** The policies, in source order, each with its profiles' settings resolved into it. */
@@ -255,28 +268,29 @@ public final class PolicySet {
         }
     }
 
-    /** Evaluates every policy against the facts. Never throws for bad facts: errors are outcomes. */
+    /**
+     * Evaluates every policy against the facts, highest priority first, so that per key the
+     * first matching policy wins and later ones are recorded as overridden. Never throws for
+     * bad facts: errors are outcomes. Outcomes and desired settings come back in source order.
+     */
     public Evaluation evaluate(FactSet facts) {
-        List<PolicyOutcome> outcomes = new ArrayList<>();
+        PolicyOutcome[] outcomes = new PolicyOutcome[policies.size()];
         Map<SettingKey, DesiredSetting> winners = new LinkedHashMap<>();
-        Map<SettingKey, Integer> winnerPriority = new HashMap<>();
         Map<SettingKey, String> modes = new HashMap<>();
         List<Overridden> overridden = new ArrayList<>();
-        List<Policy> ordered = new ArrayList<>(policies);
-        ordered.sort(Comparator.comparingInt(Policy::priority).reversed());
-        for (Policy p : ordered) {
-            Condition.Outcome o = p.when().evaluate(facts, null, null);
+        Map<String, Object> vars = Condition.activation(facts);
+        for (int i : byPriority) {
+            Policy p = policies.get(i);
+            Condition.Outcome o = p.when().evaluate(vars);
             List<String> used = p.when().describeFacts(facts, null, null);
-            outcomes.add(new PolicyOutcome(p, o.holds(), o.error(), used));
+            outcomes[i] = new PolicyOutcome(p, o.holds(), o.error(), used);
             if (!o.holds()) {
                 continue;
             }
             for (SettingRule r : p.settings()) {
-                for (DesiredSetting d : expand(p, r, facts, used)) {
-                    DesiredSetting w = winners.get(d.key());
+                for (DesiredSetting d : expand(p, r, facts, vars, used)) {
+                    DesiredSetting w = winners.putIfAbsent(d.key(), d);
                     if (w == null) {
-                        winners.put(d.key(), d);
-                        winnerPriority.put(d.key(), p.priority());
                         modes.put(d.key(), p.mode());
                     } else {
                         overridden.add(new Overridden(d, w));
@@ -284,10 +298,10 @@ public final class PolicySet {
                 }
             }
         }
-        outcomes.sort(Comparator.comparingInt(po -> policies.indexOf(po.policy())));
         List<DesiredSetting> desired = new ArrayList<>(winners.values());
+        // source order of the winning policy; the sort is stable, so written order within it stays
         desired.sort(Comparator.comparingInt((DesiredSetting d) -> indexOf(d.reason().policy())));
-        return new Evaluation(desired, outcomes, overridden, modes);
+        return new Evaluation(desired, List.of(outcomes), overridden, modes);
     }
 
     /**
@@ -326,15 +340,10 @@ public final class PolicySet {
     }
 
     private int indexOf(String policy) {
-        for (int i = 0; i < policies.size(); i++) {
-            if (policies.get(i).name().equals(policy)) {
-                return i;
-            }
-        }
-        return Integer.MAX_VALUE;
+        return indexByName.getOrDefault(policy, Integer.MAX_VALUE);
     }
 
-    private static List<DesiredSetting> expand(Policy p, SettingRule r, FactSet facts, List<String> used) {
+    private static List<DesiredSetting> expand(Policy p, SettingRule r, FactSet facts, Map<String, Object> vars, List<String> used) {
         String where = (r.file().isEmpty() ? p.file() : r.file()) + ":" + r.line();
         if (r.select().isEmpty()) {
             return List.of(new DesiredSetting(new SettingKey(r.kind(), r.target()), r.value(),
@@ -348,7 +357,9 @@ public final class PolicySet {
             }
             @SuppressWarnings("unchecked")
             Map<String, Object> disk = (Map<String, Object>) m;
-            if (sel.evaluate(facts, "disk", disk).holds()) {
+            Map<String, Object> withDisk = new HashMap<>(vars);
+            withDisk.put("disk", disk);
+            if (sel.evaluate(withDisk).holds()) {
                 List<String> why = new ArrayList<>(used);
                 why.addAll(sel.describeFacts(facts, "disk", disk));
                 out.add(new DesiredSetting(new SettingKey(r.kind(), name + "/" + r.target()), r.value(),
