@@ -97,7 +97,16 @@ public final class Condition {
             Set<String> refs = new LinkedHashSet<>();
             Matcher m = FACT_REF.matcher(text);
             while (m.find()) {
-                refs.add(m.group(1) + m.group(2));
+                String path = m.group(1) + m.group(2);
+                int after = m.end();
+                while (after < text.length() && text.charAt(after) == ' ') {
+                    after++;
+                }
+                if (after < text.length() && text.charAt(after) == '(') {
+                    // a method call (disks.exists(...), name.startsWith(...)): the fact is the receiver
+                    path = path.substring(0, path.lastIndexOf('.'));
+                }
+                refs.add(path);
             }
             return new Result(new Condition(text, RUNTIME.createProgram(ast), List.copyOf(refs)), List.of());
         } catch (CelValidationException | CelEvaluationException e) {
@@ -189,7 +198,8 @@ public final class Condition {
             } else {
                 v = facts.get(ref).orElse(null);
             }
-            out.add(ref + " = " + (v == null ? "(absent)" : v instanceof String s ? "\"" + s + "\"" : String.valueOf(v)));
+            String shown = v == null ? "(absent)" : v instanceof String s ? "\"" + s + "\"" : String.valueOf(v);
+            out.add(ref + " = " + (shown.length() > 120 ? shown.substring(0, 119) + "…" : shown));
         }
         return out;
     }

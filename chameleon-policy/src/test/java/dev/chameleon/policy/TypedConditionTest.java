@@ -122,4 +122,11 @@ class TypedConditionTest {
         assertThat(paths).anySatisfy(p -> assertThat(p).startsWith("memory.thp: Thp").endsWith("(filled by the sensor suite)"));
         assertThat(FactSchema.standard().elements()).containsEntry("disk", "disks").containsEntry("nic", "nics").containsEntry("gpu", "gpus");
     }
+
+    @Test
+    void explainedFactsAreTheReceiversOfMethodCalls() throws PolicyException {
+        var o = compile(policy("disks.exists(d, d.virtio) && kernel.release.startsWith(\"5.\")")).evaluate(FACTS).outcomes().get(0);
+        assertThat(o.facts()).containsExactly(
+                "disks = [{name=vda, virtio=true, rotational=false}]", "kernel.release = \"5.15.0-91-generic\"");
+    }
 }
