@@ -26,7 +26,9 @@ import org.yaml.snakeyaml.reader.ReaderException;
  * Reads policy YAML into {@link Policy} values, keeping the position of every node so that each
  * error says {@code file:line:column} with a caret.
  *
- * <p>A file may hold several documents separated by {@code ---}. The schema (first cut):
+ * <p>A file may hold several documents separated by {@code ---}, of the kinds {@code Policy},
+ * {@link Profile} and {@link PolicyTest} (see {@code docs/policy-reference.md} and the JSON
+ * Schema {@code schema/policy.schema.json}). A policy:
  * <pre>
  * apiVersion: chameleon/v1
  * kind: Policy
@@ -34,7 +36,8 @@ import org.yaml.snakeyaml.reader.ReaderException;
  * spec:
  *   priority: 0..1000        # default 50
  *   mode: enforce|apply-once|audit
- *   when: CEL expression     # default true
+ *   when: CEL expression     # default true; type-checked against the FactSchema
+ *   profiles: [NAME, ...]    # optional
  *   settings:
  *     - sysctl: {key: vm.swappiness, value: 10}
  *     - kernelModule: {name: vmw_pvscsi, state: loaded}

