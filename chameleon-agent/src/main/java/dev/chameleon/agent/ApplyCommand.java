@@ -9,7 +9,11 @@ import dev.chameleon.host.Host;
 import dev.chameleon.host.Privileges;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import dev.chameleon.model.DesiredSetting;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -51,8 +55,19 @@ final class ApplyCommand implements Callable<Integer> {
                 out.println("recovered unfinished change set " + r.id() + ": " + r.message());
             }
             Session s = Session.run(host, policies);
-            // Settings of audit-mode policies are reported by plan and never applied.
-            Applier.Result result = applier.apply(host, s.evaluation().applicable(), "apply --yes");
+            // Settings of audit-mode policies are reported by plan and never applied; apply-once
+            // settings that an earlier, still standing change set applied are left as they are now.
+            List<DesiredSetting> todo = new ArrayList<>();
+            Map<String, String> appliedBefore = appliedOnce(journal);
+            for (DesiredSetting d : s.evaluation().applicable()) {
+                String earlier = appliedBefore.get(d.key() + "=" + d.value());
+                if (s.evaluation().mode(d.key()).equals("apply-once") && earlier != null) {
+                    out.println("Left alone (apply-once, applied before in change set " + earlier + "): " + d.key());
+                } else {
+                    todo.add(d);
+                }
+            }
+            Applier.Result result = applier.apply(host, todo, "apply --yes");
             if (!s.evaluation().audited().isEmpty()) {
                 out.println("Left alone (audit mode, reported only): " + s.evaluation().audited().size() + " setting(s); see 'chameleon plan'.");
             }
@@ -63,6 +78,25 @@ final class ApplyCommand implements Callable<Integer> {
         } catch (Exception e) {
             throw new IOException(e);
         }
+    }
+
+    /**
+     * {@code key=value} of every change verified by a change set that still stands (status
+     * {@code applied}, not rolled back), mapped to that change set's id; the newest wins.
+     */
+    static Map<String, String> appliedOnce(Journal journal) {
+        Map<String, String> out = new HashMap<>();
+        for (Journal.Loaded l : journal.list()) {
+            if (!l.ok() || !l.changeSet().status().equals("applied")) {
+                continue;
+            }
+            for (JournalEntry e : l.changeSet().entries()) {
+                if (e.state().equals("verified")) {
+                    out.put(e.key() + "=" + e.after(), l.changeSet().id());
+                }
+            }
+        }
+        return out;
     }
 
     static void requireRoot(Host host) {

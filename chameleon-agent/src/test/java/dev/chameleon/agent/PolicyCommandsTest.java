@@ -81,6 +81,39 @@ class PolicyCommandsTest {
     }
 
     @Test
+    void applyOnceIsNotPutBackButEnforceIs() throws IOException {
+        write("/etc/chameleon/policies.d/site.yaml", """
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: once}
+                spec:
+                  mode: apply-once
+                  settings:
+                    - sysctl: {key: vm.swappiness, value: 5}
+                ---
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: always}
+                spec:
+                  settings:
+                    - sysctl: {key: vm.dirty_ratio, value: 15}
+                """);
+        String[] args = {"apply", "--yes", "--root", root.toString(), "--no-default-policies", "--state-dir", tmp.resolve("state").toString()};
+        CliTest.Run first = cli(args);
+        assertThat(first.code()).as(first.err()).isZero();
+        assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("5");
+        assertThat(read("/proc/sys/vm/dirty_ratio")).isEqualTo("15");
+        // someone changes both by hand
+        write("/proc/sys/vm/swappiness", "40\n");
+        write("/proc/sys/vm/dirty_ratio", "25\n");
+        CliTest.Run second = cli(args);
+        assertThat(second.code()).as(second.err()).isZero();
+        assertThat(second.out()).contains("Left alone (apply-once, applied before in change set ").contains("): sysctl:vm.swappiness");
+        assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("40");
+        assertThat(read("/proc/sys/vm/dirty_ratio")).isEqualTo("15");
+    }
+
+    @Test
     void brokenPolicyInPoliciesDIsPositionedAndStopsApply() throws IOException {
         write("/etc/chameleon/policies.d/broken.yaml", """
                 apiVersion: chameleon/v1
