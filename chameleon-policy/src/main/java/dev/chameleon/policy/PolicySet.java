@@ -229,7 +229,41 @@ public final class PolicySet {
         return out;
     }
 
-    /** What one policy did in an evaluation. */
+    /** A condition's described facts, computed on first use (plan and explain read them; the fleet simulation does not). */
+    private static final class LazyFacts extends java.util.AbstractList<String> {
+        private final Condition condition;
+        private final FactSet facts;
+        private List<String> described;
+
+        LazyFacts(Condition condition, FactSet facts) {
+            this.condition = condition;
+            this.facts = facts;
+        }
+
+        private synchronized List<String> described() {
+            if (described == null) {
+                described = List.copyOf(condition.describeFacts(facts, null, null));
+            }
+            return described;
+        }
+
+        @Override
+        public String get(int index) {
+            return described().get(index);
+        }
+
+        @Override
+        public int size() {
+            return described().size();
+        }
+    }
+
+    /**
+     * What one policy did in an evaluation.
+     *
+     * @param facts the facts its condition read, each {@code path = value}; for policies that did
+     *              not match, computed when first read
+     */
     public record PolicyOutcome(Policy policy, boolean matched, String error, List<String> facts) {
     }
 
@@ -282,11 +316,13 @@ public final class PolicySet {
         for (int i : byPriority) {
             Policy p = policies.get(i);
             Condition.Outcome o = p.when().evaluate(vars);
-            List<String> used = p.when().describeFacts(facts, null, null);
-            outcomes[i] = new PolicyOutcome(p, o.holds(), o.error(), used);
             if (!o.holds()) {
+                // most policies do not match: describe their facts only if someone asks
+                outcomes[i] = new PolicyOutcome(p, false, o.error(), new LazyFacts(p.when(), facts));
                 continue;
             }
+            List<String> used = p.when().describeFacts(facts, null, null);
+            outcomes[i] = new PolicyOutcome(p, true, o.error(), used);
             for (SettingRule r : p.settings()) {
                 for (DesiredSetting d : expand(p, r, facts, vars, used)) {
                     DesiredSetting w = winners.putIfAbsent(d.key(), d);
