@@ -19,7 +19,7 @@ import net.jqwik.api.Provide;
  * Broken policies, generated: every one is refused with errors that carry a file, a line and a
  * column (and the source line for the caret), and none escapes as an exception.
  */
-class BrokenPolicyProperties {
+class BrokenPolicyPropertiesTest {
     static final String VALID = """
             apiVersion: chameleon/v1
             kind: Policy
