@@ -49,7 +49,10 @@ public final class Condition {
     private final CelRuntime.Program program;
     private final List<String> references;
 
-    private Condition(String text, CelRuntime.Program program, List<String> references) {
+    private final String element;
+
+    private Condition(String text, CelRuntime.Program program, List<String> references, String element) {
+        this.element = element;
         this.text = text;
         this.program = program;
         this.references = references;
@@ -57,7 +60,18 @@ public final class Condition {
 
     /** The condition that is always true (a policy without {@code when:}). */
     public static Condition always() {
-        return new Condition("true", null, List.of());
+        return new Condition("true", null, List.of(), null);
+    }
+
+    /** The selector that selects every element of a list fact ({@code disk}: every disk). */
+    public static Condition always(String element) {
+        FactSchema.standard().elementType(element);
+        return new Condition("true", null, List.of(), element);
+    }
+
+    /** For selectors, the per-element variable ({@code disk}, {@code nic}, {@code gpu}); null for {@code when:}. */
+    public String element() {
+        return element;
     }
 
     /** The expression as written. */
@@ -108,7 +122,7 @@ public final class Condition {
                 }
                 refs.add(path);
             }
-            return new Result(new Condition(text, RUNTIME.createProgram(ast), List.copyOf(refs)), List.of());
+            return new Result(new Condition(text, RUNTIME.createProgram(ast), List.copyOf(refs), element), List.of());
         } catch (CelValidationException | CelEvaluationException e) {
             return new Result(null, List.of(new ExprError(1, 1, e.getMessage())));
         }

@@ -379,6 +379,11 @@ public final class PolicySet {
         return indexByName.getOrDefault(policy, Integer.MAX_VALUE);
     }
 
+    /** One rule's desired settings against facts, for tests of selectors. */
+    static List<DesiredSetting> expandForTest(Policy p, SettingRule r, FactSet facts) {
+        return expand(p, r, facts, Condition.activation(facts), List.of());
+    }
+
     private static List<DesiredSetting> expand(Policy p, SettingRule r, FactSet facts, Map<String, Object> vars, List<String> used) {
         String where = (r.file().isEmpty() ? p.file() : r.file()) + ":" + r.line();
         if (r.select().isEmpty()) {
@@ -386,20 +391,24 @@ public final class PolicySet {
                     new Reason(p.name(), where, p.priority(), p.when().text(), used, "")));
         }
         Condition sel = r.select().get();
+        // The selector's element variable names the list it ranges over (disk: disks, nic: nics,
+        // gpu: gpus); a bare Condition.always() from the parser means every disk.
+        String element = sel.element() == null ? "disk" : sel.element();
+        String list = FactSchema.standard().elements().get(element);
         List<DesiredSetting> out = new ArrayList<>();
-        for (Object e : facts.getList("disks")) {
+        for (Object e : facts.getList(list)) {
             if (!(e instanceof Map<?, ?> m) || !(m.get("name") instanceof String name)) {
                 continue;
             }
             @SuppressWarnings("unchecked")
-            Map<String, Object> disk = (Map<String, Object>) m;
-            Map<String, Object> withDisk = new HashMap<>(vars);
-            withDisk.put("disk", disk);
-            if (sel.evaluate(withDisk).holds()) {
+            Map<String, Object> value = (Map<String, Object>) m;
+            Map<String, Object> withElement = new HashMap<>(vars);
+            withElement.put(element, value);
+            if (sel.evaluate(withElement).holds()) {
                 List<String> why = new ArrayList<>(used);
-                why.addAll(sel.describeFacts(facts, "disk", disk));
+                why.addAll(sel.describeFacts(facts, element, value));
                 out.add(new DesiredSetting(new SettingKey(r.kind(), name + "/" + r.target()), r.value(),
-                        new Reason(p.name(), where, p.priority(), p.when().text(), why, "disk " + name
+                        new Reason(p.name(), where, p.priority(), p.when().text(), why, element + " " + name
                                 + (sel.text().equals("true") ? "" : " (select: " + sel.text() + ")"))));
             }
         }

@@ -130,4 +130,22 @@ class TypedConditionTest {
         assertThat(o.facts().get(0)).startsWith("disks = [{").contains("name=vda").contains("virtio=true");
         assertThat(o.facts().get(1)).isEqualTo("kernel.release = \"5.15.0-91-generic\"");
     }
+
+    @Test
+    void selectorsKnowTheirElementAndTheListItRangesOver() {
+        Condition nic = Condition.compile("nic.driver == \"vmxnet3\"", "nic").condition();
+        assertThat(nic.element()).isEqualTo("nic");
+        assertThat(Condition.always("gpu").element()).isEqualTo("gpu");
+        assertThat(Condition.compile("nic.drivr == \"x\"", "nic").errors()).singleElement()
+                .satisfies(e -> assertThat(e.message()).contains("undefined field 'drivr'"));
+        FactSet f = FactSet.of(Map.of("nics", List.of(Map.of("name", "eth0", "driver", "vmxnet3"),
+                Map.of("name", "eth1", "driver", "e1000"))), Map.of());
+        SettingRule r = new SettingRule("nic", "rxRing", "4096", java.util.Optional.of(nic), 1, 1);
+        Policy p = new Policy("p", "", "p.yaml", 1, 50, "enforce", Condition.always(), List.of(r), List.of());
+        var desired = PolicySet.expandForTest(p, r, f);
+        assertThat(desired).singleElement().satisfies(d -> {
+            assertThat(d.key().toString()).isEqualTo("nic:eth0/rxRing");
+            assertThat(d.reason().element()).isEqualTo("nic eth0 (select: nic.driver == \"vmxnet3\")");
+        });
+    }
 }
