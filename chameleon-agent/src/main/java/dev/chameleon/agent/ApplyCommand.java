@@ -14,6 +14,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import dev.chameleon.model.DesiredSetting;
+import dev.chameleon.model.SettingKey;
+import dev.chameleon.policy.PolicySet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -57,12 +59,11 @@ final class ApplyCommand implements Callable<Integer> {
             Session s = Session.run(host, policies);
             // Settings of audit-mode policies are reported by plan and never applied; apply-once
             // settings that an earlier, still standing change set applied are left as they are now.
+            Map<SettingKey, String> once = leftAlone(s.evaluation(), journal);
             List<DesiredSetting> todo = new ArrayList<>();
-            Map<String, String> appliedBefore = appliedOnce(journal);
             for (DesiredSetting d : s.evaluation().applicable()) {
-                String earlier = appliedBefore.get(d.key() + "=" + d.value());
-                if (s.evaluation().mode(d.key()).equals("apply-once") && earlier != null) {
-                    out.println("Left alone (apply-once, applied before in change set " + earlier + "): " + d.key());
+                if (once.containsKey(d.key())) {
+                    out.println("Left alone (apply-once, applied before in change set " + once.get(d.key()) + "): " + d.key());
                 } else {
                     todo.add(d);
                 }
@@ -78,6 +79,22 @@ final class ApplyCommand implements Callable<Integer> {
         } catch (Exception e) {
             throw new IOException(e);
         }
+    }
+
+    /**
+     * The apply-once settings an earlier change set that still stands has applied with the value
+     * now desired, with that change set's id: apply leaves them as they are (a hand change stays).
+     */
+    static Map<SettingKey, String> leftAlone(PolicySet.Evaluation ev, Journal journal) {
+        Map<String, String> before = appliedOnce(journal);
+        Map<SettingKey, String> out = new HashMap<>();
+        for (DesiredSetting d : ev.applicable()) {
+            String cs = before.get(d.key() + "=" + d.value());
+            if (ev.mode(d.key()).equals("apply-once") && cs != null) {
+                out.put(d.key(), cs);
+            }
+        }
+        return out;
     }
 
     /**

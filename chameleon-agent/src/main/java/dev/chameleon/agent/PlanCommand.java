@@ -1,5 +1,8 @@
 package dev.chameleon.agent;
 
+import dev.chameleon.actuators.Journal;
+import dev.chameleon.model.SettingKey;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -15,6 +18,8 @@ final class PlanCommand implements Callable<Integer> {
     HostOptions hostOptions;
     @Mixin
     PolicyOptions policyOptions;
+    @Mixin
+    StateOptions stateOptions;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "table, json or yaml (default: ${DEFAULT-VALUE})")
     OutputFormat output = OutputFormat.table;
@@ -29,16 +34,18 @@ final class PlanCommand implements Callable<Integer> {
     public Integer call() {
         var policies = policyOptions.load(hostOptions.host());
         Session s = Session.run(hostOptions.host(), policies);
+        // apply-once keys that an earlier apply did: the journal says so, as it tells apply
+        Map<SettingKey, String> once = ApplyCommand.leftAlone(s.evaluation(), new Journal(stateOptions.resolve(s.host())));
         var out = spec.commandLine().getOut();
         if (output == OutputFormat.table) {
-            PlanView.table(s, out);
+            PlanView.table(s, once, out);
         } else {
-            out.print(Render.as(output, PlanView.tree(s)));
+            out.print(Render.as(output, PlanView.tree(s, once)));
             if (output == OutputFormat.json) {
                 out.println();
             }
             out.flush();
         }
-        return exitCode && PlanView.applyWouldChange(s) ? ExitCode.CHANGES_PENDING : ExitCode.OK;
+        return exitCode && PlanView.applyWouldChange(s, once) ? ExitCode.CHANGES_PENDING : ExitCode.OK;
     }
 }

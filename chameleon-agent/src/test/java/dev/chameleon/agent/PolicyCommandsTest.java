@@ -111,6 +111,12 @@ class PolicyCommandsTest {
         assertThat(second.out()).contains("Left alone (apply-once, applied before in change set ").contains("): sysctl:vm.swappiness");
         assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("40");
         assertThat(read("/proc/sys/vm/dirty_ratio")).isEqualTo("15");
+        // plan reads the same journal and agrees with apply
+        String[] plan = {"plan", "--root", root.toString(), "--no-default-policies", "--state-dir", tmp.resolve("state").toString()};
+        CliTest.Run p = cli(plan);
+        assertThat(p.out()).contains("? sysctl:vm.swappiness: 40 -> 5   [apply-once: applied before in change set ")
+                .contains("Plan: 0 to change, 1 already set");
+        assertThat(cli(concat(plan, new String[] {"--exit-code"})).code()).isEqualTo(ExitCode.OK);
     }
 
     @Test
