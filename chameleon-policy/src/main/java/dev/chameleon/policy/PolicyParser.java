@@ -547,20 +547,65 @@ public final class PolicyParser {
             return r.condition();
         }
         for (Condition.ExprError e : r.errors()) {
-            int line = node.getStartMark().getLine() + 1;
-            int col = node.getStartMark().getColumn() + 1;
-            DumperOptions.ScalarStyle style = node.getScalarStyle();
-            if (style == DumperOptions.ScalarStyle.LITERAL || style == DumperOptions.ScalarStyle.FOLDED) {
-                line = line + e.line();
-                String l = src.line(line);
-                col = (l.length() - l.stripLeading().length()) + e.column();
-            } else if (e.line() == 1) {
-                boolean quoted = style == DumperOptions.ScalarStyle.SINGLE_QUOTED || style == DumperOptions.ScalarStyle.DOUBLE_QUOTED;
-                col = col + (quoted ? 1 : 0) + e.column() - 1;
-            }
-            errors.add(src.error(line, col, what + ": " + oneLine(e.message())));
+            int[] at = sourcePosition(node, e.line(), e.column());
+            errors.add(src.error(at[0], at[1], what + ": " + oneLine(e.message())));
         }
         return null;
+    }
+
+    /**
+     * Maps a 1-based line and column inside a scalar's value back to the file. YAML may have
+     * folded the value (folded and plain scalars join lines with a space, block scalars drop the
+     * indentation), so the value's characters are matched in order against the source, skipping
+     * what folding removed.
+     */
+    private int[] sourcePosition(ScalarNode node, int line, int column) {
+        String value = node.getValue();
+        int k = 0;
+        for (int l = 1; l < line && k < value.length(); k++) {
+            if (value.charAt(k) == '\n') {
+                l++;
+            }
+        }
+        k = Math.min(value.length() - 1, k + Math.max(0, column - 1));
+        String text = src.text();
+        int p = offsetOf(node.getStartMark().getLine(), node.getStartMark().getColumn());
+        DumperOptions.ScalarStyle style = node.getScalarStyle();
+        if (style == DumperOptions.ScalarStyle.LITERAL || style == DumperOptions.ScalarStyle.FOLDED) {
+            int nl = text.indexOf('\n', p);
+            p = nl < 0 ? text.length() : nl + 1;
+        } else if (style == DumperOptions.ScalarStyle.SINGLE_QUOTED || style == DumperOptions.ScalarStyle.DOUBLE_QUOTED) {
+            p++;
+        }
+        for (int i = 0; i <= k && p < text.length(); i++) {
+            char c = value.charAt(i);
+            while (p < text.length() && text.charAt(p) != c && (Character.isWhitespace(text.charAt(p)) || Character.isWhitespace(c)
+                    || text.charAt(p) == '\'' || text.charAt(p) == '"' || text.charAt(p) == '\\')) {
+                p++;
+            }
+            if (i < k) {
+                p++;
+            }
+        }
+        if (p >= text.length()) {
+            return new int[] {node.getStartMark().getLine() + 1, node.getStartMark().getColumn() + 1};
+        }
+        String before = text.substring(0, p);
+        int outLine = (int) before.chars().filter(ch -> ch == '\n').count() + 1;
+        return new int[] {outLine, p - (before.lastIndexOf('\n') + 1) + 1};
+    }
+
+    /** The char offset of a 0-based line and column in the source. */
+    private int offsetOf(int line, int column) {
+        String text = src.text();
+        int p = 0;
+        for (int l = 0; l < line && p >= 0; l++) {
+            p = text.indexOf('\n', p) + 1;
+            if (p == 0) {
+                return text.length();
+            }
+        }
+        return Math.min(text.length(), p + column);
     }
 
     private SettingRule setting(Node item) {

@@ -148,4 +148,22 @@ class TypedConditionTest {
             assertThat(d.reason().element()).isEqualTo("nic eth0 (select: nic.driver == \"vmxnet3\")");
         });
     }
+
+    /** Regression: errors in folded (>-) and plain multi-line conditions pointed into the first line. */
+    @Test
+    void errorInAFoldedOrMultiLineConditionPointsAtItsOwnLine() {
+        for (String when : List.of(
+                "  when: >-\n    platform.hypervisor == \"vmware\" &&\n    memory.totalBytez >= gib(4)\n",
+                "  when: platform.hypervisor == \"vmware\" &&\n    memory.totalBytez >= gib(4)\n",
+                "  when: 'platform.hypervisor == \"vmware\" &&\n    memory.totalBytez >= gib(4)'\n",
+                "  when: \"platform.hypervisor == 'vmware' &&\n    memory.totalBytez >= gib(4)\"\n",
+                "  when: |\n    platform.hypervisor == \"vmware\" &&\n    memory.totalBytez >= gib(4)\n")) {
+            String text = "apiVersion: chameleon/v1\nkind: Policy\nmetadata: {name: x}\nspec:\n" + when
+                    + "  settings:\n    - sysctl: {key: vm.swappiness, value: 10}\n";
+            PolicyError e = onlyError(text);
+            assertThat(e.message()).as(when).contains("undefined field 'totalBytez'");
+            assertThat(e.excerpt()).as(when).contains("memory.totalBytez");
+            assertThat(e.excerpt().substring(e.column() - 1)).as(when).startsWith(".totalBytez");
+        }
+    }
 }
