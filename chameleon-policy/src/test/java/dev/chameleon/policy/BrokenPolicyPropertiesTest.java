@@ -83,6 +83,34 @@ class BrokenPolicyPropertiesTest {
         assertThat(errors).allSatisfy(e -> assertThat(e.line()).isEqualTo(7));
     }
 
+    @Property(tries = 100)
+    void misspeltFactsInFoldedConditionsPointAtTheirLine(@ForAll("typos") String fact, @ForAll("foldStyles") String style) {
+        String text = """
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: folded}
+                spec:
+                  when: %s
+                    platform.hypervisor == "kvm" &&
+                    disks.exists(d, d.virtio) &&
+                    FACT >= gib(4)
+                  settings:
+                    - sysctl: {key: vm.swappiness, value: 10}
+                """.formatted(style).replace("FACT", fact);
+        List<PolicyError> errors = errorsOf(text);
+        assertThat(errors).isNotEmpty();
+        assertPositioned(errors, text);
+        assertThat(errors).allSatisfy(e -> {
+            assertThat(e.line()).isEqualTo(8);
+            assertThat(e.column()).isBetween(5, 5 + fact.length());
+        });
+    }
+
+    @Provide
+    Arbitrary<String> foldStyles() {
+        return Arbitraries.of(">-", ">", "|", "|-");
+    }
+
     @Property(tries = 200)
     void unknownKeysAreNamedWhereTheyAre(@ForAll("unknownKeyLines") int line, @ForAll("keyNames") String key) {
         List<String> lines = new ArrayList<>(List.of(VALID.split("\n", -1)));
