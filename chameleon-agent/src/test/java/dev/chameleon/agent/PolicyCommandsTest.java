@@ -268,6 +268,36 @@ class PolicyCommandsTest {
                         + "openstack-backlog (" + dir.resolve("site.yaml") + ":8) when platform.cloud == \"openstack\"");
     }
 
+    /** The pack against machines captured elsewhere (../shared/fixtures), sensed from their roots by policy test. */
+    @Test
+    void packFitsCapturedMachinesThroughFixtureRootTests() throws IOException {
+        Path fixtures = Path.of(System.getProperty("chameleon.fixtures", "../../shared/fixtures")).resolve("platform");
+        String[][] cases = {
+                {"dmidecode_collection-vmware_esxi_5_1", "kernelModule:vmw_pvscsi", "loaded", "vmware-guest", "kernelModule:hv_vmbus"},
+                {"cloud-init-Azure-dmi-detection", "sysctl:net.ipv4.tcp_keepalive_time", "120", "azure-guest", "kernelModule:vmw_pvscsi"},
+                {"cloud-init-GCE", "kernelModule:gve", "loaded", "gcp-guest", "kernelModule:ena"},
+                {"cloud-init-Ec2-hvm", "kernelModule:ena", "loaded", "aws-guest", "kernelModule:gve"},
+                {"cloud-init-LXD-kvm", "kernelModule:virtio_net", "loaded", "kvm-guest", "kernelModule:vmw_pvscsi"}};
+        StringBuilder yaml = new StringBuilder();
+        for (String[] c : cases) {
+            Path dir = fixtures.resolve(c[0]);
+            assertThat(dir).isDirectory();
+            yaml.append("---\napiVersion: chameleon/v1\nkind: PolicyTest\nmetadata: {name: ").append(c[0].toLowerCase().replace('_', '-'))
+                    .append("}\nspec:\n  root: '").append(dir.resolve("root")).append("'\n");
+            if (Files.isDirectory(dir.resolve("commands"))) {
+                yaml.append("  commands: '").append(dir.resolve("commands")).append("'\n");
+            }
+            yaml.append("  expect:\n    ").append(c[1]).append(": {value: \"").append(c[2]).append("\", policy: ").append(c[3])
+                    .append("}\n  absent: [").append(c[4]).append("]\n");
+        }
+        Path dir = tmp.resolve("captured");
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("captured.yaml"), yaml);
+        CliTest.Run r = cli("policy", "test", dir.toString());
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("5 test(s): 5 passed, 0 failed");
+    }
+
     @Test
     void builtInPackTestsPassFromTheCommandLine() {
         CliTest.Run r = cli("policy", "test");
