@@ -17,12 +17,8 @@ import dev.chameleon.model.FactSet;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A compiled CEL expression over facts: a policy's {@code when:} or a setting's {@code select:}.
@@ -36,8 +32,6 @@ import java.util.regex.Pattern;
  */
 public final class Condition {
     private static final FactSchema SCHEMA = FactSchema.standard();
-    private static final Pattern FACT_REF = Pattern.compile("\\b(" + String.join("|", SCHEMA.variables().keySet()) + "|"
-            + String.join("|", SCHEMA.elements().keySet()) + ")((?:\\.[A-Za-z_][A-Za-z0-9_]*)+)");
 
     private static volatile Map<String, CelCompiler> compilers = Map.of();
     private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder()
@@ -108,20 +102,11 @@ public final class Condition {
                 return new Result(null, List.of(new ExprError(1, 1,
                         "condition must be a boolean, but this expression is of type " + ast.getResultType().name())));
             }
-            Set<String> refs = new LinkedHashSet<>();
-            Matcher m = FACT_REF.matcher(text);
-            while (m.find()) {
-                String path = m.group(1) + m.group(2);
-                int after = m.end();
-                while (after < text.length() && text.charAt(after) == ' ') {
-                    after++;
-                }
-                if (after < text.length() && text.charAt(after) == '(') {
-                    // a method call (disks.exists(...), name.startsWith(...)): the fact is the receiver
-                    path = path.substring(0, path.lastIndexOf('.'));
-                }
-                refs.add(path);
+            java.util.Set<String> roots = new java.util.HashSet<>(SCHEMA.variables().keySet());
+            if (element != null) {
+                roots.add(element);
             }
+            List<String> refs = FactRefs.of(ast.getExpr(), roots);
             return new Result(new Condition(text, RUNTIME.createProgram(ast), List.copyOf(refs), element), List.of());
         } catch (CelValidationException | CelEvaluationException e) {
             return new Result(null, List.of(new ExprError(1, 1, e.getMessage())));
@@ -197,25 +182,56 @@ public final class Condition {
     private static final Outcome TRUE = new Outcome(true, "");
     private static final Outcome FALSE = new Outcome(false, "");
 
-    /** The values of the facts the expression mentions, each as {@code path = value}. */
+    /**
+     * The values of the facts the expression mentions, each as {@code path = value}; for a
+     * path through a list ({@code disks[].virtio}) the values of all elements, as a list.
+     */
     public List<String> describeFacts(FactSet facts, String element, Map<String, Object> elementValue) {
         List<String> out = new ArrayList<>();
         for (String ref : references) {
-            Object v;
+            Object root;
+            String rest;
             if (element != null && (ref.equals(element) || ref.startsWith(element + "."))) {
-                v = elementValue;
-                for (String part : ref.substring(element.length()).split("\\.")) {
-                    if (!part.isEmpty()) {
-                        v = v instanceof Map<?, ?> m ? m.get(part) : null;
-                    }
-                }
+                root = elementValue;
+                rest = ref.substring(element.length());
             } else {
-                v = facts.get(ref).orElse(null);
+                root = facts.asMap();
+                rest = "." + ref;
             }
+            Object v = lookup(root, rest);
             String shown = v == null ? "(absent)" : v instanceof String s ? "\"" + s + "\"" : String.valueOf(v);
             out.add(ref + " = " + (shown.length() > 120 ? shown.substring(0, 119) + "…" : shown));
         }
         return out;
+    }
+
+    /** Follows {@code .a.b[].c} from a value; {@code []} maps over a list's elements, leaving out absent values. */
+    private static Object lookup(Object v, String path) {
+        if (path.isEmpty() || v == null) {
+            return v;
+        }
+        if (path.startsWith("[]")) {
+            if (!(v instanceof List<?> l)) {
+                return null;
+            }
+            List<Object> out = new ArrayList<>();
+            for (Object x : l) {
+                Object y = lookup(x, path.substring(2));
+                if (y != null) {
+                    out.add(y);
+                }
+            }
+            return out;
+        }
+        int end = path.length();
+        for (int i = 1; i < path.length(); i++) {
+            if (path.charAt(i) == '.' || path.charAt(i) == '[') {
+                end = i;
+                break;
+            }
+        }
+        Object next = v instanceof Map<?, ?> m ? m.get(path.substring(1, end)) : null;
+        return lookup(next, path.substring(end));
     }
 
     /** The result of evaluating: whether it holds, and an error when it could not be evaluated. */

@@ -124,11 +124,14 @@ class TypedConditionTest {
     }
 
     @Test
-    void explainedFactsAreTheReceiversOfMethodCalls() throws PolicyException {
-        var o = compile(policy("disks.exists(d, d.virtio) && kernel.release.startsWith(\"5.\")")).evaluate(FACTS).outcomes().get(0);
-        assertThat(o.facts()).hasSize(2);
-        assertThat(o.facts().get(0)).startsWith("disks = [{").contains("name=vda").contains("virtio=true");
-        assertThat(o.facts().get(1)).isEqualTo("kernel.release = \"5.15.0-91-generic\"");
+    void explainedFactsFollowComprehensionsReceiversAndHas() throws PolicyException {
+        var o = compile(policy("disks.exists(d, d.virtio) && kernel.release.startsWith(\"platform.cloud\")"
+                + " && !has(memory.thp) && apps.all(a, a.name != \"redis\")")).evaluate(FACTS).outcomes().get(0);
+        assertThat(o.facts()).containsExactly("disks[].virtio = [true]", "kernel.release = \"5.15.0-91-generic\"",
+                "memory.thp = (absent)", "apps[].name = (absent)");
+        var sel = Condition.compile("disk.virtio && disk.name.startsWith(\"vd\")", "disk").condition();
+        assertThat(sel.describeFacts(FACTS, "disk", Map.of("name", "vda", "virtio", true)))
+                .containsExactly("disk.virtio = true", "disk.name = \"vda\"");
     }
 
     @Test
