@@ -192,10 +192,12 @@ public final class PolicySet {
                 if (prev != null && prev[0] != p && r.select().isEmpty()) {
                     Policy q = (Policy) prev[0];
                     SettingRule qr = (SettingRule) prev[1];
-                    errors.add(new PolicyError(r.file(), r.line(), r.column(), "conflict: policies " + q.name() + " ("
-                            + qr.file() + ":" + qr.line() + ") and " + p.name() + " (" + r.file() + ":" + r.line()
-                            + ") both set " + r.conflictKey() + " at priority " + p.priority()
-                            + "; give one of them a different priority", ""));
+                    // a setting from a profile is reported at the policy that applies the profile
+                    boolean viaProfile = !r.profile().isEmpty();
+                    errors.add(new PolicyError(viaProfile ? p.file() : r.file(), viaProfile ? p.line() : r.line(),
+                            viaProfile ? 1 : r.column(), "conflict: policies " + q.name() + " (" + origin(q, qr) + ") and "
+                            + p.name() + " (" + origin(p, r) + ") both set " + r.conflictKey() + " at priority "
+                            + p.priority() + "; give one of them a different priority", ""));
                 }
             }
         }
@@ -203,6 +205,12 @@ public final class PolicySet {
             throw new PolicyException(fillExcerpts(errors, sources));
         }
         return new PolicySet(all, profiles, tests);
+    }
+
+    /** {@code file:line} of a setting, and for a profile's setting which profile and which policy applied it. */
+    private static String origin(Policy p, SettingRule r) {
+        String at = (r.file().isEmpty() ? p.file() : r.file()) + ":" + r.line();
+        return r.profile().isEmpty() ? at : at + " in profile " + r.profile() + ", applied at " + p.location();
     }
 
     private static void ownDuplicates(String name, String what, List<SettingRule> rules, List<PolicyError> errors) {

@@ -169,4 +169,22 @@ class ProfileAndModeTest {
                   include: base
                 """).message()).contains("spec.include must be a list of names");
     }
+
+    @Test
+    void twoPoliciesApplyingOneProfileAtOnePriorityConflictAtThePolicies() {
+        String a = """
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: a}
+                spec:
+                  profiles: [base]
+                """;
+        PolicyException e = org.junit.jupiter.api.Assertions.assertThrows(PolicyException.class,
+                () -> compile(PROFILES, a, a.replace("name: a", "name: b")));
+        assertThat(e.errors()).hasSize(2).allSatisfy(err -> assertThat(err.file()).isEqualTo("p2.yaml"));
+        assertThat(e.errors().get(0).message()).isEqualTo("conflict: policies a (p0.yaml:6 in profile base, applied at p1.yaml:1)"
+                + " and b (p0.yaml:6 in profile base, applied at p2.yaml:1) both set sysctl:vm.swappiness at priority 50;"
+                + " give one of them a different priority");
+        assertThat(e.errors().get(0).line()).isEqualTo(1);
+    }
 }
