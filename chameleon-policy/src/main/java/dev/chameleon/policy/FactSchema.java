@@ -182,6 +182,34 @@ public final class FactSchema implements CelTypeProvider {
         return planned;
     }
 
+    /**
+     * The first part of a fact path ({@code memory.thp.enabled}, {@code disks[].model}) that the
+     * sensor suite is still to fill ({@code memory.thp}, {@code disks[].model}), or empty.
+     */
+    public java.util.Optional<String> plannedPart(String path) {
+        String[] parts = path.replace("[]", ".[]").split("\\.");
+        CelType t = variables.get(parts[0]);
+        StringBuilder sofar = new StringBuilder(parts[0]);
+        for (int i = 1; i < parts.length && t != null; i++) {
+            String seg = parts[i];
+            sofar.append(seg.equals("[]") ? "[]" : "." + seg);
+            if (t instanceof ListType l && seg.equals("[]")) {
+                t = l.elemType();
+            } else if (t instanceof MapType m) {
+                t = m.valueType();
+            } else if (t instanceof StructType st) {
+                String shortName = st.name().substring("chameleon.".length());
+                if (planned.contains(shortName + "." + seg)) {
+                    return java.util.Optional.of(sofar.toString());
+                }
+                t = st.findField(seg).map(StructType.Field::type).orElse(null);
+            } else {
+                t = null;
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
     /** Whether a top-level fact is a list (absent lists evaluate as empty lists). */
     boolean isList(String variable) {
         return variables.get(variable) instanceof ListType;
