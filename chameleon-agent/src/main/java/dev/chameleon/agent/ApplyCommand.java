@@ -9,11 +9,14 @@ import dev.chameleon.host.Host;
 import dev.chameleon.host.Privileges;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import dev.chameleon.model.DesiredSetting;
 import dev.chameleon.model.PlanEntry;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
+import dev.chameleon.model.SettingKey;
+import dev.chameleon.policy.PolicySet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -41,7 +44,7 @@ final class ApplyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
-        var policies = policyOptions.load();
+        var policies = policyOptions.load(hostOptions.host());
         Host host = hostOptions.host();
         if (!yes) {
             throw new UserError(ExitCode.BAD_INPUT, "apply changes the machine; run 'chameleon plan' to see what it would do, "
@@ -55,37 +58,67 @@ final class ApplyCommand implements Callable<Integer> {
                 out.println("recovered unfinished change set " + r.id() + ": " + r.message());
             }
             Session s = Session.run(host, policies);
-            if (!s.policyErrors().isEmpty()) {
-                throw new UserError(ExitCode.BAD_INPUT, s.policyErrors().size() + " policy(ies) could not be evaluated; nothing was changed\n  "
-                        + String.join("\n  ", s.policyErrors()));
+            for (String e : s.policyErrors()) {
+                out.println("could not evaluate, left out: " + e);
             }
-            List<DesiredSetting> wanted = new ArrayList<>();
-            for (DesiredSetting d : s.evaluation().desired()) {
-                String mode = s.mode(d);
-                if (mode.equals("audit")) {
-                    out.println("audit only, not applied: " + d.key() + " = " + d.value() + " (" + d.reason().describe() + ")");
-                    continue;
+            // Settings of audit-mode policies are reported by plan and never applied; apply-once
+            // settings that an earlier, still standing change set applied are left as they are now.
+            Map<SettingKey, String> once = leftAlone(s.evaluation(), journal);
+            List<DesiredSetting> todo = new ArrayList<>();
+            for (DesiredSetting d : s.evaluation().applicable()) {
+                if (once.containsKey(d.key())) {
+                    out.println("Left alone (apply-once, applied before in change set " + once.get(d.key()) + "): " + d.key());
+                } else {
+                    todo.add(d);
                 }
-                if (mode.equals("apply-once")) {
-                    Optional<String> before = applier.appliedBefore(d.key(), d.value());
-                    if (before.isPresent()) {
-                        out.println("apply-once, already applied in change set " + before.get() + ": " + d.key() + " = " + d.value());
-                        continue;
-                    }
-                }
-                wanted.add(d);
             }
-            Applier.Result result = applier.apply(host, wanted, "apply --yes");
+            Applier.Result result = applier.apply(host, todo, "apply --yes");
+            if (!s.evaluation().audited().isEmpty()) {
+                out.println("Left alone (audit mode, reported only): " + s.evaluation().audited().size() + " setting(s); see 'chameleon plan'.");
+            }
             print(out, result, s.unreadable());
-            if (!result.ok()) {
-                return ExitCode.FAILED;
-            }
-            return s.unreadable().isEmpty() ? ExitCode.OK : ExitCode.FAILED;
+            // what could not be evaluated or read was not applied: say so in the exit code too
+            return result.ok() && s.policyErrors().isEmpty() && s.unreadable().isEmpty() ? ExitCode.OK : ExitCode.FAILED;
         } catch (UserError | IOException e) {
             throw e;
         } catch (Exception e) {
             throw new IOException(e);
         }
+    }
+
+    /**
+     * The apply-once settings an earlier change set that still stands has applied with the value
+     * now desired, with that change set's id: apply leaves them as they are (a hand change stays).
+     */
+    static Map<SettingKey, String> leftAlone(PolicySet.Evaluation ev, Journal journal) {
+        Map<String, String> before = appliedOnce(journal);
+        Map<SettingKey, String> out = new HashMap<>();
+        for (DesiredSetting d : ev.applicable()) {
+            String cs = before.get(d.key() + "=" + d.value());
+            if (ev.mode(d.key()).equals("apply-once") && cs != null) {
+                out.put(d.key(), cs);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@code key=value} of every change verified by a change set that still stands (status
+     * {@code applied}, not rolled back), mapped to that change set's id; the newest wins.
+     */
+    static Map<String, String> appliedOnce(Journal journal) {
+        Map<String, String> out = new HashMap<>();
+        for (Journal.Loaded l : journal.list()) {
+            if (!l.ok() || !l.changeSet().status().equals("applied")) {
+                continue;
+            }
+            for (JournalEntry e : l.changeSet().entries()) {
+                if (e.state().equals("verified")) {
+                    out.put(e.key() + "=" + e.after(), l.changeSet().id());
+                }
+            }
+        }
+        return out;
     }
 
     static void requireRoot(Host host) {

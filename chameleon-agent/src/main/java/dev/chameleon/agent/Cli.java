@@ -43,6 +43,8 @@ public final class Cli implements Runnable {
         m.put("apply", ApplyCommand::new);
         m.put("rollback", RollbackCommand::new);
         m.put("history", HistoryCommand::new);
+        m.put("explain", ExplainCommand::new);
+        m.put("policy", PolicyCommand::new);
         return m;
     }
 

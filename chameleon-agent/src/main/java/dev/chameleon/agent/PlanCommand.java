@@ -1,5 +1,8 @@
 package dev.chameleon.agent;
 
+import dev.chameleon.actuators.Journal;
+import dev.chameleon.model.SettingKey;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -15,12 +18,14 @@ final class PlanCommand implements Callable<Integer> {
     HostOptions hostOptions;
     @Mixin
     PolicyOptions policyOptions;
+    @Mixin
+    StateOptions stateOptions;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "table, json or yaml (default: ${DEFAULT-VALUE})")
     OutputFormat output = OutputFormat.table;
 
     @Option(names = "--exit-code", description = "Exit 3 when changes are pending, 0 when there is nothing to change "
-            + "(1 when a setting could not be read).")
+            + "(1 when a setting could not be read or a policy could not be evaluated).")
     boolean exitCode;
 
     @Spec
@@ -28,13 +33,15 @@ final class PlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        var policies = policyOptions.load();
+        var policies = policyOptions.load(hostOptions.host());
         Session s = Session.run(hostOptions.host(), policies);
+        // apply-once keys that an earlier apply did: the journal says so, as it tells apply
+        Map<SettingKey, String> once = ApplyCommand.leftAlone(s.evaluation(), new Journal(stateOptions.resolve(s.host())));
         var out = spec.commandLine().getOut();
         if (output == OutputFormat.table) {
-            PlanView.table(s, out);
+            PlanView.table(s, once, out);
         } else {
-            out.print(Render.as(output, PlanView.tree(s)));
+            out.print(Render.as(output, PlanView.tree(s, once)));
             if (output == OutputFormat.json) {
                 out.println();
             }
@@ -42,17 +49,16 @@ final class PlanCommand implements Callable<Integer> {
         }
         var err = spec.commandLine().getErr();
         if (!s.policyErrors().isEmpty()) {
-            err.println("chameleon: " + s.policyErrors().size() + " policy(ies) could not be evaluated; apply would refuse:");
+            err.println("chameleon: " + s.policyErrors().size() + " policy(ies) could not be evaluated; their settings are left out:");
             s.policyErrors().forEach(e -> err.println("  " + e));
             err.flush();
-            return ExitCode.BAD_INPUT;
         }
         if (!exitCode) {
             return ExitCode.OK;
         }
-        if (!s.unreadable().isEmpty()) {
+        if (!s.policyErrors().isEmpty() || !s.unreadable().isEmpty()) {
             return ExitCode.FAILED;
         }
-        return s.pendingChanges().isEmpty() ? ExitCode.OK : ExitCode.CHANGES_PENDING;
+        return PlanView.applyWouldChange(s, once) ? ExitCode.CHANGES_PENDING : ExitCode.OK;
     }
 }

@@ -1,6 +1,7 @@
 package dev.chameleon.agent;
 
 import dev.chameleon.model.PlanEntry;
+import dev.chameleon.model.SettingKey;
 import dev.chameleon.policy.PolicySet;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -12,13 +13,23 @@ import java.util.Map;
  * The plan as people and programs see it. The JSON form is stable:
  * {@code {platform, policies: [{name, source, priority, mode, when, matched, error, facts}],
  * entries: [{key, action, current, desired, policy, source, priority, mode, condition, facts,
- * element, note}], summary: {change, ok, notApplicable, error}}}.
+ * element, note, applies}], summary: {change, ok, notApplicable, error, audit, advice, appliedOnce}}}; documented in
+ * {@code docs/plan-json.md}. {@code applies} is false for settings of {@code audit}-mode policies:
+ * {@code plan} shows them, {@code apply} leaves them alone.
  */
 final class PlanView {
     private PlanView() {
     }
 
     static Map<String, Object> tree(Session s) {
+        return tree(s, Map.of());
+    }
+
+    /**
+     * @param appliedOnce apply-once keys that apply leaves alone, with the change set that applied
+     *                    them ({@link ApplyCommand#leftAlone})
+     */
+    static Map<String, Object> tree(Session s, Map<SettingKey, String> appliedOnce) {
         Map<String, Object> root = new LinkedHashMap<>();
         Map<String, Object> platform = new LinkedHashMap<>();
         for (String k : List.of("hypervisor", "vmm", "cloud", "container", "confidence")) {
@@ -43,38 +54,66 @@ final class PlanView {
         root.put("policies", pols);
         List<Object> entries = new ArrayList<>();
         int[] counts = new int[4];
+        int advice = 0;
         for (PlanEntry e : s.plan().entries()) {
-            counts[e.action().ordinal()]++;
+            boolean isAdvice = PolicySet.Evaluation.isAdvice(e.key());
+            if (isAdvice) {
+                advice++;
+            } else {
+                counts[e.action().ordinal()]++;
+            }
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("key", e.key().toString());
-            m.put("action", e.action().label());
+            m.put("action", isAdvice ? "advice" : e.action().label());
             m.put("current", e.current());
             m.put("desired", e.setting().value());
             m.put("policy", e.setting().reason().policy());
             m.put("source", e.setting().reason().source());
             m.put("priority", e.setting().reason().priority());
-            m.put("mode", s.evaluation().modes().getOrDefault(e.key(), "enforce"));
+            m.put("mode", s.evaluation().mode(e.key()));
+            m.put("applies", !isAdvice && !s.evaluation().mode(e.key()).equals("audit") && !appliedOnce.containsKey(e.key()));
             m.put("condition", e.setting().reason().condition());
             m.put("facts", e.setting().reason().facts());
             if (!e.setting().reason().element().isEmpty()) {
                 m.put("element", e.setting().reason().element());
             }
-            if (!e.note().isEmpty()) {
+            if (!e.note().isEmpty() && !isAdvice) {
                 m.put("note", e.note());
+            } else if (appliedOnce.containsKey(e.key()) && e.action() == PlanEntry.Action.CHANGE) {
+                m.put("note", onceNote(appliedOnce.get(e.key())));
             }
             entries.add(m);
         }
         root.put("entries", entries);
         Map<String, Object> summary = new LinkedHashMap<>();
-        summary.put("change", counts[PlanEntry.Action.CHANGE.ordinal()]);
+        long audited = s.plan().entries().stream().filter(e -> audit(s, e) && e.action() == PlanEntry.Action.CHANGE).count();
+        long once = s.plan().entries().stream().filter(e -> appliedOnce.containsKey(e.key()) && e.action() == PlanEntry.Action.CHANGE).count();
+        summary.put("change", counts[PlanEntry.Action.CHANGE.ordinal()] - audited - once);
         summary.put("ok", counts[PlanEntry.Action.OK.ordinal()]);
         summary.put("notApplicable", counts[PlanEntry.Action.NOT_APPLICABLE.ordinal()]);
         summary.put("error", counts[PlanEntry.Action.ERROR.ordinal()]);
+        summary.put("audit", audited);
+        summary.put("advice", advice);
+        summary.put("appliedOnce", once);
         root.put("summary", summary);
         return root;
     }
 
+    /** Whether an apply would change something: a change that is neither audit-mode nor an apply-once already done. */
+    static boolean applyWouldChange(Session s, Map<SettingKey, String> appliedOnce) {
+        return s.plan().entries().stream().anyMatch(e -> e.action() == PlanEntry.Action.CHANGE && !audit(s, e)
+                && !appliedOnce.containsKey(e.key()));
+    }
+
+    static String onceNote(String changeSet) {
+        return "apply-once: applied before in change set " + changeSet + "; apply leaves it";
+    }
+
     static void table(Session s, PrintWriter out) {
+        table(s, Map.of(), out);
+    }
+
+    static void table(Session s, Map<SettingKey, String> appliedOnce, PrintWriter out) {
         var f = s.facts();
         out.printf("Platform: hypervisor %s%s, cloud %s, container %s (confidence %s)%n",
                 f.getString("platform.hypervisor").orElse("(not known)"),
@@ -97,23 +136,45 @@ final class PlanView {
                 out.printf("  %-24s   error: %s%n", "", o.error());
             }
         }
-        section(out, s, PlanEntry.Action.CHANGE, "Changes");
-        section(out, s, PlanEntry.Action.OK, "Already as desired");
-        section(out, s, PlanEntry.Action.NOT_APPLICABLE, "Not applicable here");
-        section(out, s, PlanEntry.Action.ERROR, "Could not be read");
+        section(out, s, appliedOnce, PlanEntry.Action.CHANGE, "Changes");
+        section(out, s, appliedOnce, PlanEntry.Action.OK, "Already as desired");
+        section(out, s, appliedOnce, PlanEntry.Action.NOT_APPLICABLE, "Not applicable here");
+        section(out, s, appliedOnce, PlanEntry.Action.ERROR, "Could not be read");
+        List<PlanEntry> advice = s.plan().entries().stream().filter(e -> PolicySet.Evaluation.isAdvice(e.key())).toList();
+        if (!advice.isEmpty()) {
+            out.println();
+            out.println("Advice for a person (never applied) (" + advice.size() + "):");
+            for (PlanEntry e : advice) {
+                out.printf("  ! %s: %s%n", e.key().target(), e.setting().value());
+                out.printf("      %s%n", e.setting().reason().describe());
+            }
+        }
         long change = s.plan().entries().stream().filter(e -> e.action() == PlanEntry.Action.CHANGE).count();
         long ok = s.plan().entries().stream().filter(e -> e.action() == PlanEntry.Action.OK).count();
-        long na = s.plan().entries().stream().filter(e -> e.action() == PlanEntry.Action.NOT_APPLICABLE).count();
+        long na = s.plan().entries().stream().filter(e -> e.action() == PlanEntry.Action.NOT_APPLICABLE
+                && !PolicySet.Evaluation.isAdvice(e.key())).count();
         long err = s.plan().entries().stream().filter(e -> e.action() == PlanEntry.Action.ERROR).count();
         out.println();
-        long audit = change - s.pendingChanges().size();
-        out.printf("Plan: %d to change%s, %d already set, %d not applicable, %d unreadable.%n", change,
-                audit > 0 ? " (" + audit + " audit only)" : "", ok, na, err);
+        long audit = s.plan().entries().stream().filter(e -> e.action() == PlanEntry.Action.CHANGE && audit(s, e)).count();
+        long once = s.plan().entries().stream().filter(e -> e.action() == PlanEntry.Action.CHANGE && !audit(s, e)
+                && appliedOnce.containsKey(e.key())).count();
+        out.printf("Plan: %d to change, %d already set, %d not applicable, %d unreadable.%n", change - audit - once, ok, na, err);
+        if (once > 0) {
+            out.printf("Apply-once: %d setting(s) were applied before and changed since; apply leaves them.%n", once);
+        }
+        if (audit > 0) {
+            out.printf("Audit: %d setting(s) differ from audit-mode policies; apply leaves them alone.%n", audit);
+        }
         out.flush();
     }
 
-    private static void section(PrintWriter out, Session s, PlanEntry.Action action, String title) {
-        List<PlanEntry> list = s.plan().entries().stream().filter(e -> e.action() == action).toList();
+    private static boolean audit(Session s, PlanEntry e) {
+        return s.evaluation().mode(e.key()).equals("audit");
+    }
+
+    private static void section(PrintWriter out, Session s, Map<SettingKey, String> appliedOnce, PlanEntry.Action action, String title) {
+        List<PlanEntry> list = s.plan().entries().stream()
+                .filter(e -> e.action() == action && !PolicySet.Evaluation.isAdvice(e.key())).toList();
         if (list.isEmpty()) {
             return;
         }
@@ -121,14 +182,14 @@ final class PlanView {
         out.println(title + " (" + list.size() + "):");
         for (PlanEntry e : list) {
             switch (action) {
-                case CHANGE -> out.printf("  ~ %s: %s -> %s%n", e.key(), e.current().isEmpty() ? "(empty)" : Render.printable(e.current()),
-                        Render.printable(e.setting().value()));
+                case CHANGE -> out.printf("  %s %s: %s -> %s%s%n", audit(s, e) || appliedOnce.containsKey(e.key()) ? "?" : "~", e.key(),
+                        e.current().isEmpty() ? "(empty)" : Render.printable(e.current()), Render.printable(e.setting().value()),
+                        audit(s, e) ? "   [audit: reported only, apply leaves it]"
+                                : appliedOnce.containsKey(e.key()) ? "   [" + onceNote(appliedOnce.get(e.key())) + "]" : "");
                 case OK -> out.printf("  = %s: %s%n", e.key(), Render.printable(e.current()));
                 default -> out.printf("  - %s: %s%n", e.key(), Render.printable(e.note()));
             }
-            String mode = s.mode(e.setting());
-            out.printf("      %s%s%n", e.setting().reason().describe(),
-                    mode.equals("audit") ? " [audit: reported, never applied]" : mode.equals("apply-once") ? " [apply-once]" : "");
+            out.printf("      %s%n", e.setting().reason().describe());
             if (!e.setting().reason().facts().isEmpty() && action == PlanEntry.Action.CHANGE) {
                 out.printf("      because %s%n", String.join(", ", e.setting().reason().facts()));
             }

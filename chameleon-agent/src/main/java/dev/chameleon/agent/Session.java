@@ -3,7 +3,6 @@ package dev.chameleon.agent;
 import dev.chameleon.actuators.Actuators;
 import dev.chameleon.actuators.Planner;
 import dev.chameleon.host.Host;
-import dev.chameleon.model.DesiredSetting;
 import dev.chameleon.model.FactSet;
 import dev.chameleon.model.Plan;
 import dev.chameleon.model.PlanEntry;
@@ -20,20 +19,13 @@ record Session(Host host, FactSet facts, PolicySet policies, PolicySet.Evaluatio
         return new Session(host, facts, policies, ev, plan);
     }
 
-    /** Policies whose condition or selector could not be evaluated, each as "file:line: what". */
+    /**
+     * Policies whose condition could not be evaluated (a fact they read is absent here, e.g. its
+     * sensor failed), each as "policy NAME (file:line): what"; their settings are left out.
+     */
     List<String> policyErrors() {
         return evaluation.outcomes().stream().filter(o -> !o.error().isEmpty())
-                .map(o -> "policy " + o.policy().name() + ": " + o.error()).toList();
-    }
-
-    /** The mode of the policy that won this setting: enforce, apply-once or audit. */
-    String mode(DesiredSetting d) {
-        return evaluation.modes().getOrDefault(d.key(), "enforce");
-    }
-
-    /** Changes that apply would make: audit-mode settings are reported, never applied. */
-    List<PlanEntry> pendingChanges() {
-        return plan.changes().stream().filter(e -> !mode(e.setting()).equals("audit")).toList();
+                .map(o -> "policy " + o.policy().name() + " (" + o.policy().location() + "): " + o.error()).toList();
     }
 
     /** Settings whose current value could not be read. */

@@ -68,7 +68,7 @@ class CliTest {
                 .contains("~ sysctl:vm.swappiness: 60 -> 30")
                 .contains("because platform.hypervisor = \"vmware\"")
                 .contains("= sysctl:vm.dirty_background_ratio: 10")
-                .contains("Plan: 4 to change, 1 already set");
+                .contains("Plan: 6 to change, 1 already set");
         assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("60");
         assertThat(root.resolve("var/lib/chameleon")).doesNotExist();
         assertThat(cli("plan", "--root", root.toString(), "--exit-code").code()).isEqualTo(ExitCode.CHANGES_PENDING);
@@ -79,7 +79,7 @@ class CliTest {
         Run r = cli("plan", "--root", root.toString(), "-o", "json");
         JsonNode j = new ObjectMapper().readTree(r.out());
         assertThat(j.path("platform").path("hypervisor").asText()).isEqualTo("vmware");
-        assertThat(j.path("summary").path("change").asInt()).isEqualTo(4);
+        assertThat(j.path("summary").path("change").asInt()).isEqualTo(6);
         JsonNode first = j.path("entries").get(0);
         assertThat(first.path("key").asText()).isEqualTo("kernelModule:vmw_pvscsi");
         assertThat(first.path("action").asText()).isEqualTo("change");
@@ -225,11 +225,11 @@ class CliTest {
         String[] common = {"--root", root.toString(), "--no-default-policies", "--policies", dir.toString()};
         Run plan = cli(concat(new String[] {"plan", "--exit-code"}, common));
         assertThat(plan.code()).as("audit changes are not pending changes").isEqualTo(ExitCode.OK);
-        assertThat(plan.out()).contains("~ sysctl:vm.swappiness: 60 -> 33").contains("[audit: reported, never applied]")
-                .contains("1 to change (1 audit only)");
+        assertThat(plan.out()).contains("? sysctl:vm.swappiness: 60 -> 33   [audit: reported only, apply leaves it]")
+                .contains("Plan: 0 to change").contains("Audit: 1 setting(s) differ");
         Run apply = cli(concat(new String[] {"apply", "--yes", "--state-dir", tmp.resolve("s").toString()}, common));
         assertThat(apply.code()).as(apply.err()).isEqualTo(0);
-        assertThat(apply.out()).contains("audit only, not applied: sysctl:vm.swappiness = 33");
+        assertThat(apply.out()).contains("Left alone (audit mode, reported only): 1 setting(s)");
         assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("60");
     }
 
@@ -250,19 +250,38 @@ class CliTest {
         assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("33");
         write("/proc/sys/vm/swappiness", "50\n");
         Run again = cli(common);
-        assertThat(again.out()).contains("apply-once, already applied in change set");
+        assertThat(again.out()).contains("Left alone (apply-once, applied before in change set");
         assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("50");
     }
 
     /** Regression: a misspelt fact inside a fact group gave a plan with exit 0 and apply went ahead. */
     @Test
-    void policyThatCannotBeEvaluatedStopsApply() throws IOException {
+    void misspeltFactIsACompileError() throws IOException {
         Path dir = policy("typo", """
                 apiVersion: chameleon/v1
                 kind: Policy
                 metadata: {name: typo}
                 spec:
                   when: platform.hypervisr == "vmware"
+                  settings:
+                    - sysctl: {key: vm.swappiness, value: 1}
+                """);
+        Run apply = cli("apply", "--yes", "--root", root.toString(), "--policies", dir.toString(), "--state-dir", tmp.resolve("s").toString());
+        assertThat(apply.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(apply.err()).contains(dir.resolve("typo.yaml") + ":5:17: error: spec.when: undefined field 'hypervisr'")
+                .contains("nothing was changed");
+        assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("60");
+    }
+
+    /** A condition on a fact that is absent here is left out and said, and the rest is applied. */
+    @Test
+    void policyThatCannotBeEvaluatedHereIsLeftOutAndSaid() throws IOException {
+        Path dir = policy("absent", """
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: big-memory}
+                spec:
+                  when: memory.totalBytes > gib(64)
                   settings:
                     - sysctl: {key: vm.swappiness, value: 1}
                 """);
@@ -275,13 +294,14 @@ class CliTest {
                     - sysctl: {key: net.core.somaxconn, value: 8192}
                 """);
         String[] common = {"--root", root.toString(), "--no-default-policies", "--policies", dir.toString(), "--policies", good.toString()};
-        Run plan = cli(concat(new String[] {"plan"}, common));
-        assertThat(plan.code()).isEqualTo(ExitCode.BAD_INPUT);
-        assertThat(plan.err()).contains("policy typo: " + dir.resolve("typo.yaml") + ":1: spec.when: key 'hypervisr' is not present in map");
+        Run plan = cli(concat(new String[] {"plan", "--exit-code"}, common));
+        assertThat(plan.code()).isEqualTo(ExitCode.FAILED);
+        assertThat(plan.err()).contains("policy big-memory (" + dir.resolve("absent.yaml") + ":1):");
         Run apply = cli(concat(new String[] {"apply", "--yes", "--state-dir", tmp.resolve("s").toString()}, common));
-        assertThat(apply.code()).isEqualTo(ExitCode.BAD_INPUT);
-        assertThat(apply.err()).contains("could not be evaluated; nothing was changed");
-        assertThat(read("/proc/sys/net/core/somaxconn")).isEqualTo("4096");
+        assertThat(apply.code()).isEqualTo(ExitCode.FAILED);
+        assertThat(apply.out()).contains("could not evaluate, left out: policy big-memory");
+        assertThat(read("/proc/sys/net/core/somaxconn")).isEqualTo("8192");
+        assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("60");
     }
 
     /** Regression: a corrupt newest journal file was skipped and an older change set rolled back instead. */

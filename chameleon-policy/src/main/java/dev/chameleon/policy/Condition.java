@@ -5,9 +5,6 @@ import dev.cel.common.CelIssue;
 import dev.cel.common.CelOptions;
 import dev.cel.common.CelValidationException;
 import dev.cel.common.CelValidationResult;
-import dev.cel.common.types.CelType;
-import dev.cel.common.types.ListType;
-import dev.cel.common.types.MapType;
 import dev.cel.common.types.SimpleType;
 import dev.cel.compiler.CelCompiler;
 import dev.cel.compiler.CelCompilerFactory;
@@ -15,43 +12,41 @@ import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
+import dev.cel.runtime.CelVariableResolver;
 import dev.chameleon.model.FactSet;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A compiled CEL expression over facts: a policy's {@code when:} or a setting's {@code select:}.
  *
  * <p>Compiled once, immutable and thread-safe; evaluated many times. Variables are the fact
  * set's top-level keys ({@code platform}, {@code cpu}, ...) and, in selectors, the element
- * ({@code disk}, {@code nic}). A result that is not a boolean, or an evaluation error such as a
- * missing key, is an {@link Outcome} with an error, never an exception.
+ * ({@code disk}, {@code nic}, {@code gpu}). Expressions are type-checked against the
+ * {@link FactSchema}: a misspelt fact or a wrong type is a compile error with its position.
+ * Helper functions: see {@link Functions}. A result that is not a boolean, or an evaluation
+ * error such as a missing key, is an {@link Outcome} with an error, never an exception.
  */
 public final class Condition {
-    /** Top-level fact keys that are maps. */
-    static final List<String> MAP_VARS = List.of("platform", "cpu", "memory", "os", "kernel", "security", "meta");
-    /** Top-level fact keys that are lists. */
-    static final List<String> LIST_VARS = List.of("gpus", "nics", "disks", "apps");
-    private static final Pattern FACT_REF = Pattern.compile(
-            "\\b(platform|cpu|memory|os|kernel|security|meta|gpus|nics|disks|apps|disk|nic)((?:\\.[A-Za-z_][A-Za-z0-9_]*)+)");
+    private static final FactSchema SCHEMA = FactSchema.standard();
 
-    private static final CelType MAP = MapType.create(SimpleType.STRING, SimpleType.DYN);
-    private static final CelType LIST = ListType.create(SimpleType.DYN);
     private static volatile Map<String, CelCompiler> compilers = Map.of();
     private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder()
-            .setOptions(CelOptions.current().build()).build();
+            .setOptions(CelOptions.current().build())
+            .addFunctionBindings(Functions.bindings())
+            .build();
 
     private final String text;
     private final CelRuntime.Program program;
     private final List<String> references;
 
-    private Condition(String text, CelRuntime.Program program, List<String> references) {
+    private final String element;
+
+    private Condition(String text, CelRuntime.Program program, List<String> references, String element) {
+        this.element = element;
         this.text = text;
         this.program = program;
         this.references = references;
@@ -59,7 +54,18 @@ public final class Condition {
 
     /** The condition that is always true (a policy without {@code when:}). */
     public static Condition always() {
-        return new Condition("true", null, List.of());
+        return new Condition("true", null, List.of(), null);
+    }
+
+    /** The selector that selects every element of a list fact ({@code disk}: every disk). */
+    public static Condition always(String element) {
+        FactSchema.standard().elementType(element);
+        return new Condition("true", null, List.of(), element);
+    }
+
+    /** For selectors, the per-element variable ({@code disk}, {@code nic}, {@code gpu}); null for {@code when:}. */
+    public String element() {
+        return element;
     }
 
     /** The expression as written. */
@@ -96,12 +102,12 @@ public final class Condition {
                 return new Result(null, List.of(new ExprError(1, 1,
                         "condition must be a boolean, but this expression is of type " + ast.getResultType().name())));
             }
-            Set<String> refs = new LinkedHashSet<>();
-            Matcher m = FACT_REF.matcher(text);
-            while (m.find()) {
-                refs.add(m.group(1) + m.group(2));
+            java.util.Set<String> roots = new java.util.HashSet<>(SCHEMA.variables().keySet());
+            if (element != null) {
+                roots.add(element);
             }
-            return new Result(new Condition(text, RUNTIME.createProgram(ast), List.copyOf(refs)), List.of());
+            List<String> refs = FactRefs.of(ast.getExpr(), roots);
+            return new Result(new Condition(text, RUNTIME.createProgram(ast), List.copyOf(refs), element), List.of());
         } catch (CelValidationException | CelEvaluationException e) {
             return new Result(null, List.of(new ExprError(1, 1, e.getMessage())));
         }
@@ -113,15 +119,12 @@ public final class Condition {
         if (c == null) {
             var b = CelCompilerFactory.standardCelCompilerBuilder()
                     .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
-                    .setOptions(CelOptions.current().build());
-            for (String v : MAP_VARS) {
-                b.addVar(v, MAP);
-            }
-            for (String v : LIST_VARS) {
-                b.addVar(v, LIST);
-            }
+                    .setOptions(CelOptions.current().build())
+                    .setTypeProvider(SCHEMA)
+                    .addFunctionDeclarations(Functions.declarations());
+            SCHEMA.variables().forEach(b::addVar);
             if (element != null) {
-                b.addVar(element, MAP);
+                b.addVar(element, SCHEMA.elementType(element));
             }
             c = b.build();
             Map<String, CelCompiler> next = new LinkedHashMap<>(compilers);
@@ -133,47 +136,105 @@ public final class Condition {
 
     /** Evaluates against facts (and an element for selectors). */
     public Outcome evaluate(FactSet facts, String element, Map<String, Object> elementValue) {
-        if (program == null) {
-            return new Outcome(true, "");
-        }
-        Map<String, Object> vars = new LinkedHashMap<>();
-        for (String v : MAP_VARS) {
-            vars.put(v, facts.asMap().getOrDefault(v, Map.of()));
-        }
-        for (String v : LIST_VARS) {
-            vars.put(v, facts.asMap().getOrDefault(v, List.of()));
-        }
+        Map<String, Object> vars = activation(facts);
         if (element != null) {
             vars.put(element, elementValue);
         }
+        return evaluate(vars);
+    }
+
+    /**
+     * The CEL variables for a fact set: every top-level fact of the schema, an absent list as an
+     * empty list and an absent object as an empty map (so {@code has(...)} works on it). Build
+     * once per fact set and reuse for every condition; add the element for selectors.
+     */
+    static Map<String, Object> activation(FactSet facts) {
+        Map<String, Object> vars = new HashMap<>();
+        for (String v : SCHEMA.variables().keySet()) {
+            vars.put(v, facts.asMap().getOrDefault(v, SCHEMA.isList(v) ? List.of() : Map.of()));
+        }
+        return vars;
+    }
+
+    /** Evaluates with prepared variables ({@link #activation}). */
+    Outcome evaluate(Map<String, Object> vars) {
+        if (program == null) {
+            return new Outcome(true, "");
+        }
         try {
-            Object r = program.eval(vars);
+            // A resolver reads the map as it is; eval(Map) would copy it for every call.
+            Object r = program.eval((CelVariableResolver) name -> java.util.Optional.ofNullable(vars.get(name)));
             if (r instanceof Boolean b) {
-                return new Outcome(b, "");
+                return b ? TRUE : FALSE;
             }
             return new Outcome(false, "condition gave " + r + ", not a boolean");
         } catch (CelEvaluationException e) {
+            Throwable c = e.getCause();
+            while (c != null && c.getCause() != null && c.getMessage() == null) {
+                c = c.getCause();
+            }
             // "evaluation error at <input>:8: key 'x' is not present in map." → the part for people
             String m = String.valueOf(e.getMessage()).replaceFirst("^evaluation error at <input>:\\d+: ", "");
-            return new Outcome(false, m.endsWith(".") ? m.substring(0, m.length() - 1) : m);
+            m = m.endsWith(".") ? m.substring(0, m.length() - 1) : m;
+            return new Outcome(false, m + (c != null && c.getMessage() != null && !m.contains(c.getMessage()) ? ": " + c.getMessage() : ""));
         } catch (RuntimeException e) {
             return new Outcome(false, e.getClass().getSimpleName() + ": " + e.getMessage());
         }
     }
 
-    /** The values of the facts the expression mentions, each as {@code path = value}. */
+    private static final Outcome TRUE = new Outcome(true, "");
+    private static final Outcome FALSE = new Outcome(false, "");
+
+    /**
+     * The values of the facts the expression mentions, each as {@code path = value}; for a
+     * path through a list ({@code disks[].virtio}) the values of all elements, as a list.
+     */
     public List<String> describeFacts(FactSet facts, String element, Map<String, Object> elementValue) {
         List<String> out = new ArrayList<>();
         for (String ref : references) {
-            Object v;
+            Object root;
+            String rest;
             if (element != null && (ref.equals(element) || ref.startsWith(element + "."))) {
-                v = ref.equals(element) ? elementValue : FactSet.of(Map.of(element, elementValue), Map.of()).get(ref).orElse(null);
+                root = elementValue;
+                rest = ref.substring(element.length());
             } else {
-                v = facts.get(ref).orElse(null);
+                root = facts.asMap();
+                rest = "." + ref;
             }
-            out.add(ref + " = " + (v == null ? "(absent)" : v instanceof String s ? "\"" + s + "\"" : String.valueOf(v)));
+            Object v = lookup(root, rest);
+            String shown = v == null ? "(absent)" : v instanceof String s ? "\"" + s + "\"" : String.valueOf(v);
+            out.add(ref + " = " + (shown.length() > 120 ? shown.substring(0, 119) + "…" : shown));
         }
         return out;
+    }
+
+    /** Follows {@code .a.b[].c} from a value; {@code []} maps over a list's elements, leaving out absent values. */
+    private static Object lookup(Object v, String path) {
+        if (path.isEmpty() || v == null) {
+            return v;
+        }
+        if (path.startsWith("[]")) {
+            if (!(v instanceof List<?> l)) {
+                return null;
+            }
+            List<Object> out = new ArrayList<>();
+            for (Object x : l) {
+                Object y = lookup(x, path.substring(2));
+                if (y != null) {
+                    out.add(y);
+                }
+            }
+            return out;
+        }
+        int end = path.length();
+        for (int i = 1; i < path.length(); i++) {
+            if (path.charAt(i) == '.' || path.charAt(i) == '[') {
+                end = i;
+                break;
+            }
+        }
+        Object next = v instanceof Map<?, ?> m ? m.get(path.substring(1, end)) : null;
+        return lookup(next, path.substring(end));
     }
 
     /** The result of evaluating: whether it holds, and an error when it could not be evaluated. */

@@ -12,12 +12,27 @@ import java.util.List;
  * @param priority    {@code spec.priority}, default 50; higher wins a conflict
  * @param mode        {@code spec.mode}: {@code enforce} (default), {@code apply-once} or {@code audit}
  * @param when        the compiled {@code spec.when} condition ({@code true} when absent)
- * @param settings    the typed settings, in written order
+ * @param settings    the typed settings: once compiled into a {@link PolicySet}, its own in written
+ *                    order, then those of its profiles that it does not set itself
+ * @param profiles    {@code spec.profiles}: the profiles it applies, with positions
  */
 public record Policy(String name, String description, String file, int line, int priority, String mode,
-                     Condition when, List<SettingRule> settings) {
+                     Condition when, List<SettingRule> settings, List<Ref> profiles) {
+    /** The modes a policy can have. */
+    public static final java.util.Set<String> MODES = java.util.Set.of("enforce", "apply-once", "audit");
+
     public Policy {
         settings = List.copyOf(settings);
+        profiles = List.copyOf(profiles);
+    }
+
+    /** Whether its settings are only reported, never applied ({@code mode: audit}). */
+    public boolean audit() {
+        return mode.equals("audit");
+    }
+
+    Policy withSettings(List<SettingRule> resolved) {
+        return new Policy(name, description, file, line, priority, mode, when, resolved, profiles);
     }
 
     public String location() {

@@ -19,12 +19,16 @@ import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
+import org.yaml.snakeyaml.reader.ReaderException;
 
 /**
  * Reads policy YAML into {@link Policy} values, keeping the position of every node so that each
  * error says {@code file:line:column} with a caret.
  *
- * <p>A file may hold several documents separated by {@code ---}. The schema (first cut):
+ * <p>A file may hold several documents separated by {@code ---}, of the kinds {@code Policy},
+ * {@link Profile} and {@link PolicyTest} (see {@code docs/policy-reference.md} and the JSON
+ * Schema {@code schema/policy.schema.json}). A policy:
  * <pre>
  * apiVersion: chameleon/v1
  * kind: Policy
@@ -32,7 +36,8 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * spec:
  *   priority: 0..1000        # default 50
  *   mode: enforce|apply-once|audit
- *   when: CEL expression     # default true
+ *   when: CEL expression     # default true; type-checked against the FactSchema
+ *   profiles: [NAME, ...]    # optional
  *   settings:
  *     - sysctl: {key: vm.swappiness, value: 10}
  *     - kernelModule: {name: vmw_pvscsi, state: loaded}
@@ -50,23 +55,39 @@ public final class PolicyParser {
     static final int MAX_VALUE_CHARS = 4096;
     private static final Pattern SCHEDULER = Pattern.compile("[a-z0-9_-]{1,32}");
 
+    private static final Set<String> KINDS = Set.of("Policy", "Profile", "PolicyTest");
+    /** The setting kind of recommendations for people: planned and shown, never applied. */
+    public static final String ADVICE = "advice";
+
     private final List<PolicyError> errors = new ArrayList<>();
+    private final List<Policy> policies = new ArrayList<>();
+    private final List<Profile> profiles = new ArrayList<>();
+    private final List<PolicyTest> tests = new ArrayList<>();
     private SourceText src;
 
-    /** Parses one file's text; errors are collected into {@code errors}. */
-    public static List<Policy> parse(String fileName, String text, List<PolicyError> errors) {
-        PolicyParser p = new PolicyParser();
-        p.src = new SourceText(fileName, text);
-        List<Policy> out = p.parseAll();
-        errors.addAll(p.errors);
-        return out;
+    /** The documents of one file, by kind, in written order. */
+    public record Documents(List<Policy> policies, List<Profile> profiles, List<PolicyTest> tests) {
     }
 
-    private List<Policy> parseAll() {
+    /** Parses one file's policies (other kinds are read and checked, then left out); errors are collected. */
+    public static List<Policy> parse(String fileName, String text, List<PolicyError> errors) {
+        return parseDocuments(fileName, text, errors).policies();
+    }
+
+    /** Parses one file's documents of every kind; errors are collected into {@code errors}. */
+    public static Documents parseDocuments(String fileName, String text, List<PolicyError> errors) {
+        PolicyParser p = new PolicyParser();
+        p.src = new SourceText(fileName, text);
+        p.parseAll();
+        errors.addAll(p.errors);
+        return new Documents(List.copyOf(p.policies), List.copyOf(p.profiles), List.copyOf(p.tests));
+    }
+
+    private void parseAll() {
         if (src.text().length() > MAX_FILE_BYTES) {
             errors.add(new PolicyError(src.name(), 0, 0, "file is " + src.text().length()
                     + " bytes; policy files are limited to " + MAX_FILE_BYTES + " bytes", ""));
-            return List.of();
+            return;
         }
         LoaderOptions lo = new LoaderOptions();
         lo.setAllowDuplicateKeys(false);
@@ -75,16 +96,12 @@ public final class PolicyParser {
         lo.setCodePointLimit(MAX_FILE_BYTES);
         lo.setAllowRecursiveKeys(false);
         Yaml yaml = new Yaml(lo);
-        List<Policy> out = new ArrayList<>();
         try {
             for (Node doc : yaml.composeAll(new StringReader(src.text()))) {
                 if (doc == null) {
                     continue;
                 }
-                Policy p = document(doc);
-                if (p != null) {
-                    out.add(p);
-                }
+                document(doc);
             }
         } catch (MarkedYAMLException e) {
             Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
@@ -94,12 +111,19 @@ public final class PolicyParser {
             }
             errors.add(m == null ? new PolicyError(src.name(), 0, 0, "malformed YAML: " + problem, "")
                     : src.error(m.getLine() + 1, m.getColumn() + 1, "malformed YAML: " + oneLine(problem)));
+        } catch (ReaderException e) {
+            // A character YAML does not allow (NUL, other control characters): position it.
+            int pos = Math.max(0, Math.min(e.getPosition(), src.text().length()));
+            String before = src.text().substring(0, pos);
+            int line = (int) before.chars().filter(c -> c == '\n').count() + 1;
+            int col = pos - (before.lastIndexOf('\n') + 1) + 1;
+            errors.add(src.error(line, col, "malformed YAML: character U+" + String.format("%04X", e.getCodePoint())
+                    + " is not allowed in YAML"));
         } catch (YAMLException e) {
             errors.add(new PolicyError(src.name(), 0, 0, "malformed YAML: " + oneLine(String.valueOf(e.getMessage())), ""));
         } catch (RuntimeException e) {
             errors.add(new PolicyError(src.name(), 0, 0, "cannot read policy: " + e, ""));
         }
-        return out;
     }
 
     private static String oneLine(String s) {
@@ -194,15 +218,15 @@ public final class PolicyParser {
         return s.getValue();
     }
 
-    private Policy document(Node doc) {
+    private void document(Node doc) {
         int errorsBefore = errors.size();
         Map<String, NodeTuple> top = mapping(doc, "the document", Set.of("apiVersion", "kind", "metadata", "spec"));
         if (top == null) {
-            return null;
+            return;
         }
         for (String k : List.of("apiVersion", "kind", "metadata", "spec")) {
             if (!top.containsKey(k)) {
-                err(doc, "missing '" + k + "' (a policy has apiVersion, kind, metadata and spec)");
+                err(doc, "missing '" + k + "' (a document has apiVersion, kind, metadata and spec)");
             }
         }
         String api = scalar(top, "apiVersion", "document", true);
@@ -210,8 +234,12 @@ public final class PolicyParser {
             err(top.get("apiVersion").getValueNode(), "apiVersion '" + api + "' is not supported (expected chameleon/v1)");
         }
         String kind = scalar(top, "kind", "document", true);
-        if (kind != null && !kind.equals("Policy")) {
-            err(top.get("kind").getValueNode(), "kind '" + kind + "' is not supported here (expected Policy)");
+        if (kind != null && !KINDS.contains(kind)) {
+            err(top.get("kind").getValueNode(), "kind '" + kind + "' is not supported (expected Policy, Profile or PolicyTest)");
+            return;
+        }
+        if (kind == null) {
+            return;
         }
         String name = null;
         String description = "";
@@ -229,68 +257,312 @@ public final class PolicyParser {
                 description = d == null ? "" : d;
             }
         }
+        if (!top.containsKey("spec")) {
+            return;
+        }
+        Node specNode = top.get("spec").getValueNode();
+        int line = doc.getStartMark().getLine() + 1;
+        switch (kind) {
+            case "Profile" -> profile(specNode, name, description, line, errorsBefore);
+            case "PolicyTest" -> test(specNode, name, line, errorsBefore);
+            default -> policy(specNode, name, description, line, errorsBefore);
+        }
+    }
+
+    private void policy(Node specNode, String name, String description, int docLine, int errorsBefore) {
         int priority = 50;
         String mode = "enforce";
         Condition when = Condition.always();
         List<SettingRule> settings = new ArrayList<>();
-        if (top.containsKey("spec")) {
-            Node specNode = top.get("spec").getValueNode();
-            Map<String, NodeTuple> spec = mapping(specNode, "spec", Set.of("priority", "mode", "when", "settings"));
-            if (spec != null) {
-                String pr = scalar(spec, "priority", "spec", true);
-                if (pr != null) {
-                    try {
-                        priority = Integer.parseInt(pr.strip());
-                        if (priority < 0 || priority > 1000) {
-                            throw new NumberFormatException();
-                        }
-                    } catch (NumberFormatException e) {
-                        err(spec.get("priority").getValueNode(), "spec.priority must be a whole number from 0 to 1000, found '" + pr + "'");
-                    }
+        List<Ref> profileRefs = List.of();
+        Map<String, NodeTuple> spec = mapping(specNode, "spec", Set.of("priority", "mode", "when", "settings", "profiles"));
+        if (spec == null) {
+            return;
+        }
+        String pr = scalar(spec, "priority", "spec", true);
+        if (pr != null) {
+            try {
+                priority = Integer.parseInt(pr.strip());
+                if (priority < 0 || priority > 1000) {
+                    throw new NumberFormatException();
                 }
-                String md = scalar(spec, "mode", "spec", true);
-                if (md != null) {
-                    if (!Set.of("enforce", "apply-once", "audit").contains(md)) {
-                        err(spec.get("mode").getValueNode(), "spec.mode must be enforce, apply-once or audit, found '" + md + "'");
-                    } else {
-                        mode = md;
-                    }
+            } catch (NumberFormatException e) {
+                err(spec.get("priority").getValueNode(), "spec.priority must be a whole number from 0 to 1000, found '" + pr + "'");
+            }
+        }
+        String md = scalar(spec, "mode", "spec", true);
+        if (md != null) {
+            if (!Policy.MODES.contains(md)) {
+                err(spec.get("mode").getValueNode(), "spec.mode must be enforce, apply-once or audit, found '" + md + "'");
+            } else {
+                mode = md;
+            }
+        }
+        if (spec.containsKey("when")) {
+            Node w = spec.get("when").getValueNode();
+            if (w instanceof ScalarNode ws) {
+                Condition c = expression(ws, null, "spec.when");
+                if (c != null) {
+                    when = c;
                 }
-                if (spec.containsKey("when")) {
-                    Node w = spec.get("when").getValueNode();
-                    if (w instanceof ScalarNode ws) {
-                        Condition c = expression(ws, null, "spec.when");
-                        if (c != null) {
-                            when = c;
-                        }
-                    } else {
-                        err(w, "spec.when must be a CEL expression (a string), found " + describe(w));
-                    }
+            } else {
+                err(w, "spec.when must be a CEL expression (a string), found " + describe(w));
+            }
+        }
+        if (spec.containsKey("profiles")) {
+            profileRefs = names(spec.get("profiles").getValueNode(), "spec.profiles");
+        }
+        if (!spec.containsKey("settings")) {
+            if (profileRefs.isEmpty()) {
+                err(specNode, "spec.settings is required: the list of settings this policy wants (or spec.profiles to apply)");
+            }
+        } else {
+            settings = settings(spec.get("settings").getValueNode(), "spec.settings");
+        }
+        if (errors.size() > errorsBefore || name == null) {
+            return;
+        }
+        policies.add(new Policy(name, description, src.name(), docLine, priority, mode, when,
+                settings.stream().map(r -> r.from(src.name(), "")).toList(), profileRefs));
+    }
+
+    private void profile(Node specNode, String name, String description, int docLine, int errorsBefore) {
+        Map<String, NodeTuple> spec = mapping(specNode, "spec", Set.of("include", "settings"));
+        if (spec == null) {
+            return;
+        }
+        List<Ref> includes = spec.containsKey("include") ? names(spec.get("include").getValueNode(), "spec.include") : List.of();
+        List<SettingRule> settings = List.of();
+        if (spec.containsKey("settings")) {
+            settings = settings(spec.get("settings").getValueNode(), "spec.settings");
+        } else if (!spec.containsKey("include")) {
+            err(specNode, "a profile needs spec.settings, spec.include or both");
+        }
+        if (errors.size() > errorsBefore || name == null) {
+            return;
+        }
+        String n = name;
+        profiles.add(new Profile(name, description, src.name(), docLine, includes,
+                settings.stream().map(r -> r.from(src.name(), n)).toList()));
+    }
+
+    private List<SettingRule> settings(Node sl, String what) {
+        List<SettingRule> settings = new ArrayList<>();
+        if (!(sl instanceof SequenceNode seq)) {
+            err(sl, what + " must be a list, found " + describe(sl));
+            return settings;
+        }
+        if (seq.getValue().isEmpty()) {
+            err(seq, what + " is empty; list at least one setting");
+        }
+        for (Node item : seq.getValue()) {
+            SettingRule r = isAdvice(item) ? advice(item) : setting(item);
+            if (r != null) {
+                settings.add(r);
+            }
+        }
+        return settings;
+    }
+
+    private static boolean isAdvice(Node item) {
+        return item instanceof MappingNode m && m.getValue().size() == 1
+                && m.getValue().get(0).getKeyNode() instanceof ScalarNode k && k.getValue().equals(ADVICE);
+    }
+
+    /**
+     * {@code - advice: {key: smt-off, text: "...", reboot: true}}: a recommendation for a person,
+     * never applied (a change outside the guest, or one that needs a reboot). Kept apart from
+     * {@link #setting} on purpose: it has no actuator.
+     */
+    private SettingRule advice(Node item) {
+        Node body = ((MappingNode) item).getValue().get(0).getValueNode();
+        Map<String, NodeTuple> m = mapping(body, ADVICE, Set.of("key", "text", "reboot"));
+        if (m == null) {
+            return null;
+        }
+        String key = scalar(m, "key", ADVICE, true);
+        String text = scalar(m, "text", ADVICE, true);
+        String reboot = scalar(m, "reboot", ADVICE, true);
+        if (!m.containsKey("key") || !m.containsKey("text")) {
+            err(body, "advice needs a key and a text, e.g. {key: smt-off, text: 'Turn SMT off', reboot: true}");
+            return null;
+        }
+        if (key == null || text == null) {
+            return null;
+        }
+        if (!NAME.matcher(key).matches()) {
+            err(m.get("key").getValueNode(), "advice.key '" + key + "' must be lower-case letters, digits, '-' and '.'");
+            return null;
+        }
+        if (reboot != null && !reboot.equals("true") && !reboot.equals("false")) {
+            err(m.get("reboot").getValueNode(), "advice.reboot must be true or false, found '" + reboot + "'");
+            return null;
+        }
+        String value = oneLine(text) + ("true".equals(reboot) ? " (needs a reboot)" : "");
+        return new SettingRule(ADVICE, key, value, Optional.empty(), item.getStartMark().getLine() + 1, item.getStartMark().getColumn() + 1);
+    }
+
+    /** A list of names ({@code [virtual-guest, throughput]}), each with its position. */
+    private List<Ref> names(Node n, String what) {
+        List<Ref> out = new ArrayList<>();
+        if (!(n instanceof SequenceNode seq)) {
+            err(n, what + " must be a list of names, found " + describe(n));
+            return out;
+        }
+        for (Node item : seq.getValue()) {
+            if (!(item instanceof ScalarNode s) || !NAME.matcher(s.getValue()).matches()) {
+                err(item, what + ": " + describe(item) + " is not a name");
+                continue;
+            }
+            out.add(new Ref(s.getValue(), item.getStartMark().getLine() + 1, item.getStartMark().getColumn() + 1));
+        }
+        return out;
+    }
+
+    private void test(Node specNode, String name, int docLine, int errorsBefore) {
+        Map<String, NodeTuple> spec = mapping(specNode, "spec", Set.of("facts", "factsFile", "root", "commands", "expect", "absent"));
+        if (spec == null) {
+            return;
+        }
+        Optional<Map<String, Object>> facts = Optional.empty();
+        if (spec.containsKey("facts")) {
+            Node f = spec.get("facts").getValueNode();
+            if (!(f instanceof MappingNode)) {
+                err(f, "spec.facts must be a mapping of facts (platform, cpu, ...), found " + describe(f));
+            } else {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> m = (Map<String, Object>) plain(f);
+                facts = Optional.of(m);
+            }
+        }
+        Optional<String> factsFile = Optional.ofNullable(scalar(spec, "factsFile", "spec", true));
+        Optional<String> root = Optional.ofNullable(scalar(spec, "root", "spec", true));
+        Optional<String> commands = Optional.ofNullable(scalar(spec, "commands", "spec", true));
+        int given = (facts.isPresent() ? 1 : 0) + (factsFile.isPresent() ? 1 : 0) + (root.isPresent() ? 1 : 0);
+        if (given != 1) {
+            err(specNode, "a policy test needs exactly one of spec.facts, spec.factsFile or spec.root");
+        }
+        if (commands.isPresent() && root.isEmpty()) {
+            err(spec.get("commands").getKeyNode(), "spec.commands only goes with spec.root");
+        }
+        List<PolicyTest.Expectation> expect = new ArrayList<>();
+        if (spec.containsKey("expect")) {
+            Node e = spec.get("expect").getValueNode();
+            if (!(e instanceof MappingNode em)) {
+                err(e, "spec.expect must map setting keys to values (sysctl:vm.swappiness: 10), found " + describe(e));
+            } else {
+                for (NodeTuple t : em.getValue()) {
+                    expectation(t, expect);
                 }
-                if (!spec.containsKey("settings")) {
-                    err(specNode, "spec.settings is required: the list of settings this policy wants");
-                } else {
-                    Node sl = spec.get("settings").getValueNode();
-                    if (!(sl instanceof SequenceNode seq)) {
-                        err(sl, "spec.settings must be a list, found " + describe(sl));
-                    } else {
-                        if (seq.getValue().isEmpty()) {
-                            err(seq, "spec.settings is empty; a policy needs at least one setting");
-                        }
-                        for (Node item : seq.getValue()) {
-                            SettingRule r = setting(item);
-                            if (r != null) {
-                                settings.add(r);
-                            }
-                        }
+            }
+        }
+        List<Ref> absent = List.of();
+        if (spec.containsKey("absent")) {
+            absent = new ArrayList<>();
+            Node a = spec.get("absent").getValueNode();
+            if (!(a instanceof SequenceNode as)) {
+                err(a, "spec.absent must be a list of setting keys, found " + describe(a));
+            } else {
+                for (Node item : as.getValue()) {
+                    if (item instanceof ScalarNode s && settingKey(s)) {
+                        absent.add(new Ref(s.getValue(), item.getStartMark().getLine() + 1, item.getStartMark().getColumn() + 1));
+                    } else if (!(item instanceof ScalarNode)) {
+                        err(item, "spec.absent: " + describe(item) + " is not a setting key");
                     }
                 }
             }
         }
+        if (expect.isEmpty() && absent.isEmpty() && errors.size() == errorsBefore) {
+            err(specNode, "a policy test needs spec.expect, spec.absent or both");
+        }
         if (errors.size() > errorsBefore || name == null) {
+            return;
+        }
+        tests.add(new PolicyTest(name, src.name(), docLine, facts, factsFile, root, commands, expect, absent));
+    }
+
+    private boolean settingKey(ScalarNode s) {
+        String k = s.getValue();
+        int i = k.indexOf(':');
+        if (i <= 0 || i == k.length() - 1) {
+            err(s, "'" + k + "' is not a setting key (expected kind:target, e.g. sysctl:vm.swappiness)");
+            return false;
+        }
+        return true;
+    }
+
+    private void expectation(NodeTuple t, List<PolicyTest.Expectation> out) {
+        if (!(t.getKeyNode() instanceof ScalarNode k) || !settingKey(k)) {
+            if (!(t.getKeyNode() instanceof ScalarNode)) {
+                err(t.getKeyNode(), "spec.expect keys must be setting keys");
+            }
+            return;
+        }
+        int line = k.getStartMark().getLine() + 1;
+        int col = k.getStartMark().getColumn() + 1;
+        Node v = t.getValueNode();
+        if (v instanceof ScalarNode s) {
+            out.add(new PolicyTest.Expectation(k.getValue(), s.getValue(), Optional.empty(), Optional.empty(), line, col));
+            return;
+        }
+        Map<String, NodeTuple> m = mapping(v, "spec.expect." + k.getValue(), Set.of("value", "policy", "mode"));
+        if (m == null) {
+            return;
+        }
+        String value = scalar(m, "value", "spec.expect." + k.getValue(), false);
+        if (value == null) {
+            if (!m.containsKey("value")) {
+                err(v, "spec.expect." + k.getValue() + " needs a value");
+            }
+            return;
+        }
+        out.add(new PolicyTest.Expectation(k.getValue(), value,
+                Optional.ofNullable(scalar(m, "policy", "spec.expect." + k.getValue(), true)),
+                Optional.ofNullable(scalar(m, "mode", "spec.expect." + k.getValue(), true)), line, col));
+    }
+
+    /** A YAML node as plain fact values: int → Long, float → Double, bool → Boolean, else text. */
+    private static Object plain(Node n) {
+        if (n instanceof MappingNode m) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            for (NodeTuple t : m.getValue()) {
+                String key = t.getKeyNode() instanceof ScalarNode k ? k.getValue() : String.valueOf(plain(t.getKeyNode()));
+                Object v = plain(t.getValueNode());
+                if (v != null) {
+                    out.put(key, v);
+                }
+            }
+            return out;
+        }
+        if (n instanceof SequenceNode s) {
+            List<Object> out = new ArrayList<>();
+            for (Node item : s.getValue()) {
+                Object v = plain(item);
+                if (v != null) {
+                    out.add(v);
+                }
+            }
+            return out;
+        }
+        ScalarNode s = (ScalarNode) n;
+        String v = s.getValue();
+        try {
+            if (Tag.INT.equals(s.getTag())) {
+                return v.startsWith("0x") ? Long.parseLong(v.substring(2), 16) : Long.parseLong(v.replace("_", ""));
+            }
+            if (Tag.FLOAT.equals(s.getTag())) {
+                return Double.parseDouble(v.replace("_", ""));
+            }
+        } catch (NumberFormatException e) {
+            return v;
+        }
+        if (Tag.BOOL.equals(s.getTag())) {
+            return Boolean.parseBoolean(v.toLowerCase(java.util.Locale.ROOT));
+        }
+        if (Tag.NULL.equals(s.getTag())) {
             return null;
         }
-        return new Policy(name, description, src.name(), doc.getStartMark().getLine() + 1, priority, mode, when, settings);
+        return v;
     }
 
     private Condition expression(ScalarNode node, String element, String what) {
@@ -310,20 +582,65 @@ public final class PolicyParser {
             return r.condition();
         }
         for (Condition.ExprError e : r.errors()) {
-            int line = node.getStartMark().getLine() + 1;
-            int col = node.getStartMark().getColumn() + 1;
-            DumperOptions.ScalarStyle style = node.getScalarStyle();
-            if (style == DumperOptions.ScalarStyle.LITERAL || style == DumperOptions.ScalarStyle.FOLDED) {
-                line = line + e.line();
-                String l = src.line(line);
-                col = (l.length() - l.stripLeading().length()) + e.column();
-            } else if (e.line() == 1) {
-                boolean quoted = style == DumperOptions.ScalarStyle.SINGLE_QUOTED || style == DumperOptions.ScalarStyle.DOUBLE_QUOTED;
-                col = col + (quoted ? 1 : 0) + e.column() - 1;
-            }
-            errors.add(src.error(line, col, what + ": " + oneLine(e.message())));
+            int[] at = sourcePosition(node, e.line(), e.column());
+            errors.add(src.error(at[0], at[1], what + ": " + oneLine(e.message())));
         }
         return null;
+    }
+
+    /**
+     * Maps a 1-based line and column inside a scalar's value back to the file. YAML may have
+     * folded the value (folded and plain scalars join lines with a space, block scalars drop the
+     * indentation), so the value's characters are matched in order against the source, skipping
+     * what folding removed.
+     */
+    private int[] sourcePosition(ScalarNode node, int line, int column) {
+        String value = node.getValue();
+        int k = 0;
+        for (int l = 1; l < line && k < value.length(); k++) {
+            if (value.charAt(k) == '\n') {
+                l++;
+            }
+        }
+        k = Math.min(value.length() - 1, k + Math.max(0, column - 1));
+        String text = src.text();
+        int p = offsetOf(node.getStartMark().getLine(), node.getStartMark().getColumn());
+        DumperOptions.ScalarStyle style = node.getScalarStyle();
+        if (style == DumperOptions.ScalarStyle.LITERAL || style == DumperOptions.ScalarStyle.FOLDED) {
+            int nl = text.indexOf('\n', p);
+            p = nl < 0 ? text.length() : nl + 1;
+        } else if (style == DumperOptions.ScalarStyle.SINGLE_QUOTED || style == DumperOptions.ScalarStyle.DOUBLE_QUOTED) {
+            p++;
+        }
+        for (int i = 0; i <= k && p < text.length(); i++) {
+            char c = value.charAt(i);
+            while (p < text.length() && text.charAt(p) != c && (Character.isWhitespace(text.charAt(p)) || Character.isWhitespace(c)
+                    || text.charAt(p) == '\'' || text.charAt(p) == '"' || text.charAt(p) == '\\')) {
+                p++;
+            }
+            if (i < k) {
+                p++;
+            }
+        }
+        if (p >= text.length()) {
+            return new int[] {node.getStartMark().getLine() + 1, node.getStartMark().getColumn() + 1};
+        }
+        String before = text.substring(0, p);
+        int outLine = (int) before.chars().filter(ch -> ch == '\n').count() + 1;
+        return new int[] {outLine, p - (before.lastIndexOf('\n') + 1) + 1};
+    }
+
+    /** The char offset of a 0-based line and column in the source. */
+    private int offsetOf(int line, int column) {
+        String text = src.text();
+        int p = 0;
+        for (int l = 0; l < line && p >= 0; l++) {
+            p = text.indexOf('\n', p) + 1;
+            if (p == 0) {
+                return text.length();
+            }
+        }
+        return Math.min(text.length(), p + column);
     }
 
     private SettingRule setting(Node item) {

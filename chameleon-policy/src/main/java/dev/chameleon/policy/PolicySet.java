@@ -28,15 +28,68 @@ import java.util.stream.Stream;
 public final class PolicySet {
     /** Where the built-in pack lives on the classpath; {@code index.txt} lists its files. */
     public static final String PACK = "/dev/chameleon/policy/pack/";
+    /** The published JSON Schema of Policy, Profile and PolicyTest documents, on the classpath. */
+    public static final String JSON_SCHEMA = "/dev/chameleon/policy/schema/policy.schema.json";
 
     private final List<Policy> policies;
+    private final List<Profile> profiles;
+    private final List<PolicyTest> tests;
 
-    private PolicySet(List<Policy> policies) {
+    /** Indexes into {@code policies}, highest priority first, source order among equals. */
+    private final int[] byPriority;
+    private final Map<String, Integer> indexByName;
+
+    private PolicySet(List<Policy> policies, List<Profile> profiles, List<PolicyTest> tests) {
         this.policies = List.copyOf(policies);
+        this.profiles = List.copyOf(profiles);
+        this.tests = List.copyOf(tests);
+        Integer[] order = new Integer[this.policies.size()];
+        Map<String, Integer> names = new HashMap<>();
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+            names.put(this.policies.get(i).name(), i);
+        }
+        java.util.Arrays.sort(order, Comparator.comparingInt((Integer i) -> this.policies.get(i).priority()).reversed());
+        this.byPriority = java.util.Arrays.stream(order).mapToInt(Integer::intValue).toArray();
+        this.indexByName = Map.copyOf(names);
     }
 
+    /** The policies, in source order, each with its profiles' settings resolved into it. */
     public List<Policy> policies() {
         return policies;
+    }
+
+    /** The profiles, in source order. */
+    public List<Profile> profiles() {
+        return profiles;
+    }
+
+    /**
+     * Notes for authors, not errors: conditions that read facts the sensor suite does not fill
+     * yet ({@link FactSchema#planned()}), each {@code file:line: policy NAME reads PATH, ...}.
+     */
+    public List<String> notes() {
+        List<String> out = new ArrayList<>();
+        FactSchema schema = FactSchema.standard();
+        for (Policy p : policies) {
+            java.util.Set<String> seen = new java.util.LinkedHashSet<>();
+            List<String> refs = new ArrayList<>(p.when().references());
+            for (SettingRule r : p.settings()) {
+                r.select().filter(c -> c.element() != null).ifPresent(c -> c.references().forEach(ref -> refs.add(
+                        ref.startsWith(c.element()) ? schema.elements().get(c.element()) + "[]" + ref.substring(c.element().length()) : ref)));
+            }
+            for (String ref : refs) {
+                schema.plannedPart(ref).filter(seen::add).ifPresent(part -> out.add(p.location() + ": policy " + p.name()
+                        + " reads " + part + ", which the sensor suite does not fill yet: until it does, has(...) of it is"
+                        + " false and reading it is an evaluation error"));
+            }
+        }
+        return out;
+    }
+
+    /** The {@code kind: PolicyTest} documents found in the sources, in source order. */
+    public List<PolicyTest> tests() {
+        return tests;
     }
 
     /** A policy source: a name for messages and its text. */
@@ -111,50 +164,87 @@ public final class PolicySet {
     }
 
     /**
-     * Compiles sources into a policy set.
+     * Compiles sources into a policy set: parses every document, resolves each policy's
+     * profiles (with their includes), and checks names, cycles and conflicts.
      *
      * @throws PolicyException with every error found, each positioned
      */
     public static PolicySet compile(List<Source> sources) throws PolicyException {
         List<PolicyError> errors = new ArrayList<>();
-        List<Policy> all = new ArrayList<>();
+        List<Policy> parsed = new ArrayList<>();
+        List<Profile> profiles = new ArrayList<>();
+        List<PolicyTest> tests = new ArrayList<>();
         for (Source s : sources) {
-            all.addAll(PolicyParser.parse(s.name(), s.text(), errors));
+            PolicyParser.Documents d = PolicyParser.parseDocuments(s.name(), s.text(), errors);
+            parsed.addAll(d.policies());
+            profiles.addAll(d.profiles());
+            tests.addAll(d.tests());
         }
         Map<String, Policy> byName = new HashMap<>();
-        for (Policy p : all) {
+        for (Policy p : parsed) {
             Policy prev = byName.putIfAbsent(p.name(), p);
             if (prev != null) {
                 errors.add(new PolicyError(p.file(), p.line(), 1, "policy name '" + p.name()
                         + "' is already used by " + prev.location(), ""));
             }
         }
+        Map<String, Profile> profileByName = new LinkedHashMap<>();
+        for (Profile p : profiles) {
+            Profile prev = profileByName.putIfAbsent(p.name(), p);
+            if (prev != null) {
+                errors.add(new PolicyError(p.file(), p.line(), 1, "profile name '" + p.name()
+                        + "' is already used by " + prev.location(), ""));
+            }
+        }
+        for (Policy p : parsed) {
+            ownDuplicates(p.name(), "policy", p.settings(), errors);
+        }
+        for (Profile p : profiles) {
+            ownDuplicates(p.name(), "profile", p.settings(), errors);
+        }
+        Profiles resolver = new Profiles(profileByName, errors);
+        List<Policy> all = new ArrayList<>();
+        for (Policy p : parsed) {
+            all.add(p.profiles().isEmpty() ? p : p.withSettings(resolver.apply(p)));
+        }
         Map<String, Object[]> owners = new HashMap<>();
         for (Policy p : all) {
-            Map<String, SettingRule> own = new HashMap<>();
             for (SettingRule r : p.settings()) {
-                SettingRule dup = own.putIfAbsent(r.conflictKey(), r);
-                if (dup != null && r.select().isEmpty()) {
-                    errors.add(new PolicyError(p.file(), r.line(), r.column(), "policy " + p.name() + " sets "
-                            + r.conflictKey() + " twice (also at line " + dup.line() + ")", ""));
-                    continue;
-                }
                 String k = r.conflictKey() + "@" + p.priority();
                 Object[] prev = owners.putIfAbsent(k, new Object[] {p, r});
                 if (prev != null && prev[0] != p && r.select().isEmpty()) {
                     Policy q = (Policy) prev[0];
                     SettingRule qr = (SettingRule) prev[1];
-                    errors.add(new PolicyError(p.file(), r.line(), r.column(), "conflict: policies " + q.name() + " ("
-                            + q.file() + ":" + qr.line() + ") and " + p.name() + " (" + p.file() + ":" + r.line()
-                            + ") both set " + r.conflictKey() + " at priority " + p.priority()
-                            + "; give one of them a different priority", ""));
+                    // a setting from a profile is reported at the policy that applies the profile
+                    boolean viaProfile = !r.profile().isEmpty();
+                    errors.add(new PolicyError(viaProfile ? p.file() : r.file(), viaProfile ? p.line() : r.line(),
+                            viaProfile ? 1 : r.column(), "conflict: policies " + q.name() + " (" + origin(q, qr) + ") and "
+                            + p.name() + " (" + origin(p, r) + ") both set " + r.conflictKey() + " at priority "
+                            + p.priority() + "; give one of them a different priority", ""));
                 }
             }
         }
         if (!errors.isEmpty()) {
             throw new PolicyException(fillExcerpts(errors, sources));
         }
-        return new PolicySet(all);
+        return new PolicySet(all, profiles, tests);
+    }
+
+    /** {@code file:line} of a setting, and for a profile's setting which profile and which policy applied it. */
+    private static String origin(Policy p, SettingRule r) {
+        String at = (r.file().isEmpty() ? p.file() : r.file()) + ":" + r.line();
+        return r.profile().isEmpty() ? at : at + " in profile " + r.profile() + ", applied at " + p.location();
+    }
+
+    private static void ownDuplicates(String name, String what, List<SettingRule> rules, List<PolicyError> errors) {
+        Map<String, SettingRule> own = new HashMap<>();
+        for (SettingRule r : rules) {
+            SettingRule dup = own.putIfAbsent(r.conflictKey(), r);
+            if (dup != null && r.select().isEmpty()) {
+                errors.add(new PolicyError(r.file(), r.line(), r.column(), what + " " + name + " sets "
+                        + r.conflictKey() + " twice (also at line " + dup.line() + ")", ""));
+            }
+        }
     }
 
     private static List<PolicyError> fillExcerpts(List<PolicyError> errors, List<Source> sources) {
@@ -170,7 +260,41 @@ public final class PolicySet {
         return out;
     }
 
-    /** What one policy did in an evaluation. */
+    /** A condition's described facts, computed on first use (plan and explain read them; the fleet simulation does not). */
+    private static final class LazyFacts extends java.util.AbstractList<String> {
+        private final Condition condition;
+        private final FactSet facts;
+        private List<String> described;
+
+        LazyFacts(Condition condition, FactSet facts) {
+            this.condition = condition;
+            this.facts = facts;
+        }
+
+        private synchronized List<String> described() {
+            if (described == null) {
+                described = List.copyOf(condition.describeFacts(facts, null, null));
+            }
+            return described;
+        }
+
+        @Override
+        public String get(int index) {
+            return described().get(index);
+        }
+
+        @Override
+        public int size() {
+            return described().size();
+        }
+    }
+
+    /**
+     * What one policy did in an evaluation.
+     *
+     * @param facts the facts its condition read, each {@code path = value}; for policies that did
+     *              not match, computed when first read
+     */
     public record PolicyOutcome(Policy policy, boolean matched, String error, List<String> facts) {
     }
 
@@ -188,41 +312,52 @@ public final class PolicySet {
      */
     public record Evaluation(List<DesiredSetting> desired, List<PolicyOutcome> outcomes, List<Overridden> overridden,
                              Map<SettingKey, String> modes) {
+        /** The mode of the policy that won a key: {@code enforce}, {@code apply-once} or {@code audit}. */
+        public String mode(SettingKey key) {
+            return modes.getOrDefault(key, "enforce");
+        }
+
+        /** What an apply may change: the desired settings minus those of {@code audit} policies and advice. */
+        public List<DesiredSetting> applicable() {
+            return desired.stream().filter(d -> !mode(d.key()).equals("audit") && !isAdvice(d.key())).toList();
+        }
+
+        /** Whether a key is advice for a person ({@code advice:smt-off}), which nothing applies. */
+        public static boolean isAdvice(SettingKey key) {
+            return key.kind().equals(PolicyParser.ADVICE);
+        }
+
+        /** The desired settings of {@code audit} policies: reported by plan, never applied. */
+        public List<DesiredSetting> audited() {
+            return desired.stream().filter(d -> mode(d.key()).equals("audit")).toList();
+        }
     }
 
-    /** Evaluates every policy against the facts. Never throws for bad facts: errors are outcomes. */
+    /**
+     * Evaluates every policy against the facts, highest priority first, so that per key the
+     * first matching policy wins and later ones are recorded as overridden. Never throws for
+     * bad facts: errors are outcomes. Outcomes and desired settings come back in source order.
+     */
     public Evaluation evaluate(FactSet facts) {
-        List<PolicyOutcome> outcomes = new ArrayList<>();
+        PolicyOutcome[] outcomes = new PolicyOutcome[policies.size()];
         Map<SettingKey, DesiredSetting> winners = new LinkedHashMap<>();
-        Map<SettingKey, Integer> winnerPriority = new HashMap<>();
         Map<SettingKey, String> modes = new HashMap<>();
         List<Overridden> overridden = new ArrayList<>();
-        List<Policy> ordered = new ArrayList<>(policies);
-        ordered.sort(Comparator.comparingInt(Policy::priority).reversed());
-        for (Policy p : ordered) {
-            Condition.Outcome o = p.when().evaluate(facts, null, null);
-            List<String> used = p.when().describeFacts(facts, null, null);
+        Map<String, Object> vars = Condition.activation(facts);
+        for (int i : byPriority) {
+            Policy p = policies.get(i);
+            Condition.Outcome o = p.when().evaluate(vars);
             if (!o.holds()) {
-                outcomes.add(new PolicyOutcome(p, false, o.failed() ? p.location() + ": spec.when: " + o.error() : "", used));
+                // most policies do not match: describe their facts only if someone asks
+                outcomes[i] = new PolicyOutcome(p, false, o.error(), new LazyFacts(p.when(), facts));
                 continue;
             }
-            List<String> selectErrors = new ArrayList<>();
-            List<DesiredSetting> wanted = new ArrayList<>();
+            List<String> used = p.when().describeFacts(facts, null, null);
+            outcomes[i] = new PolicyOutcome(p, true, o.error(), used);
             for (SettingRule r : p.settings()) {
-                wanted.addAll(expand(p, r, facts, used, selectErrors));
-            }
-            if (!selectErrors.isEmpty()) {
-                // a selector that cannot be evaluated would silently pick nothing: the policy is in error
-                outcomes.add(new PolicyOutcome(p, true, String.join("; ", selectErrors), used));
-                continue;
-            }
-            outcomes.add(new PolicyOutcome(p, true, "", used));
-            {
-                for (DesiredSetting d : wanted) {
-                    DesiredSetting w = winners.get(d.key());
+                for (DesiredSetting d : expand(p, r, facts, vars, used)) {
+                    DesiredSetting w = winners.putIfAbsent(d.key(), d);
                     if (w == null) {
-                        winners.put(d.key(), d);
-                        winnerPriority.put(d.key(), p.priority());
                         modes.put(d.key(), p.mode());
                     } else {
                         overridden.add(new Overridden(d, w));
@@ -230,45 +365,81 @@ public final class PolicySet {
                 }
             }
         }
-        outcomes.sort(Comparator.comparingInt(po -> policies.indexOf(po.policy())));
         List<DesiredSetting> desired = new ArrayList<>(winners.values());
+        // source order of the winning policy; the sort is stable, so written order within it stays
         desired.sort(Comparator.comparingInt((DesiredSetting d) -> indexOf(d.reason().policy())));
-        return new Evaluation(desired, outcomes, overridden, modes);
+        return new Evaluation(desired, List.of(outcomes), overridden, modes);
+    }
+
+    /**
+     * Why a setting has its desired value.
+     *
+     * @param key        the setting asked about
+     * @param winner     the desired setting and its reason, or empty when no matching policy sets it
+     * @param mode       the winner's mode, or empty
+     * @param losers     settings for the same key from matched policies that lost to the winner
+     * @param unmatched  policies that would set the key but whose condition is false (or failed)
+     */
+    public record Explanation(SettingKey key, java.util.Optional<DesiredSetting> winner, String mode,
+                              List<DesiredSetting> losers, List<PolicyOutcome> unmatched) {
+    }
+
+    /** Explains one key against the facts: the winner, the losers, and the policies that did not match. */
+    public Explanation explain(FactSet facts, SettingKey key) {
+        Evaluation ev = evaluate(facts);
+        java.util.Optional<DesiredSetting> winner = ev.desired().stream().filter(d -> d.key().equals(key)).findFirst();
+        List<DesiredSetting> losers = ev.overridden().stream().filter(o -> o.loser().key().equals(key))
+                .map(Overridden::loser).toList();
+        List<PolicyOutcome> unmatched = new ArrayList<>();
+        for (PolicyOutcome o : ev.outcomes()) {
+            if (!o.matched() && o.policy().settings().stream().anyMatch(r -> mentions(r, key))) {
+                unmatched.add(o);
+            }
+        }
+        return new Explanation(key, winner, winner.map(w -> ev.mode(key)).orElse(""), losers, unmatched);
+    }
+
+    private static boolean mentions(SettingRule r, SettingKey key) {
+        if (!r.kind().equals(key.kind())) {
+            return false;
+        }
+        return r.select().isEmpty() ? r.target().equals(key.target()) : key.target().endsWith("/" + r.target());
     }
 
     private int indexOf(String policy) {
-        for (int i = 0; i < policies.size(); i++) {
-            if (policies.get(i).name().equals(policy)) {
-                return i;
-            }
-        }
-        return Integer.MAX_VALUE;
+        return indexByName.getOrDefault(policy, Integer.MAX_VALUE);
     }
 
-    private static List<DesiredSetting> expand(Policy p, SettingRule r, FactSet facts, List<String> used, List<String> errors) {
-        String where = p.file() + ":" + r.line();
+    /** One rule's desired settings against facts, for tests of selectors. */
+    static List<DesiredSetting> expandForTest(Policy p, SettingRule r, FactSet facts) {
+        return expand(p, r, facts, Condition.activation(facts), List.of());
+    }
+
+    private static List<DesiredSetting> expand(Policy p, SettingRule r, FactSet facts, Map<String, Object> vars, List<String> used) {
+        String where = (r.file().isEmpty() ? p.file() : r.file()) + ":" + r.line();
         if (r.select().isEmpty()) {
             return List.of(new DesiredSetting(new SettingKey(r.kind(), r.target()), r.value(),
                     new Reason(p.name(), where, p.priority(), p.when().text(), used, "")));
         }
         Condition sel = r.select().get();
+        // The selector's element variable names the list it ranges over (disk: disks, nic: nics,
+        // gpu: gpus); a bare Condition.always() from the parser means every disk.
+        String element = sel.element() == null ? "disk" : sel.element();
+        String list = FactSchema.standard().elements().get(element);
         List<DesiredSetting> out = new ArrayList<>();
-        for (Object e : facts.getList("disks")) {
+        for (Object e : facts.getList(list)) {
             if (!(e instanceof Map<?, ?> m) || !(m.get("name") instanceof String name)) {
                 continue;
             }
             @SuppressWarnings("unchecked")
-            Map<String, Object> disk = (Map<String, Object>) m;
-            Condition.Outcome so = sel.evaluate(facts, "disk", disk);
-            if (so.failed()) {
-                errors.add(p.file() + ":" + r.line() + ": select for disk " + name + ": " + so.error());
-                continue;
-            }
-            if (so.holds()) {
+            Map<String, Object> value = (Map<String, Object>) m;
+            Map<String, Object> withElement = new HashMap<>(vars);
+            withElement.put(element, value);
+            if (sel.evaluate(withElement).holds()) {
                 List<String> why = new ArrayList<>(used);
-                why.addAll(sel.describeFacts(facts, "disk", disk));
+                why.addAll(sel.describeFacts(facts, element, value));
                 out.add(new DesiredSetting(new SettingKey(r.kind(), name + "/" + r.target()), r.value(),
-                        new Reason(p.name(), where, p.priority(), p.when().text(), why, "disk " + name
+                        new Reason(p.name(), where, p.priority(), p.when().text(), why, element + " " + name
                                 + (sel.text().equals("true") ? "" : " (select: " + sel.text() + ")"))));
             }
         }

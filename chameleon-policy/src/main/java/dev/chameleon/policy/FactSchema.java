@@ -1,0 +1,259 @@
+package dev.chameleon.policy;
+
+import com.google.common.collect.ImmutableCollection;
+import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableSet;
+import dev.cel.common.types.CelType;
+import dev.cel.common.types.CelTypeProvider;
+import dev.cel.common.types.ListType;
+import dev.cel.common.types.MapType;
+import dev.cel.common.types.SimpleType;
+import dev.cel.common.types.StructType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * The types of the fact tree, as CEL sees them, so that conditions are type-checked when they
+ * are compiled: {@code platform.hypervisr} is "undefined field", {@code memory.totalBytes == "x"}
+ * is "no matching overload", both at {@code file:line:column}.
+ *
+ * <p>Source: the data file {@code dev/chameleon/policy/schema/facts.yaml} (documented in
+ * {@code docs/policy-reference.md}). Each object in the tree (platform, a disk, ...) becomes a CEL
+ * {@link StructType} with known fields; at run time the facts stay plain {@link Map}s, which
+ * cel-java's runtime selects fields from, so no protobuf is involved. A field that the fact set
+ * lacks is a run-time "key not present" error, reported as the policy's error, never as
+ * {@code false}; guard optional facts with {@code has(memory.thp)}.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class FactSchema implements CelTypeProvider {
+    /** Where the standard schema lives on the classpath. */
+    public static final String RESOURCE = "/dev/chameleon/policy/schema/facts.yaml";
+    private static volatile FactSchema standard;
+
+    private final Map<String, CelType> variables;
+    private final Map<String, String> elements;
+    private final Map<String, StructType> types;
+    private final Map<String, Map<String, String>> fieldText;
+    private final Set<String> planned;
+
+    private FactSchema(Map<String, CelType> variables, Map<String, String> elements, Map<String, StructType> types,
+                       Map<String, Map<String, String>> fieldText, Set<String> planned) {
+        this.variables = variables;
+        this.elements = elements;
+        this.types = types;
+        this.fieldText = fieldText;
+        this.planned = planned;
+    }
+
+    /** The schema shipped with the agent. */
+    public static FactSchema standard() {
+        FactSchema s = standard;
+        if (s == null) {
+            try (InputStream in = FactSchema.class.getResourceAsStream(RESOURCE)) {
+                if (in == null) {
+                    throw new IllegalStateException("fact schema " + RESOURCE + " missing from the classpath");
+                }
+                s = parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot read the fact schema", e);
+            }
+            standard = s;
+        }
+        return s;
+    }
+
+    /**
+     * Reads a schema document ({@code facts:}, {@code elements:}, {@code types:}).
+     *
+     * @throws IllegalArgumentException naming the field when a type is not known
+     */
+    @SuppressWarnings("unchecked")
+    static FactSchema parse(String yamlText) {
+        Map<String, Object> doc = new Yaml(new LoaderOptions()).load(yamlText);
+        Map<String, Object> typeDocs = (Map<String, Object>) doc.getOrDefault("types", Map.of());
+        Map<String, StructType> types = new LinkedHashMap<>();
+        Map<String, Map<String, String>> fieldText = new LinkedHashMap<>();
+        Set<String> planned = new LinkedHashSet<>();
+        Map<String, Map<String, CelType>> fields = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> t : typeDocs.entrySet()) {
+            Map<String, String> texts = new LinkedHashMap<>();
+            for (Map.Entry<String, Object> f : ((Map<String, Object>) t.getValue()).entrySet()) {
+                String text = String.valueOf(f.getValue()).strip();
+                if (text.endsWith("!suite")) {
+                    text = text.substring(0, text.length() - "!suite".length()).strip();
+                    planned.add(t.getKey() + "." + f.getKey());
+                }
+                texts.put(f.getKey(), text);
+            }
+            fieldText.put(t.getKey(), Collections.unmodifiableMap(texts));
+            Map<String, CelType> resolved = new LinkedHashMap<>();
+            fields.put(t.getKey(), resolved);
+            types.put(t.getKey(), StructType.create("chameleon." + t.getKey(), ImmutableSet.copyOf(texts.keySet()),
+                    name -> Optional.ofNullable(resolved.get(name))));
+        }
+        for (Map.Entry<String, Map<String, String>> t : fieldText.entrySet()) {
+            for (Map.Entry<String, String> f : t.getValue().entrySet()) {
+                fields.get(t.getKey()).put(f.getKey(), type(f.getValue(), types, t.getKey() + "." + f.getKey()));
+            }
+        }
+        Map<String, CelType> variables = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> v : ((Map<String, Object>) doc.get("facts")).entrySet()) {
+            variables.put(v.getKey(), type(String.valueOf(v.getValue()), types, v.getKey()));
+        }
+        Map<String, String> elements = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : ((Map<String, Object>) doc.getOrDefault("elements", Map.of())).entrySet()) {
+            String list = String.valueOf(e.getValue());
+            if (!(variables.get(list) instanceof ListType)) {
+                throw new IllegalArgumentException("element " + e.getKey() + " ranges over " + list + ", which is not a list fact");
+            }
+            elements.put(e.getKey(), list);
+        }
+        return new FactSchema(Collections.unmodifiableMap(variables), Collections.unmodifiableMap(elements),
+                Collections.unmodifiableMap(types), Collections.unmodifiableMap(fieldText), Collections.unmodifiableSet(planned));
+    }
+
+    private static CelType type(String text, Map<String, StructType> types, String where) {
+        String t = text.strip();
+        switch (t) {
+            case "string":
+                return SimpleType.STRING;
+            case "int":
+                return SimpleType.INT;
+            case "double":
+                return SimpleType.DOUBLE;
+            case "bool":
+                return SimpleType.BOOL;
+            case "dyn":
+                return SimpleType.DYN;
+            default:
+                break;
+        }
+        if (t.startsWith("list<") && t.endsWith(">")) {
+            return ListType.create(type(t.substring(5, t.length() - 1), types, where));
+        }
+        if (t.startsWith("map<") && t.endsWith(">")) {
+            return MapType.create(SimpleType.STRING, type(t.substring(4, t.length() - 1), types, where));
+        }
+        StructType s = types.get(t);
+        if (s == null) {
+            throw new IllegalArgumentException("fact schema: " + where + " has unknown type '" + t + "'");
+        }
+        return s;
+    }
+
+    /** The top-level fact variables ({@code platform}, {@code disks}, ...) and their CEL types. */
+    public Map<String, CelType> variables() {
+        return variables;
+    }
+
+    /** Per-element selector variables ({@code disk}) and the list fact each ranges over ({@code disks}). */
+    public Map<String, String> elements() {
+        return elements;
+    }
+
+    /** The CEL type of one element of a selector variable ({@code disk} → {@code chameleon.Disk}). */
+    public CelType elementType(String element) {
+        String list = elements.get(element);
+        if (list == null) {
+            throw new IllegalArgumentException("no element variable '" + element + "' (known: " + elements.keySet() + ")");
+        }
+        return ((ListType) variables.get(list)).elemType();
+    }
+
+    /** Object types by short name ({@code Disk}), each field with its type as written in the schema. */
+    public Map<String, Map<String, String>> fields() {
+        return fieldText;
+    }
+
+    /** Fields ({@code Memory.thp}) the sensor suite is still to fill. */
+    public Set<String> planned() {
+        return planned;
+    }
+
+    /**
+     * The first part of a fact path ({@code memory.thp.enabled}, {@code disks[].model}) that the
+     * sensor suite is still to fill ({@code memory.thp}, {@code disks[].model}), or empty.
+     */
+    public java.util.Optional<String> plannedPart(String path) {
+        String[] parts = path.replace("[]", ".[]").split("\\.");
+        CelType t = variables.get(parts[0]);
+        StringBuilder sofar = new StringBuilder(parts[0]);
+        for (int i = 1; i < parts.length && t != null; i++) {
+            String seg = parts[i];
+            sofar.append(seg.equals("[]") ? "[]" : "." + seg);
+            if (t instanceof ListType l && seg.equals("[]")) {
+                t = l.elemType();
+            } else if (t instanceof MapType m) {
+                t = m.valueType();
+            } else if (t instanceof StructType st) {
+                String shortName = st.name().substring("chameleon.".length());
+                if (planned.contains(shortName + "." + seg)) {
+                    return java.util.Optional.of(sofar.toString());
+                }
+                t = st.findField(seg).map(StructType.Field::type).orElse(null);
+            } else {
+                t = null;
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** Whether a top-level fact is a list (absent lists evaluate as empty lists). */
+    boolean isList(String variable) {
+        return variables.get(variable) instanceof ListType;
+    }
+
+    @Override
+    public ImmutableCollection<CelType> types() {
+        return ImmutableList.copyOf(new ArrayList<CelType>(types.values()));
+    }
+
+    @Override
+    public Optional<CelType> findType(String typeName) {
+        for (StructType t : types.values()) {
+            if (t.name().equals(typeName)) {
+                return Optional.of(t);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Every fact path as {@code path: type}, depth-first, for the reference page and {@code policy schema --facts}. */
+    public List<String> describe() {
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<String, CelType> v : variables.entrySet()) {
+            walk(v.getKey(), v.getValue(), out, new LinkedHashSet<>());
+        }
+        return out;
+    }
+
+    private void walk(String path, CelType t, List<String> out, Set<String> seen) {
+        if (t instanceof StructType s) {
+            String shortName = s.name().substring("chameleon.".length());
+            if (!seen.add(shortName)) {
+                return;
+            }
+            for (Map.Entry<String, String> f : fieldText.get(shortName).entrySet()) {
+                String p = path + "." + f.getKey();
+                out.add(p + ": " + f.getValue() + (planned.contains(shortName + "." + f.getKey()) ? "  (filled by the sensor suite)" : ""));
+                walk(p, s.findField(f.getKey()).map(StructType.Field::type).orElseThrow(), out, new LinkedHashSet<>(seen));
+            }
+        } else if (t instanceof ListType l && l.elemType() instanceof StructType) {
+            walk(path + "[]", l.elemType(), out, seen);
+        } else if (t instanceof MapType m && m.valueType() instanceof StructType) {
+            walk(path + "{}", m.valueType(), out, seen);
+        }
+    }
+}
