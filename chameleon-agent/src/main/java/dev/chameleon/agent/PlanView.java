@@ -50,6 +50,9 @@ final class PlanView {
             m.put("action", e.action().label());
             m.put("current", e.current());
             m.put("desired", e.setting().value());
+            if (!e.target().isEmpty() && !e.target().equals(e.setting().value())) {
+                m.put("target", e.target());
+            }
             m.put("policy", e.setting().reason().policy());
             m.put("source", e.setting().reason().source());
             m.put("priority", e.setting().reason().priority());
@@ -119,8 +122,8 @@ final class PlanView {
         out.println(title + " (" + list.size() + "):");
         for (PlanEntry e : list) {
             switch (action) {
-                case CHANGE -> out.printf("  ~ %s: %s -> %s%n", e.key(), e.current().isEmpty() ? "(empty)" : e.current(), e.setting().value());
-                case OK -> out.printf("  = %s: %s%n", e.key(), e.current());
+                case CHANGE -> out.printf("  ~ %s: %s -> %s%n", e.key(), e.current().isEmpty() ? "(empty)" : e.current(), e.target());
+                case OK -> out.printf("  = %s: %s%s%n", e.key(), e.current(), e.note().isEmpty() ? "" : " (" + e.note() + ")");
                 default -> out.printf("  - %s: %s%n", e.key(), e.note());
             }
             out.printf("      %s%n", e.setting().reason().describe());
