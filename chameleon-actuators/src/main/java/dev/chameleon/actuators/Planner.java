@@ -17,7 +17,9 @@ import java.util.Optional;
  * <p>For each setting: the kind's actuator ({@link Actuator#unavailable} for the whole kind), then
  * ownership by TuneD ({@link TunedOwnership}), then {@link Actuator#read}, then
  * {@link Actuator#target}; the entry is {@code change} when the target differs from the current
- * value, {@code ok} when equal.
+ * value, {@code ok} when equal. Entries keep the policies' order, except that a unit's
+ * {@code enabled} and {@code active} changes are ordered so that apply and undo both work
+ * ({@link ServiceActuator#order}).
  */
 public final class Planner {
     private final Actuators actuators;
@@ -33,7 +35,7 @@ public final class Planner {
         for (DesiredSetting d : desired) {
             out.add(entry(host, d, unavailable, tuned));
         }
-        return new Plan(out);
+        return new Plan(ServiceActuator.order(out));
     }
 
     PlanEntry entry(Host host, DesiredSetting d, Map<String, Optional<String>> unavailable, TunedOwnership tuned) {

@@ -4,6 +4,8 @@ import dev.chameleon.host.Command;
 import dev.chameleon.host.CommandResult;
 import dev.chameleon.host.Host;
 import dev.chameleon.model.SettingKey;
+import dev.chameleon.model.PlanEntry;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -121,6 +123,33 @@ public final class ServiceActuator implements Actuator {
             default -> Current.notApplicable("service manages UNIT/active, UNIT/enabled and UNIT/" + String.join(", UNIT/", RESOURCES)
                     + "; not " + key.target());
         };
+    }
+
+    /**
+     * Orders one unit's {@code enabled} and {@code active} changes so that both the apply and its
+     * reverse-order undo work: unmasking comes before starting and masking after stopping (systemd
+     * refuses to start a masked unit). Other entries keep their places.
+     */
+    static List<PlanEntry> order(List<PlanEntry> entries) {
+        List<PlanEntry> out = new ArrayList<>(entries);
+        for (int i = 0; i < out.size(); i++) {
+            PlanEntry e = out.get(i);
+            if (!e.key().kind().equals("service") || !aspect(e.key()).equals("enabled")) {
+                continue;
+            }
+            boolean masking = e.target().equals("masked");
+            for (int j = 0; j < out.size(); j++) {
+                PlanEntry o = out.get(j);
+                if (o.key().kind().equals("service") && aspect(o.key()).equals("active") && unit(o.key()).equals(unit(e.key()))) {
+                    if (masking && j > i || !masking && j < i) {
+                        out.remove(i);
+                        out.add(j, e);
+                    }
+                    break;
+                }
+            }
+        }
+        return out;
     }
 
     @Override

@@ -112,7 +112,8 @@ final class Fixture {
      * Every file and every folder holding files under the root: path → mode, owner and (for files) content in
      * hex. Kernel files under {@code /proc} and {@code /sys} are compared by the value the kernel
      * would show (blanks collapsed, the bracketed choice), because a real kernel regenerates their
-     * text on every read while a fixture keeps whatever was written. Empty folders are left out:
+     * text on every read while a fixture keeps whatever was written; {@code /proc/modules} is
+     * compared by the set of loaded module names (sizes, addresses and order are the kernel's). Empty folders are left out:
      * like {@code mkdir -p}, Chameleon leaves a drop-in folder it created in place after an undo.
      */
     Map<String, String> snapshot() {
@@ -123,7 +124,10 @@ final class Fixture {
                 public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
                     String rel = rootDir.relativize(f).toString();
                     byte[] bytes = Files.readAllBytes(f);
-                    if (rel.startsWith("proc/") || rel.startsWith("sys/")) {
+                    if (rel.equals("proc/modules")) {
+                        bytes = new String(bytes, java.nio.charset.StandardCharsets.UTF_8).lines().map(l -> l.split(" ")[0]).sorted()
+                                .reduce("", (x, y) -> x + y + " ").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    } else if (rel.startsWith("proc/") || rel.startsWith("sys/")) {
                         bytes = Values.selected(new String(bytes, java.nio.charset.StandardCharsets.UTF_8)).getBytes(java.nio.charset.StandardCharsets.UTF_8);
                     }
                     out.put(rel, meta(f) + " " + HexFormat.of().formatHex(bytes));

@@ -26,7 +26,7 @@ import net.jqwik.api.Provide;
  * trees in temporary folders; services, modules, NIC queues, TuneD and packages go through
  * {@link FakeMachine}, whose state is also files in the tree.
  */
-class RoundTripProperties {
+class RoundTripPropertyTest {
     /** A starting state (files to write before the run) and the settings to apply. */
     record Case(Map<String, String> initial, List<DesiredSetting> desired) {
         @Override
