@@ -9,6 +9,8 @@ import dev.chameleon.host.Host;
 import dev.chameleon.host.Privileges;
 import java.io.IOException;
 import java.io.PrintWriter;
+import dev.chameleon.model.DesiredSetting;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -31,6 +33,11 @@ final class ApplyCommand implements Callable<Integer> {
     @Option(names = "--yes", description = "Really change the machine (without it, apply refuses).")
     boolean yes;
 
+    @Option(names = "--only", paramLabel = "KEY", arity = "1..*",
+            description = "Apply only these settings (kind:target as 'plan' shows them, e.g. sysctl:vm.swappiness; "
+                    + "kind:* for a whole kind). The rest of the plan is left as it is.")
+    List<String> only = new ArrayList<>();
+
     @Spec
     CommandSpec spec;
 
@@ -47,17 +54,47 @@ final class ApplyCommand implements Callable<Integer> {
         Journal journal = new Journal(stateOptions.resolve(host));
         Applier applier = new Applier(Actuators.standard(), journal);
         try (AutoCloseable lock = lock(journal)) {
-            for (ChangeSet r : applier.recover(host)) {
-                out.println("recovered unfinished change set " + r.id() + ": " + r.message());
-            }
+            recover(out, journal, applier, host);
             Session s = Session.run(host, policies);
-            Applier.Result result = applier.apply(host, s.evaluation().desired(), "apply --yes");
+            List<DesiredSetting> desired = select(s.evaluation().desired(), only);
+            Applier.Result result = applier.apply(host, desired, only.isEmpty() ? "apply --yes" : "apply --yes --only " + String.join(" ", only));
             print(out, result);
             return result.ok() ? ExitCode.OK : ExitCode.FAILED;
         } catch (UserError | IOException e) {
             throw e;
         } catch (Exception e) {
             throw new IOException(e);
+        }
+    }
+
+    /** The desired settings whose keys match {@code --only} (all when empty); an unmatched key is bad input. */
+    static List<DesiredSetting> select(List<DesiredSetting> desired, List<String> only) {
+        if (only.isEmpty()) {
+            return desired;
+        }
+        List<DesiredSetting> out = new ArrayList<>();
+        for (String k : only) {
+            boolean wholeKind = k.endsWith(":*");
+            List<DesiredSetting> hit = desired.stream().filter(d -> wholeKind ? d.key().kind().equals(k.substring(0, k.length() - 2))
+                    : d.key().toString().equals(k)).toList();
+            if (hit.isEmpty()) {
+                throw new UserError(ExitCode.BAD_INPUT, "--only " + k + ": no policy wants this setting here (see 'chameleon plan' for the keys); "
+                        + "nothing was changed");
+            }
+            hit.stream().filter(d -> !out.contains(d)).forEach(out::add);
+        }
+        return out;
+    }
+
+    /** Start-up: undo what a crashed run left unfinished, and warn about journal files that cannot be read. */
+    static void recover(PrintWriter out, Journal journal, Applier applier, Host host) {
+        for (Journal.Loaded l : journal.list()) {
+            if (!l.ok()) {
+                out.println("warning: " + l.file() + ": " + l.error() + " (kept as it is; it cannot be recovered automatically)");
+            }
+        }
+        for (ChangeSet r : applier.recover(host)) {
+            out.println("recovered unfinished change set " + r.id() + " (" + r.status() + "): " + r.message());
         }
     }
 
@@ -86,7 +123,7 @@ final class ApplyCommand implements Callable<Integer> {
         List<JournalEntry> entries = cs.entries();
         out.println("Change set " + cs.id() + " (" + cs.status() + "):");
         for (JournalEntry e : entries) {
-            out.printf("  %-9s %s: %s -> %s%n", e.state(), e.key(), e.before().isEmpty() ? "(empty)" : e.before(), e.after());
+            out.printf("  %-9s %s: %s -> %s%n", e.state(), e.key(), Render.brief(e.before()), Render.brief(e.after()));
             out.printf("            %s%n", e.reason());
             out.printf("            undo by hand: %s%n", e.undoCommand());
             if (!e.error().isEmpty()) {

@@ -122,8 +122,8 @@ final class PlanView {
         out.println(title + " (" + list.size() + "):");
         for (PlanEntry e : list) {
             switch (action) {
-                case CHANGE -> out.printf("  ~ %s: %s -> %s%n", e.key(), e.current().isEmpty() ? "(empty)" : e.current(), e.target());
-                case OK -> out.printf("  = %s: %s%s%n", e.key(), e.current(), e.note().isEmpty() ? "" : " (" + e.note() + ")");
+                case CHANGE -> out.printf("  ~ %s: %s -> %s%n", e.key(), Render.brief(e.current()), Render.brief(e.target()));
+                case OK -> out.printf("  = %s: %s%s%n", e.key(), Render.brief(e.current()), e.note().isEmpty() ? "" : " (" + e.note() + ")");
                 default -> out.printf("  - %s: %s%n", e.key(), e.note());
             }
             out.printf("      %s%n", e.setting().reason().describe());
