@@ -57,7 +57,12 @@ final class ApplyCommand implements Callable<Integer> {
             recover(out, journal, applier, host);
             Session s = Session.run(host, policies);
             List<DesiredSetting> desired = select(s.evaluation().desired(), only);
-            Applier.Result result = applier.apply(host, desired, only.isEmpty() ? "apply --yes" : "apply --yes --only " + String.join(" ", only));
+            Applier.Result result;
+            try {
+                result = applier.apply(host, desired, only.isEmpty() ? "apply --yes" : "apply --yes --only " + String.join(" ", only));
+            } catch (IOException e) {
+                throw new UserError(ExitCode.FAILED, "cannot start a change set: " + e.getMessage() + "; nothing was changed");
+            }
             print(out, result);
             return result.ok() ? ExitCode.OK : ExitCode.FAILED;
         } catch (UserError | IOException e) {
