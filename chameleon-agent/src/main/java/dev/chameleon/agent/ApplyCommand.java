@@ -119,6 +119,11 @@ final class ApplyCommand implements Callable<Integer> {
     }
 
     static void print(PrintWriter out, Applier.Result result) {
+        for (var e : result.plan().entries()) {
+            if (e.action() == dev.chameleon.model.PlanEntry.Action.ERROR) {
+                out.println("Not applied (error): " + e.key() + ": " + e.note());
+            }
+        }
         ChangeSet cs = result.changeSet();
         if (cs == null) {
             out.println("Nothing to change: the machine already matches the policies.");

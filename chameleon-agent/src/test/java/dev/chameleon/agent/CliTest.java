@@ -194,6 +194,27 @@ class CliTest {
     }
 
     @Test
+    void refusedSettingsAreNamedByApplyAndTheRestIsApplied() throws IOException {
+        Path policies = tmp.resolve("unload");
+        Files.createDirectories(policies);
+        Files.writeString(policies.resolve("u.yaml"), """
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: unload}
+                spec:
+                  settings:
+                    - kernelModule: {name: ext4, state: unloaded}
+                    - sysctl: {key: vm.swappiness, value: 5}
+                """);
+        Run r = cli("apply", "--yes", "--root", root.toString(), "--no-default-policies", "--policies", policies.toString(),
+                "--state-dir", tmp.resolve("state").toString());
+        assertThat(r.code()).as(r.err()).isEqualTo(0);
+        assertThat(r.out()).contains("Not applied (error): kernelModule:ext4: kernelModule ext4 = unloaded: refused, "
+                + "the module is in use (reference count 1, /proc/modules)").contains("verified  sysctl:vm.swappiness: 60 -> 5");
+        assertThat(read("/proc/modules")).contains("ext4");
+    }
+
+    @Test
     void modprobeUnavailableFailsTheChangeSetAndUndoesIt() throws IOException {
         Path state = tmp.resolve("state");
         Run r = cli("apply", "--yes", "--root", root.toString(), "--state-dir", state.toString());
