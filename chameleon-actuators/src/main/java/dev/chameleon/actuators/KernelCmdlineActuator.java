@@ -113,8 +113,8 @@ public final class KernelCmdlineActuator implements Actuator {
         String arg = key.target();
         String what = "kernelCmdline " + arg + " = " + value;
         if (!grub(host)) {
-            KernelModuleActuator.run(host, Command.of("grubby", "--update-kernel=ALL",
-                    (value.equals("present") ? "--args=" : "--remove-args=") + arg), what);
+            Commands.run(host, Command.of("grubby", "--update-kernel=ALL",
+                    (value.equals("present") ? "--args=" : "--remove-args=") + arg), Commands.QUICK, what);
             return;
         }
         List<String> args = new ArrayList<>(ours(host));
@@ -131,9 +131,9 @@ public final class KernelCmdlineActuator implements Actuator {
         ManagedFile.write(host, DROP_IN, args.isEmpty() ? ManagedFile.ABSENT
                         : "GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT "
                 + String.join(" ", args) + "\"\n", what);
-        CommandResult r = host.commands().run(Command.of("update-grub"));
+        CommandResult r = host.commands().run(Command.of("update-grub"), Commands.BOOTLOADER);
         if (r.status() == CommandResult.Status.NOT_AVAILABLE) {
-            KernelModuleActuator.run(host, Command.of("grub-mkconfig", "-o", "/boot/grub/grub.cfg"), what);
+            Commands.run(host, Command.of("grub-mkconfig", "-o", "/boot/grub/grub.cfg"), Commands.BOOTLOADER, what);
         } else if (!r.ok()) {
             throw new ActuatorException(what + ": 'update-grub' failed: " + r.stderr().strip());
         }

@@ -1,7 +1,6 @@
 package dev.chameleon.actuators;
 
 import dev.chameleon.host.Command;
-import dev.chameleon.host.CommandResult;
 import dev.chameleon.host.Host;
 import dev.chameleon.host.HostFile;
 import dev.chameleon.model.SettingKey;
@@ -210,19 +209,8 @@ public final class KernelModuleActuator implements Actuator {
                     }
                 }
                 Command c = value.equals("loaded") ? Command.of("modprobe", name) : Command.of("modprobe", "-r", name);
-                run(host, c, what);
+                Commands.run(host, c, Commands.SLOW, what);
             }
-        }
-    }
-
-    static void run(Host host, Command c, String what) throws ActuatorException {
-        CommandResult r = host.commands().run(c);
-        if (r.status() == CommandResult.Status.NOT_AVAILABLE) {
-            throw new ActuatorException(what + ": cannot run '" + c.display() + "': " + r.stderr());
-        }
-        if (!r.ok()) {
-            String err = r.stderr().strip().isEmpty() ? r.status() + ", exit " + r.exitCode() : r.stderr().strip();
-            throw new ActuatorException(what + ": '" + c.display() + "' failed: " + err);
         }
     }
 

@@ -165,7 +165,7 @@ public final class NicActuator implements Actuator {
 
     @Override
     public void write(Host host, SettingKey key, String value, String before) throws ActuatorException {
-        KernelModuleActuator.run(host, command(key, value), "nic " + key.target() + " = " + value);
+        Commands.run(host, command(key, value), Commands.QUICK, "nic " + key.target() + " = " + value);
     }
 
     static Command command(SettingKey key, String value) {

@@ -78,7 +78,7 @@ public final class PackageActuator implements Actuator {
 
     @Override
     public void write(Host host, SettingKey key, String value, String before) throws ActuatorException {
-        KernelModuleActuator.run(host, command(host, key, value), "package " + key.target() + " = " + value);
+        Commands.run(host, command(host, key, value), Commands.PACKAGES, "package " + key.target() + " = " + value);
     }
 
     static Command command(Host host, SettingKey key, String value) {

@@ -185,22 +185,22 @@ public final class ServiceActuator implements Actuator {
             String section = unit.endsWith(".slice") ? "Slice" : unit.endsWith(".scope") ? "Scope" : "Service";
             ManagedFile.write(host, dropIn(unit, aspect), value.equals(ManagedFile.ABSENT) ? ManagedFile.ABSENT
                     : "[" + section + "]\n" + aspect + "=" + value + "\n", what);
-            KernelModuleActuator.run(host, Command.of("systemctl", "daemon-reload"), what);
+            Commands.run(host, Command.of("systemctl", "daemon-reload"), Commands.QUICK, what);
             return;
         }
         if (aspect.equals("active")) {
-            KernelModuleActuator.run(host, Command.of("systemctl", value.equals("running") ? "start" : "stop", unit), what);
+            Commands.run(host, Command.of("systemctl", value.equals("running") ? "start" : "stop", unit), Commands.SLOW, what);
             return;
         }
         if (before.equals("masked") && !value.equals("masked")) {
-            KernelModuleActuator.run(host, Command.of("systemctl", "unmask", unit), what);
+            Commands.run(host, Command.of("systemctl", "unmask", unit), Commands.QUICK, what);
         }
         String verb = switch (value) {
             case "enabled" -> "enable";
             case "masked" -> "mask";
             default -> "disable";
         };
-        KernelModuleActuator.run(host, Command.of("systemctl", verb, unit), what);
+        Commands.run(host, Command.of("systemctl", verb, unit), Commands.QUICK, what);
     }
 
     @Override

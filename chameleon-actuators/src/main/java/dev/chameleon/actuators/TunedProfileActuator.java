@@ -64,7 +64,7 @@ public final class TunedProfileActuator implements Actuator {
     @Override
     public void write(Host host, SettingKey key, String value, String before) throws ActuatorException {
         Command c = value.equals("none") ? Command.of("tuned-adm", "off") : Command.of("tuned-adm", "profile", value);
-        KernelModuleActuator.run(host, c, "tunedProfile active = " + value);
+        Commands.run(host, c, Commands.SLOW, "tunedProfile active = " + value);
     }
 
     @Override

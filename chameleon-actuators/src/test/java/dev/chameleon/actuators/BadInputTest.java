@@ -158,6 +158,18 @@ class BadInputTest {
     }
 
     @Test
+    void packageInstallsAndServiceStartsAreNotCutOffAfterTheTenSecondDefault() throws Exception {
+        Fixture f = fresh();
+        var r = f.applier().apply(f.host, List.of(want("package:nginx", "installed"), want("service:nginx/active", "running"),
+                want("kernelModule:vmxnet3", "loaded"), want("kernelCmdline:quiet", "present"), want("kernelCmdline:nosmt", "present")), "t");
+        assertThat(r.ok()).as(r.message()).isTrue();
+        assertThat(f.programs.timeouts.get("apt-get install -y nginx")).isGreaterThanOrEqualTo(java.time.Duration.ofMinutes(10));
+        assertThat(f.programs.timeouts.get("systemctl start nginx.service")).isGreaterThanOrEqualTo(java.time.Duration.ofSeconds(90));
+        assertThat(f.programs.timeouts.get("modprobe vmxnet3")).isGreaterThanOrEqualTo(java.time.Duration.ofSeconds(60));
+        assertThat(f.programs.timeouts.get("update-grub")).isGreaterThanOrEqualTo(java.time.Duration.ofMinutes(2));
+    }
+
+    @Test
     void notApplicableReasonsForEveryKind() throws Exception {
         Fixture f = fresh();
         Fixture.delete(f.rootDir.resolve("run/systemd"));

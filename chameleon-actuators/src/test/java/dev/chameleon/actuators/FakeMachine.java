@@ -30,6 +30,8 @@ import java.util.Set;
 final class FakeMachine implements CommandRunner {
     final SysRoot root;
     final List<String> calls = new ArrayList<>();
+    /** The time limit each command line was given. */
+    final Map<String, Duration> timeouts = new LinkedHashMap<>();
     /** Units whose start fails, modules modprobe cannot find, programs that are not installed. */
     final Set<String> failing = new HashSet<>();
     final Set<String> missing = new HashSet<>();
@@ -46,6 +48,7 @@ final class FakeMachine implements CommandRunner {
     @Override
     public CommandResult run(Command command, Duration timeout) {
         calls.add(command.display());
+        timeouts.put(command.display(), timeout);
         List<String> a = command.argv();
         if (missing.contains(a.get(0))) {
             return CommandResult.notAvailable("fake", a.get(0) + ": not installed");
