@@ -129,6 +129,8 @@ class CrashPointTest {
         assertThat(r.ok()).isFalse();
         assertThat(r.message()).contains("service broken/active = running").contains("failed");
         int n = counted.seen.size();
+        assertThat(n).as("begin, 4 per good change, pending + failed for the bad one, undid + undone per good change, "
+                + "undone for the bad one, final status").isEqualTo(1 + 4 * 8 + 2 + 2 * 8 + 1 + 1);
         assertThat(counted.seen).anyMatch(step -> step.startsWith("undid "));
         for (int k = 1; k <= n; k++) {
             Fixture f = fresh();
@@ -151,6 +153,7 @@ class CrashPointTest {
         Steps counted = new Steps(0);
         new Applier(Actuators.standard(), probe.journal(), counted).rollback(probe.host, a.lastApplied().orElseThrow());
         int n = counted.seen.size();
+        assertThat(n).as("rolling-back, undid + undone per change, final status").isEqualTo(1 + 2 * 20 + 1);
         for (int k = 1; k <= n; k++) {
             Fixture f = fresh();
             Map<String, String> before = f.snapshot();
@@ -179,7 +182,7 @@ class CrashPointTest {
         Steps counted = new Steps(0);
         new Applier(Actuators.standard(), probe.journal(), counted).recover(probe.host);
         int m = counted.seen.size();
-        assertThat(m).isGreaterThan(2);
+        assertThat(m).as("crash after the 10th change was verified: undid + undone for 10 changes, final status").isEqualTo(2 * 10 + 1);
         for (int j = 1; j <= m; j++) {
             Fixture f = fresh();
             Map<String, String> before = f.snapshot();
