@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /** The registry of actuators by setting kind. */
 public final class Actuators {
@@ -15,11 +16,19 @@ public final class Actuators {
         }
     }
 
+    /** Every Linux actuator: sysctl, sysfs, blockQueue, hugepages, kernelModule, service, file, kernelCmdline, tunedProfile, nic, package. */
     public static Actuators standard() {
-        return new Actuators(List.of(new SysctlActuator(), new KernelModuleActuator(), new BlockQueueActuator()));
+        return new Actuators(List.of(new SysctlActuator(), new SysfsActuator(), new BlockQueueActuator(), new HugepagesActuator(),
+                new KernelModuleActuator(), new ServiceActuator(), new FileActuator(), new KernelCmdlineActuator(),
+                new TunedProfileActuator(), new NicActuator(), new PackageActuator()));
     }
 
     public Optional<Actuator> forKind(String kind) {
         return Optional.ofNullable(byKind.get(kind));
+    }
+
+    /** The registered kinds, in registration order. */
+    public Set<String> kinds() {
+        return byKind.keySet();
     }
 }

@@ -15,16 +15,44 @@ import java.util.Optional;
  * in order: record the old value in the journal, write, read back and compare. On any failure
  * the change set is undone in reverse and the journal says so. Unfinished change sets of a crashed
  * run are undone by {@link #recover} before anything else.
+ *
+ * <p>Journal steps of one change set, in order: {@code begin} (status {@code in-progress}); per
+ * change {@code pending} (old value on disk), the write to the machine, {@code applied},
+ * {@code verified}; finally status {@code applied}. A rollback first marks the set
+ * {@code rolling-back}, so that a crash in the middle of an undo is finished at the next start.
+ * When the journal itself cannot be written (a full disk), the changes already made are undone
+ * from memory and the result says that the journal could not record it.
  */
 public final class Applier {
+    /** Statuses of change sets that a crashed run left unfinished; {@link #recover} undoes them. */
+    public static final List<String> UNFINISHED = List.of("in-progress", "rolling-back");
+
+    /**
+     * Called after every journal write and every write to the machine, with a description of
+     * the step. Tests use it to crash the applier at each step in turn; production uses
+     * {@link #NONE}.
+     */
+    @FunctionalInterface
+    public interface Checkpoint {
+        void reached(String step) throws IOException;
+    }
+
+    public static final Checkpoint NONE = step -> { };
+
     private final Actuators actuators;
     private final Planner planner;
     private final Journal journal;
+    private final Checkpoint checkpoint;
 
     public Applier(Actuators actuators, Journal journal) {
+        this(actuators, journal, NONE);
+    }
+
+    public Applier(Actuators actuators, Journal journal, Checkpoint checkpoint) {
         this.actuators = actuators;
         this.planner = new Planner(actuators);
         this.journal = journal;
+        this.checkpoint = checkpoint;
     }
 
     /**
@@ -38,7 +66,16 @@ public final class Applier {
     public record Result(Plan plan, ChangeSet changeSet, boolean ok, String message) {
     }
 
-    /** Applies every {@code change} entry of the plan for {@code desired}. */
+    public Planner planner() {
+        return planner;
+    }
+
+    /**
+     * Applies every {@code change} entry of the plan for {@code desired}.
+     *
+     * @throws IOException only when the change set cannot even be started in the journal; nothing
+     *                     has changed then
+     */
     public Result apply(Host host, List<DesiredSetting> desired, String trigger) throws IOException {
         Plan plan = planner.plan(host, desired);
         List<PlanEntry> changes = plan.changes();
@@ -46,102 +83,132 @@ public final class Applier {
             return new Result(plan, null, true, "nothing to change");
         }
         ChangeSet cs = journal.begin(trigger);
-        for (int i = 0; i < changes.size(); i++) {
-            PlanEntry e = changes.get(i);
-            Actuator a = actuators.forKind(e.key().kind()).orElseThrow();
-            JournalEntry je = new JournalEntry(i + 1, e.key().toString(), e.current(), e.setting().value(),
-                    e.setting().reason().describe(), a.manualCommand(e.key(), e.current()), "pending", "");
-            cs = cs.withEntry(je);
-            journal.save(cs);
-            String failure = null;
-            try {
-                a.write(host, e.key(), e.setting().value(), e.current());
-                cs = cs.withEntry(je = je.withState("applied", ""));
-                journal.save(cs);
-                Current after = a.read(host, e.key());
-                String want = a.normalize(e.key(), e.setting().value());
-                if (after.state() != Current.State.VALUE || !after.value().equals(want)) {
-                    failure = e.key() + ": verify failed: expected '" + want + "', found '"
-                            + (after.state() == Current.State.VALUE ? after.value() : after.note()) + "'";
+        checkpoint.reached("begin " + cs.id());
+        try {
+            for (int i = 0; i < changes.size(); i++) {
+                PlanEntry e = changes.get(i);
+                Actuator a = actuators.forKind(e.key().kind()).orElseThrow();
+                JournalEntry je = new JournalEntry(i + 1, e.key().toString(), e.current(), e.target(),
+                        e.setting().reason().describe(), a.manualCommand(e.key(), e.current()), "pending", "");
+                cs = save(cs.withEntry(je), "pending " + e.key());
+                String failure = null;
+                try {
+                    a.write(host, e.key(), e.target(), e.current());
+                    checkpoint.reached("wrote " + e.key());
+                    cs = save(cs.withEntry(je = je.withState("applied", "")), "applied " + e.key());
+                    Current after = a.read(host, e.key());
+                    if (!after.isValue() || !a.satisfies(e.key(), e.target(), after.value())) {
+                        failure = describe(e) + ": verify failed: expected '" + e.target() + "', found '" + after.found() + "'";
+                    }
+                } catch (ActuatorException ex) {
+                    failure = ex.getMessage();
+                } catch (RuntimeException ex) {
+                    failure = describe(e) + ": " + ex;
                 }
-            } catch (ActuatorException ex) {
-                failure = ex.getMessage();
+                if (failure != null) {
+                    cs = save(cs.withEntry(je.withState("failed", failure)), "failed " + e.key());
+                    cs = undo(host, cs, "failed-rolled-back", failure);
+                    return new Result(plan, cs, false, cs.message());
+                }
+                cs = save(cs.withEntry(je.withState("verified", "")), "verified " + e.key());
             }
-            if (failure != null) {
-                cs = cs.withEntry(je.withState("failed", failure));
-                journal.save(cs);
-                cs = undo(host, cs, "failed-rolled-back", failure, false, false);
-                return new Result(plan, cs, false, cs.message());
-            }
-            cs = cs.withEntry(je.withState("verified", ""));
-            journal.save(cs);
+            cs = save(cs.withStatus("applied", ""), "applied " + cs.id());
+        } catch (IOException journalFailed) {
+            String failure = "the journal could not be written (" + journalFailed.getMessage() + "), so no further change was made";
+            cs = undo(host, cs, "failed-rolled-back", failure);
+            return new Result(plan, cs, false, cs.message());
         }
-        cs = cs.withStatus("applied", "");
-        journal.save(cs);
         return new Result(plan, cs, true, changes.size() + " change(s) applied and verified");
+    }
+
+    private static String describe(PlanEntry e) {
+        return e.key().kind() + " " + e.key().target() + " = " + e.target();
+    }
+
+    private ChangeSet save(ChangeSet cs, String step) throws IOException {
+        journal.save(cs);
+        checkpoint.reached("saved " + step);
+        return cs;
     }
 
     /**
      * Undoes a change set's entries in reverse: every entry that was or may have been written goes
-     * back to its {@code before} value when it differs now.
+     * back to its {@code before} value when it differs now. Journal failures do not stop the undo;
+     * they are added to the message.
      *
-     * @param rollback true for an operator's rollback of an applied set: an entry whose value was
-     *                 changed by someone else since (neither {@code after} nor {@code before}) is
-     *                 left alone unless {@code force}; false for undo after a failure or a crash,
-     *                 where every entry goes back
+     * @param rollback true for an operator's rollback of an applied set (and its recovery): an
+     *                 entry whose value someone changed after the apply (neither {@code after}
+     *                 nor {@code before}) is left alone unless {@code force}; false for undo after
+     *                 a failure or a crash, where every entry goes back
      */
-    private ChangeSet undo(Host host, ChangeSet cs, String finalStatus, String cause, boolean rollback, boolean force)
-            throws IOException {
+    private ChangeSet undo(Host host, ChangeSet cs, String finalStatus, String cause) {
+        return undo(host, cs, finalStatus, cause, false, false);
+    }
+
+    private ChangeSet undo(Host host, ChangeSet cs, String finalStatus, String cause, boolean rollback, boolean force) {
         List<String> undone = new ArrayList<>();
         List<String> stuck = new ArrayList<>();
+        List<String> unjournalled = new ArrayList<>();
         List<JournalEntry> entries = new ArrayList<>(cs.entries());
         for (int i = entries.size() - 1; i >= 0; i--) {
             JournalEntry je = entries.get(i);
             if (je.state().equals("undone") || je.state().equals("not-applied")) {
                 continue;
             }
-            SettingKey key = SettingKey.parse(je.key());
+            SettingKey key;
+            try {
+                key = SettingKey.parse(je.key());
+            } catch (IllegalArgumentException e) {
+                stuck.add(je.key() + " (" + e.getMessage() + "; by hand: " + je.undoCommand() + ")");
+                cs = trySave(cs.withEntry(je.withState("undo-failed", e.getMessage())), "undo-failed " + je.key(), unjournalled);
+                continue;
+            }
             Optional<Actuator> a = actuators.forKind(key.kind());
             if (a.isEmpty()) {
                 stuck.add(je.key() + " (no actuator; by hand: " + je.undoCommand() + ")");
-                cs = cs.withEntry(je.withState("undo-failed", "no actuator for " + key.kind()));
+                cs = trySave(cs.withEntry(je.withState("undo-failed", "no actuator for " + key.kind())), "undo-failed " + je.key(),
+                        unjournalled);
                 continue;
             }
             try {
                 Current now = a.get().read(host, key);
                 String before = a.get().normalize(key, je.before());
-                String after = a.get().normalize(key, je.after());
-                boolean atBefore = now.state() == Current.State.VALUE && now.value().equals(before);
-                if (atBefore) {
-                    // never changed (a write the kernel refused, or a crash before the write): nothing to undo
-                    boolean wasWritten = je.state().equals("applied") || je.state().equals("verified")
-                            || je.state().equals("undo-failed") || je.state().equals("changed-since");
-                    cs = cs.withEntry(je.withState(wasWritten ? "undone" : je.state().equals("failed") ? "failed" : "not-applied",
-                            je.error()));
-                    journal.save(cs);
+                boolean atBefore = now.isValue() && a.get().satisfies(key, before, now.value());
+                if (atBefore && (je.state().equals("pending") || je.state().equals("failed"))) {
+                    // never changed (the write was refused, or the run stopped before it): nothing to undo
+                    cs = trySave(cs.withEntry(je.withState(je.state().equals("failed") ? "failed" : "not-applied", je.error())),
+                            "unchanged " + je.key(), unjournalled);
                     continue;
                 }
-                boolean atAfter = now.state() == Current.State.VALUE && now.value().equals(after);
-                if (rollback && !atAfter && !force) {
-                    String found = now.state() == Current.State.VALUE ? now.value() : now.note();
-                    stuck.add(je.key() + " was changed to '" + found + "' after the apply; left as it is "
-                            + "(rollback --force puts '" + je.before() + "' back)");
-                    cs = cs.withEntry(je.withState("changed-since", "found '" + found + "', expected '" + after + "'"));
-                    journal.save(cs);
-                    continue;
+                if (rollback && !force && !atBefore) {
+                    String after = a.get().normalize(key, je.after());
+                    boolean atAfter = now.isValue() && a.get().satisfies(key, after, now.value());
+                    if (!atAfter) {
+                        stuck.add(je.key() + " was changed to '" + now.found() + "' after the apply; left as it is "
+                                + "(rollback --force puts '" + je.before() + "' back)");
+                        cs = trySave(cs.withEntry(je.withState("changed-since", "found '" + now.found() + "', expected '" + after + "'")),
+                                "changed-since " + je.key(), unjournalled);
+                        continue;
+                    }
                 }
-                a.get().write(host, key, je.before(), now.value());
-                Current check = a.get().read(host, key);
-                if (check.state() != Current.State.VALUE || !check.value().equals(before)) {
-                    throw new ActuatorException(je.key() + ": after undo found '" + check.value() + "', expected '" + before + "'");
+                if (!atBefore) {
+                    a.get().write(host, key, je.before(), now.value());
+                    checkpoint.reached("undid " + key);
+                    Current check = a.get().read(host, key);
+                    if (!check.isValue() || !a.get().satisfies(key, before, check.value())) {
+                        throw new ActuatorException(key.kind() + " " + key.target() + ": undo expected '" + before
+                                + "', found '" + check.found() + "'");
+                    }
+                    undone.add(je.key() + " → " + je.before());
                 }
-                undone.add(je.key() + " → " + je.before());
-                cs = cs.withEntry(je.withState("undone", je.error()));
-            } catch (ActuatorException ex) {
+                cs = trySave(cs.withEntry(je.withState("undone", je.error())), "undone " + je.key(), unjournalled);
+            } catch (ActuatorException | RuntimeException ex) {
                 stuck.add(je.key() + " (" + ex.getMessage() + "; by hand: " + je.undoCommand() + ")");
-                cs = cs.withEntry(je.withState("undo-failed", ex.getMessage()));
+                cs = trySave(cs.withEntry(je.withState("undo-failed", String.valueOf(ex.getMessage()))), "undo-failed " + je.key(),
+                        unjournalled);
+            } catch (IOException crash) {
+                throw new IllegalStateException(crash);
             }
-            journal.save(cs);
         }
         StringBuilder msg = new StringBuilder(cause == null ? "" : cause);
         if (!undone.isEmpty()) {
@@ -154,20 +221,40 @@ public final class Applier {
         if (undone.isEmpty() && stuck.isEmpty() && cause != null) {
             msg.append("; nothing had changed, nothing to undo");
         }
-        cs = cs.withStatus(finalStatus, msg.toString());
-        journal.save(cs);
+        cs = trySave(cs.withStatus(finalStatus, msg.toString()), finalStatus + " " + cs.id(), unjournalled);
+        if (!unjournalled.isEmpty()) {
+            msg.append("; the journal could not record this (").append(unjournalled.get(0))
+                    .append("): it still shows the change set unfinished, and the next start will check it again");
+            cs = cs.withStatus(finalStatus, msg.toString());
+        }
+        return cs;
+    }
+
+    private ChangeSet trySave(ChangeSet cs, String step, List<String> failures) {
+        try {
+            save(cs, step);
+        } catch (IOException e) {
+            failures.add(String.valueOf(e.getMessage()));
+        }
         return cs;
     }
 
     /**
-     * Undoes every change set a crashed run left {@code in-progress} (status becomes
-     * {@code recovered}). Run at start-up before anything else.
+     * Undoes every change set a crashed run left unfinished ({@code in-progress}: status becomes
+     * {@code recovered}; {@code rolling-back}: status becomes {@code rolled-back}). Run at
+     * start-up before anything else.
      */
-    public List<ChangeSet> recover(Host host) throws IOException {
+    public List<ChangeSet> recover(Host host) {
         List<ChangeSet> out = new ArrayList<>();
         for (Journal.Loaded l : journal.list()) {
-            if (l.ok() && l.changeSet().status().equals("in-progress")) {
-                out.add(undo(host, l.changeSet(), "recovered", "unfinished change set of an earlier run", false, false));
+            if (!l.ok()) {
+                continue;
+            }
+            ChangeSet cs = l.changeSet();
+            if (cs.status().equals("in-progress")) {
+                out.add(undo(host, cs, "recovered", "unfinished change set of an earlier run"));
+            } else if (cs.status().equals("rolling-back")) {
+                out.add(undo(host, cs, "rolled-back", "rollback interrupted in an earlier run, finished now", true, false));
             }
         }
         return out;
@@ -178,14 +265,19 @@ public final class Applier {
      * half-way ({@code rollback-incomplete}) and can be tried again.
      */
     public Optional<ChangeSet> lastApplied() {
-        List<Journal.Loaded> all = journal.list();
-        for (int i = all.size() - 1; i >= 0; i--) {
-            if (all.get(i).ok() && (all.get(i).changeSet().status().equals("applied")
-                    || all.get(i).changeSet().status().equals("rollback-incomplete"))) {
-                return Optional.of(all.get(i).changeSet());
+        List<ChangeSet> all = applied();
+        return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
+    }
+
+    /** Every change set still (partly) in place: {@code applied} or {@code rollback-incomplete}, in journal order. */
+    public List<ChangeSet> applied() {
+        List<ChangeSet> out = new ArrayList<>();
+        for (Journal.Loaded l : journal.list()) {
+            if (l.ok() && (l.changeSet().status().equals("applied") || l.changeSet().status().equals("rollback-incomplete"))) {
+                out.add(l.changeSet());
             }
         }
-        return Optional.empty();
+        return out;
     }
 
     /**
@@ -206,12 +298,63 @@ public final class Applier {
     }
 
     /**
+     * Why a change set may not be rolled back on its own: a later applied change set changed one of
+     * its settings, so undoing it would clobber the later value. Empty when it may.
+     */
+    public Optional<String> blockedBy(ChangeSet cs) {
+        List<ChangeSet> all = applied();
+        for (ChangeSet later : all) {
+            if (later.sequence() < cs.sequence() || later.sequence() == cs.sequence() && later.id().compareTo(cs.id()) <= 0) {
+                continue;
+            }
+            for (JournalEntry e : later.entries()) {
+                if (cs.entries().stream().anyMatch(x -> x.key().equals(e.key()))) {
+                    return Optional.of("change set " + later.id() + " changed " + e.key() + " after " + cs.id()
+                            + "; roll that back first (or use --all)");
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * What a rollback of the change set would write, without writing: one line per entry whose
+     * current value differs from its journalled {@code before}, in undo order.
+     */
+    public List<String> previewRollback(Host host, ChangeSet cs) {
+        List<String> out = new ArrayList<>();
+        List<JournalEntry> entries = cs.entries();
+        for (int i = entries.size() - 1; i >= 0; i--) {
+            JournalEntry je = entries.get(i);
+            SettingKey key = SettingKey.parse(je.key());
+            Optional<Actuator> a = actuators.forKind(key.kind());
+            if (a.isEmpty()) {
+                out.add(je.key() + ": no actuator; by hand: " + je.undoCommand());
+                continue;
+            }
+            Current now = a.get().read(host, key);
+            String before = a.get().normalize(key, je.before());
+            if (!now.isValue() || !a.get().satisfies(key, before, now.value())) {
+                out.add(je.key() + ": " + now.found() + " -> " + je.before() + "   (by hand: " + je.undoCommand() + ")");
+            }
+        }
+        return out;
+    }
+
+    /** Undoes an applied change set in reverse, leaving values changed since alone; see {@link #rollback(Host, ChangeSet, boolean)}. */
+    public Result rollback(Host host, ChangeSet cs) throws IOException {
+        return rollback(host, cs, false);
+    }
+
+    /**
      * Undoes an applied change set in reverse; its status becomes {@code rolled-back}, or
      * {@code rollback-incomplete} when an entry could not be put back or was changed by someone
      * else after the apply (left alone unless {@code force}).
      */
     public Result rollback(Host host, ChangeSet cs, boolean force) throws IOException {
-        ChangeSet done = undo(host, cs, "rolled-back", null, true, force);
+        ChangeSet marked = cs.withStatus("rolling-back", "");
+        save(marked, "rolling-back " + cs.id());
+        ChangeSet done = undo(host, marked, "rolled-back", null, true, force);
         return new Result(new Plan(List.of()), done, done.status().equals("rolled-back"),
                 done.message().isEmpty() ? "nothing differed from the recorded values" : done.message());
     }

@@ -6,13 +6,24 @@ package dev.chameleon.actuators;
  * @param state {@link State#VALUE} with a normalised value; {@link State#NOT_APPLICABLE} when the
  *              setting cannot exist here (the note says why); {@link State#ERROR} when reading failed
  * @param value the normalised current value, or empty
- * @param note  why not applicable, or what went wrong; else empty
+ * @param note  why not applicable, or what went wrong; for a value, an optional remark such as
+ *              {@code pending-reboot: the running kernel was booted without it}; else empty
  */
 public record Current(State state, String value, String note) {
     public enum State { VALUE, NOT_APPLICABLE, ERROR }
 
+    public Current {
+        value = value == null ? "" : value;
+        note = note == null ? "" : note;
+    }
+
     public static Current value(String v) {
         return new Current(State.VALUE, v, "");
+    }
+
+    /** A value with a remark for people (shown in the plan, not compared). */
+    public static Current value(String v, String note) {
+        return new Current(State.VALUE, v, note);
     }
 
     public static Current notApplicable(String why) {
@@ -21,5 +32,14 @@ public record Current(State state, String value, String note) {
 
     public static Current error(String what) {
         return new Current(State.ERROR, "", what);
+    }
+
+    public boolean isValue() {
+        return state == State.VALUE;
+    }
+
+    /** The value, or for other states the note: what to print as "found". */
+    public String found() {
+        return state == State.VALUE ? value : note;
     }
 }

@@ -69,10 +69,24 @@ public final class Journal {
         return cs;
     }
 
-    /** Writes the change set atomically (temporary file, fsync, rename, fsync of the folder). */
+    /**
+     * Writes the change set atomically (temporary file, fsync, rename, fsync of the folder). On
+     * failure the previous version of the file is untouched.
+     *
+     * @throws IOException "cannot write the journal file F: REASON" (a full disk, a read-only or
+     *                     missing state folder)
+     */
     public void save(ChangeSet cs) throws IOException {
-        Files.createDirectories(dir);
-        SysRoot.writeAtomically(dir.resolve(cs.id() + ".json"), json.writeValueAsBytes(cs));
+        Path file = dir.resolve(cs.id() + ".json");
+        try {
+            Files.createDirectories(dir);
+            SysRoot.writeAtomically(file, json.writeValueAsBytes(cs));
+        } catch (IOException e) {
+            String why = e instanceof java.nio.file.FileAlreadyExistsException ? "a file is in the way of the folder " + e.getMessage()
+                    : e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null ? fse.getReason()
+                    : String.valueOf(e.getMessage());
+            throw new IOException("cannot write the journal file " + file + ": " + why, e);
+        }
     }
 
     /**

@@ -5,12 +5,21 @@ import dev.chameleon.model.DesiredSetting;
 import dev.chameleon.model.Plan;
 import dev.chameleon.model.PlanEntry;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
- * Compares desired settings with the machine: one {@link PlanEntry} per setting, in the given
- * order. The applier calls this same code before every write.
+ * Compares desired settings with the machine. This is the only planning code: {@code chameleon
+ * plan} prints its result and {@link Applier} applies it, so the two cannot disagree.
+ *
+ * <p>For each setting: the kind's actuator ({@link Actuator#unavailable} for the whole kind), then
+ * ownership by TuneD ({@link TunedOwnership}), then {@link Actuator#read}, then
+ * {@link Actuator#target}; the entry is {@code change} when the target differs from the current
+ * value, {@code ok} when equal. Entries keep the policies' order, except that a unit's
+ * {@code enabled} and {@code active} changes are ordered so that apply and undo both work
+ * ({@link ServiceActuator#order}).
  */
 public final class Planner {
     private final Actuators actuators;
@@ -21,39 +30,48 @@ public final class Planner {
 
     public Plan plan(Host host, List<DesiredSetting> desired) {
         List<PlanEntry> out = new ArrayList<>();
+        Map<String, Optional<String>> unavailable = new HashMap<>();
+        TunedOwnership tuned = TunedOwnership.load(host);
         for (DesiredSetting d : desired) {
-            out.add(entry(host, d));
+            out.add(entry(host, d, unavailable, tuned));
         }
-        return new Plan(out);
+        return new Plan(ServiceActuator.order(out));
     }
 
-    PlanEntry entry(Host host, DesiredSetting d) {
-        Optional<Actuator> a = actuators.forKind(d.key().kind());
-        if (a.isEmpty()) {
+    PlanEntry entry(Host host, DesiredSetting d, Map<String, Optional<String>> unavailable, TunedOwnership tuned) {
+        Optional<Actuator> found = actuators.forKind(d.key().kind());
+        if (found.isEmpty()) {
             return new PlanEntry(d, PlanEntry.Action.NOT_APPLICABLE, "", "no actuator for setting kind " + d.key().kind());
         }
+        Actuator a = found.get();
         Current c;
+        Current t;
         try {
-            c = a.get().read(host, d.key());
-        } catch (RuntimeException e) {
-            c = Current.error("reading failed: " + e.getMessage());
-        }
-        switch (c.state()) {
-            case NOT_APPLICABLE:
-                return new PlanEntry(d, PlanEntry.Action.NOT_APPLICABLE, "", c.note());
-            case ERROR:
-                return new PlanEntry(d, PlanEntry.Action.ERROR, "", c.note());
-            default:
-                break;
-        }
-        if (a.get() instanceof BlockQueueActuator bq) {
-            List<String> choices = bq.choices(host, d.key());
-            if (!choices.isEmpty() && !choices.contains(d.value())) {
-                return new PlanEntry(d, PlanEntry.Action.NOT_APPLICABLE, c.value(),
-                        "'" + d.value() + "' is not offered here (choices: " + String.join(", ", choices) + ")");
+            Optional<String> why = unavailable.computeIfAbsent(a.kind(), k -> a.unavailable(host));
+            if (why.isPresent()) {
+                return new PlanEntry(d, PlanEntry.Action.NOT_APPLICABLE, "", why.get());
             }
+            Optional<String> owner = tuned.owner(d.key());
+            if (owner.isPresent()) {
+                return new PlanEntry(d, PlanEntry.Action.NOT_APPLICABLE, "", owner.get());
+            }
+            c = a.read(host, d.key());
+            if (c.state() != Current.State.VALUE) {
+                return notValue(d, c, "");
+            }
+            t = a.target(host, d.key(), d.value(), c);
+        } catch (RuntimeException e) {
+            return new PlanEntry(d, PlanEntry.Action.ERROR, "", d.key() + ": reading failed: " + e.getMessage());
         }
-        String want = a.get().normalize(d.key(), d.value());
-        return new PlanEntry(d, want.equals(c.value()) ? PlanEntry.Action.OK : PlanEntry.Action.CHANGE, c.value(), "");
+        if (t.state() != Current.State.VALUE) {
+            return notValue(d, t, c.value());
+        }
+        PlanEntry.Action action = a.satisfies(d.key(), t.value(), c.value()) ? PlanEntry.Action.OK : PlanEntry.Action.CHANGE;
+        return new PlanEntry(d, action, c.value(), c.note(), t.value());
+    }
+
+    private static PlanEntry notValue(DesiredSetting d, Current c, String current) {
+        PlanEntry.Action action = c.state() == Current.State.ERROR ? PlanEntry.Action.ERROR : PlanEntry.Action.NOT_APPLICABLE;
+        return new PlanEntry(d, action, current, c.note(), "");
     }
 }

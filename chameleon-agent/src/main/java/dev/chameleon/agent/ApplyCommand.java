@@ -38,6 +38,11 @@ final class ApplyCommand implements Callable<Integer> {
     @Option(names = "--yes", description = "Really change the machine (without it, apply refuses).")
     boolean yes;
 
+    @Option(names = "--only", paramLabel = "KEY", arity = "1..*",
+            description = "Apply only these settings (kind:target as 'plan' shows them, e.g. sysctl:vm.swappiness; "
+                    + "kind:* for a whole kind). The rest of the plan is left as it is.")
+    List<String> only = new ArrayList<>();
+
     @Spec
     CommandSpec spec;
 
@@ -54,9 +59,7 @@ final class ApplyCommand implements Callable<Integer> {
         Journal journal = new Journal(stateOptions.resolve(host));
         Applier applier = new Applier(Actuators.standard(), journal);
         try (AutoCloseable lock = lock(journal)) {
-            for (ChangeSet r : applier.recover(host)) {
-                out.println("recovered unfinished change set " + r.id() + ": " + r.message());
-            }
+            recover(out, journal, applier, host);
             Session s = Session.run(host, policies);
             for (String e : s.policyErrors()) {
                 out.println("could not evaluate, left out: " + e);
@@ -72,13 +75,19 @@ final class ApplyCommand implements Callable<Integer> {
                     todo.add(d);
                 }
             }
-            Applier.Result result = applier.apply(host, todo, "apply --yes");
+            todo = select(todo, only);
+            Applier.Result result;
+            try {
+                result = applier.apply(host, todo, only.isEmpty() ? "apply --yes" : "apply --yes --only " + String.join(" ", only));
+            } catch (IOException e) {
+                throw new UserError(ExitCode.FAILED, "cannot start a change set: " + e.getMessage() + "; nothing was changed");
+            }
             if (!s.evaluation().audited().isEmpty()) {
                 out.println("Left alone (audit mode, reported only): " + s.evaluation().audited().size() + " setting(s); see 'chameleon plan'.");
             }
-            print(out, result, s.unreadable());
-            // what could not be evaluated or read was not applied: say so in the exit code too
-            return result.ok() && s.policyErrors().isEmpty() && s.unreadable().isEmpty() ? ExitCode.OK : ExitCode.FAILED;
+            print(out, result);
+            // what could not be evaluated, read or applied was left as it is: say so in the exit code too
+            return result.ok() && s.policyErrors().isEmpty() && errors(result).isEmpty() ? ExitCode.OK : ExitCode.FAILED;
         } catch (UserError | IOException e) {
             throw e;
         } catch (Exception e) {
@@ -121,6 +130,37 @@ final class ApplyCommand implements Callable<Integer> {
         return out;
     }
 
+    /** The desired settings whose keys match {@code --only} (all when empty); an unmatched key is bad input. */
+    static List<DesiredSetting> select(List<DesiredSetting> desired, List<String> only) {
+        if (only.isEmpty()) {
+            return desired;
+        }
+        List<DesiredSetting> out = new ArrayList<>();
+        for (String k : only) {
+            boolean wholeKind = k.endsWith(":*");
+            List<DesiredSetting> hit = desired.stream().filter(d -> wholeKind ? d.key().kind().equals(k.substring(0, k.length() - 2))
+                    : d.key().toString().equals(k)).toList();
+            if (hit.isEmpty()) {
+                throw new UserError(ExitCode.BAD_INPUT, "--only " + k + ": no policy wants this setting here (see 'chameleon plan' for the keys); "
+                        + "nothing was changed");
+            }
+            hit.stream().filter(d -> !out.contains(d)).forEach(out::add);
+        }
+        return out;
+    }
+
+    /** Start-up: undo what a crashed run left unfinished, and warn about journal files that cannot be read. */
+    static void recover(PrintWriter out, Journal journal, Applier applier, Host host) {
+        for (Journal.Loaded l : journal.list()) {
+            if (!l.ok()) {
+                out.println("warning: " + l.file() + ": " + l.error() + " (kept as it is; it cannot be recovered automatically)");
+            }
+        }
+        for (ChangeSet r : applier.recover(host)) {
+            out.println("recovered unfinished change set " + r.id() + " (" + r.status() + "): " + r.message());
+        }
+    }
+
     static void requireRoot(Host host) {
         if (host.root().isLive() && !Privileges.isRoot()) {
             throw new UserError(ExitCode.REFUSED, "changing this machine needs root (run with sudo); "
@@ -136,21 +176,27 @@ final class ApplyCommand implements Callable<Integer> {
         }
     }
 
-    static void print(PrintWriter out, Applier.Result result, List<PlanEntry> unreadable) {
-        ChangeSet cs = result.changeSet();
-        for (PlanEntry e : unreadable) {
-            out.println("could not read " + e.key() + ", left alone: " + e.note());
+    /** Settings the applier could not handle: unreadable now, or refused by their actuator. */
+    static List<PlanEntry> errors(Applier.Result result) {
+        return result.plan().entries().stream().filter(e -> e.action() == PlanEntry.Action.ERROR).toList();
+    }
+
+    static void print(PrintWriter out, Applier.Result result) {
+        List<PlanEntry> errors = errors(result);
+        for (PlanEntry e : errors) {
+            out.println("Not applied (error): " + e.key() + ": " + e.note());
         }
+        ChangeSet cs = result.changeSet();
         if (cs == null) {
-            out.println(unreadable.isEmpty() ? "Nothing to change: the machine already matches the policies."
-                    : "Nothing changed; " + unreadable.size() + " setting(s) could not be read (above).");
+            out.println(errors.isEmpty() ? "Nothing to change: the machine already matches the policies."
+                    : "Nothing changed; " + errors.size() + " setting(s) could not be applied (above).");
             out.flush();
             return;
         }
         List<JournalEntry> entries = cs.entries();
         out.println("Change set " + cs.id() + " (" + cs.status() + "):");
         for (JournalEntry e : entries) {
-            out.printf("  %-9s %s: %s -> %s%n", e.state(), e.key(), e.before().isEmpty() ? "(empty)" : e.before(), e.after());
+            out.printf("  %-9s %s: %s -> %s%n", e.state(), e.key(), Render.brief(e.before()), Render.brief(e.after()));
             out.printf("            %s%n", e.reason());
             out.printf("            undo by hand: %s%n", e.undoCommand());
             if (!e.error().isEmpty()) {

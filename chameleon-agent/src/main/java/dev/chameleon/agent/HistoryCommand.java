@@ -36,7 +36,12 @@ final class HistoryCommand implements Callable<Integer> {
             var cs = l.changeSet();
             out.printf("%s  %-19s %s%s%n", cs.id(), cs.status(), cs.trigger(), cs.message().isEmpty() ? "" : " — " + cs.message());
             for (JournalEntry e : cs.entries()) {
-                out.printf("    %-12s %s: %s -> %s%n", e.state(), e.key(), e.before(), e.after());
+                out.printf("    %-12s %s: %s -> %s%n", e.state(), e.key(), Render.brief(e.before()), Render.brief(e.after()));
+                out.printf("                 why: %s%n", e.reason());
+                out.printf("                 undo by hand: %s%n", e.undoCommand());
+                if (!e.error().isEmpty()) {
+                    out.printf("                 error: %s%n", e.error());
+                }
             }
         }
         out.flush();

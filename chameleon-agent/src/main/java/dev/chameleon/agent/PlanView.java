@@ -67,6 +67,9 @@ final class PlanView {
             m.put("action", isAdvice ? "advice" : e.action().label());
             m.put("current", e.current());
             m.put("desired", e.setting().value());
+            if (!e.target().isEmpty() && !e.target().equals(e.setting().value())) {
+                m.put("target", e.target());
+            }
             m.put("policy", e.setting().reason().policy());
             m.put("source", e.setting().reason().source());
             m.put("priority", e.setting().reason().priority());
@@ -183,10 +186,10 @@ final class PlanView {
         for (PlanEntry e : list) {
             switch (action) {
                 case CHANGE -> out.printf("  %s %s: %s -> %s%s%n", audit(s, e) || appliedOnce.containsKey(e.key()) ? "?" : "~", e.key(),
-                        e.current().isEmpty() ? "(empty)" : Render.printable(e.current()), Render.printable(e.setting().value()),
+                        Render.brief(e.current()), Render.brief(e.target()),
                         audit(s, e) ? "   [audit: reported only, apply leaves it]"
                                 : appliedOnce.containsKey(e.key()) ? "   [" + onceNote(appliedOnce.get(e.key())) + "]" : "");
-                case OK -> out.printf("  = %s: %s%n", e.key(), Render.printable(e.current()));
+                case OK -> out.printf("  = %s: %s%s%n", e.key(), Render.brief(e.current()), e.note().isEmpty() ? "" : " (" + Render.printable(e.note()) + ")");
                 default -> out.printf("  - %s: %s%n", e.key(), Render.printable(e.note()));
             }
             out.printf("      %s%n", e.setting().reason().describe());

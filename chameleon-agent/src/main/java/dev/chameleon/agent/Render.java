@@ -28,6 +28,19 @@ final class Render {
         }
     }
 
+    /**
+     * A setting value for one line of text: a managed file's value without its Base64 content
+     * ({@code mode=0644 owner=0:0 sha256=…}), anything else cut at 100 characters; empty as "(empty)".
+     */
+    static String brief(String value) {
+        if (value == null || value.isEmpty()) {
+            return "(empty)";
+        }
+        int c = value.indexOf(" content=");
+        String v = c >= 0 && value.startsWith("mode=") ? value.substring(0, c) : value;
+        return printable(v.length() > 100 ? v.substring(0, 99) + "…" : v);
+    }
+
     static String as(OutputFormat f, Object tree) {
         return f == OutputFormat.json ? json(tree) : yaml(tree);
     }

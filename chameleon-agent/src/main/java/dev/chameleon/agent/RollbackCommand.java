@@ -7,26 +7,47 @@ import dev.chameleon.actuators.Journal;
 import dev.chameleon.host.Host;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code chameleon rollback --last}: undo the newest applied change set, in reverse. */
+/**
+ * {@code chameleon rollback --last | --changeset ID | --all [--dry-run]}: undo applied change sets
+ * in reverse, back to the values in the journal.
+ */
 @Command(name = "rollback", mixinStandardHelpOptions = true,
-        description = "Undo the newest applied change set, in reverse order, back to the values in the journal.")
+        description = "Undo applied change sets, each in reverse order, back to the values in the journal.")
 final class RollbackCommand implements Callable<Integer> {
     @Mixin
     HostOptions hostOptions;
     @Mixin
     StateOptions stateOptions;
 
-    @Option(names = "--last", required = true, description = "Undo the newest applied change set "
-            + "(or finish one whose rollback stopped half-way).")
-    boolean last;
+    static final class Which {
+        @Option(names = "--last", required = true, description = "Undo the newest applied change set "
+                + "(or finish one whose rollback stopped half-way).")
+        boolean last;
+
+        @Option(names = "--changeset", required = true, paramLabel = "ID",
+                description = "Undo this change set (its id as 'chameleon history' shows it); refused while a later one changed the same settings.")
+        String changeset;
+
+        @Option(names = "--all", required = true, description = "Undo every applied change set, newest first.")
+        boolean all;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Which which;
+
+    @Option(names = "--dry-run", description = "Show what would be put back, and change nothing.")
+    boolean dryRun;
 
     @Option(names = "--force", description = "Also put back settings that someone changed after the apply "
             + "(without it they are left alone and reported).")
@@ -39,34 +60,79 @@ final class RollbackCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         Host host = hostOptions.host();
-        ApplyCommand.requireRoot(host);
         Journal journal = new Journal(stateOptions.resolve(host));
         Applier applier = new Applier(Actuators.standard(), journal);
+        List<ChangeSet> targets = new ArrayList<>();
+        if (dryRun) {
+            targets.addAll(choose(applier, journal));
+            if (targets.isEmpty()) {
+                out.println("Nothing to roll back: no applied change set in " + journal.directory());
+            }
+            for (ChangeSet cs : targets) {
+                List<String> lines = applier.previewRollback(host, cs);
+                out.println("Would roll back change set " + cs.id() + (lines.isEmpty() ? ": nothing differs from the journal" : ":"));
+                lines.forEach(l -> out.println("  " + l));
+            }
+            out.flush();
+            return ExitCode.OK;
+        }
+        ApplyCommand.requireRoot(host);
         try (AutoCloseable lock = ApplyCommand.lock(journal)) {
-            for (ChangeSet r : applier.recover(host)) {
-                out.println("recovered unfinished change set " + r.id() + ": " + r.message());
-            }
-            var unreadable = journal.list().stream().filter(l -> !l.ok()).toList();
-            if (!unreadable.isEmpty()) {
-                throw new UserError(ExitCode.FAILED, "the journal has unreadable files, so 'last' is not known; nothing was changed:\n  "
-                        + String.join("\n  ", unreadable.stream().map(l -> l.file() + ": " + l.error()).toList())
-                        + "\nRepair or move them aside, then run rollback again.");
-            }
-            Optional<ChangeSet> cs = applier.lastApplied();
-            if (cs.isEmpty()) {
+            ApplyCommand.recover(out, journal, applier, host);
+            targets.addAll(choose(applier, journal));
+            if (targets.isEmpty()) {
                 out.println("Nothing to roll back: no applied change set in " + journal.directory());
                 out.flush();
                 return ExitCode.OK;
             }
-            Applier.Result r = applier.rollback(host, cs.get(), force);
-            out.println((r.ok() ? "Rolled back change set " : "Rollback of change set ") + cs.get().id() + " "
-                    + (r.ok() ? "" : "is incomplete ") + "(" + r.changeSet().status() + "): " + r.message());
+            boolean ok = true;
+            for (ChangeSet cs : targets) {
+                Applier.Result r = applier.rollback(host, cs, force);
+                out.println((r.ok() ? "Rolled back change set " : "Rollback of change set ") + cs.id() + " "
+                        + (r.ok() ? "" : "is incomplete ") + "(" + r.changeSet().status() + "): " + r.message());
+                if (!r.ok()) {
+                    ok = false;
+                    break;
+                }
+            }
             out.flush();
-            return r.ok() ? ExitCode.OK : ExitCode.FAILED;
+            return ok ? ExitCode.OK : ExitCode.FAILED;
         } catch (UserError | IOException e) {
             throw e;
         } catch (Exception e) {
             throw new IOException(e);
         }
+    }
+
+    /**
+     * The change sets to undo, newest first. With an unreadable journal file, which change set is
+     * last is not known: refused, naming the file.
+     */
+    private List<ChangeSet> choose(Applier applier, Journal journal) {
+        var unreadable = journal.list().stream().filter(l -> !l.ok()).toList();
+        if (!unreadable.isEmpty() && (which.last || which.all)) {
+            throw new UserError(ExitCode.FAILED, "the journal has unreadable files, so what to roll back is not known; nothing was changed:\n  "
+                    + String.join("\n  ", unreadable.stream().map(l -> l.file() + ": " + l.error()).toList())
+                    + "\nRepair or move them aside, then run rollback again.");
+        }
+        List<ChangeSet> applied = applier.applied();
+        if (which.all) {
+            List<ChangeSet> out = new ArrayList<>(applied);
+            java.util.Collections.reverse(out);
+            return out;
+        }
+        if (which.last) {
+            return applier.lastApplied().map(List::of).orElse(List.of());
+        }
+        Optional<ChangeSet> cs = applied.stream().filter(c -> c.id().equals(which.changeset)).findFirst();
+        if (cs.isEmpty()) {
+            throw new UserError(ExitCode.BAD_INPUT, "--changeset " + which.changeset + ": no applied change set with this id "
+                    + "(see 'chameleon history'); nothing was changed");
+        }
+        Optional<String> blocked = applier.blockedBy(cs.get());
+        if (blocked.isPresent()) {
+            throw new UserError(ExitCode.REFUSED, "--changeset " + which.changeset + ": " + blocked.get() + "; nothing was changed");
+        }
+        return List.of(cs.get());
     }
 }

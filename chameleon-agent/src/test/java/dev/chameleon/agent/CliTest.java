@@ -133,6 +133,89 @@ class CliTest {
     }
 
     @Test
+    void applyOnlySomeKeysThenRollBackBySetIdAllAndDryRun() throws IOException {
+        Path policies = tmp.resolve("policies");
+        Files.createDirectories(policies);
+        write("/etc/motd", "hello\n");
+        Files.writeString(policies.resolve("net.yaml"), """
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: backlog}
+                spec:
+                  settings:
+                    - sysctl: {key: net.core.somaxconn, value: {atLeast: 8192}, persist: true}
+                    - sysctl: {key: vm.swappiness, value: 10}
+                    - file: {path: /etc/motd, content: "managed by policy\\n", mode: "0640"}
+                """);
+        Path state = tmp.resolve("state");
+        String[] common = {"--root", root.toString(), "--no-default-policies", "--policies", policies.toString(), "--state-dir", state.toString()};
+
+        Run unknown = cli(concat(new String[] {"apply", "--yes", "--only", "sysctl:vm.dirty_ratio"}, common));
+        assertThat(unknown.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(unknown.err()).contains("--only sysctl:vm.dirty_ratio: no policy wants this setting here");
+
+        Run first = cli(concat(new String[] {"apply", "--yes", "--only", "sysctl:vm.swappiness"}, common));
+        assertThat(first.code()).as(first.err()).isEqualTo(0);
+        assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("10");
+        assertThat(read("/proc/sys/net/core/somaxconn")).isEqualTo("4096");
+
+        Run second = cli(concat(new String[] {"apply", "--yes", "--only", "sysctl:*", "file:/etc/motd"}, common));
+        assertThat(second.code()).as(second.err()).isEqualTo(0);
+        assertThat(second.out()).contains("verified  sysctl:net.core.somaxconn: 4096 -> 8192")
+                .contains("verified  sysctl:persist/net.core.somaxconn: absent -> 8192")
+                .containsPattern("verified  file:/etc/motd: mode=0644 owner=\\d+:\\d+ sha256=\\w{16} -> mode=0640 ");
+        assertThat(read("/etc/sysctl.d/90-chameleon-net.core.somaxconn.conf")).endsWith("net.core.somaxconn = 8192");
+        assertThat(read("/etc/motd")).isEqualTo("managed by policy");
+
+        Run history = cli("history", "--state-dir", state.toString());
+        assertThat(history.out()).contains("why: policy backlog").contains("undo by hand: sysctl -w vm.swappiness='60'")
+                .contains("undo by hand: rm -f /etc/sysctl.d/90-chameleon-net.core.somaxconn.conf");
+        String firstId = history.out().lines().filter(l -> l.contains("apply --yes --only sysctl:vm.swappiness")).findFirst().orElseThrow()
+                .split(" ")[0];
+
+        Run preview = cli("rollback", "--all", "--dry-run", "--root", root.toString(), "--state-dir", state.toString());
+        assertThat(preview.code()).isEqualTo(0);
+        assertThat(preview.out()).contains("file:/etc/motd: mode=0640").contains("sysctl:vm.swappiness: 10 -> 60");
+        assertThat(read("/etc/motd")).isEqualTo("managed by policy");
+
+        Run one = cli("rollback", "--changeset", firstId, "--root", root.toString(), "--state-dir", state.toString());
+        assertThat(one.code()).as(one.out() + one.err()).isEqualTo(0);
+        assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("60");
+        assertThat(read("/proc/sys/net/core/somaxconn")).isEqualTo("8192");
+
+        Run all = cli("rollback", "--all", "--root", root.toString(), "--state-dir", state.toString());
+        assertThat(all.code()).as(all.out() + all.err()).isEqualTo(0);
+        assertThat(read("/proc/sys/net/core/somaxconn")).isEqualTo("4096");
+        assertThat(read("/etc/motd")).isEqualTo("hello");
+        assertThat(root.resolve("etc/sysctl.d/90-chameleon-net.core.somaxconn.conf")).doesNotExist();
+        Run missing = cli("rollback", "--changeset", "19990101-000000-000", "--root", root.toString(), "--state-dir", state.toString());
+        assertThat(missing.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(missing.err()).contains("no applied change set with this id");
+    }
+
+    @Test
+    void refusedSettingsAreNamedByApplyAndTheRestIsApplied() throws IOException {
+        Path policies = tmp.resolve("unload");
+        Files.createDirectories(policies);
+        Files.writeString(policies.resolve("u.yaml"), """
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: unload}
+                spec:
+                  settings:
+                    - kernelModule: {name: ext4, state: unloaded}
+                    - sysctl: {key: vm.swappiness, value: 5}
+                """);
+        Run r = cli("apply", "--yes", "--root", root.toString(), "--no-default-policies", "--policies", policies.toString(),
+                "--state-dir", tmp.resolve("state").toString());
+        // the rest is applied, and the exit code says that not everything could be
+        assertThat(r.code()).as(r.err()).isEqualTo(ExitCode.FAILED);
+        assertThat(r.out()).contains("Not applied (error): kernelModule:ext4: kernelModule ext4 = unloaded: refused, "
+                + "the module is in use (reference count 1, /proc/modules)").contains("verified  sysctl:vm.swappiness: 60 -> 5");
+        assertThat(read("/proc/modules")).contains("ext4");
+    }
+
+    @Test
     void modprobeUnavailableFailsTheChangeSetAndUndoesIt() throws IOException {
         Path state = tmp.resolve("state");
         Run r = cli("apply", "--yes", "--root", root.toString(), "--state-dir", state.toString());
@@ -344,7 +427,7 @@ class CliTest {
         assertThat(cli(concat(new String[] {"plan", "--exit-code"}, common)).code()).isEqualTo(ExitCode.FAILED);
         Run apply = cli(concat(new String[] {"apply", "--yes", "--state-dir", tmp.resolve("s").toString()}, common));
         assertThat(apply.code()).isEqualTo(ExitCode.FAILED);
-        assertThat(apply.out()).contains("could not read sysctl:vm.swappiness").doesNotContain("already matches");
+        assertThat(apply.out()).contains("Not applied (error): sysctl:vm.swappiness: cannot read").doesNotContain("already matches");
     }
 
     @Test

@@ -10,9 +10,13 @@ import java.util.Objects;
  *                matches, {@link Action#NOT_APPLICABLE} when the setting cannot exist here,
  *                {@link Action#ERROR} when the current value could not be read
  * @param current the current value in normalised form; empty string when absent or unreadable
- * @param note    for not-applicable and error entries, the reason in words; else empty
+ * @param note    for not-applicable and error entries, the reason in words; for others an
+ *                optional remark (for example {@code pending-reboot: ...}); else empty
+ * @param target  the exact value apply would write and verify, normalised: the desired value,
+ *                or for relative values ({@code >=4096}) the value it resolves to here; empty
+ *                for not-applicable and error entries
  */
-public record PlanEntry(DesiredSetting setting, Action action, String current, String note) {
+public record PlanEntry(DesiredSetting setting, Action action, String current, String note, String target) {
     public enum Action {
         CHANGE("change"), OK("ok"), NOT_APPLICABLE("not-applicable"), ERROR("error");
 
@@ -32,6 +36,12 @@ public record PlanEntry(DesiredSetting setting, Action action, String current, S
         Objects.requireNonNull(action, "action");
         current = current == null ? "" : current;
         note = note == null ? "" : note;
+        target = target == null ? "" : target;
+    }
+
+    /** An entry whose target is the desired value as written. */
+    public PlanEntry(DesiredSetting setting, Action action, String current, String note) {
+        this(setting, action, current, note, action == Action.CHANGE || action == Action.OK ? setting.value() : "");
     }
 
     public SettingKey key() {
