@@ -18,7 +18,7 @@ public final class Sensors {
     }
 
     public static List<Sensor> all() {
-        return List.of(new PlatformSensor(), new CpuSensor(), new MemorySensor(), new KernelSensor(),
-                new OsSensor(), new NicsSensor(), new DisksSensor());
+        return List.of(new PlatformSensor(), new CpuSensor(), new MemorySensor(), new GpusSensor(), new NicsSensor(),
+                new DisksSensor(), new OsSensor(), new KernelSensor(), new SecuritySensor(), new AppsSensor());
     }
 }
