@@ -18,22 +18,22 @@ import java.util.Map;
  *   <li>{@code thp}: {@code enabled}, {@code defrag}, {@code shmemEnabled} (the bracketed word of
  *       {@code /sys/kernel/mm/transparent_hugepage/{enabled,defrag,shmem_enabled}}); absent when
  *       the kernel has no THP.</li>
- *   <li>{@code balloon}: {@code {present: boolean, driver?}}; present when a balloon driver is
- *       registered ({@code /sys/bus/virtio/drivers/virtio_balloon}, {@code /sys/bus/vmbus/drivers/hv_balloon},
- *       {@code /sys/devices/system/xen_memory}) or loaded ({@code /proc/modules}: virtio_balloon,
- *       vmw_balloon, hv_balloon, xen_balloon). {@code present: false} only when {@code /sys/bus}
- *       and {@code /proc/modules} were both readable and showed none; else absent.</li>
+ *   <li>{@code balloon}: {@code {present: boolean, driver?}}; present when a balloon device is
+ *       bound to its driver (a device link in {@code /sys/bus/virtio/drivers/virtio_balloon} or
+ *       {@code /sys/bus/vmbus/drivers/hv_balloon}; a loaded module without a device does not
+ *       count), when {@code /sys/devices/system/xen_memory} exists, or when {@code vmw_balloon}
+ *       is loaded (its init fails off VMware). {@code present: false} when {@code /sys/bus} is
+ *       there and none of these is; absent when {@code /sys/bus} is not visible or
+ *       {@code /proc/modules} is unreadable.</li>
  * </ul>
  */
 public final class MemorySensor implements Sensor {
     static final String HUGE = "/sys/kernel/mm/hugepages";
     static final String THP = "/sys/kernel/mm/transparent_hugepage/";
-    private static final List<String[]> BALLOON_SYSFS = List.of(
+    /** Bus drivers of balloon devices: present when a device is bound (a link in the driver's folder). */
+    private static final List<String[]> BALLOON_BUS_DRIVERS = List.of(
             new String[] {"/sys/bus/virtio/drivers/virtio_balloon", "virtio_balloon"},
-            new String[] {"/sys/bus/vmbus/drivers/hv_balloon", "hv_balloon"},
-            new String[] {"/sys/devices/system/xen_memory", "xen_balloon"},
-            new String[] {"/sys/bus/pci/drivers/vmw_balloon", "vmw_balloon"});
-    private static final List<String> BALLOON_MODULES = List.of("virtio_balloon", "vmw_balloon", "hv_balloon", "xen_balloon");
+            new String[] {"/sys/bus/vmbus/drivers/hv_balloon", "hv_balloon"});
 
     @Override
     public String name() {
@@ -94,24 +94,26 @@ public final class MemorySensor implements Sensor {
     }
 
     private static Map<String, Object> balloon(SensorContext ctx) {
-        for (String[] s : BALLOON_SYSFS) {
-            if (ctx.root().exists(s[0])) {
-                ctx.provenance("memory.balloon", s[0]);
-                return Map.of("present", true, "driver", s[1]);
+        for (String[] d : BALLOON_BUS_DRIVERS) {
+            String dir = d[0];
+            boolean bound = ctx.root().list(dir).stream().anyMatch(e -> !e.equals("module") && ctx.root().isLink(dir + "/" + e));
+            if (bound) {
+                ctx.provenance("memory.balloon", dir);
+                return Map.of("present", true, "driver", d[1]);
             }
         }
+        if (ctx.root().exists("/sys/devices/system/xen_memory")) {
+            ctx.provenance("memory.balloon", "/sys/devices/system/xen_memory");
+            return Map.of("present", true, "driver", "xen_balloon");
+        }
         var mods = ctx.root().read("/proc/modules");
-        if (mods.isPresent()) {
-            for (String m : KernelSensor.parseModules(mods.text())) {
-                if (BALLOON_MODULES.contains(m)) {
-                    ctx.provenance("memory.balloon", "/proc/modules");
-                    return Map.of("present", true, "driver", m);
-                }
-            }
-            if (ctx.root().isDirectory("/sys/bus")) {
-                ctx.provenance("memory.balloon", "/sys/bus, /proc/modules");
-                return Map.of("present", false);
-            }
+        if (mods.isPresent() && KernelSensor.parseModules(mods.text()).contains("vmw_balloon")) {
+            ctx.provenance("memory.balloon", "/proc/modules");
+            return Map.of("present", true, "driver", "vmw_balloon");
+        }
+        if (ctx.root().isDirectory("/sys/bus") && (mods.isPresent() || mods.status() == dev.chameleon.host.HostFile.Status.ABSENT)) {
+            ctx.provenance("memory.balloon", "/sys/bus, /proc/modules");
+            return Map.of("present", false);
         }
         return Map.of();
     }

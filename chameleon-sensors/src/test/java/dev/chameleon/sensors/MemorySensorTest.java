@@ -39,7 +39,7 @@ class MemorySensorTest {
                 .file("/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages", "0\n")
                 .file("/sys/kernel/mm/transparent_hugepage/enabled", "always [madvise] never\n")
                 .file("/sys/kernel/mm/transparent_hugepage/defrag", "always defer defer+madvise [madvise] never\n")
-                .dir("/sys/bus/virtio/drivers/virtio_balloon");
+                .link("/sys/bus/virtio/drivers/virtio_balloon/virtio3", "../../../../devices/pci0000:00/0000:00:05.0/virtio3");
         Map<String, Object> m = t.sense(new MemorySensor());
         assertThat(m).containsEntry("totalBytes", 8024332L * 1024).containsEntry("availableBytes", 6000000L * 1024)
                 .containsEntry("swapTotalBytes", 2097148L * 1024).containsEntry("swapFreeBytes", 2097000L * 1024);
@@ -54,7 +54,9 @@ class MemorySensorTest {
     void balloonFromModulesAndItsAbsence() throws Exception {
         assertThat(new Tree(tmp.resolve("a")).file("/proc/modules", "vmw_balloon 24576 0 - Live 0x0\n").sense(new MemorySensor())
                 .get("balloon")).isEqualTo(Map.of("present", true, "driver", "vmw_balloon"));
-        assertThat(new Tree(tmp.resolve("b")).file("/proc/modules", "e1000 1 0 - Live 0x0\n").dir("/sys/bus/pci")
+        // the virtio_balloon module is loaded and its driver registered, but no device is bound
+        assertThat(new Tree(tmp.resolve("b")).file("/proc/modules", "virtio_balloon 1 0 - Live 0x0\n")
+                .file("/sys/bus/virtio/drivers/virtio_balloon/bind", "").link("/sys/bus/virtio/drivers/virtio_balloon/module", "../../../../module/virtio_balloon")
                 .sense(new MemorySensor()).get("balloon")).isEqualTo(Map.of("present", false));
         // nothing readable: not "false", just unknown, so absent
         assertThat(new Tree(tmp.resolve("c")).sense(new MemorySensor())).doesNotContainKey("balloon");
