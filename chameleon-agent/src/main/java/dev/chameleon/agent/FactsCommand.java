@@ -30,7 +30,7 @@ final class FactsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        SensorSuite suite = SensorSuite.standard();
+        SensorSuite suite = SensorSuite.standard(hostOptions.metadata());
         if (!only.isEmpty()) {
             try {
                 suite = suite.only(only);

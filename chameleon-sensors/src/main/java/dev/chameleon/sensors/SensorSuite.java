@@ -41,6 +41,11 @@ public final class SensorSuite {
         return new SensorSuite(Sensors.all(), Duration.ofSeconds(20));
     }
 
+    /** The standard suite with the cloud metadata probe configured by {@code metadata}. */
+    public static SensorSuite standard(dev.chameleon.sensors.platform.MetadataProbe.Options metadata) {
+        return new SensorSuite(Sensors.all(metadata), Duration.ofSeconds(20));
+    }
+
     /** A suite with only the named sensors (unknown names are an error naming the known ones). */
     public SensorSuite only(List<String> names) {
         List<Sensor> chosen = new ArrayList<>();

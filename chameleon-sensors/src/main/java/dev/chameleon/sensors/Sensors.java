@@ -17,8 +17,14 @@ public final class Sensors {
         }
     }
 
+    /** Every sensor, in report order; the cloud metadata service is not asked. */
     public static List<Sensor> all() {
-        return List.of(new PlatformSensor(), new CpuSensor(), new MemorySensor(), new GpusSensor(), new NicsSensor(),
+        return all(dev.chameleon.sensors.platform.MetadataProbe.Options.disabled());
+    }
+
+    /** Every sensor, in report order, the platform sensor asking the metadata service as {@code metadata} says. */
+    public static List<Sensor> all(dev.chameleon.sensors.platform.MetadataProbe.Options metadata) {
+        return List.of(new PlatformSensor(null, metadata), new CpuSensor(), new MemorySensor(), new GpusSensor(), new NicsSensor(),
                 new DisksSensor(), new OsSensor(), new KernelSensor(), new SecuritySensor(), new AppsSensor());
     }
 }

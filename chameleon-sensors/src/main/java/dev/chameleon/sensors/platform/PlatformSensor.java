@@ -18,6 +18,7 @@ import java.util.Map;
  */
 public final class PlatformSensor implements Sensor {
     private final Signatures.Tables tables;
+    private final MetadataProbe.Options metadata;
 
     public PlatformSensor() {
         this(null);
@@ -25,7 +26,17 @@ public final class PlatformSensor implements Sensor {
 
     /** A sensor with other signature tables (tests); null means the built-in ones. */
     public PlatformSensor(Signatures.Tables tables) {
+        this(tables, MetadataProbe.Options.disabled());
+    }
+
+    /**
+     * A sensor that also asks the cloud metadata service when {@code metadata} is enabled: the
+     * answer goes to {@code platform.metadata}, becomes a {@code metadata.<provider>} clue in the
+     * evidence, and names the cloud when the local signals left it {@code unknown}.
+     */
+    public PlatformSensor(Signatures.Tables tables, MetadataProbe.Options metadata) {
         this.tables = tables;
+        this.metadata = metadata;
     }
 
     @Override
@@ -38,7 +49,32 @@ public final class PlatformSensor implements Sensor {
         Resolver.Answer a = detect(ctx.host());
         a.provenance().forEach((layer, source) -> ctx.provenance("platform." + layer, source));
         ctx.provenance("platform.evidence", "platform sensor: " + a.evidence().size() + " clue(s)");
-        return toFacts(a);
+        Map<String, Object> facts = toFacts(a);
+        if (metadata.enabled()) {
+            addMetadata(facts, new MetadataProbe(metadata).probe());
+            ctx.provenance("platform.metadata", metadata.baseUrl());
+        }
+        return facts;
+    }
+
+    /** Adds a metadata answer to platform facts (see the three-argument constructor). */
+    static void addMetadata(Map<String, Object> facts, Map<String, Object> md) {
+        facts.put("metadata", md);
+        String provider = String.valueOf(md.get("provider"));
+        if (provider.equals("none")) {
+            return;
+        }
+        Map<String, Object> clue = new LinkedHashMap<>();
+        clue.put("signal", "metadata." + provider);
+        clue.put("value", md.get("instanceId"));
+        clue.put("source", md.get("source"));
+        clue.put("supports", "cloud=" + provider);
+        List<Object> evidence = new java.util.ArrayList<>((List<?>) facts.get("evidence"));
+        evidence.add(clue);
+        facts.put("evidence", evidence);
+        if ("unknown".equals(facts.get("cloud"))) {
+            facts.put("cloud", provider);
+        }
     }
 
     /** Reads every source of the host and resolves the answer. */
