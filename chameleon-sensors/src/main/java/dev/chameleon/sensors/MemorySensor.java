@@ -99,23 +99,32 @@ public final class MemorySensor implements Sensor {
             boolean bound = ctx.root().list(dir).stream().anyMatch(e -> !e.equals("module") && ctx.root().isLink(dir + "/" + e));
             if (bound) {
                 ctx.provenance("memory.balloon", dir);
-                return Map.of("present", true, "driver", d[1]);
+                return balloonFact(true, d[1]);
             }
         }
         if (ctx.root().exists("/sys/devices/system/xen_memory")) {
             ctx.provenance("memory.balloon", "/sys/devices/system/xen_memory");
-            return Map.of("present", true, "driver", "xen_balloon");
+            return balloonFact(true, "xen_balloon");
         }
         var mods = ctx.root().read("/proc/modules");
         if (mods.isPresent() && KernelSensor.parseModules(mods.text()).contains("vmw_balloon")) {
             ctx.provenance("memory.balloon", "/proc/modules");
-            return Map.of("present", true, "driver", "vmw_balloon");
+            return balloonFact(true, "vmw_balloon");
         }
         if (ctx.root().isDirectory("/sys/bus") && (mods.isPresent() || mods.status() == dev.chameleon.host.HostFile.Status.ABSENT)) {
             ctx.provenance("memory.balloon", "/sys/bus, /proc/modules");
-            return Map.of("present", false);
+            return balloonFact(false, null);
         }
         return Map.of();
+    }
+
+    private static Map<String, Object> balloonFact(boolean present, String driver) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("present", present);
+        if (driver != null) {
+            m.put("driver", driver);
+        }
+        return m;
     }
 
     private static void put(Map<String, Object> out, String key, Long v) {
