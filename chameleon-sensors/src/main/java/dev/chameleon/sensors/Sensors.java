@@ -17,6 +17,15 @@ public final class Sensors {
         }
     }
 
+    /**
+     * Loads the data tables the sensors need (platform signatures, the application table) so a
+     * one-shot command can do it on a spare core while it parses its command line. Idempotent.
+     */
+    public static void warmUp() {
+        dev.chameleon.sensors.platform.Signatures.standard();
+        AppsSensor.standardRules();
+    }
+
     /** Every sensor, in report order; the cloud metadata service is not asked. */
     public static List<Sensor> all() {
         return all(dev.chameleon.sensors.platform.MetadataProbe.Options.disabled());
