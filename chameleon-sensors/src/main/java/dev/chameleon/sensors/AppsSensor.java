@@ -217,9 +217,8 @@ public final class AppsSensor implements Sensor {
     }
 
     private static Optional<Map<String, String>> readJava(SensorContext ctx, String pid) {
-        return ctx.root().read("/proc/" + pid + "/cmdline").isPresent()
-                ? Optional.of(parseJavaCommandLine(ctx.root().read("/proc/" + pid + "/cmdline").text()))
-                : Optional.empty();
+        var f = ctx.root().read("/proc/" + pid + "/cmdline");
+        return f.isPresent() ? Optional.of(parseJavaCommandLine(f.text())) : Optional.empty();
     }
 
     private static final Set<String> JAVA_OPTIONS_WITH_VALUE = Set.of("-cp", "-classpath", "--class-path", "-p",
