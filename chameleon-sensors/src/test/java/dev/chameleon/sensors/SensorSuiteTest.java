@@ -18,18 +18,24 @@ class SensorSuiteTest {
     void constantsComeFromTheCacheAndVolatileValuesAreReRead() throws Exception {
         Tree t = new Tree(tmp).file("/proc/cpuinfo", CpuSensorTest.EPYC).file("/proc/meminfo", "MemAvailable: 100 kB\n")
                 .file("/etc/os-release", "ID=debian\n").file("/proc/sys/kernel/osrelease", "6.1.0\n");
-        SensorSuite suite = SensorSuite.standard().only(List.of("cpu", "memory", "os", "kernel"));
+        t.file("/sys/class/dmi/id/sys_vendor", "VMware, Inc.\n").file("/sys/class/dmi/id/product_name", "VMware Virtual Platform\n");
+        SensorSuite suite = SensorSuite.standard().only(List.of("platform", "cpu", "memory", "os", "kernel"));
         FactCache cache = new FactCache();
         FactSet first = suite.collect(t.host(), cache);
         assertThat(first.get("meta.sensors.cpu.cachedValues")).isEmpty();
         // the machine changes under the daemon: a new os-release and less memory
         t.file("/etc/os-release", "ID=ubuntu\n").file("/proc/meminfo", "MemAvailable: 50 kB\n")
+                .file("/sys/class/dmi/id/sys_vendor", "Xen\n").file("/sys/class/dmi/id/product_name", "HVM domU\n")
                 .file("/proc/cpuinfo", CpuSensorTest.EPYC.replace("AMD EPYC 9R14", "Changed"));
         FactSet second = suite.collect(t.host(), cache);
         assertThat(second.get("os.id")).contains("debian");
         assertThat(second.get("cpu.model")).contains("AMD EPYC 9R14");
         assertThat(second.get("kernel.release")).contains("6.1.0");
         assertThat(second.get("memory.availableBytes")).contains(50L * 1024);
+        assertThat(first.get("platform.hypervisor")).contains("vmware");
+        assertThat(second.get("platform.hypervisor")).contains("vmware");
+        assertThat(second.get("meta.sensors.platform.cachedValues")).contains(1L);
+        assertThat(second.provenance()).containsKey("platform.hypervisor");
         assertThat(second.get("meta.sensors.os.cachedValues")).contains(1L);
         assertThat(second.get("meta.sensors.cpu.cachedValues")).contains(1L);
         cache.invalidate("os");

@@ -44,17 +44,33 @@ public final class PlatformSensor implements Sensor {
         return "platform";
     }
 
+    /** One detection's facts and provenance, kept in the {@link dev.chameleon.sensors.FactCache}. */
+    private record Detected(Map<String, Object> facts, Map<String, String> provenance) {
+    }
+
+    /**
+     * The platform facts. The whole answer (and the metadata answer, when enabled) is a constant
+     * kept in the context's {@link dev.chameleon.sensors.FactCache}: what the machine is does not
+     * change while the agent runs, and a daemon that re-ran every reader and command each
+     * interval would spend its CPU budget on it; the daemon invalidates {@code platform} on
+     * events that can change it (device hotplug, live migration).
+     */
     @Override
     public Object sense(SensorContext ctx) {
-        Resolver.Answer a = detect(ctx.host());
-        a.provenance().forEach((layer, source) -> ctx.provenance("platform." + layer, source));
-        ctx.provenance("platform.evidence", "platform sensor: " + a.evidence().size() + " clue(s)");
-        Map<String, Object> facts = toFacts(a);
-        if (metadata.enabled()) {
-            addMetadata(facts, new MetadataProbe(metadata).probe());
-            ctx.provenance("platform.metadata", metadata.baseUrl());
-        }
-        return facts;
+        Detected d = ctx.constant("answer", () -> {
+            Resolver.Answer a = detect(ctx.host());
+            Map<String, String> prov = new LinkedHashMap<>();
+            a.provenance().forEach((layer, source) -> prov.put("platform." + layer, source));
+            prov.put("platform.evidence", "platform sensor: " + a.evidence().size() + " clue(s)");
+            Map<String, Object> facts = toFacts(a);
+            if (metadata.enabled()) {
+                addMetadata(facts, new MetadataProbe(metadata).probe());
+                prov.put("platform.metadata", metadata.baseUrl());
+            }
+            return new Detected(facts, prov);
+        });
+        d.provenance().forEach(ctx::provenance);
+        return d.facts();
     }
 
     /** Adds a metadata answer to platform facts (see the three-argument constructor). */
