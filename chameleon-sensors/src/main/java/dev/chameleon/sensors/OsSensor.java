@@ -21,7 +21,8 @@ import java.util.Optional;
  *       shell or tini). Absent when neither pid 1's name nor a marker is readable.</li>
  *   <li>{@code tools}: map from each tool in {@link #TOOLS} to a boolean, true when an
  *       executable of that name is in one of the root's {@code PATH} folders ({@link #PATH}, looked
- *       up under the root, never the JVM's own PATH); {@code toolPaths}: where the found ones are.</li>
+ *       up under the root, never the JVM's own PATH); {@code toolPaths}: where the found ones are.
+ *       Both absent when none of the PATH folders exists under the root (a partial capture).</li>
  * </ul>
  */
 public final class OsSensor implements Sensor {
@@ -58,6 +59,9 @@ public final class OsSensor implements Sensor {
                     out.put("init", init);
                     ctx.provenance("os.init", "/proc/1/comm, /run/systemd/system, /run/openrc");
                 });
+        if (PATH.stream().noneMatch(ctx.root()::isDirectory)) {
+            return out; // no PATH folder under the root (a partial capture): which tools exist is unknown
+        }
         Map<String, Object> tools = new LinkedHashMap<>();
         Map<String, Object> paths = new LinkedHashMap<>();
         for (String tool : TOOLS) {

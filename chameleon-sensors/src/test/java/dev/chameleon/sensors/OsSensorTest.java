@@ -37,4 +37,10 @@ class OsSensorTest {
         assertThat(tools).containsEntry("ethtool", true).containsEntry("systemctl", false).containsEntry("modprobe", false);
         assertThat(os.get("toolPaths")).isEqualTo(Map.of("ethtool", "/usr/sbin/ethtool"));
     }
+
+    @Test
+    void withoutAnyPathFolderWhichToolsExistIsUnknown() throws Exception {
+        Map<String, Object> os = new Tree(tmp).file("/etc/os-release", "ID=debian\n").sense(new OsSensor());
+        assertThat(os).containsEntry("id", "debian").doesNotContainKeys("tools", "toolPaths");
+    }
 }
