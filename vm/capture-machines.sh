@@ -31,3 +31,12 @@ if [[ ${#SELECTED[@]} -eq 0 ]] || want qemu-pc-vmware; then
     -netdev user,id=n0,restrict=on -device vmxnet3,netdev=n0,mac=00:50:56:aa:bb:01,romfile= \
     -netdev user,id=n1,restrict=on -device e1000,netdev=n1,mac=00:50:56:aa:bb:02,romfile= -device vmware-svga
 fi
+if [[ ${#SELECTED[@]} -eq 0 ]] || want qemu-numa-smt-hugepages; then
+  CAPTURE_SMP=4,sockets=2,cores=1,threads=2 CAPTURE_MEM=1536 \
+  CAPTURE_KERNEL_ARGS="hugepages=32 transparent_hugepage=never mitigations=off nosmt=force" \
+  "$HERE/vm/capture-tree.sh" qemu-numa-smt-hugepages -machine q35 -cpu 'qemu64,model-id=Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz' \
+    -object memory-backend-ram,id=m0,size=768M -object memory-backend-ram,id=m1,size=768M \
+    -numa node,nodeid=0,cpus=0-1,memdev=m0 -numa node,nodeid=1,cpus=2-3,memdev=m1 \
+    -blockdev node-name=b1,driver=null-co,size=1073741824 -device virtio-blk-pci,drive=b1 \
+    -netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0,mq=on,vectors=10,romfile=
+fi

@@ -11,7 +11,9 @@
 # script loads the storage and network drivers first (nothing else would), mounts securityfs,
 # copies with vm/capture-files.sh, and prints a base64 tar between markers on the serial console;
 # this script cuts it out.
-# @DISK@ in the arguments becomes a 64 MB sparse raw disk. TCG only, about 15 s per capture.
+# @DISK@ in the arguments becomes a 64 MB sparse raw disk. TCG only, about 25 s per capture.
+# Environment: CAPTURE_SMP (-smp, default 2), CAPTURE_MEM (-m in MB, default 1024),
+# CAPTURE_KERNEL_ARGS (appended to the kernel command line).
 set -euo pipefail
 HERE="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 [[ $# -ge 1 ]] || { echo "usage: $0 NAME [QEMU-ARGS...]" >&2; exit 2; }
@@ -43,9 +45,9 @@ cat "$GUEST/initramfs.cpio.gz" "$WORK/overlay.cpio.gz" > "$WORK/initramfs.cpio.g
 truncate -s 64M "$WORK/disk.img"
 ARGS=()
 for a in "$@"; do ARGS+=("${a//@DISK@/$WORK/disk.img}"); done
-timeout 300 qemu-system-x86_64 -accel tcg -m 1024 -smp "${CAPTURE_SMP:-2}" -nodefaults -no-user-config -nographic \
+timeout 300 qemu-system-x86_64 -accel tcg -m "${CAPTURE_MEM:-1024}" -smp "${CAPTURE_SMP:-2}" -nodefaults -no-user-config -nographic \
   -serial stdio -monitor none -no-reboot -kernel "$GUEST/vmlinuz" -initrd "$WORK/initramfs.cpio.gz" \
-  -append "console=ttyS0 quiet panic=-1" "${ARGS[@]}" > "$WORK/console.log" 2>&1 || true
+  -append "console=ttyS0 quiet panic=-1 ${CAPTURE_KERNEL_ARGS:-}" "${ARGS[@]}" > "$WORK/console.log" 2>&1 || true
 grep -q CAPTURE-END "$WORK/console.log" || { tail -40 "$WORK/console.log" >&2; echo "capture: no capture on the console" >&2; exit 1; }
 DEST="$HERE/chameleon-sensors/src/test/machines/$NAME"
 rm -rf "$DEST"; mkdir -p "$DEST"
@@ -54,7 +56,7 @@ sed -n '/^CAPTURE-BEGIN/,/^CAPTURE-END/p' "$WORK/console.log" | sed '1d;$d' | tr
 find "$DEST/root" -type d -empty -exec touch {}/.keep \;
 {
   echo "Captured by vm/capture-tree.sh on $(date -u +%Y-%m-%d) from a QEMU $(qemu-system-x86_64 --version | head -1 | awk '{print $4}') guest"
-  echo "(TCG, -smp ${CAPTURE_SMP:-2}, -m 1024) running Debian's kernel $(cat "$DEST/root/proc/sys/kernel/osrelease" 2>/dev/null) with busybox."
+  echo "(TCG, -smp ${CAPTURE_SMP:-2}, -m ${CAPTURE_MEM:-1024}, kernel args: ${CAPTURE_KERNEL_ARGS:-none}) running Debian's kernel $(cat "$DEST/root/proc/sys/kernel/osrelease" 2>/dev/null) with busybox."
   echo "License: same as this repository (the data describes our own emulated machine)."
   echo
   echo "QEMU arguments:"

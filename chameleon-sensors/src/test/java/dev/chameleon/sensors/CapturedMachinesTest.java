@@ -109,6 +109,26 @@ class CapturedMachinesTest {
     }
 
     @Test
+    void twoNumaNodesHugepagesAndMitigationsOff() {
+        FactSet f = collect("qemu-numa-smt-hugepages");
+        assertThat(f.get("cpu.numaNodes")).contains(2L);
+        assertThat(f.get("cpu.numa")).contains(List.of(Map.of("id", 0L, "cpus", "0-1", "memTotalBytes", 790974464L),
+                Map.of("id", 1L, "cpus", "2-3", "memTotalBytes", 745480192L)));
+        assertThat(f.get("cpu.sockets")).contains(2L);
+        // -smp threads=2 on QEMU's AMD qemu64 model without topoext: the guest kernel itself counts
+        // the threads as cores ("cpu cores: 2", "siblings: 2"), and so do we
+        assertThat(f.get("cpu.cores")).contains(4L);
+        assertThat(f.get("cpu.threadsPerCore")).contains(1L);
+        assertThat(f.get("security.smt")).contains(Map.of("control", "notsupported", "active", false));
+        assertThat(f.get("memory.hugepages.sizes")).contains(List.of(
+                Map.of("sizeBytes", 2097152L, "total", 32L, "free", 32L, "reserved", 0L, "surplus", 0L)));
+        assertThat(f.get("memory.thp.enabled")).contains("never");
+        assertThat(f.get("security.cmdlineMitigations")).contains(Map.of("mitigations", "off", "nosmt", "force"));
+        assertThat(f.get("security.vulnerabilities.spectre_v2.state")).contains("vulnerable");
+        assertThat(f.get("disks.0.hwQueues")).contains(4L);
+    }
+
+    @Test
     void thisMachineADockerContainerInAFirecrackerVm() {
         FactSet f = collect("firecracker-docker");
         assertThat(f.get("platform.vmm")).contains("firecracker");
