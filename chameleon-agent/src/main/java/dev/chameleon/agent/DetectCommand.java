@@ -26,7 +26,7 @@ final class DetectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        FactSet facts = SensorSuite.standard().only(List.of("platform")).collect(hostOptions.host());
+        FactSet facts = SensorSuite.standard(hostOptions.metadata()).only(List.of("platform")).collect(hostOptions.host());
         var out = spec.commandLine().getOut();
         Object platform = facts.get("platform").orElse(null);
         if (platform == null) {

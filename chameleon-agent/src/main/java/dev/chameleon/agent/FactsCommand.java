@@ -22,7 +22,7 @@ final class FactsCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "table, json or yaml (default: ${DEFAULT-VALUE})")
     OutputFormat output = OutputFormat.table;
 
-    @Parameters(paramLabel = "SENSOR", arity = "0..*", description = "Only these sensors (platform, cpu, memory, kernel, os, nics, disks).")
+    @Parameters(paramLabel = "SENSOR", arity = "0..*", description = "Only these sensors (platform, cpu, memory, gpus, nics, disks, os, kernel, security, apps).")
     List<String> only = new ArrayList<>();
 
     @Spec
@@ -30,7 +30,7 @@ final class FactsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        SensorSuite suite = SensorSuite.standard();
+        SensorSuite suite = SensorSuite.standard(hostOptions.metadata());
         if (!only.isEmpty()) {
             try {
                 suite = suite.only(only);

@@ -16,6 +16,23 @@ final class HostOptions {
             description = "Answer commands from canned output in DIR (DIR/<name>, DIR/<name>.exit), as in the fixtures.")
     Path commands;
 
+    @Option(names = "--cloud-metadata", description = "Also ask the cloud's instance metadata service (AWS IMDSv2, GCE, Azure IMDS; "
+            + "500 ms per request). Off by default: sensing is otherwise local.")
+    boolean cloudMetadata;
+
+    @Option(names = "--cloud-metadata-url", paramLabel = "URL", description = "Address of the metadata service (default: ${DEFAULT-VALUE}).")
+    String cloudMetadataUrl = dev.chameleon.sensors.platform.MetadataProbe.Options.DEFAULT_URL;
+
+    /** The metadata probe as the options say: off unless --cloud-metadata. */
+    dev.chameleon.sensors.platform.MetadataProbe.Options metadata() {
+        try {
+            return cloudMetadata ? dev.chameleon.sensors.platform.MetadataProbe.Options.enabled(cloudMetadataUrl)
+                    : dev.chameleon.sensors.platform.MetadataProbe.Options.disabled();
+        } catch (IllegalArgumentException e) {
+            throw new UserError(ExitCode.BAD_INPUT, "--cloud-metadata-url: " + e.getMessage());
+        }
+    }
+
     Host host() {
         if (root != null && !Files.exists(root)) {
             throw new UserError(ExitCode.BAD_INPUT, "--root " + root + ": no such folder");

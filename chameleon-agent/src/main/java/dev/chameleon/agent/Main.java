@@ -18,12 +18,13 @@ public final class Main {
 
     /**
      * One-shot commands are mostly start-up: while picocli parses the command line on the main
-     * thread, load the platform signature tables and the JSON writer on a second core.
+     * thread, load the sensors' tables (platform signatures, applications) and the JSON writer on
+     * a second core.
      */
     private static void warmUp() {
         Thread t = new Thread(() -> {
             try {
-                dev.chameleon.sensors.platform.Signatures.standard();
+                dev.chameleon.sensors.Sensors.warmUp();
                 Render.json(java.util.Map.of("warm", java.util.List.of(1L, "up", true)));
             } catch (RuntimeException e) {
                 // the sensor reports its own failure later, on the main path

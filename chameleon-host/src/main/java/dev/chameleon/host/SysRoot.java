@@ -258,6 +258,31 @@ public final class SysRoot {
         }
     }
 
+    /**
+     * The machine path a path leads to once every symbolic link is followed
+     * ({@code /sys/block/vda} → {@code /sys/devices/pci0000:00/0000:00:02.0/virtio1/block/vda});
+     * empty when it does not exist, loops, or leads outside the root.
+     */
+    public Optional<String> realPath(String absolutePath) {
+        try {
+            Path real = resolve(absolutePath).toRealPath();
+            Path realRoot = root.toRealPath();
+            if (!real.startsWith(realRoot)) {
+                return Optional.empty();
+            }
+            String rel = realRoot.relativize(real).toString();
+            return Optional.of("/" + rel);
+        } catch (IOException | SecurityException | SymlinkLoopException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** True when the path is a regular file (after links) that may be executed. */
+    public boolean isExecutable(String absolutePath) {
+        Path p = safeResolve(absolutePath, true);
+        return p != null && Files.isRegularFile(p) && Files.isExecutable(p);
+    }
+
     /** True when the path is itself a symbolic link. */
     public boolean isLink(String absolutePath) {
         Path p = safeResolve(absolutePath, false);

@@ -1,24 +1,39 @@
 package dev.chameleon.sensors;
 
-import dev.chameleon.host.HostFile;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * {@code cpu}: vendor, model name, flags and counts.
+ * {@code cpu}: identity, flags, counts, NUMA layout and frequencies.
  *
- * <p>Source: {@code /proc/cpuinfo} (vendor_id, model name, flags or Features, physical id,
- * core id); counts fall back to the number of processor entries. Keys: {@code vendor} (string,
- * e.g. {@code AuthenticAMD}), {@code model} (string), {@code flags} (list of strings),
- * {@code logicalCount} (long, processors), {@code sockets} (long), {@code cores} (long, physical
- * cores in all sockets), {@code threadsPerCore} (long). A key is absent when cpuinfo lacks it.
+ * <p>From {@code /proc/cpuinfo} (x86, arm64, ppc64, s390x layouts): {@code vendor} (string,
+ * {@code AuthenticAMD}), {@code model} (string, the model name), {@code family}, {@code modelId},
+ * {@code stepping} (long, x86 {@code cpu family}/{@code model}/{@code stepping}),
+ * {@code microcode} (string, {@code 0xa0011d1}), {@code flags} (list of strings),
+ * {@code logicalCount}, {@code sockets}, {@code cores} (physical cores in all sockets),
+ * {@code threadsPerCore} (long). From {@code /sys/devices/system/node}: {@code numaNodes} (long)
+ * and {@code numa} (list of {@code {id, cpus, memTotalBytes}}). From
+ * {@code /sys/devices/system/cpu/cpu0/cpufreq}: {@code frequency} ({@code minMHz},
+ * {@code maxMHz}, {@code currentMHz} as long MHz, {@code governor}, {@code driver}); when no
+ * cpufreq is exposed (most VMs), {@code frequency.reportedMHz} (double) from cpuinfo's
+ * {@code cpu MHz}. From {@code /sys/devices/system/cpu/online}: {@code online} (string range,
+ * {@code 0-3}). Each key is absent when its source lacks it.
+ *
+ * <p>Constants (kept in the {@link FactCache}): vendor, model, family, modelId, stepping, flags.
+ * Counts, microcode, NUMA and frequencies are re-read (hotplug, late microcode load).
  */
 public final class CpuSensor implements Sensor {
+    private static final String CPUFREQ = "/sys/devices/system/cpu/cpu0/cpufreq/";
+    private static final List<String> CONSTANT = List.of("vendor", "model", "family", "modelId", "stepping", "flags");
+
     @Override
     public String name() {
         return "cpu";
@@ -26,18 +41,76 @@ public final class CpuSensor implements Sensor {
 
     @Override
     public Object sense(SensorContext ctx) {
-        HostFile f = ctx.host().root().read("/proc/cpuinfo");
-        if (!f.isPresent()) {
-            return Map.of();
+        Map<String, Object> out = new LinkedHashMap<>();
+        Map<String, Object> parsed = ctx.text("/proc/cpuinfo").map(CpuSensor::parse).orElse(Map.of());
+        Map<String, Object> identity = ctx.constant("identity", () -> {
+            Map<String, Object> id = new LinkedHashMap<>(parsed);
+            id.keySet().retainAll(CONSTANT);
+            return id;
+        });
+        for (String k : CONSTANT) {
+            Object v = identity.containsKey(k) ? identity.get(k) : parsed.get(k);
+            if (v != null) {
+                out.put(k, v);
+            }
         }
-        Map<String, Object> out = parse(f.text());
-        for (String k : out.keySet()) {
-            ctx.provenance("cpu." + k, "/proc/cpuinfo");
+        parsed.forEach((k, v) -> {
+            if (!CONSTANT.contains(k) && !k.equals("reportedMHz")) {
+                out.put(k, v);
+            }
+        });
+        out.keySet().forEach(k -> ctx.provenance("cpu." + k, "/proc/cpuinfo"));
+        ctx.value("/sys/devices/system/cpu/online").filter(s -> !s.isEmpty()).ifPresent(v -> {
+            out.put("online", v);
+            ctx.provenance("cpu.online", "/sys/devices/system/cpu/online");
+        });
+        List<Object> numa = new ArrayList<>();
+        for (String n : ctx.root().list("/sys/devices/system/node")) {
+            if (!n.matches("node[0-9]+")) {
+                continue;
+            }
+            Map<String, Object> node = new LinkedHashMap<>();
+            node.put("id", Long.parseLong(n.substring(4)));
+            String base = "/sys/devices/system/node/" + n;
+            ctx.value(base + "/cpulist").filter(s -> !s.isEmpty()).ifPresent(v -> node.put("cpus", v));
+            ctx.text(base + "/meminfo").flatMap(CpuSensor::nodeMemTotal).ifPresent(v -> node.put("memTotalBytes", v));
+            numa.add(node);
+        }
+        if (!numa.isEmpty()) {
+            out.put("numaNodes", (long) numa.size());
+            out.put("numa", numa);
+            ctx.provenance("cpu.numa", "/sys/devices/system/node");
+        }
+        Map<String, Object> freq = new LinkedHashMap<>();
+        ctx.longValue(CPUFREQ + "cpuinfo_min_freq").ifPresent(v -> freq.put("minMHz", v / 1000));
+        ctx.longValue(CPUFREQ + "cpuinfo_max_freq").ifPresent(v -> freq.put("maxMHz", v / 1000));
+        ctx.longValue(CPUFREQ + "scaling_cur_freq").ifPresent(v -> freq.put("currentMHz", v / 1000));
+        ctx.value(CPUFREQ + "scaling_governor").filter(s -> !s.isEmpty()).ifPresent(v -> freq.put("governor", v));
+        ctx.value(CPUFREQ + "scaling_driver").filter(s -> !s.isEmpty()).ifPresent(v -> freq.put("driver", v));
+        if (!freq.isEmpty()) {
+            ctx.provenance("cpu.frequency", CPUFREQ);
+        } else if (parsed.get("reportedMHz") != null) {
+            freq.put("reportedMHz", parsed.get("reportedMHz"));
+            ctx.provenance("cpu.frequency", "/proc/cpuinfo cpu MHz");
+        }
+        if (!freq.isEmpty()) {
+            out.put("frequency", freq);
         }
         return out;
     }
 
-    /** Parses {@code /proc/cpuinfo} text (x86, arm64, ppc64, s390x layouts). */
+    private static final Pattern NODE_MEM = Pattern.compile("MemTotal:\\s+(\\d+)\\s*kB");
+
+    /** Bytes from a NUMA node's {@code meminfo} ({@code Node 0 MemTotal: 8024 kB}). */
+    static Optional<Long> nodeMemTotal(String meminfo) {
+        Matcher m = NODE_MEM.matcher(meminfo);
+        return m.find() ? Sensors.parseLong(m.group(1)).map(v -> v * 1024) : Optional.empty();
+    }
+
+    /**
+     * Parses {@code /proc/cpuinfo} text. Keys as in the class doc, plus {@code reportedMHz}
+     * (double, the first {@code cpu MHz}), which {@link #sense} moves under {@code frequency}.
+     */
     public static Map<String, Object> parse(String cpuinfo) {
         Map<String, Object> out = new LinkedHashMap<>();
         int processors = 0;
@@ -58,6 +131,21 @@ public final class CpuSensor implements Sensor {
                 case "model name", "cpu", "cpu model" -> {
                     if (!value.isEmpty()) {
                         out.putIfAbsent("model", value);
+                    }
+                }
+                case "cpu family" -> Sensors.parseLong(value).ifPresent(v -> out.putIfAbsent("family", v));
+                case "model" -> Sensors.parseLong(value).ifPresent(v -> out.putIfAbsent("modelId", v));
+                case "stepping" -> Sensors.parseLong(value).ifPresent(v -> out.putIfAbsent("stepping", v));
+                case "microcode" -> {
+                    if (!value.isEmpty()) {
+                        out.putIfAbsent("microcode", value);
+                    }
+                }
+                case "cpu MHz" -> {
+                    try {
+                        out.putIfAbsent("reportedMHz", Double.parseDouble(value));
+                    } catch (NumberFormatException e) {
+                        // left out: not a number
                     }
                 }
                 case "flags", "Features", "features" -> {

@@ -7,10 +7,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code kernel}: {@code release} (from {@code /proc/sys/kernel/osrelease}), {@code cmdline}
+ * {@code kernel}: {@code release} (from {@code /proc/sys/kernel/osrelease}), {@code version}
+ * (the build string, from {@code /proc/sys/kernel/version}), {@code cmdline}
  * (from {@code /proc/cmdline}), {@code modules} (list of loaded module names from
  * {@code /proc/modules}) and {@code modulesSupported} (boolean: false when the kernel was built
  * without loadable modules, i.e. {@code /proc/modules} is absent while {@code /proc} is there).
+ * Release, version and command line are constants (kept in the {@link FactCache}); modules are
+ * re-read.
  */
 public final class KernelSensor implements Sensor {
     @Override
@@ -22,11 +25,17 @@ public final class KernelSensor implements Sensor {
     public Object sense(SensorContext ctx) {
         var root = ctx.host().root();
         Map<String, Object> out = new LinkedHashMap<>();
-        root.readTrimmed("/proc/sys/kernel/osrelease").filter(s -> !s.isEmpty()).ifPresent(v -> {
-            out.put("release", v);
-            ctx.provenance("kernel.release", "/proc/sys/kernel/osrelease");
-        });
-        root.readTrimmed("/proc/cmdline").ifPresent(v -> {
+        java.util.Optional.ofNullable(ctx.constant("release", () -> ctx.value("/proc/sys/kernel/osrelease").orElse(null)))
+                .filter(s -> !s.isEmpty()).ifPresent(v -> {
+                    out.put("release", v);
+                    ctx.provenance("kernel.release", "/proc/sys/kernel/osrelease");
+                });
+        java.util.Optional.ofNullable(ctx.constant("version", () -> ctx.value("/proc/sys/kernel/version").orElse(null)))
+                .filter(s -> !s.isEmpty()).ifPresent(v -> {
+                    out.put("version", v);
+                    ctx.provenance("kernel.version", "/proc/sys/kernel/version");
+                });
+        java.util.Optional.ofNullable(ctx.constant("cmdline", () -> ctx.value("/proc/cmdline").orElse(null))).ifPresent(v -> {
             out.put("cmdline", v);
             ctx.provenance("kernel.cmdline", "/proc/cmdline");
         });

@@ -21,4 +21,9 @@ public interface Sensor {
      * @throws Exception any failure; it is reported, not propagated
      */
     Object sense(SensorContext ctx) throws Exception;
+
+    /** How long this sensor may take; null means the suite's default. */
+    default java.time.Duration timeout() {
+        return null;
+    }
 }

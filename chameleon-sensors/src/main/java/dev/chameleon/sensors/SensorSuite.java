@@ -21,7 +21,11 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Each sensor runs on its own daemon thread with a timeout; one failing or slow sensor never
  * fails the set. {@code meta.sensors.<name>} gets {@code {status: ok|failed|timeout, durationMs,
- * error?}}; {@code meta.root} and {@code meta.commands} say which machine was read.
+ * error?, problems?: [{source, error}], cachedValues?}}: {@code problems} lists sources that were
+ * there but unusable (the facts they would give are absent), {@code cachedValues} counts
+ * constants served from the {@link FactCache}. A sensor's timeout is its own
+ * {@link Sensor#timeout()} or else the suite's; a sensor past it is {@code timeout} and its
+ * thread is interrupted. {@code meta.root} and {@code meta.commands} say which machine was read.
  */
 public final class SensorSuite {
     private final List<Sensor> sensors;
@@ -35,6 +39,11 @@ public final class SensorSuite {
     /** The first-cut sensors, in report order. */
     public static SensorSuite standard() {
         return new SensorSuite(Sensors.all(), Duration.ofSeconds(20));
+    }
+
+    /** The standard suite with the cloud metadata probe configured by {@code metadata}. */
+    public static SensorSuite standard(dev.chameleon.sensors.platform.MetadataProbe.Options metadata) {
+        return new SensorSuite(Sensors.all(metadata), Duration.ofSeconds(20));
     }
 
     /** A suite with only the named sensors (unknown names are an error naming the known ones). */
@@ -52,8 +61,18 @@ public final class SensorSuite {
         return sensors;
     }
 
+    /** One collection with a fresh {@link FactCache}: everything is read. */
     public FactSet collect(Host host) {
-        SensorContext ctx = new SensorContext(host);
+        return collect(host, new FactCache());
+    }
+
+    /**
+     * One collection that keeps constants in {@code cache} between calls (the daemon): constant
+     * values come from the cache after the first collection, volatile ones are re-read.
+     */
+    public FactSet collect(Host host, FactCache cache) {
+        SensorContext ctx = SensorContext.of(host, cache);
+        List<SensorContext> views = new ArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(4, sensors.size())), r -> {
             Thread t = new Thread(r, "sensor");
             t.setDaemon(true);
@@ -67,18 +86,22 @@ public final class SensorSuite {
             for (Sensor s : sensors) {
                 long[] t = new long[2];
                 timing.add(t);
+                SensorContext view = ctx.forSensor(s.name());
+                views.add(view);
                 futures.add(pool.submit(() -> {
                     t[0] = System.nanoTime();
                     try {
-                        return s.sense(ctx);
+                        return s.sense(view);
                     } finally {
                         t[1] = System.nanoTime();
                     }
                 }));
             }
-            long deadline = System.nanoTime() + timeout.toNanos();
+            long start = System.nanoTime();
             for (int i = 0; i < sensors.size(); i++) {
                 Sensor s = sensors.get(i);
+                Duration limit = s.timeout() == null ? timeout : s.timeout();
+                long deadline = start + limit.toNanos();
                 Map<String, Object> st = new LinkedHashMap<>();
                 try {
                     Object value = futures.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -89,7 +112,7 @@ public final class SensorSuite {
                 } catch (TimeoutException e) {
                     futures.get(i).cancel(true);
                     st.put("status", "timeout");
-                    st.put("error", "no answer within " + timeout.toMillis() + " ms");
+                    st.put("error", "no answer within " + limit.toMillis() + " ms");
                 } catch (ExecutionException e) {
                     Throwable c = e.getCause();
                     st.put("status", "failed");
@@ -101,6 +124,14 @@ public final class SensorSuite {
                 }
                 long[] t = timing.get(i);
                 st.put("durationMs", t[1] > t[0] ? (t[1] - t[0]) / 1_000_000.0 : 0.0);
+                List<Map<String, Object>> problems = ctx.problemsOf(s.name());
+                if (!problems.isEmpty()) {
+                    st.put("problems", problems);
+                }
+                int hits = views.get(i).cacheHits();
+                if (hits > 0) {
+                    st.put("cachedValues", (long) hits);
+                }
                 status.put(s.name(), st);
             }
         } finally {

@@ -17,8 +17,23 @@ public final class Sensors {
         }
     }
 
+    /**
+     * Loads the data tables the sensors need (platform signatures, the application table) so a
+     * one-shot command can do it on a spare core while it parses its command line. Idempotent.
+     */
+    public static void warmUp() {
+        dev.chameleon.sensors.platform.Signatures.standard();
+        AppsSensor.standardRules();
+    }
+
+    /** Every sensor, in report order; the cloud metadata service is not asked. */
     public static List<Sensor> all() {
-        return List.of(new PlatformSensor(), new CpuSensor(), new MemorySensor(), new KernelSensor(),
-                new OsSensor(), new NicsSensor(), new DisksSensor());
+        return all(dev.chameleon.sensors.platform.MetadataProbe.Options.disabled());
+    }
+
+    /** Every sensor, in report order, the platform sensor asking the metadata service as {@code metadata} says. */
+    public static List<Sensor> all(dev.chameleon.sensors.platform.MetadataProbe.Options metadata) {
+        return List.of(new PlatformSensor(null, metadata), new CpuSensor(), new MemorySensor(), new GpusSensor(), new NicsSensor(),
+                new DisksSensor(), new OsSensor(), new KernelSensor(), new SecuritySensor(), new AppsSensor());
     }
 }

@@ -135,9 +135,13 @@ public final class ContainerSignals {
     static void kernel(Probe p) {
         Clues c = p.clues();
         List<String[]> sources = new ArrayList<>();
-        p.text("/proc/version", "kernel.version").ifPresent(t -> sources.add(new String[] {"/proc/version", t}));
+        Optional<String> version = p.text("/proc/version", "kernel.version");
+        version.ifPresent(t -> sources.add(new String[] {"/proc/version", t}));
         p.text("/proc/sys/kernel/osrelease", "kernel.osrelease").ifPresent(t -> sources.add(new String[] {"/proc/sys/kernel/osrelease", t}));
-        p.output(UNAME_SVM).ifPresent(t -> sources.add(new String[] {Probe.source(UNAME_SVM), t}));
+        // on the live machine /proc/version already holds what uname -svm prints: no spawn
+        if (!(p.root().isLive() && version.isPresent())) {
+            p.output(UNAME_SVM).ifPresent(t -> sources.add(new String[] {Probe.source(UNAME_SVM), t}));
+        }
         if (!sources.isEmpty()) {
             c.containerSourcesSeen = true;
         }

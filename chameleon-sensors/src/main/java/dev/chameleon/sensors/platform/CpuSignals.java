@@ -16,6 +16,8 @@ public final class CpuSignals {
     static final String CPUINFO = "/proc/cpuinfo";
     static final String SYSINFO = "/proc/sysinfo";
     static final Command UNAME_M = Command.of("uname", "-m");
+    /** The kernel's own {@code uname -m} (Linux 6.1+): read instead of spawning uname when present. */
+    static final String PROC_ARCH = "/proc/sys/kernel/arch";
     static final Command LSCPU = Command.of("lscpu");
     static final Command CPUID_HELPER = Command.of("virt-what-cpuid-helper");
     static final Command LPARSTAT = Command.of("lparstat", "-i");
@@ -28,7 +30,16 @@ public final class CpuSignals {
         var f = p.read(CPUINFO);
         CpuParsers.Cpuinfo cpuinfo = CpuParsers.parseCpuinfo(f.isPresent() ? f.text() : "");
         Map<String, String> lscpu = CpuParsers.parseLscpu(p.output(LSCPU).orElse(""));
-        p.clues().arch = arch(p.output(UNAME_M).orElse(""), cpuinfo, lscpu);
+        p.clues().arch = arch(uname(p), cpuinfo, lscpu);
+    }
+
+    /** {@code uname -m} of the machine under the root: its {@link #PROC_ARCH}, else the command. */
+    static String uname(Probe p) {
+        var f = p.read(PROC_ARCH);
+        if (f.isPresent() && f.trimmed().matches("[A-Za-z0-9_]+")) {
+            return f.trimmed();
+        }
+        return p.output(UNAME_M).orElse("");
     }
 
     public static void read(Probe p) {
@@ -38,7 +49,7 @@ public final class CpuSignals {
         Optional<String> lscpuText = p.output(LSCPU);
         Map<String, String> lscpu = CpuParsers.parseLscpu(lscpuText.orElse(""));
         if (c.arch.isEmpty()) {
-            c.arch = arch(p.output(UNAME_M).orElse(""), cpuinfo, lscpu);
+            c.arch = arch(uname(p), cpuinfo, lscpu);
         }
 
         if (cpuinfoText.isPresent()) {

@@ -19,6 +19,7 @@ public final class DmiSignals {
     static final Command DMIDECODE = Command.of("dmidecode");
     static final Command DMIDECODE_MANUFACTURER = Command.of("dmidecode", "-s", "system-manufacturer");
     static final String RAW_TYPE1 = "/sys/firmware/dmi/entries/1-0/raw";
+    static final String DMI_TABLES = "/sys/firmware/dmi/tables/DMI";
 
     /** The DMI strings found, by normalized field name, with where each came from. */
     public record DmiData(Map<String, String> values, Map<String, String> sources) {
@@ -48,7 +49,14 @@ public final class DmiSignals {
                 sysfsCount++;
             }
         }
-        CommandResult dd = p.run(DMIDECODE);
+        // On the live machine, dmidecode reads /sys/firmware/dmi/tables or else /dev/mem; with
+        // neither (containers, Firecracker) it can only fail, so it is not started (saves a spawn).
+        boolean noTables = p.root().isLive() && !p.exists(DMI_TABLES) && !p.exists("/dev/mem");
+        CommandResult dd = noTables ? CommandResult.notAvailable(Probe.source(DMIDECODE), "no SMBIOS tables")
+                : p.run(DMIDECODE);
+        if (noTables) {
+            c.note("dmi.dmidecode", "not run: no " + DMI_TABLES + " and no /dev/mem", Probe.source(DMIDECODE));
+        }
         boolean fullDump = false;
         if (dd.status() == CommandResult.Status.RAN) {
             DmiParsers.Dmidecode parsed = DmiParsers.parseDmidecode(dd.stdout());
@@ -69,7 +77,7 @@ public final class DmiSignals {
                 }
             }
         }
-        if (!values.containsKey("sys_vendor")) {
+        if (!values.containsKey("sys_vendor") && !noTables) {
             p.output(DMIDECODE_MANUFACTURER).map(DmiSignals::sanitize).filter(s -> !s.isEmpty()).ifPresent(v -> {
                 values.put("sys_vendor", v);
                 sources.put("sys_vendor", Probe.source(DMIDECODE_MANUFACTURER));

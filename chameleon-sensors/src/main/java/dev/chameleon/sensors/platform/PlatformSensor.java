@@ -18,6 +18,7 @@ import java.util.Map;
  */
 public final class PlatformSensor implements Sensor {
     private final Signatures.Tables tables;
+    private final MetadataProbe.Options metadata;
 
     public PlatformSensor() {
         this(null);
@@ -25,7 +26,17 @@ public final class PlatformSensor implements Sensor {
 
     /** A sensor with other signature tables (tests); null means the built-in ones. */
     public PlatformSensor(Signatures.Tables tables) {
+        this(tables, MetadataProbe.Options.disabled());
+    }
+
+    /**
+     * A sensor that also asks the cloud metadata service when {@code metadata} is enabled: the
+     * answer goes to {@code platform.metadata}, becomes a {@code metadata.<provider>} clue in the
+     * evidence, and names the cloud when the local signals left it {@code unknown}.
+     */
+    public PlatformSensor(Signatures.Tables tables, MetadataProbe.Options metadata) {
         this.tables = tables;
+        this.metadata = metadata;
     }
 
     @Override
@@ -33,12 +44,53 @@ public final class PlatformSensor implements Sensor {
         return "platform";
     }
 
+    /** One detection's facts and provenance, kept in the {@link dev.chameleon.sensors.FactCache}. */
+    private record Detected(Map<String, Object> facts, Map<String, String> provenance) {
+    }
+
+    /**
+     * The platform facts. The whole answer (and the metadata answer, when enabled) is a constant
+     * kept in the context's {@link dev.chameleon.sensors.FactCache}: what the machine is does not
+     * change while the agent runs, and a daemon that re-ran every reader and command each
+     * interval would spend its CPU budget on it; the daemon invalidates {@code platform} on
+     * events that can change it (device hotplug, live migration).
+     */
     @Override
     public Object sense(SensorContext ctx) {
-        Resolver.Answer a = detect(ctx.host());
-        a.provenance().forEach((layer, source) -> ctx.provenance("platform." + layer, source));
-        ctx.provenance("platform.evidence", "platform sensor: " + a.evidence().size() + " clue(s)");
-        return toFacts(a);
+        Detected d = ctx.constant("answer", () -> {
+            Resolver.Answer a = detect(ctx.host());
+            Map<String, String> prov = new LinkedHashMap<>();
+            a.provenance().forEach((layer, source) -> prov.put("platform." + layer, source));
+            prov.put("platform.evidence", "platform sensor: " + a.evidence().size() + " clue(s)");
+            Map<String, Object> facts = toFacts(a);
+            if (metadata.enabled()) {
+                addMetadata(facts, new MetadataProbe(metadata).probe());
+                prov.put("platform.metadata", metadata.baseUrl());
+            }
+            return new Detected(facts, prov);
+        });
+        d.provenance().forEach(ctx::provenance);
+        return d.facts();
+    }
+
+    /** Adds a metadata answer to platform facts (see the three-argument constructor). */
+    static void addMetadata(Map<String, Object> facts, Map<String, Object> md) {
+        facts.put("metadata", md);
+        String provider = String.valueOf(md.get("provider"));
+        if (provider.equals("none")) {
+            return;
+        }
+        Map<String, Object> clue = new LinkedHashMap<>();
+        clue.put("signal", "metadata." + provider);
+        clue.put("value", md.get("instanceId"));
+        clue.put("source", md.get("source"));
+        clue.put("supports", "cloud=" + provider);
+        List<Object> evidence = new java.util.ArrayList<>((List<?>) facts.get("evidence"));
+        evidence.add(clue);
+        facts.put("evidence", evidence);
+        if ("unknown".equals(facts.get("cloud"))) {
+            facts.put("cloud", provider);
+        }
     }
 
     /** Reads every source of the host and resolves the answer. */

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 /** The repository's own captured machine, and the promise that a new platform is a data change. */
 class CapturedMachineTest {
     static Path caseDir(String name) {
-        Path p = Path.of("src/test/resources/machines", name);
-        return Files.isDirectory(p) ? p : Path.of(System.getProperty("chameleon.repo", "."), "chameleon-sensors/src/test/resources/machines", name);
+        Path p = Path.of("src/test/machines", name);
+        return Files.isDirectory(p) ? p : Path.of(System.getProperty("chameleon.repo", "."), "chameleon-sensors/src/test/machines", name);
     }
 
     @Test

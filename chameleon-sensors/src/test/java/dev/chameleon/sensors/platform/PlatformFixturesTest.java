@@ -58,10 +58,10 @@ class PlatformFixturesTest {
     }
 
     static Path localRoot() {
-        Path p = Path.of("src/test/resources/machines");
+        Path p = Path.of("src/test/machines");
         if (!Files.isDirectory(p)) {
             String repo = System.getProperty("chameleon.repo");
-            p = Path.of(repo == null ? "." : repo, "chameleon-sensors/src/test/resources/machines");
+            p = Path.of(repo == null ? "." : repo, "chameleon-sensors/src/test/machines");
         }
         return p;
     }

@@ -1,0 +1,59 @@
+package dev.chameleon.sensors;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * Values that do not change while the machine runs (CPU model and flags, OS release, kernel
+ * release and command line, DMI strings), kept between collections of a long-running agent.
+ *
+ * <p>A sensor asks for a constant with {@link SensorContext#constant(String, Supplier)}; the
+ * first call reads, later calls within the same cache return the kept value. Volatile values
+ * (available memory, link state, running applications) are never put here and are re-read on
+ * every collection. Only present values are kept: an absent or failed read is tried again next
+ * time. A one-shot command uses a fresh cache per run; the daemon keeps one and calls
+ * {@link #invalidate()} on events that may change "constants" (CPU hotplug, a microcode reload,
+ * a kernel or OS update after reboot is a new process anyway). Thread-safe.
+ */
+public final class FactCache {
+    private final Map<String, Object> values = new ConcurrentHashMap<>();
+
+    /**
+     * The kept value for {@code key}, else the value {@code read} gives, kept when it is neither
+     * null nor an empty map/list/string.
+     */
+    @SuppressWarnings("unchecked")
+    <T> T get(String key, Supplier<T> read, Runnable onHit) {
+        Object v = values.get(key);
+        if (v != null) {
+            onHit.run();
+            return (T) v;
+        }
+        T fresh = read.get();
+        if (fresh != null && !isEmpty(fresh)) {
+            values.put(key, fresh);
+        }
+        return fresh;
+    }
+
+    private static boolean isEmpty(Object v) {
+        return v instanceof Map<?, ?> m && m.isEmpty() || v instanceof java.util.Collection<?> c && c.isEmpty()
+                || v instanceof String s && s.isEmpty() || v instanceof java.util.Optional<?> o && o.isEmpty();
+    }
+
+    /** Drops every kept value; the next collection reads everything again. */
+    public void invalidate() {
+        values.clear();
+    }
+
+    /** Drops the kept values of one sensor ({@code cpu}), e.g. after a CPU hotplug event. */
+    public void invalidate(String sensor) {
+        values.keySet().removeIf(k -> k.startsWith(sensor + "."));
+    }
+
+    /** How many values are kept. */
+    public int size() {
+        return values.size();
+    }
+}

@@ -1,0 +1,87 @@
+package dev.chameleon.sensors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chameleon.model.FactSet;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SensorSuiteTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void constantsComeFromTheCacheAndVolatileValuesAreReRead() throws Exception {
+        Tree t = new Tree(tmp).file("/proc/cpuinfo", CpuSensorTest.EPYC).file("/proc/meminfo", "MemAvailable: 100 kB\n")
+                .file("/etc/os-release", "ID=debian\n").file("/proc/sys/kernel/osrelease", "6.1.0\n");
+        t.file("/sys/class/dmi/id/sys_vendor", "VMware, Inc.\n").file("/sys/class/dmi/id/product_name", "VMware Virtual Platform\n");
+        SensorSuite suite = SensorSuite.standard().only(List.of("platform", "cpu", "memory", "os", "kernel"));
+        FactCache cache = new FactCache();
+        FactSet first = suite.collect(t.host(), cache);
+        assertThat(first.get("meta.sensors.cpu.cachedValues")).isEmpty();
+        // the machine changes under the daemon: a new os-release and less memory
+        t.file("/etc/os-release", "ID=ubuntu\n").file("/proc/meminfo", "MemAvailable: 50 kB\n")
+                .file("/sys/class/dmi/id/sys_vendor", "Xen\n").file("/sys/class/dmi/id/product_name", "HVM domU\n")
+                .file("/proc/cpuinfo", CpuSensorTest.EPYC.replace("AMD EPYC 9R14", "Changed"));
+        FactSet second = suite.collect(t.host(), cache);
+        assertThat(second.get("os.id")).contains("debian");
+        assertThat(second.get("cpu.model")).contains("AMD EPYC 9R14");
+        assertThat(second.get("kernel.release")).contains("6.1.0");
+        assertThat(second.get("memory.availableBytes")).contains(50L * 1024);
+        assertThat(first.get("platform.hypervisor")).contains("vmware");
+        assertThat(second.get("platform.hypervisor")).contains("vmware");
+        assertThat(second.get("meta.sensors.platform.cachedValues")).contains(1L);
+        assertThat(second.provenance()).containsKey("platform.hypervisor");
+        assertThat(second.get("meta.sensors.os.cachedValues")).contains(1L);
+        assertThat(second.get("meta.sensors.cpu.cachedValues")).contains(1L);
+        cache.invalidate("os");
+        assertThat(suite.collect(t.host(), cache).get("os.id")).contains("ubuntu");
+        // a one-shot collection always reads everything
+        assertThat(suite.collect(t.host()).get("cpu.model")).contains("Changed");
+    }
+
+    @Test
+    void problemsTimeoutsAndFailuresAreReportedPerSensor() {
+        Tree t = new Tree(tmp).dir("/proc/meminfo").file("/sys/block/vda/size", "not-a-number\n");
+        Sensor slow = new Sensor() {
+            public String name() {
+                return "slow";
+            }
+
+            public Object sense(SensorContext ctx) throws InterruptedException {
+                Thread.sleep(60_000);
+                return Map.of();
+            }
+
+            public Duration timeout() {
+                return Duration.ofMillis(200);
+            }
+        };
+        Sensor broken = new Sensor() {
+            public String name() {
+                return "broken";
+            }
+
+            public Object sense(SensorContext ctx) {
+                throw new IllegalStateException("parser bug");
+            }
+        };
+        FactSet f = new SensorSuite(List.of(new MemorySensor(), new DisksSensor(), slow, broken), Duration.ofSeconds(30)).collect(t.host());
+        assertThat(f.get("meta.sensors.memory.status")).contains("ok");
+        assertThat(f.get("meta.sensors.memory.problems.0.source")).contains("/proc/meminfo");
+        assertThat(f.get("meta.sensors.memory.problems.0.error")).contains("is a directory");
+        assertThat(f.get("memory.totalBytes")).isEmpty();
+        assertThat(f.get("meta.sensors.disks.problems.0.error")).contains("not a number: not-a-number");
+        assertThat(f.get("disks.0.name")).contains("vda");
+        assertThat(f.get("disks.0.sizeBytes")).isEmpty();
+        assertThat(f.get("meta.sensors.slow.status")).contains("timeout");
+        assertThat(f.get("meta.sensors.slow.error")).contains("no answer within 200 ms");
+        assertThat(f.get("meta.sensors.broken.status")).contains("failed");
+        assertThat(f.get("meta.sensors.broken.error")).contains("IllegalStateException: parser bug");
+        assertThat(f.get("broken")).isEmpty();
+    }
+}
