@@ -84,16 +84,26 @@ public final class Applier {
         }
         ChangeSet cs = journal.begin(trigger);
         checkpoint.reached("begin " + cs.id());
+        int skipped = 0;
         try {
             for (int i = 0; i < changes.size(); i++) {
                 PlanEntry e = changes.get(i);
                 Actuator a = actuators.forKind(e.key().kind()).orElseThrow();
-                JournalEntry je = new JournalEntry(i + 1, e.key().toString(), e.current(), e.target(),
-                        e.setting().reason().describe(), a.manualCommand(e.key(), e.current()), "pending", "");
+                // Read again just before the write: an earlier change of this set may have done it
+                // already (loading vmw_balloon loads vmw_vmci), and the journal must hold the value
+                // this write replaces, not the one the plan saw.
+                Current now = a.read(host, e.key());
+                if (now.isValue() && a.satisfies(e.key(), e.target(), now.value())) {
+                    skipped++;
+                    continue;
+                }
+                String before = now.isValue() ? now.value() : e.current();
+                JournalEntry je = new JournalEntry(cs.entries().size() + 1, e.key().toString(), before, e.target(),
+                        e.setting().reason().describe(), a.manualCommand(e.key(), before), "pending", "");
                 cs = save(cs.withEntry(je), "pending " + e.key());
                 String failure = null;
                 try {
-                    a.write(host, e.key(), e.target(), e.current());
+                    a.write(host, e.key(), e.target(), before);
                     checkpoint.reached("wrote " + e.key());
                     cs = save(cs.withEntry(je = je.withState("applied", "")), "applied " + e.key());
                     Current after = a.read(host, e.key());
@@ -118,7 +128,8 @@ public final class Applier {
             cs = undo(host, cs, "failed-rolled-back", failure);
             return new Result(plan, cs, false, cs.message());
         }
-        return new Result(plan, cs, true, changes.size() + " change(s) applied and verified");
+        return new Result(plan, cs, true, cs.entries().size() + " change(s) applied and verified"
+                + (skipped > 0 ? " (" + skipped + " more already done by earlier changes of this set)" : ""));
     }
 
     private static String describe(PlanEntry e) {

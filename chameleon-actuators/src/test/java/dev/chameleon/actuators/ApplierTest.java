@@ -271,4 +271,24 @@ class ApplierTest {
         applier.rollback(host, cs, false);
         assertThat(applier.appliedBefore(SettingKey.parse("sysctl:vm.swappiness"), "30")).isEmpty();
     }
+
+    /**
+     * Regression (found in the QEMU guest): loading vmw_balloon also loads vmw_vmci, so the plan's
+     * "vmw_vmci: unloaded" was stale by the time its turn came; journalled as unloaded, rollback then
+     * tried to unload vmw_vmci while vmw_balloon still used it.
+     */
+    @Test
+    void aChangeAnEarlierOneAlreadyMadeIsNotJournalled() throws IOException {
+        write("/lib/modules/6.1.0-test/modules.dep", "kernel/drivers/misc/vmw_balloon.ko: kernel/drivers/misc/vmw_vmci.ko\n"
+                + "kernel/drivers/misc/vmw_vmci.ko:\n");
+        modprobe.deps.put("vmw_balloon", List.of("vmw_vmci"));
+        var result = applier.apply(host, List.of(want("kernelModule:vmw_balloon", "loaded"), want("kernelModule:vmw_vmci", "loaded")), "test");
+        assertThat(result.ok()).isTrue();
+        assertThat(result.plan().changes()).hasSize(2);
+        assertThat(result.changeSet().entries()).extracting(JournalEntry::key).containsExactly("kernelModule:vmw_balloon");
+        assertThat(result.message()).contains("1 more already done by earlier changes of this set");
+        var rb = applier.rollback(host, applier.lastApplied().orElseThrow());
+        assertThat(rb.ok()).as(rb.message()).isTrue();
+        assertThat(read("/proc/modules")).doesNotContain("vmw_balloon").doesNotContain("vmw_vmci");
+    }
 }

@@ -21,6 +21,8 @@ final class FakeModprobe implements CommandRunner {
     final SysRoot root;
     final List<String> calls = new ArrayList<>();
     final List<String> refuse = new ArrayList<>();
+    /** Modules that loading a module also loads (its dependencies), as modprobe does. */
+    final java.util.Map<String, List<String>> deps = new java.util.HashMap<>();
 
     FakeModprobe(SysRoot root) {
         this.root = root;
@@ -42,7 +44,16 @@ final class FakeModprobe implements CommandRunner {
             List<String> lines = new ArrayList<>(Files.exists(p) ? Files.readAllLines(p) : List.of());
             lines.removeIf(l -> l.startsWith(name + " "));
             if (!remove) {
+                for (String dep : deps.getOrDefault(name, List.of())) {
+                    if (lines.stream().noneMatch(l -> l.startsWith(dep + " "))) {
+                        lines.add(dep + " 16384 1 " + name + ", Live 0x0000000000000000");
+                    }
+                }
                 lines.add(name + " 16384 0 - Live 0x0000000000000000");
+            } else {
+                for (String dep : deps.getOrDefault(name, List.of())) {
+                    lines.removeIf(l -> l.startsWith(dep + " "));
+                }
             }
             Files.writeString(p, lines.stream().collect(Collectors.joining("\n", "", "\n")));
         } catch (IOException e) {
