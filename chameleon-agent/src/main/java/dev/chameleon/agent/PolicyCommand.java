@@ -85,7 +85,6 @@ final class PolicyCommand implements Runnable {
                     long profiles = set.profiles().stream().filter(p -> names.contains(p.file())).count();
                     long tests = set.tests().stream().filter(p -> names.contains(p.file())).count();
                     out.printf("ok: %d file(s): %d policies, %d profiles, %d tests%n", mine.size(), policies, profiles, tests);
-                    set.notes().stream().filter(n -> names.stream().anyMatch(n::startsWith)).forEach(n -> out.println("note: " + n));
                 } else {
                     spec.commandLine().getErr().println(errors.stream().map(PolicyError::format).collect(Collectors.joining("\n")));
                     spec.commandLine().getErr().printf("%d error(s)%n", errors.size());
@@ -105,7 +104,6 @@ final class PolicyCommand implements Runnable {
                     errs.add(em);
                 }
                 m.put("errors", errs);
-                m.put("notes", set == null ? List.of() : set.notes().stream().filter(n -> names.stream().anyMatch(n::startsWith)).toList());
                 out.print(Render.as(output, m));
                 if (output == OutputFormat.json) {
                     out.println();

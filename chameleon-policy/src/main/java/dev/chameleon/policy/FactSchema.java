@@ -46,15 +46,13 @@ public final class FactSchema implements CelTypeProvider {
     private final Map<String, String> elements;
     private final Map<String, StructType> types;
     private final Map<String, Map<String, String>> fieldText;
-    private final Set<String> planned;
 
     private FactSchema(Map<String, CelType> variables, Map<String, String> elements, Map<String, StructType> types,
-                       Map<String, Map<String, String>> fieldText, Set<String> planned) {
+                       Map<String, Map<String, String>> fieldText) {
         this.variables = variables;
         this.elements = elements;
         this.types = types;
         this.fieldText = fieldText;
-        this.planned = planned;
     }
 
     /** The schema shipped with the agent. */
@@ -85,17 +83,11 @@ public final class FactSchema implements CelTypeProvider {
         Map<String, Object> typeDocs = (Map<String, Object>) doc.getOrDefault("types", Map.of());
         Map<String, StructType> types = new LinkedHashMap<>();
         Map<String, Map<String, String>> fieldText = new LinkedHashMap<>();
-        Set<String> planned = new LinkedHashSet<>();
         Map<String, Map<String, CelType>> fields = new LinkedHashMap<>();
         for (Map.Entry<String, Object> t : typeDocs.entrySet()) {
             Map<String, String> texts = new LinkedHashMap<>();
             for (Map.Entry<String, Object> f : ((Map<String, Object>) t.getValue()).entrySet()) {
-                String text = String.valueOf(f.getValue()).strip();
-                if (text.endsWith("!suite")) {
-                    text = text.substring(0, text.length() - "!suite".length()).strip();
-                    planned.add(t.getKey() + "." + f.getKey());
-                }
-                texts.put(f.getKey(), text);
+                texts.put(f.getKey(), String.valueOf(f.getValue()).strip());
             }
             fieldText.put(t.getKey(), Collections.unmodifiableMap(texts));
             Map<String, CelType> resolved = new LinkedHashMap<>();
@@ -121,7 +113,7 @@ public final class FactSchema implements CelTypeProvider {
             elements.put(e.getKey(), list);
         }
         return new FactSchema(Collections.unmodifiableMap(variables), Collections.unmodifiableMap(elements),
-                Collections.unmodifiableMap(types), Collections.unmodifiableMap(fieldText), Collections.unmodifiableSet(planned));
+                Collections.unmodifiableMap(types), Collections.unmodifiableMap(fieldText));
     }
 
     private static CelType type(String text, Map<String, StructType> types, String where) {
@@ -177,39 +169,6 @@ public final class FactSchema implements CelTypeProvider {
         return fieldText;
     }
 
-    /** Fields ({@code Memory.thp}) the sensor suite is still to fill. */
-    public Set<String> planned() {
-        return planned;
-    }
-
-    /**
-     * The first part of a fact path ({@code memory.thp.enabled}, {@code disks[].model}) that the
-     * sensor suite is still to fill ({@code memory.thp}, {@code disks[].model}), or empty.
-     */
-    public java.util.Optional<String> plannedPart(String path) {
-        String[] parts = path.replace("[]", ".[]").split("\\.");
-        CelType t = variables.get(parts[0]);
-        StringBuilder sofar = new StringBuilder(parts[0]);
-        for (int i = 1; i < parts.length && t != null; i++) {
-            String seg = parts[i];
-            sofar.append(seg.equals("[]") ? "[]" : "." + seg);
-            if (t instanceof ListType l && seg.equals("[]")) {
-                t = l.elemType();
-            } else if (t instanceof MapType m) {
-                t = m.valueType();
-            } else if (t instanceof StructType st) {
-                String shortName = st.name().substring("chameleon.".length());
-                if (planned.contains(shortName + "." + seg)) {
-                    return java.util.Optional.of(sofar.toString());
-                }
-                t = st.findField(seg).map(StructType.Field::type).orElse(null);
-            } else {
-                t = null;
-            }
-        }
-        return java.util.Optional.empty();
-    }
-
     /** Whether a top-level fact is a list (absent lists evaluate as empty lists). */
     boolean isList(String variable) {
         return variables.get(variable) instanceof ListType;
@@ -247,7 +206,7 @@ public final class FactSchema implements CelTypeProvider {
             }
             for (Map.Entry<String, String> f : fieldText.get(shortName).entrySet()) {
                 String p = path + "." + f.getKey();
-                out.add(p + ": " + f.getValue() + (planned.contains(shortName + "." + f.getKey()) ? "  (filled by the sensor suite)" : ""));
+                out.add(p + ": " + f.getValue());
                 walk(p, s.findField(f.getKey()).map(StructType.Field::type).orElseThrow(), out, new LinkedHashSet<>(seen));
             }
         } else if (t instanceof ListType l && l.elemType() instanceof StructType) {

@@ -64,29 +64,6 @@ public final class PolicySet {
         return profiles;
     }
 
-    /**
-     * Notes for authors, not errors: conditions that read facts the sensor suite does not fill
-     * yet ({@link FactSchema#planned()}), each {@code file:line: policy NAME reads PATH, ...}.
-     */
-    public List<String> notes() {
-        List<String> out = new ArrayList<>();
-        FactSchema schema = FactSchema.standard();
-        for (Policy p : policies) {
-            java.util.Set<String> seen = new java.util.LinkedHashSet<>();
-            List<String> refs = new ArrayList<>(p.when().references());
-            for (SettingRule r : p.settings()) {
-                r.select().filter(c -> c.element() != null).ifPresent(c -> c.references().forEach(ref -> refs.add(
-                        ref.startsWith(c.element()) ? schema.elements().get(c.element()) + "[]" + ref.substring(c.element().length()) : ref)));
-            }
-            for (String ref : refs) {
-                schema.plannedPart(ref).filter(seen::add).ifPresent(part -> out.add(p.location() + ": policy " + p.name()
-                        + " reads " + part + ", which the sensor suite does not fill yet: until it does, has(...) of it is"
-                        + " false and reading it is an evaluation error"));
-            }
-        }
-        return out;
-    }
-
     /** The {@code kind: PolicyTest} documents found in the sources, in source order. */
     public List<PolicyTest> tests() {
         return tests;
