@@ -189,6 +189,117 @@ public final class FactSchema implements CelTypeProvider {
         return Optional.empty();
     }
 
+    /**
+     * Checks a fact tree (plain maps, lists and values, as in a {@code FactSet}) against the
+     * schema: every path must be known and every value of its type. {@code dyn} accepts anything,
+     * {@code double} accepts whole numbers too, and a {@code null} value is taken as absent.
+     *
+     * @return one message per problem, e.g. {@code unknown fact 'memory.totalByte'} or
+     *         {@code 'nics[0].mtu' must be int, found string "1500"}; empty when the tree fits
+     */
+    public List<String> check(Map<String, ?> tree) {
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<String, ?> e : tree.entrySet()) {
+            CelType t = variables.get(e.getKey());
+            if (t == null) {
+                out.add("unknown fact '" + e.getKey() + "' (known: " + String.join(", ", variables.keySet()) + ")");
+            } else {
+                check(e.getKey(), t, e.getValue(), out);
+            }
+        }
+        return out;
+    }
+
+    private void check(String path, CelType t, Object v, List<String> out) {
+        if (v == null || t == SimpleType.DYN) {
+            return;
+        }
+        boolean ok;
+        if (t == SimpleType.STRING) {
+            ok = v instanceof String;
+        } else if (t == SimpleType.INT) {
+            ok = v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte || v instanceof java.math.BigInteger;
+        } else if (t == SimpleType.DOUBLE) {
+            ok = v instanceof Number;
+        } else if (t == SimpleType.BOOL) {
+            ok = v instanceof Boolean;
+        } else if (t instanceof ListType l) {
+            ok = v instanceof List<?>;
+            if (ok) {
+                int i = 0;
+                for (Object x : (List<?>) v) {
+                    check(path + "[" + i++ + "]", l.elemType(), x, out);
+                }
+            }
+        } else if (t instanceof MapType m) {
+            ok = v instanceof Map<?, ?>;
+            if (ok) {
+                for (Map.Entry<?, ?> e : ((Map<?, ?>) v).entrySet()) {
+                    check(path + "{" + e.getKey() + "}", m.valueType(), e.getValue(), out);
+                }
+            }
+        } else if (t instanceof StructType s) {
+            ok = v instanceof Map<?, ?>;
+            if (ok) {
+                for (Map.Entry<?, ?> e : ((Map<?, ?>) v).entrySet()) {
+                    String f = String.valueOf(e.getKey());
+                    Optional<StructType.Field> field = s.findField(f);
+                    if (field.isEmpty()) {
+                        out.add("unknown fact '" + path + "." + f + "' (" + path + " has " + String.join(", ",
+                                fieldText.get(s.name().substring("chameleon.".length())).keySet()) + ")");
+                    } else {
+                        check(path + "." + f, field.get().type(), e.getValue(), out);
+                    }
+                }
+            }
+        } else {
+            ok = true;
+        }
+        if (!ok) {
+            out.add("'" + path + "' must be " + typeText(t) + ", found " + kind(v) + " " + shortText(v));
+        }
+    }
+
+    private static String typeText(CelType t) {
+        if (t instanceof StructType s) {
+            return "an object (" + s.name().substring("chameleon.".length()) + ")";
+        }
+        if (t instanceof ListType) {
+            return "a list";
+        }
+        if (t instanceof MapType) {
+            return "a map";
+        }
+        return t.name();
+    }
+
+    private static String kind(Object v) {
+        if (v instanceof String) {
+            return "string";
+        }
+        if (v instanceof Boolean) {
+            return "bool";
+        }
+        if (v instanceof Double || v instanceof Float) {
+            return "double";
+        }
+        if (v instanceof Number) {
+            return "int";
+        }
+        if (v instanceof List<?>) {
+            return "list";
+        }
+        if (v instanceof Map<?, ?>) {
+            return "object";
+        }
+        return v.getClass().getSimpleName();
+    }
+
+    private static String shortText(Object v) {
+        String s = v instanceof String ? "\"" + v + "\"" : String.valueOf(v);
+        return s.length() > 60 ? s.substring(0, 57) + "..." : s;
+    }
+
     /** Every fact path as {@code path: type}, depth-first, for the reference page and {@code policy schema --facts}. */
     public List<String> describe() {
         List<String> out = new ArrayList<>();

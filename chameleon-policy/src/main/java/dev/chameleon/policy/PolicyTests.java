@@ -90,8 +90,11 @@ public final class PolicyTests {
         } catch (IOException | RuntimeException e) {
             return new Result(t, List.of(t.location() + ": cannot build the facts: " + e.getMessage()));
         }
-        PolicySet.Evaluation ev = set.evaluate(facts);
         List<String> failures = new ArrayList<>();
+        for (String problem : FactSchema.standard().check(facts.asMap())) {
+            failures.add(t.location() + ": facts of test " + t.name() + " do not fit the fact schema: " + problem);
+        }
+        PolicySet.Evaluation ev = set.evaluate(facts);
         for (PolicySet.PolicyOutcome o : ev.outcomes()) {
             if (!o.error().isEmpty() && t.expect().stream().anyMatch(e -> e.policy().map(o.policy().name()::equals).orElse(false))) {
                 failures.add(t.file() + ":" + t.line() + ": policy " + o.policy().name() + " could not be evaluated: " + o.error());

@@ -67,6 +67,33 @@ class PackTest {
     }
 
     @Test
+    void factsThatDoNotFitTheSchemaFailTheTestAndNameIt() throws PolicyException {
+        PolicySet set = PolicySet.compile(List.of(PolicySet.defaultPack().get(0), new PolicySet.Source("stale.yaml", """
+                apiVersion: chameleon/v1
+                kind: PolicyTest
+                metadata: {name: stale}
+                spec:
+                  facts:
+                    platform: {hypervisor: vmware, container: none, hypervisr: kvm}
+                    memory: {totalByte: 1}
+                    nics: [{name: eth0, mtu: "1500"}]
+                    gpu: []
+                  expect:
+                    kernelModule:vmw_pvscsi: loaded
+                """)));
+        PolicyTests.Result r = PolicyTests.run(set, set.tests(), null).get(0);
+        assertThat(r.passed()).isFalse();
+        assertThat(r.failures()).hasSize(4).allSatisfy(f -> assertThat(f).startsWith("stale.yaml:1: facts of test stale do not fit"));
+        assertThat(String.join("\n", r.failures()))
+                .contains("unknown fact 'platform.hypervisr'")
+                .contains("unknown fact 'memory.totalByte'")
+                .contains("'nics[0].mtu' must be int, found string \"1500\"")
+                .contains("unknown fact 'gpu'");
+        assertThat(FactSchema.standard().check(java.util.Map.of("platform", java.util.Map.of("confidence", 1L, "hypervisor", "kvm"),
+                "meta", java.util.Map.of("anything", List.of(1, "x"))))).isEmpty();
+    }
+
+    @Test
     void testDocumentsAreCheckedLikePolicies() {
         PolicyError e = PolicySetTest.onlyError("""
                 apiVersion: chameleon/v1
