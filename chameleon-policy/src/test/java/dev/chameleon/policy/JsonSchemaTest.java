@@ -68,5 +68,23 @@ class JsonSchemaTest {
         assertThat(errors(base.replace("name: x", "name: X_Y"))).isNotEmpty();
         assertThat(errors(base.replace("spec:", "spec:\n  mode: sometimes"))).isNotEmpty();
         assertThat(errors(base.replace("spec:", "spec:\n  priority: 5000"))).isNotEmpty();
+        String all = base.replace("    - sysctl: {key: vm.swappiness, value: 10}\n", """
+                    - sysctl: {key: net.core.somaxconn, value: {atLeast: 4096}, persist: true}
+                    - sysfs: {knob: thp.enabled, value: madvise}
+                    - blockQueue: {select: 'disk.virtio', read_ahead_kb: {atLeast: 512}, nr_requests: 256}
+                    - hugepages: {size: 2M, count: 512}
+                    - kernelModule: {name: floppy, state: unloaded, blacklist: true}
+                    - kernelModule: {name: vmxnet3, options: "num_tqs=4"}
+                    - service: {name: nginx, state: running, enabled: true, CPUWeight: 200, MemoryHigh: 1G}
+                    - file: {path: /etc/a.conf, content: "x\\n", mode: "0640", owner: root:adm}
+                    - kernelCmdline: {arg: nvme_core.io_timeout=4294967295}
+                    - tunedProfile: {profile: virtual-guest}
+                    - nic: {name: eth0, mtu: 9000, channels: {combined: 4}, offload: {tso: off, gro: true}}
+                    - package: {name: nginx, state: installed, optIn: true}
+                """);
+        assertThat(errors(all)).isEmpty();
+        assertThat(errors(all.replace("optIn: true", "optIn: false"))).isNotEmpty();
+        assertThat(errors(all.replace("knob: thp.enabled", "knob: thp.enable"))).isNotEmpty();
+        assertThat(errors(all.replace("channels: {combined: 4}", "channels: {combined: many}"))).isNotEmpty();
     }
 }

@@ -129,12 +129,23 @@ class PackTest {
             p.settings().forEach(r -> used.add(r.kind()));
         }
         assertThat(settingKinds).containsAll(used);
+        List<String> parserKinds = new ArrayList<>(PolicyParser.SETTING_KINDS);
+        parserKinds.add("advice");
+        assertThat(settingKinds).containsExactlyInAnyOrderElementsOf(parserKinds);
         for (String k : settingKinds) {
             String body = switch (k) {
                 case "sysctl" -> "{key: vm.swappiness, value: 1}";
                 case "kernelModule" -> "{name: loop}";
                 case "blockQueue" -> "{scheduler: none}";
                 case "advice" -> "{key: a, text: b}";
+                case "sysfs" -> "{knob: thp.enabled, value: madvise}";
+                case "hugepages" -> "{size: 2M, count: 512}";
+                case "service" -> "{name: nginx, state: running}";
+                case "file" -> "{path: /etc/a.conf, state: absent}";
+                case "kernelCmdline" -> "{arg: quiet}";
+                case "tunedProfile" -> "{profile: virtual-guest}";
+                case "nic" -> "{name: eth0, mtu: 9000}";
+                case "package" -> "{name: nginx, optIn: true}";
                 default -> "{}";
             };
             assertThat(PolicyParser.parse("s.yaml", "apiVersion: chameleon/v1\nkind: Policy\nmetadata: {name: s}\nspec:\n  settings:\n    - "
