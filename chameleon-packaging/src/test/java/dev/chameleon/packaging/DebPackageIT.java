@@ -46,7 +46,7 @@ class DebPackageIT {
 
     @Test
     void installsUpgradesRemovesAndPurgesWithDpkg() throws Exception {
-        requireRootAndTools("dpkg", "dpkg-deb", "mknod");
+        requireRootAndTools("dpkg", "dpkg-deb", "mknod", "chroot", "ldd");
         Path deb = builtDeb();
         makeRoot();
         Path fakeJre = buildPackage("fake-jre", "1.0", Map.of(), "Provides: java17-runtime-headless\n");
@@ -67,10 +67,17 @@ class DebPackageIT {
         String version = dpkgDeb("-f", deb.toString(), "Version").out().strip();
         assertThat(status()).contains("Status: install ok installed").contains("Version: " + version);
 
-        // The installed launcher and jar run (the throwaway root has no JRE: run them from here).
-        Proc run = Proc.run(List.of("sh", root.resolve("usr/bin/chameleon").toString(), "--version"), 120,
-                Map.of("CHAMELEON_JAR", root.resolve("usr/share/chameleon/chameleon.jar").toString(),
-                        "JAVA_HOME", System.getProperty("java.home")));
+        // The installed launcher runs the installed jar inside the root, on a Java runtime put
+        // there (the one running this test, with its libraries). The root has no /proc, so the
+        // dynamic linker cannot resolve $ORIGIN: LD_LIBRARY_PATH stands in for it.
+        String javaHome = Path.of(System.getProperty("java.home")).toRealPath().toString();
+        Path copy = work.resolve("copy-jre-into-root.sh");
+        try (var in = DebPackageIT.class.getResourceAsStream("/copy-jre-into-root.sh")) {
+            Files.copy(in, copy);
+        }
+        ok(Proc.run(List.of("sh", copy.toString(), javaHome, root.toString()), 120));
+        Proc run = Proc.run(List.of("chroot", root.toString(), "/usr/bin/chameleon", "--version"), 120,
+                Map.of("LD_LIBRARY_PATH", javaHome + "/lib:" + javaHome + "/lib/server", "PATH", "/usr/bin:/bin"));
         assertThat(run.code()).as(run.out()).isZero();
         assertThat(run.out()).contains("chameleon 0.1");
 
