@@ -14,7 +14,7 @@ public final class Cost {
     /**
      * {@code rssKiB} and {@code peakRssKiB} (KiB; from {@code /proc/self/status} VmRSS and VmHWM,
      * absent when unreadable), {@code cpuMillis} (user + system CPU of the process, from
-     * {@link ProcessHandle}), {@code heapUsedKiB}, {@code threads}.
+     * the OperatingSystemMXBean, else {@link ProcessHandle}), {@code heapUsedKiB}, {@code threads}.
      */
     public static Map<String, Object> now(SysRoot proc) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -26,7 +26,12 @@ public final class Cost {
         }
         statusKiB(status, "VmRSS").ifPresent(v -> m.put("rssKiB", v));
         statusKiB(status, "VmHWM").ifPresent(v -> m.put("peakRssKiB", v));
-        ProcessHandle.current().info().totalCpuDuration().ifPresent(d -> m.put("cpuMillis", d.toMillis()));
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                && os.getProcessCpuTime() >= 0) {
+            m.put("cpuMillis", os.getProcessCpuTime() / 1_000_000);
+        } else {
+            ProcessHandle.current().info().totalCpuDuration().ifPresent(d -> m.put("cpuMillis", d.toMillis()));
+        }
         Runtime rt = Runtime.getRuntime();
         m.put("heapUsedKiB", (rt.totalMemory() - rt.freeMemory()) / 1024);
         m.put("threads", ManagementFactory.getThreadMXBean().getThreadCount());
