@@ -54,7 +54,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--splay", paramLabel = "DURATION", description = "Up to this much random extra wait per interval (default: a tenth of the interval).")
     String splay;
 
-    @Option(names = "--debounce", paramLabel = "DURATION", description = "Events closer than this are one pass (default: 300ms).")
+    @Option(names = "--debounce", paramLabel = "DURATION", description = "Events closer than this are one pass (default: 100ms).")
     String debounce;
 
     @Option(names = "--max-passes", paramLabel = "N", description = "Stop after N passes (default: run until stopped).")
@@ -99,7 +99,7 @@ final class RunCommand implements Callable<Integer> {
             throw new UserError(ExitCode.BAD_INPUT, "--interval " + interval + ": must be positive");
         }
         Agent.Settings settings = new Agent.Settings(m == Mode.apply, iv, duration("--splay", splay, iv.dividedBy(10)),
-                duration("--debounce", debounce, Duration.ofMillis(300)), maxPasses == null ? 0 : maxPasses,
+                duration("--debounce", debounce, Duration.ofMillis(100)), maxPasses == null ? 0 : maxPasses,
                 flapLimit == null ? 5 : flapLimit, duration("--flap-window", flapWindow, Duration.ofHours(1)));
         Path state = stateOptions.resolve(host);
         Journal journal = new Journal(state);
