@@ -75,7 +75,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--log-format", description = "text (default) or json (JSON lines).")
     LogFormat logFormat;
 
-    @Option(names = "--no-uevents", description = "Do not listen for kernel uevents.")
+    @Option(names = "--no-uevents", description = "Do not listen for kernel uevents (never listened to with --root).")
     boolean noUevents;
 
     @Option(names = "--config", paramLabel = "FILE", description = {"Agent settings (YAML): mode, interval, splay, debounce, policies (list), "
@@ -117,8 +117,9 @@ final class RunCommand implements Callable<Integer> {
         Path sock = socket != null ? socket : state.resolve("agent.sock");
         try (Triggers triggers = new Triggers(agent.queue(), msg -> events.emit("notice", Agent.ordered("message", msg)));
              ControlSocket control = ControlSocket.open(sock, agent::status)) {
-            if (!noUevents) {
-                agent.ueventSource(triggers.uevents(host.root().isLive()));
+            // a --root tree is not this kernel: its hotplug is not ours to hear
+            if (!noUevents && host.root().isLive()) {
+                agent.ueventSource(triggers.uevents(true));
             }
             triggers.policyFolders(watched(host));
             triggers.sighup();
