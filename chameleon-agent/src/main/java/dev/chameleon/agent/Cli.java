@@ -26,7 +26,7 @@ public final class Cli implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "say what to do: facts, detect, plan, apply, rollback or history");
+        throw new CommandLine.ParameterException(spec.commandLine(), "say what to do: facts, detect, plan, apply, rollback, history, explain, policy, run or status");
     }
 
     /** Runs the CLI with the given arguments and returns the exit code. */
@@ -45,6 +45,8 @@ public final class Cli implements Runnable {
         m.put("history", HistoryCommand::new);
         m.put("explain", ExplainCommand::new);
         m.put("policy", PolicyCommand::new);
+        m.put("run", RunCommand::new);
+        m.put("status", StatusCommand::new);
         return m;
     }
 

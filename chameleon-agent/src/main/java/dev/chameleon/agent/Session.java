@@ -13,7 +13,12 @@ import java.util.List;
 /** One pass of sense → evaluate → plan, shared by {@code plan} and {@code apply}. */
 record Session(Host host, FactSet facts, PolicySet policies, PolicySet.Evaluation evaluation, Plan plan) {
     static Session run(Host host, PolicySet policies) {
-        FactSet facts = SensorSuite.standard().collect(host);
+        return run(host, policies, new dev.chameleon.sensors.FactCache());
+    }
+
+    /** One pass that takes constants from {@code cache} (the daemon keeps one between passes). */
+    static Session run(Host host, PolicySet policies, dev.chameleon.sensors.FactCache cache) {
+        FactSet facts = SensorSuite.standard().collect(host, cache);
         PolicySet.Evaluation ev = policies.evaluate(facts);
         Plan plan = new Planner(Actuators.standard()).plan(host, ev.desired());
         return new Session(host, facts, policies, ev, plan);

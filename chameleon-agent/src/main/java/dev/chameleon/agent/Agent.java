@@ -1,0 +1,255 @@
+package dev.chameleon.agent;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chameleon.actuators.Actuators;
+import dev.chameleon.actuators.Applier;
+import dev.chameleon.actuators.ChangeSet;
+import dev.chameleon.actuators.Journal;
+import dev.chameleon.actuators.JournalEntry;
+import dev.chameleon.agent.loop.Cost;
+import dev.chameleon.agent.loop.Drift;
+import dev.chameleon.agent.loop.EventLog;
+import dev.chameleon.agent.loop.Triggers.Trigger;
+import dev.chameleon.host.Host;
+import dev.chameleon.model.DesiredSetting;
+import dev.chameleon.model.PlanEntry;
+import dev.chameleon.policy.PolicySet;
+import dev.chameleon.sensors.FactCache;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
+
+/**
+ * The loop of {@code chameleon run}: sense → evaluate → plan → (apply → verify) → report, every
+ * interval plus a random splay, and at once on a {@link Trigger}; a burst of triggers within the
+ * debounce time is one pass. Time and randomness are injected so tests are deterministic.
+ * Stopping it changes nothing on the machine.
+ */
+final class Agent {
+    record Settings(boolean apply, Duration interval, Duration splay, Duration debounce, long maxPasses,
+                    int flapLimit, Duration flapWindow) {
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Host host;
+    private final Supplier<PolicySet> loader;
+    private final Journal journal;
+    private final Settings settings;
+    private final EventLog events;
+    private final Clock clock;
+    private final RandomGenerator random;
+    private final BlockingQueue<Trigger> queue = new LinkedBlockingQueue<>();
+    private final FactCache cache = new FactCache();
+    private final Drift drift;
+    private final Instant started;
+    private volatile PolicySet policies;
+    private volatile Map<String, Object> lastPass = Map.of();
+    private volatile Map<String, Object> platform = Map.of();
+    private volatile List<String> pending = List.of();
+    private volatile long passes;
+    private volatile String ueventSource = "none";
+
+    Agent(Host host, Supplier<PolicySet> loader, Journal journal, Settings settings, EventLog events, Clock clock,
+          RandomGenerator random) {
+        this.host = host;
+        this.loader = loader;
+        this.journal = journal;
+        this.settings = settings;
+        this.events = events;
+        this.clock = clock;
+        this.random = random;
+        this.drift = new Drift(settings.flapLimit(), settings.flapWindow());
+        this.started = clock.instant();
+        this.policies = loader.get();
+    }
+
+    BlockingQueue<Trigger> queue() {
+        return queue;
+    }
+
+    void ueventSource(String s) {
+        ueventSource = s;
+    }
+
+    /** The wait before the next timed pass: the interval plus a uniform random splay in [0, splay]. */
+    Duration nextDelay() {
+        long splay = settings.splay().toMillis();
+        return settings.interval().plusMillis(splay <= 0 ? 0 : random.nextLong(splay + 1));
+    }
+
+    /** Runs passes until interrupted or {@code maxPasses} is reached. */
+    void loop() throws InterruptedException {
+        Trigger why = new Trigger("start", "", false);
+        while (true) {
+            pass(why);
+            if (settings.maxPasses() > 0 && passes >= settings.maxPasses()) {
+                return;
+            }
+            Duration wait = nextDelay();
+            Trigger t = queue.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+            why = t == null ? new Trigger("interval", wait.toMillis() + "ms", false) : debounce(t);
+        }
+    }
+
+    /** Collects the triggers that follow {@code first} within the debounce time into one. */
+    Trigger debounce(Trigger first) throws InterruptedException {
+        List<Trigger> all = new ArrayList<>(List.of(first));
+        long deadline = System.nanoTime() + settings.debounce().toNanos() * 4;
+        Trigger t;
+        while ((t = queue.poll(settings.debounce().toMillis(), TimeUnit.MILLISECONDS)) != null) {
+            all.add(t);
+            if (System.nanoTime() > deadline) {
+                break;
+            }
+        }
+        boolean reload = all.stream().anyMatch(Trigger::reload);
+        String sources = all.stream().map(Trigger::source).distinct().reduce((a, b) -> a + "+" + b).orElse("");
+        String detail = all.size() == 1 ? first.detail() : all.size() + " events, first: " + first.detail();
+        events.emit("trigger", ordered("source", sources, "detail", detail, "events", all.size()));
+        return new Trigger(sources, detail, reload);
+    }
+
+    /** One pass; never throws for a failing sensor, policy reload or apply (they are reported). */
+    synchronized void pass(Trigger why) {
+        long t0 = System.nanoTime();
+        Instant now = clock.instant();
+        if (why.reload()) {
+            try {
+                policies = loader.get();
+                events.emit("reload", ordered("policies", policies.policies().size()));
+            } catch (UserError e) {
+                events.emit("error", ordered("message", "policies not reloaded, the previous ones stay: " + e.getMessage()));
+            }
+        }
+        if (why.source().contains("uevent")) {
+            cache.invalidate(); // hardware changed: constants too may differ
+        }
+        Map<String, Object> summary = new LinkedHashMap<>();
+        try {
+            Session s = Session.run(host, policies, cache);
+            platform = s.facts().get("platform").filter(Map.class::isInstance).map(m -> castMap(m)).orElse(Map.of());
+            Map<String, String> baseline = Drift.baseline(journal);
+            for (PlanEntry e : s.plan().entries()) {
+                String key = e.setting().key().toString();
+                if (e.action() == PlanEntry.Action.ERROR || e.action() == PlanEntry.Action.NOT_APPLICABLE) {
+                    continue;
+                }
+                drift.observe(key, baseline.get(key), e.current(), now).ifPresent(c -> events.emit("external-change",
+                        ordered("key", c.key(), "before", c.before(), "after", c.after(), "when", c.when().toString(),
+                                "mode", s.evaluation().mode(e.setting().key()),
+                                "policy", e.setting().reason().policy())));
+            }
+            List<PlanEntry> changes = s.plan().changes();
+            pending = changes.stream().map(e -> e.setting().key() + ": " + e.current() + " -> " + e.target()).toList();
+            for (String err : s.policyErrors()) {
+                events.emit("error", ordered("message", "could not evaluate, left out: " + err));
+            }
+            summary.put("pending", changes.size());
+            summary.put("drift", drift.open().size());
+            if (settings.apply() && !changes.isEmpty()) {
+                apply(s, baseline, now, summary);
+            }
+        } catch (RuntimeException e) {
+            summary.put("error", e.toString());
+            events.emit("error", ordered("message", "pass failed: " + e));
+        }
+        passes++;
+        summary.put("durationMillis", (System.nanoTime() - t0) / 1_000_000);
+        Map<String, Object> last = ordered("at", now.toString(), "trigger", why.source(), "detail", why.detail(),
+                "mode", settings.apply() ? "apply" : "plan");
+        last.putAll(summary);
+        lastPass = last;
+        events.emit("pass", last);
+    }
+
+    private void apply(Session s, Map<String, String> baseline, Instant now, Map<String, Object> summary) {
+        Map<dev.chameleon.model.SettingKey, String> once = ApplyCommand.leftAlone(s.evaluation(), journal);
+        Set<String> changing = new java.util.HashSet<>();
+        s.plan().changes().forEach(e -> changing.add(e.setting().key().toString()));
+        List<DesiredSetting> todo = new ArrayList<>();
+        for (DesiredSetting d : s.evaluation().applicable()) {
+            String key = d.key().toString();
+            if (once.containsKey(d.key()) || drift.isFrozen(key) || !changing.contains(key)) {
+                continue;
+            }
+            if (drift.open().containsKey(key) && drift.corrected(key, now)) {
+                events.emit("frozen", ordered("key", key, "reason", "changed more than " + settings.flapLimit() + " times in "
+                        + settings.flapWindow() + "; left as it is until the agent restarts"));
+                continue;
+            }
+            todo.add(d);
+        }
+        if (todo.isEmpty()) {
+            return;
+        }
+        Applier applier = new Applier(Actuators.standard(), journal);
+        try (AutoCloseable lock = journal.lock()) {
+            Applier.Result r = applier.apply(host, todo, "run --mode apply");
+            ChangeSet cs = r.changeSet();
+            if (cs != null) {
+                List<String> entries = new ArrayList<>();
+                for (JournalEntry e : cs.entries()) {
+                    entries.add(e.state() + " " + e.key() + ": " + e.before() + " -> " + e.after() + " (undo: " + e.undoCommand() + ")");
+                }
+                events.emit("change-set", ordered("id", cs.id(), "status", cs.status(), "ok", r.ok(), "message", r.message(),
+                        "entries", entries));
+                summary.put("changeSet", cs.id());
+            }
+        } catch (Exception e) {
+            events.emit("error", ordered("message", "not applied this pass: " + e.getMessage()));
+        }
+    }
+
+    /** The status document {@code chameleon status} shows, as JSON. */
+    String status() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("pid", ProcessHandle.current().pid());
+        m.put("mode", settings.apply() ? "apply" : "plan");
+        m.put("startedAt", started.toString());
+        m.put("interval", settings.interval().toString());
+        m.put("uevents", ueventSource);
+        m.put("passes", passes);
+        m.put("platform", platform);
+        m.put("lastPass", lastPass);
+        m.put("pending", pending);
+        List<Map<String, Object>> d = new ArrayList<>();
+        drift.open().values().forEach(c -> d.add(ordered("key", c.key(), "before", c.before(), "after", c.after(), "when", c.when().toString())));
+        m.put("drift", d);
+        m.put("frozen", List.copyOf(drift.frozen()));
+        m.put("cost", Cost.now(host.root().isLive() ? host.root() : dev.chameleon.host.SysRoot.live()));
+        m.put("eventsFile", String.valueOf(events.file()));
+        try {
+            return JSON.writeValueAsString(m);
+        } catch (Exception e) {
+            StringWriter w = new StringWriter();
+            e.printStackTrace(new PrintWriter(w));
+            return "{\"error\":\"" + e.getMessage() + "\"}";
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> castMap(Object o) {
+        return (Map<String, Object>) o;
+    }
+
+    static Map<String, Object> ordered(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+}

@@ -1,0 +1,244 @@
+package dev.chameleon.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.chameleon.actuators.Actuators;
+import dev.chameleon.actuators.Applier;
+import dev.chameleon.actuators.Journal;
+import dev.chameleon.agent.loop.ControlSocket;
+import dev.chameleon.agent.loop.EventLog;
+import dev.chameleon.agent.loop.Triggers;
+import dev.chameleon.host.Host;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.random.RandomGenerator;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code chameleon run}: the agent loop. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Keep the machine fitted to the policies: sense, evaluate, plan (and in apply mode apply and verify) "
+                + "every interval with a random splay, and at once on hotplug (kernel uevents), policy changes and SIGHUP.",
+                "Reports to the log and the events file (JSON lines); 'chameleon status' asks the running agent.",
+                "Stopping it leaves the machine as it is; 'chameleon rollback' is the way back."})
+final class RunCommand implements Callable<Integer> {
+    enum Mode { plan, apply }
+
+    enum LogFormat { text, json }
+
+    @Mixin
+    HostOptions hostOptions;
+    @Mixin
+    PolicyOptions policyOptions;
+    @Mixin
+    StateOptions stateOptions;
+
+    @Option(names = "--mode", description = "plan (default: report only, change nothing) or apply.")
+    Mode mode;
+
+    @Option(names = "--interval", paramLabel = "DURATION", description = "Time between passes: 60s (default), 5m, 1h, or ISO-8601 (PT1M).")
+    String interval;
+
+    @Option(names = "--splay", paramLabel = "DURATION", description = "Up to this much random extra wait per interval (default: a tenth of the interval).")
+    String splay;
+
+    @Option(names = "--debounce", paramLabel = "DURATION", description = "Events closer than this are one pass (default: 100ms).")
+    String debounce;
+
+    @Option(names = "--max-passes", paramLabel = "N", description = "Stop after N passes (default: run until stopped).")
+    Long maxPasses;
+
+    @Option(names = "--flap-limit", paramLabel = "N", description = "Put a setting back at most N times per --flap-window, then freeze it (default: 5).")
+    Integer flapLimit;
+
+    @Option(names = "--flap-window", paramLabel = "DURATION", description = "Window of --flap-limit (default: 1h).")
+    String flapWindow;
+
+    @Option(names = "--events-file", paramLabel = "FILE", description = "Append events as JSON lines here (default: STATE-DIR/events.jsonl).")
+    Path eventsFile;
+
+    @Option(names = "--socket", paramLabel = "FILE", description = "Control socket for 'chameleon status' (default: STATE-DIR/agent.sock).")
+    Path socket;
+
+    @Option(names = "--log-format", description = "text (default) or json (JSON lines).")
+    LogFormat logFormat;
+
+    @Option(names = "--no-uevents", description = "Do not listen for kernel uevents (never listened to with --root).")
+    boolean noUevents;
+
+    @Option(names = "--config", paramLabel = "FILE", description = {"Agent settings (YAML): mode, interval, splay, debounce, policies (list), "
+            + "state-dir, events-file, socket, log-format, flap-limit, flap-window. Options given on the command line win."})
+    Path config;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        readConfig();
+        Host host = hostOptions.host();
+        Mode m = mode == null ? Mode.plan : mode;
+        if (m == Mode.apply) {
+            ApplyCommand.requireRoot(host);
+        }
+        Duration iv = duration("--interval", interval, Duration.ofSeconds(60));
+        if (iv.isZero() || iv.isNegative()) {
+            throw new UserError(ExitCode.BAD_INPUT, "--interval " + interval + ": must be positive");
+        }
+        Agent.Settings settings = new Agent.Settings(m == Mode.apply, iv, duration("--splay", splay, iv.dividedBy(10)),
+                duration("--debounce", debounce, Duration.ofMillis(100)), maxPasses == null ? 0 : maxPasses,
+                flapLimit == null ? 5 : flapLimit, duration("--flap-window", flapWindow, Duration.ofHours(1)));
+        Path state = stateOptions.resolve(host);
+        Journal journal = new Journal(state);
+        Clock clock = Clock.systemUTC();
+        EventLog events = new EventLog(eventsFile != null ? eventsFile : state.resolve("events.jsonl"), out,
+                logFormat == LogFormat.json, clock);
+        policyOptions.load(host); // fail fast on bad policies at start-up
+        if (m == Mode.apply) {
+            Files.createDirectories(state);
+            try (AutoCloseable lock = ApplyCommand.lock(journal)) {
+                ApplyCommand.recover(out, journal, new Applier(Actuators.standard(), journal), host);
+            }
+        }
+        Agent agent = new Agent(host, () -> policyOptions.load(host), journal, settings, events, clock, RandomGenerator.getDefault());
+        Path sock = socket != null ? socket : state.resolve("agent.sock");
+        try (Triggers triggers = new Triggers(agent.queue(), msg -> events.emit("notice", Agent.ordered("message", msg)));
+             ControlSocket control = ControlSocket.open(sock, agent::status)) {
+            // a --root tree is not this kernel: its hotplug is not ours to hear
+            if (!noUevents && host.root().isLive()) {
+                agent.ueventSource(triggers.uevents(true));
+            }
+            triggers.policyFolders(watched(host));
+            triggers.sighup();
+            Thread main = Thread.currentThread();
+            Thread hook = new Thread(() -> {
+                events.emit("stop", Agent.ordered("message", "stopping; the machine is left as it is"));
+                main.interrupt();
+            });
+            Runtime.getRuntime().addShutdownHook(hook);
+            events.emit("start", Agent.ordered("mode", m.name(), "interval", iv.toString(), "state", state.toString(),
+                    "socket", sock.toString(), "pid", ProcessHandle.current().pid()));
+            try {
+                agent.loop();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // shutting down already
+            }
+        }
+        return ExitCode.OK;
+    }
+
+    /** The policy folders to watch: policies.d under the root (when present) and each --policies folder (or a file's folder). */
+    private List<Path> watched(Host host) {
+        List<Path> dirs = new ArrayList<>();
+        if (!policyOptions.noSystem && host.root().isDirectory(PolicyOptions.SYSTEM_DIR)) {
+            dirs.add(host.root().resolve(PolicyOptions.SYSTEM_DIR));
+        }
+        for (Path p : policyOptions.policies) {
+            Path d = Files.isDirectory(p) ? p : p.toAbsolutePath().getParent();
+            if (d != null && Files.isDirectory(d) && !dirs.contains(d)) {
+                dirs.add(d);
+            }
+        }
+        return dirs;
+    }
+
+    /** 60s, 500ms, 5m, 1h, 2d, or ISO-8601. */
+    static Duration duration(String option, String text, Duration dflt) {
+        if (text == null) {
+            return dflt;
+        }
+        String t = text.strip().toLowerCase(Locale.ROOT);
+        try {
+            if (t.startsWith("p")) {
+                return Duration.parse(t.toUpperCase(Locale.ROOT));
+            }
+            var mm = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h|d)").matcher(t);
+            if (mm.matches()) {
+                long n = Long.parseLong(mm.group(1));
+                return switch (mm.group(2)) {
+                    case "ms" -> Duration.ofMillis(n);
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    case "h" -> Duration.ofHours(n);
+                    default -> Duration.ofDays(n);
+                };
+            }
+        } catch (RuntimeException e) {
+            // below
+        }
+        throw new UserError(ExitCode.BAD_INPUT, option + " " + text + ": not a duration (say 60s, 500ms, 5m, 1h or PT1M)");
+    }
+
+    private void readConfig() {
+        if (config == null) {
+            return;
+        }
+        JsonNode n;
+        try {
+            n = new ObjectMapper(new YAMLFactory()).readTree(config.toFile());
+        } catch (IOException e) {
+            throw new UserError(ExitCode.BAD_INPUT, "--config " + config + ": " + e.getMessage());
+        }
+        if (n == null || !n.isObject()) {
+            return;
+        }
+        List<String> known = List.of("mode", "interval", "splay", "debounce", "policies", "state-dir", "events-file", "socket",
+                "log-format", "flap-limit", "flap-window");
+        n.fieldNames().forEachRemaining(f -> {
+            if (!known.contains(f)) {
+                throw new UserError(ExitCode.BAD_INPUT, "--config " + config + ": unknown setting '" + f + "' (known: " + known + ")");
+            }
+        });
+        try {
+            if (mode == null && n.hasNonNull("mode")) {
+                mode = Mode.valueOf(n.get("mode").asText().toLowerCase(Locale.ROOT));
+            }
+            if (logFormat == null && n.hasNonNull("log-format")) {
+                logFormat = LogFormat.valueOf(n.get("log-format").asText().toLowerCase(Locale.ROOT));
+            }
+        } catch (IllegalArgumentException e) {
+            throw new UserError(ExitCode.BAD_INPUT, "--config " + config + ": mode is plan or apply, log-format text or json");
+        }
+        interval = interval != null ? interval : text(n, "interval");
+        splay = splay != null ? splay : text(n, "splay");
+        debounce = debounce != null ? debounce : text(n, "debounce");
+        flapWindow = flapWindow != null ? flapWindow : text(n, "flap-window");
+        if (flapLimit == null && n.hasNonNull("flap-limit")) {
+            flapLimit = n.get("flap-limit").asInt();
+        }
+        if (stateOptions.stateDir == null && n.hasNonNull("state-dir")) {
+            stateOptions.stateDir = Path.of(n.get("state-dir").asText());
+        }
+        if (eventsFile == null && n.hasNonNull("events-file")) {
+            eventsFile = Path.of(n.get("events-file").asText());
+        }
+        if (socket == null && n.hasNonNull("socket")) {
+            socket = Path.of(n.get("socket").asText());
+        }
+        if (policyOptions.policies.isEmpty() && n.has("policies")) {
+            n.get("policies").forEach(p -> policyOptions.policies.add(Path.of(p.asText())));
+        }
+    }
+
+    private static String text(JsonNode n, String f) {
+        return n.hasNonNull(f) ? n.get(f).asText() : null;
+    }
+}

@@ -1,0 +1,77 @@
+package dev.chameleon.agent.loop;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.function.Supplier;
+
+/**
+ * The running agent's control socket (a Unix domain socket, mode 0600): a client sends one line
+ * ({@code status}) and reads one JSON document back, then the connection closes.
+ */
+public final class ControlSocket implements AutoCloseable {
+    private final Path path;
+    private final ServerSocketChannel server;
+    private final Thread thread;
+
+    private ControlSocket(Path path, ServerSocketChannel server, Supplier<String> status) {
+        this.path = path;
+        this.server = server;
+        this.thread = new Thread(() -> serve(status), "control-socket");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Listens on {@code path}, replacing a stale socket file left by an agent that died. */
+    public static ControlSocket open(Path path, Supplier<String> status) throws IOException {
+        Files.createDirectories(path.toAbsolutePath().getParent());
+        Files.deleteIfExists(path);
+        ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        s.bind(UnixDomainSocketAddress.of(path));
+        try {
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException | IOException e) {
+            // best effort: the state dir itself is root-only
+        }
+        return new ControlSocket(path, s, status);
+    }
+
+    private void serve(Supplier<String> status) {
+        while (server.isOpen()) {
+            try (SocketChannel c = server.accept()) {
+                ByteBuffer in = ByteBuffer.allocate(256);
+                c.read(in);
+                String cmd = new String(in.array(), 0, in.position(), StandardCharsets.UTF_8).strip();
+                String reply = cmd.equals("status") ? status.get() : "{\"error\":\"unknown request: " + cmd.replace("\"", "'") + "\"}";
+                c.write(ByteBuffer.wrap((reply + "\n").getBytes(StandardCharsets.UTF_8)));
+            } catch (IOException | RuntimeException e) {
+                if (!server.isOpen()) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Asks the agent listening on {@code path}; the reply as text. */
+    public static String ask(Path path, String request) throws IOException {
+        try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
+            c.write(ByteBuffer.wrap((request + "\n").getBytes(StandardCharsets.UTF_8)));
+            c.shutdownOutput();
+            return new String(Channels.newInputStream(c).readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+        Files.deleteIfExists(path);
+    }
+}
