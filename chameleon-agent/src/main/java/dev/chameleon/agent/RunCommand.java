@@ -78,8 +78,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--no-uevents", description = "Do not listen for kernel uevents (never listened to with --root).")
     boolean noUevents;
 
-    @Option(names = "--config", paramLabel = "FILE", description = {"Agent settings (YAML): mode, interval, splay, debounce, policies (list), "
-            + "state-dir, events-file, socket, log-format, flap-limit, flap-window. Options given on the command line win."})
+    @Option(names = "--config", paramLabel = "FILE", description = {"Agent settings (YAML), as /etc/chameleon/agent.yaml "
+            + "(docs/agent-config.md): mode, interval, splay, policies.{builtin,dirs}, stateDir, log.format, events.file, "
+            + "antiFlap.{maxChanges,window}, cloudMetadata.enabled. Options given on the command line win."})
     Path config;
 
     @Spec
@@ -187,6 +188,12 @@ final class RunCommand implements Callable<Integer> {
         throw new UserError(ExitCode.BAD_INPUT, option + " " + text + ": not a duration (say 60s, 500ms, 5m, 1h or PT1M)");
     }
 
+    /**
+     * Reads {@code --config FILE} in the format of docs/agent-config.md (the file the .deb installs
+     * as /etc/chameleon/agent.yaml). Options given on the command line win. Unknown keys, wrong
+     * types and features this agent does not have yet (metrics, health gates) are errors naming
+     * the key, so a setting is never silently ignored.
+     */
     private void readConfig() {
         if (config == null) {
             return;
@@ -197,45 +204,125 @@ final class RunCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new UserError(ExitCode.BAD_INPUT, "--config " + config + ": " + e.getMessage());
         }
-        if (n == null || !n.isObject()) {
+        if (n == null || n.isMissingNode() || n.isNull()) {
             return;
         }
-        List<String> known = List.of("mode", "interval", "splay", "debounce", "policies", "state-dir", "events-file", "socket",
-                "log-format", "flap-limit", "flap-window");
-        n.fieldNames().forEachRemaining(f -> {
-            if (!known.contains(f)) {
-                throw new UserError(ExitCode.BAD_INPUT, "--config " + config + ": unknown setting '" + f + "' (known: " + known + ")");
-            }
-        });
+        object(n, "", List.of("version", "mode", "interval", "splay", "debounce", "policies", "stateDir", "log", "events", "socket",
+                "metrics", "healthGate", "antiFlap", "cloudMetadata"));
+        if (n.has("version") && n.get("version").asInt(-1) != 1) {
+            bad("version", "must be 1, found " + n.get("version"));
+        }
         try {
             if (mode == null && n.hasNonNull("mode")) {
                 mode = Mode.valueOf(n.get("mode").asText().toLowerCase(Locale.ROOT));
             }
-            if (logFormat == null && n.hasNonNull("log-format")) {
-                logFormat = LogFormat.valueOf(n.get("log-format").asText().toLowerCase(Locale.ROOT));
-            }
         } catch (IllegalArgumentException e) {
-            throw new UserError(ExitCode.BAD_INPUT, "--config " + config + ": mode is plan or apply, log-format text or json");
+            bad("mode", "is plan or apply, found '" + n.get("mode").asText() + "'");
         }
         interval = interval != null ? interval : text(n, "interval");
         splay = splay != null ? splay : text(n, "splay");
         debounce = debounce != null ? debounce : text(n, "debounce");
-        flapWindow = flapWindow != null ? flapWindow : text(n, "flap-window");
-        if (flapLimit == null && n.hasNonNull("flap-limit")) {
-            flapLimit = n.get("flap-limit").asInt();
-        }
-        if (stateOptions.stateDir == null && n.hasNonNull("state-dir")) {
-            stateOptions.stateDir = Path.of(n.get("state-dir").asText());
-        }
-        if (eventsFile == null && n.hasNonNull("events-file")) {
-            eventsFile = Path.of(n.get("events-file").asText());
+        if (stateOptions.stateDir == null && n.hasNonNull("stateDir")) {
+            stateOptions.stateDir = Path.of(n.get("stateDir").asText());
         }
         if (socket == null && n.hasNonNull("socket")) {
             socket = Path.of(n.get("socket").asText());
         }
-        if (policyOptions.policies.isEmpty() && n.has("policies")) {
-            n.get("policies").forEach(p -> policyOptions.policies.add(Path.of(p.asText())));
+        JsonNode pol = n.path("policies");
+        if (!pol.isMissingNode()) {
+            object(pol, "policies.", List.of("builtin", "dirs"));
+            if (pol.has("builtin")) {
+                policyOptions.noDefaults = policyOptions.noDefaults || !bool(pol, "policies.builtin");
+            }
+            if (policyOptions.policies.isEmpty() && pol.has("dirs")) {
+                if (!pol.get("dirs").isArray()) {
+                    bad("policies.dirs", "must be a list of folders or files");
+                }
+                // the folders the .deb creates may be absent in a trimmed image: only existing ones load
+                pol.get("dirs").forEach(d -> {
+                    Path dir = Path.of(d.asText());
+                    if (Files.exists(dir)) {
+                        policyOptions.policies.add(dir);
+                    }
+                });
+            }
         }
+        JsonNode log = n.path("log");
+        if (!log.isMissingNode()) {
+            object(log, "log.", List.of("format", "level"));
+            try {
+                if (logFormat == null && log.hasNonNull("format")) {
+                    logFormat = LogFormat.valueOf(log.get("format").asText().toLowerCase(Locale.ROOT));
+                }
+            } catch (IllegalArgumentException e) {
+                bad("log.format", "is text or json, found '" + log.get("format").asText() + "'");
+            }
+            if (log.hasNonNull("level") && !List.of("error", "warn", "info", "debug").contains(log.get("level").asText())) {
+                bad("log.level", "is error, warn, info or debug, found '" + log.get("level").asText() + "'");
+            }
+        }
+        JsonNode ev = n.path("events");
+        if (!ev.isMissingNode()) {
+            object(ev, "events.", List.of("file"));
+            if (eventsFile == null && ev.hasNonNull("file") && !ev.get("file").asText().isEmpty()) {
+                eventsFile = Path.of(ev.get("file").asText());
+            }
+        }
+        JsonNode metrics = n.path("metrics");
+        if (!metrics.isMissingNode()) {
+            object(metrics, "metrics.", List.of("enabled", "listen"));
+            if (metrics.has("enabled") && bool(metrics, "metrics.enabled")) {
+                bad("metrics.enabled", "Prometheus metrics are not in this agent yet; set it to false");
+            }
+        }
+        JsonNode gate = n.path("healthGate");
+        if (!gate.isMissingNode()) {
+            object(gate, "healthGate.", List.of("command", "url", "timeout", "settle"));
+            if (gate.path("command").size() > 0 || !gate.path("url").asText("").isEmpty()) {
+                bad("healthGate", "health gates are not in this agent yet; leave command empty and url \"\"");
+            }
+        }
+        JsonNode flap = n.path("antiFlap");
+        if (!flap.isMissingNode()) {
+            object(flap, "antiFlap.", List.of("maxChanges", "window"));
+            if (flapLimit == null && flap.hasNonNull("maxChanges")) {
+                if (!flap.get("maxChanges").canConvertToInt() || flap.get("maxChanges").asInt() < 1) {
+                    bad("antiFlap.maxChanges", "must be a whole number of at least 1");
+                }
+                flapLimit = flap.get("maxChanges").asInt();
+            }
+            flapWindow = flapWindow != null ? flapWindow : text(flap, "window");
+        }
+        JsonNode cloud = n.path("cloudMetadata");
+        if (!cloud.isMissingNode()) {
+            object(cloud, "cloudMetadata.", List.of("enabled", "timeout"));
+            if (cloud.has("enabled") && bool(cloud, "cloudMetadata.enabled")) {
+                hostOptions.cloudMetadata = true;
+            }
+        }
+    }
+
+    private void object(JsonNode n, String prefix, List<String> known) {
+        if (!n.isObject()) {
+            bad(prefix.isEmpty() ? "the file" : prefix.substring(0, prefix.length() - 1), "must be a mapping");
+        }
+        n.fieldNames().forEachRemaining(f -> {
+            if (!known.contains(f)) {
+                bad(prefix + f, "unknown setting (known here: " + String.join(", ", known) + ")");
+            }
+        });
+    }
+
+    private boolean bool(JsonNode n, String key) {
+        String leaf = key.substring(key.lastIndexOf('.') + 1);
+        if (!n.get(leaf).isBoolean()) {
+            bad(key, "must be true or false, found " + n.get(leaf));
+        }
+        return n.get(leaf).asBoolean();
+    }
+
+    private void bad(String key, String why) {
+        throw new UserError(ExitCode.BAD_INPUT, "--config " + config + ": " + key + " " + why);
     }
 
     private static String text(JsonNode n, String f) {

@@ -208,4 +208,31 @@ class AgentLoopTest {
         assertThat(bad.code()).isEqualTo(2);
         assertThat(bad.err()).contains("--interval soon: not a duration");
     }
+
+    /**
+     * Regression: the agent.yaml the .deb installs (docs/agent-config.md) was refused by 'run
+     * --config' ("unknown setting 'version'"), so the packaged service could never start.
+     */
+    @Test
+    void runReadsTheAgentYamlThePackageInstalls() throws IOException {
+        Path shipped = Path.of(System.getProperty("chameleon.repo"), "chameleon-packaging/src/deb/files/agent.yaml");
+        assertThat(shipped).isRegularFile();
+        Path state = tmp.resolve("state-cfg");
+        var run = CliTest.cli("run", "--config", shipped.toString(), "--root", root.toString(), "--state-dir", state.toString(),
+                "--events-file", tmp.resolve("events.jsonl").toString(), "--max-passes", "1", "--no-uevents");
+        assertThat(run.code()).as(run.err()).isEqualTo(0);
+        assertThat(run.out()).contains("start mode=plan").contains("pass ");
+        assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("60");
+
+        Path cfg = tmp.resolve("agent.yaml");
+        Files.writeString(cfg, Files.readString(shipped).replace("mode: plan", "mode: plan\nintervall: 5m"));
+        var typo = CliTest.cli("run", "--config", cfg.toString(), "--root", root.toString(), "--max-passes", "1", "--no-uevents");
+        assertThat(typo.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(typo.err()).contains("intervall unknown setting");
+
+        Files.writeString(cfg, Files.readString(shipped).replaceFirst("enabled: false", "enabled: true"));
+        var metrics = CliTest.cli("run", "--config", cfg.toString(), "--root", root.toString(), "--max-passes", "1", "--no-uevents");
+        assertThat(metrics.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(metrics.err()).contains("metrics.enabled Prometheus metrics are not in this agent yet");
+    }
 }
