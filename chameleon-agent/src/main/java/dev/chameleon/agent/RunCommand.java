@@ -107,14 +107,19 @@ final class RunCommand implements Callable<Integer> {
         Clock clock = Clock.systemUTC();
         EventLog events = new EventLog(eventsFile != null ? eventsFile : state.resolve("events.jsonl"), out,
                 logFormat == LogFormat.json, clock);
-        policyOptions.load(host); // fail fast on bad policies at start-up
+        // compiled once here (bad policies fail the start) and handed to the first pass; reloads compile again
+        java.util.concurrent.atomic.AtomicReference<dev.chameleon.policy.PolicySet> firstLoad =
+                new java.util.concurrent.atomic.AtomicReference<>(policyOptions.load(host));
         if (m == Mode.apply) {
             Files.createDirectories(state);
             try (AutoCloseable lock = ApplyCommand.lock(journal)) {
                 ApplyCommand.recover(out, journal, new Applier(Actuators.standard(), journal), host);
             }
         }
-        Agent agent = new Agent(host, () -> policyOptions.load(host), journal, settings, events, clock, RandomGenerator.getDefault());
+        Agent agent = new Agent(host, () -> {
+            dev.chameleon.policy.PolicySet first = firstLoad.getAndSet(null);
+            return first != null ? first : policyOptions.load(host);
+        }, journal, settings, events, clock, RandomGenerator.getDefault());
         Path sock = socket != null ? socket : state.resolve("agent.sock");
         try (Triggers triggers = new Triggers(agent.queue(), msg -> events.emit("notice", Agent.ordered("message", msg)));
              ControlSocket control = ControlSocket.open(sock, agent::status)) {

@@ -38,25 +38,19 @@ class AgentLoopTest {
     Clock clock = Clock.fixed(Instant.parse("2026-11-29T10:00:00Z"), ZoneOffset.UTC);
 
     void write(String path, String text) throws IOException {
-        Path p = root.resolve(path.substring(1));
-        Files.createDirectories(p.getParent());
-        Files.writeString(p, text);
+        MachineTree.write(root, path, text);
     }
 
     String read(String path) throws IOException {
-        return Files.readString(root.resolve(path.substring(1))).strip();
+        return MachineTree.read(root, path);
     }
 
     @BeforeEach
     void tree() throws IOException {
         root = tmp.resolve("root");
         state = tmp.resolve("state");
-        write("/sys/class/dmi/id/sys_vendor", "VMware, Inc.\n");
-        write("/sys/class/dmi/id/product_name", "VMware Virtual Platform\n");
+        MachineTree.vmwareGuest(root);
         write("/proc/cpuinfo", "processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: fpu hypervisor\n\n");
-        write("/proc/self/cgroup", "0::/\n");
-        write("/proc/1/cgroup", "0::/\n");
-        write("/proc/sys/kernel/osrelease", "6.1.0-28-amd64\n");
         write("/proc/sys/vm/swappiness", "60\n");
         write("/etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n");
     }
