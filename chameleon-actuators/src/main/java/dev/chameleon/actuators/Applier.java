@@ -333,6 +333,14 @@ public final class Applier {
      * current value differs from its journalled {@code before}, in undo order.
      */
     public List<String> previewRollback(Host host, ChangeSet cs) {
+        return previewRollback(host, cs, false);
+    }
+
+    /**
+     * As {@link #previewRollback(Host, ChangeSet)}, deciding like {@link #rollback(Host, ChangeSet, boolean)}:
+     * without {@code force}, a setting someone changed after the apply is shown as left alone.
+     */
+    public List<String> previewRollback(Host host, ChangeSet cs, boolean force) {
         List<String> out = new ArrayList<>();
         List<JournalEntry> entries = cs.entries();
         for (int i = entries.size() - 1; i >= 0; i--) {
@@ -346,6 +354,12 @@ public final class Applier {
             Current now = a.get().read(host, key);
             String before = a.get().normalize(key, je.before());
             if (!now.isValue() || !a.get().satisfies(key, before, now.value())) {
+                String after = a.get().normalize(key, je.after());
+                if (!force && je.state().equals("verified") && !(now.isValue() && a.get().satisfies(key, after, now.value()))) {
+                    out.add(je.key() + ": " + now.found() + " would be left alone (changed after the apply; --force puts '"
+                            + je.before() + "' back)");
+                    continue;
+                }
                 out.add(je.key() + ": " + now.found() + " -> " + je.before() + "   (by hand: " + je.undoCommand() + ")");
             }
         }

@@ -229,6 +229,11 @@ class ApplierTest {
     void rollbackLeavesValuesChangedSinceAloneUnlessForced() throws IOException {
         applier.apply(host, List.of(want("sysctl:vm.swappiness", "30"), want("sysctl:net.core.somaxconn", "8192")), "test");
         write("/proc/sys/vm/swappiness", "45\n");
+        // the dry run decides as the rollback will (regression: it promised to put 60 back)
+        assertThat(applier.previewRollback(host, applier.lastApplied().orElseThrow()))
+                .contains("sysctl:vm.swappiness: 45 would be left alone (changed after the apply; --force puts '60' back)");
+        assertThat(applier.previewRollback(host, applier.lastApplied().orElseThrow(), true))
+                .anyMatch(l -> l.startsWith("sysctl:vm.swappiness: 45 -> 60"));
         var rb = applier.rollback(host, applier.lastApplied().orElseThrow(), false);
         assertThat(rb.ok()).isFalse();
         assertThat(rb.changeSet().status()).isEqualTo("rollback-incomplete");

@@ -138,8 +138,10 @@ final class ApplyCommand implements Callable<Integer> {
         List<DesiredSetting> out = new ArrayList<>();
         for (String k : only) {
             boolean wholeKind = k.endsWith(":*");
+            // a sysctl's persistence file (sysctl:persist/KEY) goes with the sysctl itself
             List<DesiredSetting> hit = desired.stream().filter(d -> wholeKind ? d.key().kind().equals(k.substring(0, k.length() - 2))
-                    : d.key().toString().equals(k)).toList();
+                    : d.key().toString().equals(k) || k.startsWith("sysctl:") && d.key().toString().equals("sysctl:persist/" + k.substring(7)))
+                    .toList();
             if (hit.isEmpty()) {
                 throw new UserError(ExitCode.BAD_INPUT, "--only " + k + ": no policy wants this setting here (see 'chameleon plan' for the keys); "
                         + "nothing was changed");

@@ -69,7 +69,7 @@ final class RollbackCommand implements Callable<Integer> {
                 out.println("Nothing to roll back: no applied change set in " + journal.directory());
             }
             for (ChangeSet cs : targets) {
-                List<String> lines = applier.previewRollback(host, cs);
+                List<String> lines = applier.previewRollback(host, cs, force);
                 out.println("Would roll back change set " + cs.id() + (lines.isEmpty() ? ": nothing differs from the journal" : ":"));
                 lines.forEach(l -> out.println("  " + l));
             }

@@ -176,7 +176,12 @@ public final class Condition {
             // "evaluation error at <input>:8: key 'x' is not present in map." → the part for people
             String m = String.valueOf(e.getMessage()).replaceFirst("^evaluation error at <input>:\\d+: ", "");
             m = m.endsWith(".") ? m.substring(0, m.length() - 1) : m;
-            return new Outcome(false, m + (c != null && c.getMessage() != null && !m.contains(c.getMessage()) ? ": " + c.getMessage() : ""));
+            String cause = c == null || c.getMessage() == null ? "" : c.getMessage().replaceFirst("\\.$", "");
+            String msg = m + (cause.isEmpty() || m.contains(cause) ? "" : ": " + cause);
+            if (msg.contains("is not present in map")) {
+                msg += " (a fact this condition reads is absent on this machine; guard it with has(...))";
+            }
+            return new Outcome(false, msg);
         } catch (RuntimeException e) {
             return new Outcome(false, e.getClass().getSimpleName() + ": " + e.getMessage());
         }
