@@ -2,6 +2,8 @@ package dev.chameleon.host;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -187,6 +189,47 @@ public final class SysRoot {
             return Optional.of(in.readNBytes(max));
         } catch (IOException | SecurityException e) {
             return Optional.empty();
+        }
+    }
+
+    /**
+     * One CPUID leaf of a CPU, read from the kernel's {@code /dev/cpu/N/cpuid} device (module
+     * {@code cpuid}; readable by root only), where the file offset is the leaf and 16 bytes come
+     * back: EAX, EBX, ECX, EDX, little-endian. Under a fixture root the same path may be a regular
+     * (sparse) file laid out alike. Empty when the device is absent, unreadable, or returns fewer
+     * than 16 bytes (the kernel answers EIO for a CPU that went away).
+     *
+     * <p>Only {@code /dev/cpu/<number>/cpuid} is read: a positional read there never blocks,
+     * unlike reads of other character devices, which {@link #read} refuses.
+     */
+    public Optional<byte[]> readCpuid(int cpu, long leaf) {
+        if (cpu < 0 || leaf < 0 || leaf > 0xFFFF_FFFFL) {
+            throw new IllegalArgumentException("cpu " + cpu + ", leaf 0x" + Long.toHexString(leaf));
+        }
+        Path p = safeResolve("/dev/cpu/" + cpu + "/cpuid", true);
+        if (p == null || !(Files.isRegularFile(p) || isCharacterDevice(p))) {
+            return Optional.empty();
+        }
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+            ByteBuffer buf = ByteBuffer.allocate(16);
+            while (buf.hasRemaining()) {
+                int n = ch.read(buf, leaf + buf.position());
+                if (n <= 0) {
+                    return Optional.empty();
+                }
+            }
+            return Optional.of(buf.array());
+        } catch (IOException | SecurityException | UnsupportedOperationException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static boolean isCharacterDevice(Path p) {
+        try {
+            Object mode = Files.getAttribute(p, "unix:mode");
+            return mode instanceof Integer m && (m & 0xF000) == 0x2000;
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException | SecurityException e) {
+            return false;
         }
     }
 

@@ -101,4 +101,22 @@ class SysRootTest {
         assertThat(Privileges.effectiveUid("Uid:\t0\t1000\t1000\t1000\n")).isEqualTo(1000);
         assertThat(Privileges.effectiveUid("garbage")).isEqualTo(-1);
     }
+
+    @Test
+    void cpuidLeavesAreReadAtTheirOffsetAndNeverOutsideTheTree() throws IOException {
+        Path dev = tree.resolve("dev/cpu/0/cpuid");
+        Files.createDirectories(dev.getParent());
+        try (var f = new java.io.RandomAccessFile(dev.toFile(), "rw")) {   // sparse, like the device's layout
+            f.seek(0x4000_0000L);
+            f.write("\1\0\0\u0040KVMKVMKVM\0\0\0".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        }
+        assertThat(root.readCpuid(0, 0x4000_0000L)).hasValueSatisfying(b ->
+                assertThat(new String(b, 4, 9, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("KVMKVMKVM"));
+        assertThat(root.readCpuid(0, 0x4000_0008L)).isEmpty();   // past the end: a short read is no answer
+        assertThat(root.readCpuid(1, 1)).isEmpty();              // no such CPU
+        assertThatThrownBy(() -> root.readCpuid(0, 0x1_0000_0000L)).isInstanceOf(IllegalArgumentException.class);
+        Files.createDirectories(tree.resolve("dev/cpu/2"));
+        Files.createSymbolicLink(tree.resolve("dev/cpu/2/cpuid"), outside);
+        assertThat(root.readCpuid(2, 0)).isEmpty();              // a link out of the tree stays inside: absent
+    }
 }

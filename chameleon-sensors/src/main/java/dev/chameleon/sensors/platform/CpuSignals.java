@@ -21,6 +21,9 @@ public final class CpuSignals {
     static final Command LSCPU = Command.of("lscpu");
     static final Command CPUID_HELPER = Command.of("virt-what-cpuid-helper");
     static final Command LPARSTAT = Command.of("lparstat", "-i");
+    /** The kernel's CPUID device of CPU 0 (module {@code cpuid}): the file offset is the leaf. */
+    static final String CPUID_DEVICE = "/dev/cpu/0/cpuid";
+    static final long HYPERVISOR_LEAF = 0x4000_0000L;
 
     private CpuSignals() {
     }
@@ -158,6 +161,7 @@ public final class CpuSignals {
         Clues c = p.clues();
         CommandResult r = p.run(CPUID_HELPER);
         if (r.status() != CommandResult.Status.RAN) {
+            cpuidDeviceClues(p);
             return;
         }
         String sig = r.stdout().replace("\0", "").strip();
@@ -177,6 +181,59 @@ public final class CpuSignals {
         } else {
             c.note("cpuid.signature", sig.isEmpty() ? "(none: not x86)" : sig, src);
         }
+    }
+
+    /**
+     * The CPUID hypervisor signature read from the kernel's {@code /dev/cpu/0/cpuid} (module
+     * {@code cpuid}, root only), where virt-what's helper is not installed: leaf 1 ECX bit 31
+     * (hypervisor present) and, when set, the 12-byte vendor signature of leaf 0x40000000 in
+     * EBX, ECX, EDX, as systemd-detect-virt reads them. x86 only; nothing when the device is absent
+     * or unreadable (a note says which).
+     */
+    static void cpuidDeviceClues(Probe p) {
+        Clues c = p.clues();
+        if (!c.isX86()) {
+            return;
+        }
+        Optional<byte[]> leaf1 = p.root().readCpuid(0, 1);
+        if (leaf1.isEmpty()) {
+            if (p.exists(CPUID_DEVICE)) {
+                c.note("cpuid.device", "present, but no 16-byte answer for leaf 1 (readable by root only; or a short read)", CPUID_DEVICE);
+            }
+            return;
+        }
+        String src = CPUID_DEVICE + " (leaf 0x40000000)";
+        if ((littleEndianInt(leaf1.get(), 8) >>> 31) == 0) {
+            c.note("cpuid.device", "hypervisor bit clear in leaf 1: no signature to read", CPUID_DEVICE + " (leaf 1)");
+            return;
+        }
+        String sig = p.root().readCpuid(0, HYPERVISOR_LEAF).map(CpuSignals::signature).orElse("");
+        List<String> supports = sig.isEmpty() ? List.of() : lookup(p.tables().cpuid(), sig);
+        if (!supports.isEmpty()) {
+            for (String s : supports) {
+                c.add("cpuid.signature", sig, src, s, 0.8);
+            }
+        } else {
+            // the hypervisor bit without a known signature: a VM whose hypervisor does not name
+            // itself; under QEMU-family firmware, emulation (TCG before QEMU 5 had no signature)
+            c.add("cpuid.signature", sig.isEmpty() ? "(no signature)" : sig + " (not a known signature)", src, "accel=tcg", 0.5);
+        }
+    }
+
+    /** The vendor signature of a hypervisor leaf: EBX, ECX, EDX as ASCII, NULs and non-printables dropped. */
+    static String signature(byte[] leaf) {
+        StringBuilder sb = new StringBuilder(12);
+        for (int i = 4; i < 16; i++) {
+            int b = leaf[i] & 0xFF;
+            if (b >= 0x20 && b < 0x7F) {
+                sb.append((char) b);
+            }
+        }
+        return sb.toString().strip();
+    }
+
+    private static int littleEndianInt(byte[] b, int off) {
+        return (b[off] & 0xFF) | (b[off + 1] & 0xFF) << 8 | (b[off + 2] & 0xFF) << 16 | (b[off + 3] & 0xFF) << 24;
     }
 
     static void sysinfoClues(Probe p) {
