@@ -66,7 +66,9 @@ public final class Cli implements Runnable {
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setParameterExceptionHandler((ex, a) -> {
-            err.println("chameleon: " + ex.getMessage());
+            // picocli's own messages may start with "Error: "; ours already say "chameleon: "
+            String msg = String.valueOf(ex.getMessage());
+            err.println("chameleon: " + (msg.startsWith("Error: ") ? msg.substring("Error: ".length()) : msg));
             err.println("Run 'chameleon " + (ex.getCommandLine().getCommandName().equals("chameleon") ? "" : ex.getCommandLine().getCommandName() + " ")
                     + "--help' for usage.");
             return ExitCode.BAD_INPUT;

@@ -52,6 +52,10 @@ final class ExplainCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserError(ExitCode.BAD_INPUT, e.getMessage());
         }
+        if (!dev.chameleon.policy.PolicyParser.SETTING_KINDS.contains(k.kind())) {
+            throw new UserError(ExitCode.BAD_INPUT, key + ": unknown setting kind '" + k.kind() + "'; known: "
+                    + String.join(", ", dev.chameleon.policy.PolicyParser.SETTING_KINDS));
+        }
         PolicySet policies = policyOptions.load(hostOptions.host());
         Session s = Session.run(hostOptions.host(), policies);
         PolicySet.Explanation ex = policies.explain(s.facts(), k);

@@ -165,6 +165,10 @@ class PolicyCommandsTest {
         assertThat(none.code()).isZero();
         assertThat(none.out()).contains("no matching policy sets it").contains("policy redis");
         assertThat(cli("explain", "swappiness", "--root", root.toString()).code()).isEqualTo(ExitCode.BAD_INPUT);
+        // regression: an unknown kind was "no matching policy sets it" with exit 0
+        CliTest.Run typo = cli("explain", "sysclt:vm.swappiness", "--root", root.toString());
+        assertThat(typo.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(typo.err()).contains("unknown setting kind 'sysclt'").contains("sysctl, sysfs");
     }
 
     @Test

@@ -648,7 +648,7 @@ public final class PolicyParser {
     }
 
     /** Every setting kind a policy may use, in the order error messages list them. */
-    static final List<String> SETTING_KINDS = List.of("sysctl", "sysfs", "blockQueue", "hugepages", "kernelModule", "service", "file",
+    public static final List<String> SETTING_KINDS = List.of("sysctl", "sysfs", "blockQueue", "hugepages", "kernelModule", "service", "file",
             "kernelCmdline", "tunedProfile", "nic", "package");
     private static final Pattern SYSFS_KNOB = Pattern.compile("thp\\.enabled|thp\\.defrag|cpu\\.governor|cpu\\.epp|smt\\.control");
     private static final Pattern WORD = Pattern.compile("[A-Za-z0-9_.+-]{1,64}");
