@@ -9,6 +9,7 @@ import dev.chameleon.agent.loop.ControlSocket;
 import dev.chameleon.agent.loop.EventLog;
 import dev.chameleon.agent.loop.HealthGate;
 import dev.chameleon.agent.loop.LoopbackServer;
+import dev.chameleon.agent.loop.Poll;
 import dev.chameleon.agent.loop.Triggers.Trigger;
 import dev.chameleon.host.Host;
 import dev.chameleon.host.HostCommandRunner;
@@ -25,6 +26,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.BeforeEach;
@@ -189,16 +191,7 @@ class AgentLoopTest {
 
     @Test
     void runWithMaxPassesStopsAndLeavesTheMachineAsItIs() throws IOException {
-        Path pol = tmp.resolve("pol");
-        Files.createDirectories(pol);
-        Files.writeString(pol.resolve("swap.yaml"), """
-                apiVersion: chameleon/v1
-                kind: Policy
-                metadata: {name: low-swap}
-                spec:
-                  settings:
-                    - sysctl: {key: vm.swappiness, value: 10}
-                """);
+        Path pol = policyFolder("10");
         var run = CliTest.cli("run", "--root", root.toString(), "--no-default-policies", "--policies", pol.toString(),
                 "--state-dir", state.toString(), "--max-passes", "1", "--no-uevents", "--log-format", "json");
         assertThat(run.code()).as(run.err()).isEqualTo(0);
@@ -234,6 +227,86 @@ class AgentLoopTest {
         var metrics = CliTest.cli("run", "--config", cfg.toString(), "--root", root.toString(), "--max-passes", "1", "--no-uevents");
         assertThat(metrics.code()).isEqualTo(ExitCode.BAD_INPUT);
         assertThat(metrics.err()).contains("metrics.enabled Prometheus metrics are not in this agent yet");
+    }
+
+    /**
+     * The daemon as 'chameleon run' starts it (in this JVM, on a thread): a policy file added or
+     * changed while it runs is picked up through the WatchService; stopping it (the interrupt its
+     * SIGTERM hook sends) undoes nothing and leaves the journal as it was.
+     */
+    @Test
+    void aPolicyFolderChangeWhileRunningIsAppliedAndStoppingUndoesNothing() throws Exception {
+        Path pol = policyFolder("10");
+        AtomicReference<CliTest.Run> result = new AtomicReference<>();
+        Thread daemon = new Thread(() -> result.set(CliTest.cli("run", "--mode", "apply", "--root", root.toString(),
+                "--no-default-policies", "--policies", pol.toString(), "--state-dir", state.toString(), "--interval", "1h",
+                "--splay", "0s", "--debounce", "50ms", "--no-uevents")), "chameleon-run-under-test");
+        daemon.start();
+        Map<Path, String> journalBeforeStop;
+        try {
+            assertThat(Poll.until(() -> value("/proc/sys/vm/swappiness").equals("10"))).as("first pass applied").isTrue();
+            Files.writeString(pol.resolve("dirty.yaml"), """
+                    apiVersion: chameleon/v1
+                    kind: Policy
+                    metadata: {name: dirty}
+                    spec:
+                      settings:
+                        - sysctl: {key: vm.dirty_ratio, value: 5}
+                    """);
+            assertThat(Poll.until(() -> value("/proc/sys/vm/dirty_ratio").equals("5"))).as("a new policy file is picked up").isTrue();
+            Files.writeString(pol.resolve("swap.yaml"), policies.formatted("20"));
+            assertThat(Poll.until(() -> value("/proc/sys/vm/swappiness").equals("20"))).as("a changed policy file is picked up").isTrue();
+            // stop between passes (the pass that applied 20 has reported; any later one has nothing to write)
+            assertThat(Poll.until(() -> idle())).isTrue();
+            journalBeforeStop = journalFiles();
+        } finally {
+            daemon.interrupt();
+            daemon.join(60_000);
+        }
+        assertThat(daemon.isAlive()).as("stopped").isFalse();
+        assertThat(result.get().code()).as(result.get().err()).isEqualTo(0);
+        assertThat(events("trigger")).extracting(n -> n.path("source").asText()).contains("policy-change");
+        assertThat(events("reload")).isNotEmpty();
+        assertThat(read("/proc/sys/vm/swappiness")).as("nothing undone on stop").isEqualTo("20");
+        assertThat(read("/proc/sys/vm/dirty_ratio")).as("nothing undone on stop").isEqualTo("5");
+        assertThat(journalFiles()).as("the journal as it was").isEqualTo(journalBeforeStop);
+        assertThat(journal()).extracting(dev.chameleon.actuators.ChangeSet::status).containsOnly("applied").hasSize(3);
+    }
+
+    String value(String path) {
+        try {
+            return read(path);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    boolean idle() {
+        try {
+            List<String> lines = Files.readAllLines(state.resolve("events.jsonl"));
+            JsonNode last = new ObjectMapper().readTree(lines.get(lines.size() - 1));
+            return last.path("event").asText().equals("pass");
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    Map<Path, String> journalFiles() throws IOException {
+        Map<Path, String> m = new java.util.TreeMap<>();
+        try (var files = Files.list(state.resolve("journal"))) {
+            for (Path f : files.toList()) {
+                m.put(f.getFileName(), Files.readString(f));
+            }
+        }
+        return m;
+    }
+
+    /** A policy folder with swap.yaml setting vm.swappiness to {@code swappiness}. */
+    Path policyFolder(String swappiness) throws IOException {
+        Path pol = tmp.resolve("pol");
+        Files.createDirectories(pol);
+        Files.writeString(pol.resolve("swap.yaml"), policies.formatted(swappiness));
+        return pol;
     }
 
     // --- health gates: a real command or a real HTTP server on 127.0.0.1, against the loop ---
@@ -402,9 +475,7 @@ class AgentLoopTest {
 
     @Test
     void runTakesTheGateFromFlagsAndConfigFlagsWinning() throws IOException {
-        Path pol = tmp.resolve("pol");
-        Files.createDirectories(pol);
-        Files.writeString(pol.resolve("swap.yaml"), policies.formatted("10"));
+        Path pol = policyFolder("10");
         String[] common = {"run", "--mode", "apply", "--root", root.toString(), "--no-default-policies", "--policies", pol.toString(),
                 "--max-passes", "1", "--no-uevents", "--log-format", "json"};
         var flag = CliTest.cli(concat(common, "--state-dir", tmp.resolve("s1").toString(), "--health-command", "/bin/false",

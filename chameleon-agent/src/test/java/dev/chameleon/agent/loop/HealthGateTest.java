@@ -57,7 +57,7 @@ class HealthGateTest {
         assertThat(v.checks().get(0).exitCode()).isNull();
         assertThat(v.describe()).contains("no answer in time").contains("killed after 2s");
         for (String pid : Files.readString(pids).strip().split(" ")) {
-            assertThat(eventually(() -> !running(Long.parseLong(pid)))).as("process %s killed", pid).isTrue();
+            assertThat(Poll.until(() -> !running(Long.parseLong(pid)))).as("process %s killed", pid).isTrue();
         }
     }
 
@@ -205,17 +205,5 @@ class HealthGateTest {
         } catch (IOException e) {
             return false;
         }
-    }
-
-    /** Polls {@code condition} for up to 20 s. */
-    static boolean eventually(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(50);
-        }
-        return condition.getAsBoolean();
     }
 }
