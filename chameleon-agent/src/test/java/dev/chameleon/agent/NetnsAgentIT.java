@@ -45,20 +45,7 @@ class NetnsAgentIT {
                 """);
         Path state = tmp.resolve("state");
         Path script = tmp.resolve("agent.sh");
-        Files.writeString(script, """
-                set -u
-                chameleon() { %s "$@"; }
-agent() { exec %s "$@"; }
-mount -t sysfs sysfs /sys
-                STATE=%s
-                EV=$STATE/events.jsonl
-                ip link set lo up
-                agent run --mode apply --no-default-policies --no-system-policies --policies %s --state-dir $STATE \\
-                    --interval 1h --debounce 200ms > $STATE.log 2>&1 &
-                AGENT=$!
-                trap 'kill $AGENT 2>/dev/null; wait $AGENT 2>/dev/null; echo "--- agent log"; cat $STATE.log' EXIT
-                # bounded poll: COND, tries of 0.2 s
-                until_() { local n=0; while ! eval "$1"; do n=$((n+1)); [ $n -ge $2 ] && return 1; sleep 0.2; done; }
+        Files.writeString(script, head(state) + "mount -t sysfs sysfs /sys\n" + start(policies, "") + """
                 until_ "grep -q '\\"event\\":\\"pass\\"' $EV 2>/dev/null" 300 || { echo "@started=no"; exit 1; }
                 echo "@started=yes"
                 echo "@somaxconn.first=$(cat /proc/sys/net/core/somaxconn)"
@@ -84,9 +71,8 @@ mount -t sysfs sysfs /sys
                 echo "@history.applied=$(grep -c '^[0-9]\\{8\\}-[0-9-]*  applied ' $STATE.history)"
                 echo "@history.other=$(grep -c '^[0-9]\\{8\\}-[0-9-]*  ' $STATE.history | tr -d ' ')"
                 echo "--- events"; cat $EV
-                """.formatted(Proc.shellWords(Proc.chameleon()), Proc.shellWords(Proc.chameleon()), state, policies));
-        Proc p = Proc.run(List.of("unshare", "--net", "--pid", "--fork", "--kill-child", "--mount-proc", "--", "bash", script.toString()), 240);
-        String out = p.out();
+                """);
+        String out = inNamespace(script);
         assertThat(out).as(out).contains("@started=yes");
         assertThat(out).as(out).contains("@somaxconn.first=8192");
         assertThat(out).as(out).contains("@nic.applied=0").contains("@nic.mtu=1400");
@@ -116,20 +102,9 @@ mount -t sysfs sysfs /sys
                 """);
         Path state = tmp.resolve("gate-state");
         Path script = tmp.resolve("gate.sh");
-        Files.writeString(script, """
-                set -u
-                chameleon() { %s "$@"; }
-                agent() { exec %s "$@"; }
-                STATE=%s
-                EV=$STATE/events.jsonl
-                ip link set lo up
-                echo "@somaxconn.before=$(cat /proc/sys/net/core/somaxconn)"
-                # nothing listens on port 9 of this namespace's loopback: the gate fails (connection refused)
-                agent run --mode apply --no-default-policies --no-system-policies --policies %s --state-dir $STATE \\
-                    --interval 1h --debounce 200ms --health-url http://127.0.0.1:9/healthz --health-settle 0s > $STATE.log 2>&1 &
-                AGENT=$!
-                trap 'kill $AGENT 2>/dev/null; wait $AGENT 2>/dev/null; echo "--- agent log"; cat $STATE.log' EXIT
-                until_() { local n=0; while ! eval "$1"; do n=$((n+1)); [ $n -ge $2 ] && return 1; sleep 0.2; done; }
+        Files.writeString(script, head(state) + "echo \"@somaxconn.before=$(cat /proc/sys/net/core/somaxconn)\"\n"
+                // nothing listens on port 9 of this namespace's loopback: the gate fails (connection refused)
+                + start(policies, "--health-url http://127.0.0.1:9/healthz --health-settle 0s") + """
                 until_ "grep -q '\\"event\\":\\"pass\\"' $EV 2>/dev/null" 300; echo "@first.pass=$?"
                 echo "@somaxconn.after=$(cat /proc/sys/net/core/somaxconn)"
                 kill -HUP $AGENT
@@ -139,9 +114,8 @@ mount -t sysfs sysfs /sys
                 chameleon history --state-dir $STATE
                 chameleon status --state-dir $STATE
                 echo "--- events"; cat $EV
-                """.formatted(Proc.shellWords(Proc.chameleon()), Proc.shellWords(Proc.chameleon()), state, policies));
-        Proc p = Proc.run(List.of("unshare", "--net", "--pid", "--fork", "--kill-child", "--mount-proc", "--", "bash", script.toString()), 240);
-        String out = p.out();
+                """);
+        String out = inNamespace(script);
         assertThat(out).as(out).contains("@somaxconn.before=4096").contains("@first.pass=0");
         assertThat(out).as("the gate failed and the set was undone\n" + out).contains("@somaxconn.after=4096");
         assertThat(out).as(out).containsPattern("\"event\":\"health-gate\",\"changeSet\":\"[0-9-]+\",\"outcome\":\"failed\"")
@@ -153,5 +127,38 @@ mount -t sysfs sysfs /sys
                 .contains("@gate.events=1");
         assertThat(out).as(out).contains("Health gate: url http://127.0.0.1:9/healthz (timeout 30s, settle 0s)")
                 .contains("  last: failed at ");
+    }
+
+    /**
+     * The start of a script: the functions {@code chameleon} (the packaged agent), {@code agent}
+     * (the same, exec'd, for the background agent) and {@code until_} (bounded poll: COND, tries
+     * of 0.2 s), {@code STATE}, {@code EV} (the events file), and loopback up.
+     */
+    static String head(Path state) {
+        return """
+                set -u
+                chameleon() { %s "$@"; }
+                agent() { exec %s "$@"; }
+                STATE=%s
+                EV=$STATE/events.jsonl
+                ip link set lo up
+                until_() { local n=0; while ! eval "$1"; do n=$((n+1)); [ $n -ge $2 ] && return 1; sleep 0.2; done; }
+                """.formatted(Proc.shellWords(Proc.chameleon()), Proc.shellWords(Proc.chameleon()), state);
+    }
+
+    /** Starts {@code run --mode apply} with only {@code policies} and {@code flags} in the background ($AGENT); on exit it is stopped and its log shown. */
+    static String start(Path policies, String flags) {
+        return """
+                agent run --mode apply --no-default-policies --no-system-policies --policies %s --state-dir $STATE \\
+                    --interval 1h --debounce 200ms %s > $STATE.log 2>&1 &
+                AGENT=$!
+                trap 'kill $AGENT 2>/dev/null; wait $AGENT 2>/dev/null; echo "--- agent log"; cat $STATE.log' EXIT
+                """.formatted(policies, flags);
+    }
+
+    /** Runs {@code script} in a throwaway network and PID namespace; its output. */
+    static String inNamespace(Path script) throws Exception {
+        return Proc.run(List.of("unshare", "--net", "--pid", "--fork", "--kill-child", "--mount-proc", "--", "bash", script.toString()), 240)
+                .out();
     }
 }
