@@ -377,9 +377,20 @@ public final class Applier {
      * else after the apply (left alone unless {@code force}).
      */
     public Result rollback(Host host, ChangeSet cs, boolean force) throws IOException {
+        return rollback(host, cs, force, null);
+    }
+
+    /**
+     * As {@link #rollback(Host, ChangeSet, boolean)}, with the reason for it first in the change
+     * set's message ({@code health gate failed: ...; undone: ...}), for rollbacks the agent decides
+     * on its own rather than an operator's {@code chameleon rollback}.
+     *
+     * @param cause why, in words; null or empty for none
+     */
+    public Result rollback(Host host, ChangeSet cs, boolean force, String cause) throws IOException {
         ChangeSet marked = cs.withStatus("rolling-back", "");
         save(marked, "rolling-back " + cs.id());
-        ChangeSet done = undo(host, marked, "rolled-back", null, true, force);
+        ChangeSet done = undo(host, marked, "rolled-back", cause == null || cause.isEmpty() ? null : cause, true, force);
         return new Result(new Plan(List.of()), done, done.status().equals("rolled-back"),
                 done.message().isEmpty() ? "nothing differed from the recorded values" : done.message());
     }

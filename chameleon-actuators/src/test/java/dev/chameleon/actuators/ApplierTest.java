@@ -82,6 +82,18 @@ class ApplierTest {
     }
 
     @Test
+    void aRollbackWithACauseSaysWhyInTheJournal() throws IOException {
+        applier.apply(host, List.of(want("sysctl:vm.swappiness", "30")), "test");
+        var rb = applier.rollback(host, applier.lastApplied().orElseThrow(), false, "health gate failed: command exit 1");
+        assertThat(rb.ok()).isTrue();
+        assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("60");
+        ChangeSet cs = journal.list().get(0).changeSet();
+        assertThat(cs.status()).isEqualTo("rolled-back");
+        assertThat(cs.message()).isEqualTo("health gate failed: command exit 1; undone: sysctl:vm.swappiness → 60");
+        assertThat(cs.entries()).extracting(JournalEntry::state).containsExactly("undone");
+    }
+
+    @Test
     void secondApplyHasNothingToDo() throws IOException {
         applier.apply(host, List.of(want("sysctl:vm.swappiness", "30")), "test");
         var again = applier.apply(host, List.of(want("sysctl:vm.swappiness", "30")), "test");

@@ -9,6 +9,7 @@ import dev.chameleon.actuators.JournalEntry;
 import dev.chameleon.agent.loop.Cost;
 import dev.chameleon.agent.loop.Drift;
 import dev.chameleon.agent.loop.EventLog;
+import dev.chameleon.agent.loop.HealthGate;
 import dev.chameleon.agent.loop.Triggers.Trigger;
 import dev.chameleon.host.Host;
 import dev.chameleon.model.DesiredSetting;
@@ -24,7 +25,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -61,6 +61,8 @@ final class Agent {
     private volatile List<String> pending = List.of();
     private volatile long passes;
     private volatile String ueventSource = "none";
+    private volatile HealthGate gate;
+    private volatile Map<String, Object> lastGate;
 
     Agent(Host host, Supplier<PolicySet> loader, Journal journal, Settings settings, EventLog events, Clock clock,
           RandomGenerator random) {
@@ -82,6 +84,11 @@ final class Agent {
 
     void ueventSource(String s) {
         ueventSource = s;
+    }
+
+    /** Checks every change set this agent applies with {@code g} (off until called). */
+    void healthGate(HealthGate g) {
+        gate = g;
     }
 
     /** The wait before the next timed pass: the interval plus a uniform random splay in [0, splay]. */
@@ -177,12 +184,12 @@ final class Agent {
 
     private void apply(Session s, Map<String, String> baseline, Instant now, Map<String, Object> summary) {
         Map<dev.chameleon.model.SettingKey, String> once = ApplyCommand.leftAlone(s.evaluation(), journal);
-        Set<String> changing = new java.util.HashSet<>();
-        s.plan().changes().forEach(e -> changing.add(e.setting().key().toString()));
+        Map<String, String> changing = new java.util.HashMap<>();
+        s.plan().changes().forEach(e -> changing.put(e.setting().key().toString(), e.target()));
         List<DesiredSetting> todo = new ArrayList<>();
         for (DesiredSetting d : s.evaluation().applicable()) {
             String key = d.key().toString();
-            if (once.containsKey(d.key()) || drift.isFrozen(key) || !changing.contains(key)) {
+            if (once.containsKey(d.key()) || !changing.containsKey(key) || drift.isFrozen(key, changing.get(key))) {
                 continue;
             }
             if (drift.open().containsKey(key) && drift.corrected(key, now)) {
@@ -207,10 +214,41 @@ final class Agent {
                 events.emit("change-set", ordered("id", cs.id(), "status", cs.status(), "ok", r.ok(), "message", r.message(),
                         "entries", entries));
                 summary.put("changeSet", cs.id());
+                HealthGate g = gate;
+                if (r.ok() && cs.status().equals("applied") && g != null && g.enabled()) {
+                    summary.put("healthGate", judge(g, applier, cs));
+                }
             }
         } catch (Exception e) {
             events.emit("error", ordered("message", "not applied this pass: " + e.getMessage()));
         }
+    }
+
+    /**
+     * Runs the health gate on a change set just applied (the journal lock held); on failure it is
+     * rolled back and its settings frozen at the values that failed. Reports a
+     * {@code health-gate} event (and a {@code change-set} event for the rollback); returns the outcome.
+     */
+    private String judge(HealthGate g, Applier applier, ChangeSet cs) {
+        HealthGate.Outcome o = g.judge(host, applier, cs);
+        if (o.rollback() != null) {
+            ChangeSet rb = o.rollback().changeSet();
+            List<String> entries = new ArrayList<>();
+            for (JournalEntry e : rb.entries()) {
+                entries.add(e.state() + " " + e.key() + ": " + e.after() + " -> " + e.before());
+            }
+            events.emit("change-set", ordered("id", rb.id(), "status", rb.status(), "ok", o.rollback().ok(), "message",
+                    o.rollback().message(), "entries", entries));
+        }
+        o.failedValues().forEach(drift::gateFailed);
+        Map<String, Object> f = o.fields();
+        events.emit("health-gate", f);
+        Map<String, Object> last = ordered("at", clock.instant().toString());
+        last.putAll(f);
+        lastGate = last;
+        o.failedValues().forEach((key, value) -> events.emit("frozen", ordered("key", key, "reason", "change set " + cs.id()
+                + " failed the health gate; " + value + " is not applied again until the agent restarts")));
+        return o.outcome();
     }
 
     /** The status document {@code chameleon status} shows, as JSON. */
@@ -229,6 +267,10 @@ final class Agent {
         drift.open().values().forEach(c -> d.add(ordered("key", c.key(), "before", c.before(), "after", c.after(), "when", c.when().toString())));
         m.put("drift", d);
         m.put("frozen", List.copyOf(drift.frozen()));
+        HealthGate g = gate;
+        Map<String, Object> hg = new LinkedHashMap<>((g == null ? HealthGate.Settings.off() : g.settings()).describe());
+        hg.put("last", lastGate);
+        m.put("healthGate", hg);
         m.put("cost", Cost.now(host.root().isLive() ? host.root() : dev.chameleon.host.SysRoot.live()));
         m.put("eventsFile", String.valueOf(events.file()));
         try {

@@ -44,6 +44,8 @@ final class RunCommand implements Callable<Integer> {
     PolicyOptions policyOptions;
     @Mixin
     StateOptions stateOptions;
+    @Mixin
+    HealthGateOptions healthGate;
 
     @Option(names = "--mode", description = "plan (default: report only, change nothing) or apply.")
     Mode mode;
@@ -80,7 +82,8 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE", description = {"Agent settings (YAML), as /etc/chameleon/agent.yaml "
             + "(docs/agent-config.md): mode, interval, splay, policies.{builtin,dirs}, stateDir, log.format, events.file, "
-            + "antiFlap.{maxChanges,window}, cloudMetadata.enabled. Options given on the command line win."})
+            + "antiFlap.{maxChanges,window}, cloudMetadata.enabled, healthGate.{command,url,timeout,settle}. "
+            + "Options given on the command line win."})
     Path config;
 
     @Spec
@@ -90,6 +93,7 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         readConfig();
+        dev.chameleon.agent.loop.HealthGate.Settings gate = healthGate.settings();
         Host host = hostOptions.host();
         Mode m = mode == null ? Mode.plan : mode;
         if (m == Mode.apply) {
@@ -120,6 +124,8 @@ final class RunCommand implements Callable<Integer> {
             dev.chameleon.policy.PolicySet first = firstLoad.getAndSet(null);
             return first != null ? first : policyOptions.load(host);
         }, journal, settings, events, clock, RandomGenerator.getDefault());
+        // the gate checks the operator's service on this machine, also with --root (a tree has no services)
+        agent.healthGate(new dev.chameleon.agent.loop.HealthGate(gate, new dev.chameleon.host.HostCommandRunner()));
         Path sock = socket != null ? socket : state.resolve("agent.sock");
         try (Triggers triggers = new Triggers(agent.queue(), msg -> events.emit("notice", Agent.ordered("message", msg)));
              ControlSocket control = ControlSocket.open(sock, agent::status)) {
@@ -196,8 +202,8 @@ final class RunCommand implements Callable<Integer> {
     /**
      * Reads {@code --config FILE} in the format of docs/agent-config.md (the file the .deb installs
      * as /etc/chameleon/agent.yaml). Options given on the command line win. Unknown keys, wrong
-     * types and features this agent does not have yet (metrics, health gates) are errors naming
-     * the key, so a setting is never silently ignored.
+     * types and features this agent does not have yet (metrics) are errors naming the key, so a
+     * setting is never silently ignored. {@code healthGate} errors say file:line:column.
      */
     private void readConfig() {
         if (config == null) {
@@ -280,12 +286,8 @@ final class RunCommand implements Callable<Integer> {
                 bad("metrics.enabled", "Prometheus metrics are not in this agent yet; set it to false");
             }
         }
-        JsonNode gate = n.path("healthGate");
-        if (!gate.isMissingNode()) {
-            object(gate, "healthGate.", List.of("command", "url", "timeout", "settle"));
-            if (gate.path("command").size() > 0 || !gate.path("url").asText("").isEmpty()) {
-                bad("healthGate", "health gates are not in this agent yet; leave command empty and url \"\"");
-            }
+        if (n.has("healthGate")) {
+            healthGate.readConfig(config);
         }
         JsonNode flap = n.path("antiFlap");
         if (!flap.isMissingNode()) {

@@ -63,8 +63,9 @@ final class StatusCommand implements Callable<Integer> {
             n.path("drift").forEach(d -> out.printf("  %s: %s -> %s (seen %s)%n", d.path("key").asText(), d.path("before").asText(),
                     d.path("after").asText(), d.path("when").asText()));
             if (n.path("frozen").size() > 0) {
-                out.println("Frozen (flapping, left alone): " + n.path("frozen"));
+                out.println("Frozen (flapping or failed the health gate; left alone until the agent restarts): " + n.path("frozen"));
             }
+            printGate(out, n.path("healthGate"));
             JsonNode c = n.path("cost");
             out.printf("Cost: RSS %s KiB (peak %s KiB), CPU %s ms, heap %s KiB, %s threads%n", c.path("rssKiB").asText("?"),
                     c.path("peakRssKiB").asText("?"), c.path("cpuMillis").asText("?"), c.path("heapUsedKiB").asText("?"),
@@ -75,5 +76,33 @@ final class StatusCommand implements Callable<Integer> {
         }
         out.flush();
         return ExitCode.OK;
+    }
+
+    /** {@code Health gate: off}, or what it checks and its last verdict. */
+    private static void printGate(PrintWriter out, JsonNode g) {
+        if (!g.path("enabled").asBoolean()) {
+            out.println("Health gate: off");
+            return;
+        }
+        StringBuilder what = new StringBuilder();
+        if (g.path("command").size() > 0) {
+            java.util.List<String> words = new java.util.ArrayList<>();
+            g.path("command").forEach(w -> words.add(w.asText()));
+            what.append("command ").append(String.join(" ", words));
+        }
+        if (!g.path("url").asText().isEmpty()) {
+            what.append(what.length() > 0 ? ", " : "").append("url ").append(g.path("url").asText());
+        }
+        out.printf("Health gate: %s (timeout %s, settle %s)%n", what, g.path("timeout").asText(), g.path("settle").asText());
+        JsonNode last = g.path("last");
+        if (!last.isObject()) {
+            out.println("  last: none yet (no change set applied since the start)");
+            return;
+        }
+        out.printf("  last: %s at %s, change set %s%s%n", last.path("outcome").asText(), last.path("at").asText(),
+                last.path("changeSet").asText(), last.has("failed") ? ": " + last.path("failed").asText() : "");
+        if (last.has("rollback")) {
+            out.printf("  rollback: %s: %s%n", last.path("rollback").asText(), last.path("message").asText());
+        }
     }
 }

@@ -7,12 +7,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chameleon.actuators.Journal;
 import dev.chameleon.agent.loop.ControlSocket;
 import dev.chameleon.agent.loop.EventLog;
+import dev.chameleon.agent.loop.HealthGate;
+import dev.chameleon.agent.loop.LoopbackServer;
+import dev.chameleon.agent.loop.Poll;
 import dev.chameleon.agent.loop.Triggers.Trigger;
 import dev.chameleon.host.Host;
+import dev.chameleon.host.HostCommandRunner;
 import dev.chameleon.policy.PolicySet;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -21,6 +26,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,6 +41,7 @@ class AgentLoopTest {
     Path state;
     StringWriter log = new StringWriter();
     AtomicReference<String> mode = new AtomicReference<>("enforce");
+    AtomicReference<String> settings = new AtomicReference<>("- sysctl: {key: vm.swappiness, value: 10}");
     Clock clock = Clock.fixed(Instant.parse("2026-11-29T10:00:00Z"), ZoneOffset.UTC);
 
     void write(String path, String text) throws IOException {
@@ -52,6 +59,7 @@ class AgentLoopTest {
         MachineTree.vmwareGuest(root);
         write("/proc/cpuinfo", "processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: fpu hypervisor\n\n");
         write("/proc/sys/vm/swappiness", "60\n");
+        write("/proc/sys/vm/dirty_ratio", "20\n");
         write("/etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n");
     }
 
@@ -63,8 +71,8 @@ class AgentLoopTest {
                 spec:
                   mode: %s
                   settings:
-                    - sysctl: {key: vm.swappiness, value: 10}
-                """.formatted(mode.get()))), new ArrayList<>());
+                    %s
+                """.formatted(mode.get(), settings.get().replace("\n", "\n    ")))), new ArrayList<>());
     }
 
     Agent agent(boolean apply, int flapLimit, RandomGenerator random) {
@@ -171,7 +179,7 @@ class AgentLoopTest {
             var run = CliTest.cli("status", "--socket", sock.toString());
             assertThat(run.code()).as(run.err()).isEqualTo(0);
             assertThat(run.out()).contains("mode plan").contains("Pending changes:").contains("sysctl:vm.swappiness: 60 -> 10")
-                    .contains("Cost: RSS");
+                    .contains("Health gate: off").contains("Cost: RSS");
             JsonNode n = new ObjectMapper().readTree(ControlSocket.ask(sock, "status"));
             assertThat(n.path("cost").path("rssKiB").asLong()).isPositive();
             assertThat(n.path("lastPass").path("trigger").asText()).isEqualTo("start");
@@ -183,16 +191,7 @@ class AgentLoopTest {
 
     @Test
     void runWithMaxPassesStopsAndLeavesTheMachineAsItIs() throws IOException {
-        Path pol = tmp.resolve("pol");
-        Files.createDirectories(pol);
-        Files.writeString(pol.resolve("swap.yaml"), """
-                apiVersion: chameleon/v1
-                kind: Policy
-                metadata: {name: low-swap}
-                spec:
-                  settings:
-                    - sysctl: {key: vm.swappiness, value: 10}
-                """);
+        Path pol = policyFolder("10");
         var run = CliTest.cli("run", "--root", root.toString(), "--no-default-policies", "--policies", pol.toString(),
                 "--state-dir", state.toString(), "--max-passes", "1", "--no-uevents", "--log-format", "json");
         assertThat(run.code()).as(run.err()).isEqualTo(0);
@@ -229,4 +228,315 @@ class AgentLoopTest {
         assertThat(metrics.code()).isEqualTo(ExitCode.BAD_INPUT);
         assertThat(metrics.err()).contains("metrics.enabled Prometheus metrics are not in this agent yet");
     }
+
+    /**
+     * The daemon as 'chameleon run' starts it (in this JVM, on a thread): a policy file added or
+     * changed while it runs is picked up through the WatchService; stopping it (the interrupt its
+     * SIGTERM hook sends) undoes nothing and leaves the journal as it was.
+     */
+    @Test
+    void aPolicyFolderChangeWhileRunningIsAppliedAndStoppingUndoesNothing() throws Exception {
+        Path pol = policyFolder("10");
+        AtomicReference<CliTest.Run> result = new AtomicReference<>();
+        Thread daemon = new Thread(() -> result.set(CliTest.cli("run", "--mode", "apply", "--root", root.toString(),
+                "--no-default-policies", "--policies", pol.toString(), "--state-dir", state.toString(), "--interval", "1h",
+                "--splay", "0s", "--debounce", "50ms", "--no-uevents")), "chameleon-run-under-test");
+        daemon.start();
+        Map<Path, String> journalBeforeStop;
+        try {
+            assertThat(Poll.until(() -> value("/proc/sys/vm/swappiness").equals("10"))).as("first pass applied").isTrue();
+            Files.writeString(pol.resolve("dirty.yaml"), """
+                    apiVersion: chameleon/v1
+                    kind: Policy
+                    metadata: {name: dirty}
+                    spec:
+                      settings:
+                        - sysctl: {key: vm.dirty_ratio, value: 5}
+                    """);
+            assertThat(Poll.until(() -> value("/proc/sys/vm/dirty_ratio").equals("5"))).as("a new policy file is picked up").isTrue();
+            Files.writeString(pol.resolve("swap.yaml"), policies.formatted("20"));
+            assertThat(Poll.until(() -> value("/proc/sys/vm/swappiness").equals("20"))).as("a changed policy file is picked up").isTrue();
+            // stop between passes (the pass that applied 20 has reported; any later one has nothing to write)
+            assertThat(Poll.until(() -> idle())).isTrue();
+            journalBeforeStop = journalFiles();
+        } finally {
+            daemon.interrupt();
+            daemon.join(60_000);
+        }
+        assertThat(daemon.isAlive()).as("stopped").isFalse();
+        assertThat(result.get().code()).as(result.get().err()).isEqualTo(0);
+        assertThat(events("trigger")).extracting(n -> n.path("source").asText()).contains("policy-change");
+        assertThat(events("reload")).isNotEmpty();
+        assertThat(read("/proc/sys/vm/swappiness")).as("nothing undone on stop").isEqualTo("20");
+        assertThat(read("/proc/sys/vm/dirty_ratio")).as("nothing undone on stop").isEqualTo("5");
+        assertThat(journalFiles()).as("the journal as it was").isEqualTo(journalBeforeStop);
+        assertThat(journal()).extracting(dev.chameleon.actuators.ChangeSet::status).containsOnly("applied").hasSize(3);
+    }
+
+    String value(String path) {
+        try {
+            return read(path);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    boolean idle() {
+        try {
+            List<String> lines = Files.readAllLines(state.resolve("events.jsonl"));
+            JsonNode last = new ObjectMapper().readTree(lines.get(lines.size() - 1));
+            return last.path("event").asText().equals("pass");
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    Map<Path, String> journalFiles() throws IOException {
+        Map<Path, String> m = new java.util.TreeMap<>();
+        try (var files = Files.list(state.resolve("journal"))) {
+            for (Path f : files.toList()) {
+                m.put(f.getFileName(), Files.readString(f));
+            }
+        }
+        return m;
+    }
+
+    /** A policy folder with swap.yaml setting vm.swappiness to {@code swappiness}. */
+    Path policyFolder(String swappiness) throws IOException {
+        Path pol = tmp.resolve("pol");
+        Files.createDirectories(pol);
+        Files.writeString(pol.resolve("swap.yaml"), policies.formatted(swappiness));
+        return pol;
+    }
+
+    // --- health gates: a real command or a real HTTP server on 127.0.0.1, against the loop ---
+
+    Agent gated(boolean apply, List<String> command, URI url, Duration timeout) {
+        Agent a = agent(apply, 5, RandomGenerator.getDefault());
+        a.healthGate(new HealthGate(new HealthGate.Settings(command, url, timeout, Duration.ofMillis(20)), new HostCommandRunner()));
+        return a;
+    }
+
+    List<dev.chameleon.actuators.ChangeSet> journal() {
+        return new Journal(state).list().stream().map(Journal.Loaded::changeSet).toList();
+    }
+
+    /** A gate command that counts its runs in a file, says why and fails (or passes, when {@code pass}). */
+    List<String> countingGate(Path count, boolean pass) {
+        return List.of("/bin/sh", "-c", "echo run >> " + count + "; echo 'service unhealthy'; exit " + (pass ? 0 : 1));
+    }
+
+    static long lines(Path f) throws IOException {
+        return Files.exists(f) ? Files.readAllLines(f).size() : 0;
+    }
+
+    @Test
+    void aFailingCommandGateUndoesTheChangeSetInReverseAsRollbackWould() throws IOException {
+        settings.set("- sysctl: {key: vm.swappiness, value: 10}\n- sysctl: {key: vm.dirty_ratio, value: 5}");
+        Path count = tmp.resolve("gate-runs");
+        Agent a = gated(true, countingGate(count, false), null, Duration.ofSeconds(20));
+        a.pass(new Trigger("start", "", false));
+
+        assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("60");
+        assertThat(read("/proc/sys/vm/dirty_ratio")).isEqualTo("20");
+        var cs = journal();
+        assertThat(cs).singleElement().satisfies(c -> {
+            assertThat(c.status()).isEqualTo("rolled-back");
+            assertThat(c.message()).isEqualTo("health gate failed: command /bin/sh -c echo run >> " + count
+                    + "; echo 'service unhealthy'; exit 1: exit 1 (service unhealthy); "
+                    + "undone: sysctl:vm.dirty_ratio → 20, sysctl:vm.swappiness → 60");
+            assertThat(c.entries()).extracting(dev.chameleon.actuators.JournalEntry::state).containsExactly("undone", "undone");
+        });
+        JsonNode gate = events("health-gate").get(0);
+        assertThat(gate.path("changeSet").asText()).isEqualTo(cs.get(0).id());
+        assertThat(gate.path("outcome").asText()).isEqualTo("failed");
+        assertThat(gate.path("checks").get(0).path("check").asText()).isEqualTo("command");
+        assertThat(gate.path("checks").get(0).path("exitCode").asInt()).isEqualTo(1);
+        assertThat(gate.path("checks").get(0).path("excerpt").asText()).isEqualTo("service unhealthy");
+        assertThat(gate.path("rollback").asText()).isEqualTo("rolled-back");
+        assertThat(gate.path("frozen").toString()).isEqualTo("[\"sysctl:vm.swappiness\",\"sysctl:vm.dirty_ratio\"]");
+        assertThat(events("change-set")).extracting(n -> n.path("status").asText()).containsExactly("applied", "rolled-back");
+        assertThat(events("frozen")).hasSize(2);
+        assertThat(log.toString()).contains("health-gate changeSet=" + cs.get(0).id() + " outcome=failed");
+
+        JsonNode status = new ObjectMapper().readTree(a.status());
+        assertThat(status.path("healthGate").path("last").path("outcome").asText()).isEqualTo("failed");
+        assertThat(status.path("frozen").toString()).isEqualTo("[\"sysctl:vm.dirty_ratio\",\"sysctl:vm.swappiness\"]");
+        try (ControlSocket c = ControlSocket.open(state.resolve("agent.sock"), a::status)) {
+            var shown = CliTest.cli("status", "--socket", state.resolve("agent.sock").toString());
+            assertThat(shown.out()).contains("Health gate: command /bin/sh -c echo run >> ")
+                    .contains("(timeout 20s, settle 20ms)")
+                    .contains("  last: failed at 2026-11-29T10:00:00Z, change set " + cs.get(0).id() + ": command /bin/sh")
+                    .contains("  rollback: rolled-back: health gate failed: ")
+                    .contains("Frozen (flapping or failed the health gate; left alone until the agent restarts): "
+                            + "[\"sysctl:vm.dirty_ratio\",\"sysctl:vm.swappiness\"]");
+        }
+
+        // the journal reads as after 'chameleon rollback': nothing left to roll back, history says why
+        var rollback = CliTest.cli("rollback", "--last", "--root", root.toString(), "--state-dir", state.toString());
+        assertThat(rollback.out()).contains("Nothing to roll back");
+        var history = CliTest.cli("history", "--root", root.toString(), "--state-dir", state.toString());
+        assertThat(history.out()).contains("rolled-back").contains("health gate failed: command");
+
+        // not applied again while the policies want the same values
+        a.pass(INTERVAL);
+        a.pass(INTERVAL);
+        assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("60");
+        assertThat(journal()).hasSize(1);
+        assertThat(lines(count)).as("the gate ran once").isEqualTo(1);
+        assertThat(events("health-gate")).hasSize(1);
+        assertThat(events("pass").get(2).path("pending").asInt()).as("still shown as pending").isEqualTo(2);
+    }
+
+    @Test
+    void aPassingGateKeepsTheChange() throws IOException {
+        try (LoopbackServer http = LoopbackServer.start()) {
+            Agent a = gated(true, List.of("/bin/true"), http.uri("/healthz"), Duration.ofSeconds(20));
+            a.pass(new Trigger("start", "", false));
+            assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("10");
+            assertThat(journal()).singleElement().satisfies(c -> assertThat(c.status()).isEqualTo("applied"));
+            JsonNode gate = events("health-gate").get(0);
+            assertThat(gate.path("outcome").asText()).isEqualTo("passed");
+            assertThat(gate.path("checks")).extracting(c -> c.path("check").asText()).containsExactly("command", "url");
+            assertThat(gate.path("checks").get(1).path("httpStatus").asInt()).isEqualTo(200);
+            assertThat(gate.has("rollback")).isFalse();
+            assertThat(events("frozen")).isEmpty();
+            assertThat(events("pass").get(0).path("healthGate").asText()).isEqualTo("passed");
+            JsonNode status = new ObjectMapper().readTree(a.status());
+            assertThat(status.path("healthGate").path("last").path("outcome").asText()).isEqualTo("passed");
+            assertThat(status.path("healthGate").path("url").asText()).isEqualTo(http.uri("/healthz").toString());
+        }
+    }
+
+    @Test
+    void anHttpGateAnswering503UndoesTheSet() throws IOException {
+        try (LoopbackServer http = LoopbackServer.start()) {
+            http.answer(503, "cache warming");
+            Agent a = gated(true, List.of(), http.uri("/ready"), Duration.ofSeconds(20));
+            a.pass(new Trigger("start", "", false));
+            assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("60");
+            assertThat(journal()).singleElement().satisfies(c -> {
+                assertThat(c.status()).isEqualTo("rolled-back");
+                assertThat(c.message()).startsWith("health gate failed: url " + http.uri("/ready") + ": HTTP 503 (cache warming)");
+            });
+            JsonNode check = events("health-gate").get(0).path("checks").get(0);
+            assertThat(check.path("httpStatus").asInt()).isEqualTo(503);
+            assertThat(check.path("excerpt").asText()).isEqualTo("cache warming");
+        }
+    }
+
+    @Test
+    void anHttpGateThatNeverAnswersUndoesTheSet() throws IOException {
+        try (LoopbackServer http = LoopbackServer.start()) {
+            http.hang();
+            Agent a = gated(true, List.of(), http.uri("/ready"), Duration.ofMillis(500));
+            a.pass(new Trigger("start", "", false));
+            assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("60");
+            assertThat(journal().get(0).status()).isEqualTo("rolled-back");
+            JsonNode gate = events("health-gate").get(0);
+            assertThat(gate.path("checks").get(0).path("outcome").asText()).isEqualTo("timeout");
+            assertThat(gate.path("failed").asText()).contains("no answer in time");
+        }
+    }
+
+    @Test
+    void theGateRunsOnlyAfterAChangeSetTheAgentApplied() throws IOException {
+        Path count = tmp.resolve("gate-runs");
+        Agent plan = gated(false, countingGate(count, true), null, Duration.ofSeconds(20));
+        plan.pass(new Trigger("start", "", false));
+        assertThat(lines(count)).as("plan mode applies nothing, so checks nothing").isZero();
+
+        Agent a = gated(true, countingGate(count, true), null, Duration.ofSeconds(20));
+        a.pass(new Trigger("start", "", false));
+        assertThat(lines(count)).isEqualTo(1);
+        a.pass(INTERVAL);
+        assertThat(lines(count)).as("nothing changed, nothing checked").isEqualTo(1);
+        write("/proc/sys/vm/swappiness", "30\n");
+        a.pass(INTERVAL);
+        assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("10");
+        assertThat(lines(count)).as("putting drift back is a change set too").isEqualTo(2);
+        assertThat(events("health-gate")).extracting(n -> n.path("outcome").asText()).containsExactly("passed", "passed");
+    }
+
+    @Test
+    void aFailedValueIsLeftAloneButAnotherValueIsTried() throws IOException {
+        Path flag = Files.writeString(tmp.resolve("unhealthy"), "");
+        Agent a = gated(true, List.of("/bin/sh", "-c", "test ! -e " + flag), null, Duration.ofSeconds(20));
+        a.pass(new Trigger("start", "", false));
+        assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("60");
+        Files.delete(flag);
+        a.pass(new Trigger("sighup", "", true));
+        assertThat(read("/proc/sys/vm/swappiness")).as("10 failed the gate: not again").isEqualTo("60");
+        settings.set("- sysctl: {key: vm.swappiness, value: 20}");
+        a.pass(new Trigger("sighup", "", true));
+        assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("20");
+        assertThat(journal()).extracting(dev.chameleon.actuators.ChangeSet::status).containsExactly("rolled-back", "applied");
+    }
+
+    @Test
+    void runTakesTheGateFromFlagsAndConfigFlagsWinning() throws IOException {
+        Path pol = policyFolder("10");
+        String[] common = {"run", "--mode", "apply", "--root", root.toString(), "--no-default-policies", "--policies", pol.toString(),
+                "--max-passes", "1", "--no-uevents", "--log-format", "json"};
+        var flag = CliTest.cli(concat(common, "--state-dir", tmp.resolve("s1").toString(), "--health-command", "/bin/false",
+                "--health-settle", "0s"));
+        assertThat(flag.code()).as(flag.err()).isEqualTo(0);
+        assertThat(flag.out()).contains("\"event\":\"health-gate\"").contains("\"outcome\":\"failed\"").contains("\"exitCode\":1");
+        assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("60");
+
+        Path cfg = Files.writeString(tmp.resolve("agent.yaml"), """
+                version: 1
+                healthGate:
+                  command: [/bin/sh, -c, 'echo not ready; exit 4']
+                  settle: 0s
+                  timeout: 10s
+                """);
+        var file = CliTest.cli(concat(common, "--state-dir", tmp.resolve("s2").toString(), "--config", cfg.toString()));
+        assertThat(file.code()).as(file.err()).isEqualTo(0);
+        assertThat(file.out()).contains("\"exitCode\":4").contains("not ready");
+        assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("60");
+
+        var off = CliTest.cli(concat(common, "--state-dir", tmp.resolve("s3").toString(), "--config", cfg.toString(),
+                "--health-command", ""));
+        assertThat(off.code()).as(off.err()).isEqualTo(0);
+        assertThat(off.out()).doesNotContain("health-gate");
+        assertThat(read("/proc/sys/vm/swappiness")).as("--health-command \"\" turned the file's gate off").isEqualTo("10");
+    }
+
+    @Test
+    void badGateSettingsAreBadInput() throws IOException {
+        String[] run = {"run", "--root", root.toString(), "--max-passes", "1", "--no-uevents"};
+        assertBad(concat(run, "--health-url", "https://127.0.0.1/healthz"), "--health-url 'https://127.0.0.1/healthz': https is not supported");
+        assertBad(concat(run, "--health-url", "http://192.0.2.1/"), "is not a loopback address");
+        assertBad(concat(run, "--health-command", "check --quick"), "--health-command check --quick: word 1 'check' must be an absolute path");
+        assertBad(concat(run, "--health-timeout", "0s"), "--health-timeout 0s: must be more than 0");
+        assertBad(concat(run, "--health-settle", "soon"), "--health-settle soon: not a duration");
+        Path cfg = Files.writeString(tmp.resolve("bad.yaml"), "version: 1\nhealthGate:\n  command: [/bin/true]\n  url: http://example.com/\n");
+        assertBad(concat(run, "--config", cfg.toString()), "--config " + cfg + ":4:8: error: healthGate.url 'http://example.com/'");
+        Files.writeString(cfg, "version: 1\nhealthGate:\n  command: [/bin/true, '']\n");
+        assertBad(concat(run, "--config", cfg.toString()), "--config " + cfg + ":3:24: error: healthGate.command[1] is empty");
+        Files.writeString(cfg, "version: 1\nhealthGate:\n  settle: 5\n");
+        assertBad(concat(run, "--config", cfg.toString()), "--config " + cfg + ":3:11: error: healthGate.settle '5' is not a duration");
+    }
+
+    void assertBad(String[] args, String message) {
+        var r = CliTest.cli(args);
+        assertThat(r.code()).as(r.err()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(r.err()).contains(message);
+    }
+
+    static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    static final String policies = """
+            apiVersion: chameleon/v1
+            kind: Policy
+            metadata: {name: low-swap}
+            spec:
+              settings:
+                - sysctl: {key: vm.swappiness, value: %s}
+            """;
 }

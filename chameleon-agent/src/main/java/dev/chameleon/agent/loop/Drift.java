@@ -16,7 +16,9 @@ import java.util.TreeSet;
  * Drift against the journal: the baseline of a managed setting is the value an applied change set
  * (not rolled back) verified, newest first. A current value different from it was written by
  * someone else. Also the anti-flap counter: a setting put back more than {@code limit} times in
- * {@code window} is frozen (left alone and reported) until the agent restarts.
+ * {@code window} is frozen (left alone and reported) until the agent restarts. A setting whose
+ * change set failed the health gate is frozen at the value that failed: left alone while the
+ * policies want that value, until the agent restarts.
  */
 public final class Drift {
     /** A managed setting found changed: the baseline value, what is there now, and when it was first seen. */
@@ -28,6 +30,7 @@ public final class Drift {
     private final Map<String, Change> open = new LinkedHashMap<>();
     private final Map<String, Deque<Instant>> corrections = new HashMap<>();
     private final Set<String> frozen = new TreeSet<>();
+    private final Map<String, String> gateFailed = new HashMap<>();
 
     public Drift(int limit, Duration window) {
         this.limit = limit;
@@ -94,7 +97,23 @@ public final class Drift {
         return frozen.contains(key);
     }
 
+    /**
+     * True when {@code key} is frozen: flapping, or its change set failed the health gate with
+     * this same {@code target} (another target, from changed policies or facts, may be tried).
+     */
+    public boolean isFrozen(String key, String target) {
+        return frozen.contains(key) || target != null && target.equals(gateFailed.get(key));
+    }
+
+    /** Freezes {@code key} at {@code target}: a change set that set it failed the health gate. */
+    public void gateFailed(String key, String target) {
+        gateFailed.put(key, target);
+    }
+
+    /** Every frozen key: flapping, or failed the health gate; sorted. */
     public Set<String> frozen() {
-        return Set.copyOf(frozen);
+        Set<String> all = new TreeSet<>(frozen);
+        all.addAll(gateFailed.keySet());
+        return java.util.Collections.unmodifiableSet(all);
     }
 }

@@ -14,7 +14,7 @@ import java.util.Map;
 /**
  * The agent's report: every event as one JSON line appended to the events file (an operator can
  * {@code tail -f} it), and the same event on the log, as text or JSON lines.
- * Events: {@code start}, {@code trigger}, {@code pass}, {@code change-set}, {@code external-change},
+ * Events: {@code start}, {@code trigger}, {@code pass}, {@code change-set}, {@code health-gate}, {@code external-change},
  * {@code frozen}, {@code error}, {@code stop}; each has {@code time} (ISO-8601) and {@code event}.
  */
 public final class EventLog {
