@@ -42,12 +42,17 @@ final class Agent {
                     int flapLimit, Duration flapWindow) {
     }
 
+    /** What a configuration reload (SIGHUP) hands the running agent: its new settings and health gate. */
+    record Reconfiguration(Settings settings, HealthGate gate) {
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Host host;
     private final Supplier<PolicySet> loader;
     private final Journal journal;
-    private final Settings settings;
+    private volatile Settings settings;
+    private volatile Supplier<Reconfiguration> reconfigure;
     private final EventLog events;
     private final Clock clock;
     private final RandomGenerator random;
@@ -84,6 +89,14 @@ final class Agent {
 
     void ueventSource(String s) {
         ueventSource = s;
+    }
+
+    /**
+     * On SIGHUP, before policies are reloaded: asks {@code r} for the configuration read again; it
+     * throws {@link UserError} for a file that does not read, and the previous configuration stays.
+     */
+    void onReconfigure(Supplier<Reconfiguration> r) {
+        reconfigure = r;
     }
 
     /** Checks every change set this agent applies with {@code g} (off until called). */
@@ -133,6 +146,18 @@ final class Agent {
     synchronized void pass(Trigger why) {
         long t0 = System.nanoTime();
         Instant now = clock.instant();
+        if (why.reload() && why.source().contains("sighup") && reconfigure != null) {
+            try {
+                Reconfiguration r = reconfigure.get();
+                settings = r.settings();
+                gate = r.gate();
+                drift.limits(settings.flapLimit(), settings.flapWindow());
+                events.emit("config", ordered("mode", settings.apply() ? "apply" : "plan", "interval", settings.interval().toString(),
+                        "splay", settings.splay().toString(), "healthGate", r.gate() == null ? "off" : r.gate().settings().describe()));
+            } catch (UserError e) {
+                events.emit("error", ordered("message", "configuration not reloaded, the previous one stays: " + e.getMessage()));
+            }
+        }
         if (why.reload()) {
             try {
                 policies = loader.get();

@@ -33,6 +33,11 @@ final class HealthGateOptions {
 
     private HealthGate.Settings fromFile = HealthGate.Settings.off();
 
+    /** Forgets what a config file said (before the file is read again). */
+    void forgetConfig() {
+        fromFile = HealthGate.Settings.off();
+    }
+
     /** Reads {@code healthGate} of the config file; a problem is bad input with its file:line:column. */
     void readConfig(Path config) {
         try {

@@ -19,11 +19,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.random.RandomGenerator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -89,9 +91,13 @@ final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** The options as the command line gave them, before {@code --config} filled the gaps (for reloads). */
+    private Map<OptionSpec, Object> commandLine;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        commandLine = optionValues();
         readConfig();
         dev.chameleon.agent.loop.HealthGate.Settings gate = healthGate.settings();
         Host host = hostOptions.host();
@@ -99,13 +105,7 @@ final class RunCommand implements Callable<Integer> {
         if (m == Mode.apply) {
             ApplyCommand.requireRoot(host);
         }
-        Duration iv = duration("--interval", interval, Duration.ofSeconds(60));
-        if (iv.isZero() || iv.isNegative()) {
-            throw new UserError(ExitCode.BAD_INPUT, "--interval " + interval + ": must be positive");
-        }
-        Agent.Settings settings = new Agent.Settings(m == Mode.apply, iv, duration("--splay", splay, iv.dividedBy(10)),
-                duration("--debounce", debounce, Duration.ofMillis(100)), maxPasses == null ? 0 : maxPasses,
-                flapLimit == null ? 5 : flapLimit, duration("--flap-window", flapWindow, Duration.ofHours(1)));
+        Agent.Settings settings = settings(m);
         Path state = stateOptions.resolve(host);
         Journal journal = new Journal(state);
         Clock clock = Clock.systemUTC();
@@ -127,6 +127,8 @@ final class RunCommand implements Callable<Integer> {
         // the gate checks the operator's service on this machine, also with --root (a tree has no services)
         agent.healthGate(new dev.chameleon.agent.loop.HealthGate(gate, new dev.chameleon.host.HostCommandRunner()));
         Path sock = socket != null ? socket : state.resolve("agent.sock");
+        Path eventsAt = events.file();
+        agent.onReconfigure(() -> reconfigure(out, host, state, sock, eventsAt, journal));
         try (Triggers triggers = new Triggers(agent.queue(), msg -> events.emit("notice", Agent.ordered("message", msg)));
              ControlSocket control = ControlSocket.open(sock, agent::status)) {
             // a --root tree is not this kernel: its hotplug is not ours to hear
@@ -141,7 +143,7 @@ final class RunCommand implements Callable<Integer> {
                 main.interrupt();
             });
             Runtime.getRuntime().addShutdownHook(hook);
-            events.emit("start", Agent.ordered("mode", m.name(), "interval", iv.toString(), "state", state.toString(),
+            events.emit("start", Agent.ordered("mode", m.name(), "interval", settings.interval().toString(), "state", state.toString(),
                     "socket", sock.toString(), "pid", ProcessHandle.current().pid()));
             try {
                 agent.loop();
@@ -155,6 +157,90 @@ final class RunCommand implements Callable<Integer> {
             }
         }
         return ExitCode.OK;
+    }
+
+    private Agent.Settings settings(Mode m) {
+        Duration iv = duration("--interval", interval, Duration.ofSeconds(60));
+        if (iv.isZero() || iv.isNegative()) {
+            throw new UserError(ExitCode.BAD_INPUT, "--interval " + interval + ": must be positive");
+        }
+        return new Agent.Settings(m == Mode.apply, iv, duration("--splay", splay, iv.dividedBy(10)),
+                duration("--debounce", debounce, Duration.ofMillis(100)), maxPasses == null ? 0 : maxPasses,
+                flapLimit == null ? 5 : flapLimit, duration("--flap-window", flapWindow, Duration.ofHours(1)));
+    }
+
+    /**
+     * SIGHUP: {@code --config} read again over the command line's options (which still win).
+     * Mode, interval, splay, anti-flap, health gate, policy folders and the built-in pack take
+     * effect now; the state folder, socket and events file only at a restart (a notice says so).
+     * A file that does not read, or asks for apply without root, throws {@link UserError} and
+     * leaves every option as it was.
+     */
+    private Agent.Reconfiguration reconfigure(PrintWriter out, Host host, Path state, Path sock, Path eventsAt, Journal journal) {
+        Map<OptionSpec, Object> running = optionValues();
+        try {
+            restore(commandLine);
+            healthGate.forgetConfig();
+            readConfig();
+            Mode m = mode == null ? Mode.plan : mode;
+            if (m == Mode.apply) {
+                ApplyCommand.requireRoot(host);
+            }
+            Agent.Settings s = settings(m);
+            dev.chameleon.agent.loop.HealthGate g = new dev.chameleon.agent.loop.HealthGate(healthGate.settings(),
+                    new dev.chameleon.host.HostCommandRunner());
+            policyOptions.load(host);   // fails here, before anything changes, when the new folders do not compile
+            List<String> later = new ArrayList<>();
+            if (!stateOptions.resolve(host).equals(state)) {
+                later.add("stateDir");
+            }
+            if (!(socket != null ? socket : state.resolve("agent.sock")).equals(sock)) {
+                later.add("socket");
+            }
+            if (eventsFile != null && !eventsFile.equals(eventsAt)) {
+                later.add("events.file");
+            }
+            if (!later.isEmpty()) {
+                out.println("chameleon: notice: " + String.join(", ", later) + " changed in " + config
+                        + "; that takes effect when the agent restarts");
+            }
+            if (m == Mode.apply) {
+                // switching to apply: finish or undo what an earlier run left unfinished, as a start in apply mode does
+                Files.createDirectories(state);
+                try (AutoCloseable lock = ApplyCommand.lock(journal)) {
+                    ApplyCommand.recover(out, journal, new Applier(Actuators.standard(), journal), host);
+                }
+            }
+            return new Agent.Reconfiguration(s, g);
+        } catch (UserError e) {
+            restore(running);
+            throw e;
+        } catch (Exception e) {
+            restore(running);
+            throw new UserError(ExitCode.FAILED, e.getMessage() == null ? e.toString() : e.getMessage());
+        }
+    }
+
+    /** Every option's current value (lists copied), mixins included. */
+    private Map<OptionSpec, Object> optionValues() {
+        Map<OptionSpec, Object> m = new java.util.LinkedHashMap<>();
+        for (OptionSpec o : spec.options()) {
+            Object v = o.getValue();
+            m.put(o, v instanceof List<?> l ? new ArrayList<>(l) : v);
+        }
+        return m;
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static void restore(Map<OptionSpec, Object> values) {
+        values.forEach((o, v) -> {
+            if (v instanceof List<?> l && o.getValue() instanceof List current) {
+                current.clear();   // the field keeps its list object: other holders see the same list
+                current.addAll(l);
+            } else {
+                o.setValue(v);
+            }
+        });
     }
 
     /** The policy folders to watch: policies.d under the root (when present) and each --policies folder (or a file's folder). */

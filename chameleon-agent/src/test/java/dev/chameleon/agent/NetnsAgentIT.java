@@ -129,6 +129,49 @@ class NetnsAgentIT {
                 .contains("  last: failed at ");
     }
 
+    @Test
+    void sighupReadsTheConfigAgainPlanToApplyAndABadFileKeepsThePreviousOne() throws Exception {
+        Path policies = tmp.resolve("reload-policies");
+        Files.createDirectories(policies);
+        Files.writeString(policies.resolve("net.yaml"), """
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: backlog}
+                spec:
+                  mode: enforce
+                  settings:
+                    - sysctl: {key: net.core.somaxconn, value: 8192}
+                """);
+        Path state = tmp.resolve("reload-state");
+        Path script = tmp.resolve("reload.sh");
+        Files.writeString(script, head(state) + """
+                mkdir -p $STATE
+                printf 'version: 1\\nmode: plan\\ninterval: 1h\\n' > $STATE.yaml
+                agent run --config $STATE.yaml --no-default-policies --no-system-policies --policies %s --state-dir $STATE \\
+                    --debounce 200ms > $STATE.log 2>&1 &
+                AGENT=$!
+                trap 'kill $AGENT 2>/dev/null; wait $AGENT 2>/dev/null; echo "--- agent log"; cat $STATE.log' EXIT
+                until_ "grep -q '\\"event\\":\\"pass\\"' $EV 2>/dev/null" 300; echo "@first.pass=$?"
+                echo "@plan.somaxconn=$(cat /proc/sys/net/core/somaxconn)"
+                sed -i 's/^mode: plan/mode: apply/' $STATE.yaml
+                kill -HUP $AGENT
+                until_ "[ \\"\\$(cat /proc/sys/net/core/somaxconn)\\" = 8192 ]" 150; echo "@reload.applied=$?"
+                chameleon status --state-dir $STATE | grep -m1 '^Mode\\|mode' | sed 's/^/@status: /'
+                printf 'version: 1\\nmode: sideways\\n' > $STATE.yaml
+                echo 1234 > /proc/sys/net/core/somaxconn
+                kill -HUP $AGENT
+                until_ "grep -q 'configuration not reloaded' $EV" 150; echo "@bad.reported=$?"
+                until_ "[ \\"\\$(cat /proc/sys/net/core/somaxconn)\\" = 8192 ]" 150; echo "@bad.still-applies=$?"
+                echo "--- events"; cat $EV
+                """.formatted(policies));
+        String out = inNamespace(script);
+        assertThat(out).as(out).contains("@first.pass=0").contains("@plan.somaxconn=4096");
+        assertThat(out).as("mode: apply took effect on SIGHUP, no restart\n" + out).contains("@reload.applied=0")
+                .containsPattern("\"event\":\"config\",\"mode\":\"apply\",\"interval\":\"PT1H\"");
+        assertThat(out).as(out).contains("@bad.reported=0").contains("mode is plan or apply, found 'sideways'");
+        assertThat(out).as("the previous configuration (apply) stayed whole\n" + out).contains("@bad.still-applies=0");
+    }
+
     /**
      * The start of a script: the functions {@code chameleon} (the packaged agent), {@code agent}
      * (the same, exec'd, for the background agent) and {@code until_} (bounded poll: COND, tries

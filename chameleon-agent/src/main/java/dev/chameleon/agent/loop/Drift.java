@@ -25,12 +25,18 @@ public final class Drift {
     public record Change(String key, String before, String after, Instant when) {
     }
 
-    private final int limit;
-    private final Duration window;
+    private volatile int limit;
+    private volatile Duration window;
     private final Map<String, Change> open = new LinkedHashMap<>();
     private final Map<String, Deque<Instant>> corrections = new HashMap<>();
     private final Set<String> frozen = new TreeSet<>();
     private final Map<String, String> gateFailed = new HashMap<>();
+
+    /** New anti-flap limits (a configuration reload); counts so far are kept. */
+    public void limits(int newLimit, Duration newWindow) {
+        this.limit = newLimit;
+        this.window = newWindow;
+    }
 
     public Drift(int limit, Duration window) {
         this.limit = limit;
