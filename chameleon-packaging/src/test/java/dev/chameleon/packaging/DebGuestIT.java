@@ -1,0 +1,100 @@
+package dev.chameleon.packaging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The .deb in a real Debian 12 guest: booted under QEMU (TCG) from its own kernel, with its own
+ * systemd, dpkg and OpenJDK 17; the package installed, switched to apply, reloaded, stopped,
+ * upgraded, removed and purged there ({@code vm/deb-guest.sh} drives the guest and prints one
+ * report line per step; this test asserts on them). Unlike {@link DebPackageIT}'s throwaway root,
+ * the unit runs for real, under its own limits and hardening, and the agent changes the guest's
+ * kernel settings for real.
+ */
+class DebGuestIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void installsRunsAppliesUpgradesAndRemovesInADebianGuest() throws Exception {
+        String deb = System.getProperty("chameleon.deb");
+        assertThat(deb).as("system property chameleon.deb (run through 'mvn verify')").isNotNull();
+        Path script = Path.of(System.getProperty("chameleon.repo", "..")).resolve("vm/deb-guest.sh");
+        assertThat(script).isRegularFile();
+        Path out = Files.createTempDirectory("chameleon-deb-guest");
+        DebPackageIT.Proc run = DebPackageIT.Proc.run(List.of("bash", script.toString(), deb, out.toString()), 1800);
+        assertThat(run.code()).as("vm/deb-guest.sh:\n" + run.out()).isZero();
+
+        Map<String, Map<String, String>> steps = new LinkedHashMap<>();
+        Map<String, JsonNode> status = new LinkedHashMap<>();
+        for (String line : run.out().split("\n")) {
+            if (line.startsWith("DEBGUEST-JSON ")) {
+                String[] p = line.split(" ", 3);
+                status.put(p[1], JSON.readTree(p[2]));
+            } else if (line.startsWith("DEBGUEST ")) {
+                String[] p = line.substring("DEBGUEST ".length()).split(" ");
+                Map<String, String> kv = new LinkedHashMap<>();
+                for (int i = 1; i < p.length; i++) {
+                    int eq = p[i].indexOf('=');
+                    if (eq > 0) {
+                        kv.put(p[i].substring(0, eq), p[i].substring(eq + 1));
+                    }
+                }
+                steps.put(p[0], kv);
+            }
+        }
+        String report = run.out();
+        assertThat(steps).as(report).containsKeys("booted", "cpuid", "install", "status-plan", "reload-apply", "plan-after-apply",
+                "stop", "upgrade", "status-upgraded", "remove", "purge", "end");
+        String before = steps.get("booted").get("swappiness");
+
+        // Install: enabled and started by the maintainer script under a running systemd, in plan mode.
+        assertThat(steps.get("install")).as(report).containsEntry("rc", "0").containsEntry("active", "active")
+                .containsEntry("enabled", "enabled");
+        assertThat(steps.get("status-plan")).as(report).containsEntry("rc", "0").containsEntry("swappiness", before)
+                .containsEntry("memorymax", String.valueOf(128L * 1024 * 1024));
+        JsonNode plan = status.get("status-plan");
+        assertThat(plan.path("mode").asText()).isEqualTo("plan");
+        assertThat(steps.get("cpuid")).as(report).containsEntry("rc", "0").containsEntry("device", "present");
+        assertThat(plan.path("platform").path("hypervisor").asText()).as("a TCG guest: " + plan.path("platform")).isEqualTo("qemu");
+        assertThat(plan.path("platform").path("evidence")).as("read from the kernel's CPUID device")
+                .anySatisfy(e -> {
+                    assertThat(e.path("source").asText()).isEqualTo("/dev/cpu/0/cpuid (leaf 0x40000000)");
+                    assertThat(e.path("value").asText()).isEqualTo("TCGTCGTCGTCG");
+                });
+        assertThat(plan.path("pending").size()).as("plan mode reports what it would change").isPositive();
+
+        // mode: apply + systemctl reload (SIGHUP, no restart): the agent changes the guest's sysctls.
+        assertThat(steps.get("reload-apply")).as(report).containsEntry("rc", "0").containsEntry("wait", "0")
+                .containsEntry("active", "active").containsEntry("restarts", "0");
+        assertThat(steps.get("reload-apply").get("swappiness")).as(report).isNotEqualTo(before);
+        assertThat(status.get("reload-apply").path("mode").asText()).isEqualTo("apply");
+        assertThat(Integer.parseInt(steps.get("history").get("lines"))).as(report).isPositive();
+        assertThat(steps.get("plan-after-apply").get("rc")).as("plan --exit-code after the agent applied: " + report)
+                .isIn("0", "3");
+
+        // Stop leaves the machine as it is.
+        assertThat(steps.get("stop")).as(report).containsEntry("active", "inactive");
+        assertThat(steps.get("stop").get("swappiness")).isEqualTo(steps.get("stop").get("applied"));
+
+        // Upgrade: the operator's edited conffile survives, the new version runs.
+        assertThat(steps.get("upgrade")).as(report).containsEntry("rc", "0").containsEntry("active", "active")
+                .containsEntry("mode", "apply");
+        assertThat(steps.get("upgrade").get("version")).endsWith("+upgrade1");
+        assertThat(steps.get("status-upgraded")).as(report).containsEntry("rc", "0");
+
+        // Remove keeps state and configuration and leaves the settings; purge deletes ours.
+        assertThat(steps.get("remove")).as(report).containsEntry("rc", "0").containsEntry("active", "inactive")
+                .containsEntry("unit", "gone").containsEntry("state", "kept").containsEntry("config", "kept");
+        assertThat(steps.get("remove").get("swappiness")).isEqualTo(steps.get("stop").get("applied"));
+        assertThat(steps.get("purge")).as(report).containsEntry("rc", "0").containsEntry("state", "gone")
+                .containsEntry("config", "gone");
+    }
+}
