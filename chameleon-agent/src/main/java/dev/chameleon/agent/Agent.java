@@ -6,6 +6,7 @@ import dev.chameleon.actuators.Applier;
 import dev.chameleon.actuators.ChangeSet;
 import dev.chameleon.actuators.Journal;
 import dev.chameleon.actuators.JournalEntry;
+import dev.chameleon.agent.loop.AgentMetrics;
 import dev.chameleon.agent.loop.Cost;
 import dev.chameleon.agent.loop.Drift;
 import dev.chameleon.agent.loop.EventLog;
@@ -61,6 +62,7 @@ final class Agent {
     private volatile List<String> pending = List.of();
     private volatile long passes;
     private volatile String ueventSource = "none";
+    private final AgentMetrics metrics = new AgentMetrics();
 
     Agent(Host host, Supplier<PolicySet> loader, Journal journal, Settings settings, EventLog events, Clock clock,
           RandomGenerator random) {
@@ -74,6 +76,7 @@ final class Agent {
         this.drift = new Drift(settings.flapLimit(), settings.flapWindow());
         this.started = clock.instant();
         this.policies = loader.get();
+        metrics.policies(policies.policies().size());
     }
 
     BlockingQueue<Trigger> queue() {
@@ -82,6 +85,11 @@ final class Agent {
 
     void ueventSource(String s) {
         ueventSource = s;
+    }
+
+    /** What the agent counts about its passes, for the metrics endpoint. */
+    AgentMetrics metrics() {
+        return metrics;
     }
 
     /** The wait before the next timed pass: the interval plus a uniform random splay in [0, splay]. */
@@ -130,6 +138,7 @@ final class Agent {
             try {
                 policies = loader.get();
                 events.emit("reload", ordered("policies", policies.policies().size()));
+                metrics.policies(policies.policies().size());
             } catch (UserError e) {
                 events.emit("error", ordered("message", "policies not reloaded, the previous ones stay: " + e.getMessage()));
             }
@@ -147,10 +156,12 @@ final class Agent {
                 if (e.action() == PlanEntry.Action.ERROR || e.action() == PlanEntry.Action.NOT_APPLICABLE) {
                     continue;
                 }
-                drift.observe(key, baseline.get(key), e.current(), now).ifPresent(c -> events.emit("external-change",
-                        ordered("key", c.key(), "before", c.before(), "after", c.after(), "when", c.when().toString(),
-                                "mode", s.evaluation().mode(e.setting().key()),
-                                "policy", e.setting().reason().policy())));
+                drift.observe(key, baseline.get(key), e.current(), now).ifPresent(c -> {
+                    metrics.drift(c.key());
+                    events.emit("external-change", ordered("key", c.key(), "before", c.before(), "after", c.after(),
+                            "when", c.when().toString(), "mode", s.evaluation().mode(e.setting().key()),
+                            "policy", e.setting().reason().policy()));
+                });
             }
             List<PlanEntry> changes = s.plan().changes();
             pending = changes.stream().map(e -> e.setting().key() + ": " + e.current() + " -> " + e.target()).toList();
@@ -158,6 +169,7 @@ final class Agent {
                 events.emit("error", ordered("message", "could not evaluate, left out: " + err));
             }
             summary.put("pending", changes.size());
+            metrics.pending(changes.size());
             summary.put("drift", drift.open().size());
             if (settings.apply() && !changes.isEmpty()) {
                 apply(s, baseline, now, summary);
@@ -167,7 +179,10 @@ final class Agent {
             events.emit("error", ordered("message", "pass failed: " + e));
         }
         passes++;
-        summary.put("durationMillis", (System.nanoTime() - t0) / 1_000_000);
+        long nanos = System.nanoTime() - t0;
+        summary.put("durationMillis", nanos / 1_000_000);
+        metrics.frozen(drift.frozen().size());
+        metrics.pass(why.source(), nanos, clock.instant());
         Map<String, Object> last = ordered("at", now.toString(), "trigger", why.source(), "detail", why.detail(),
                 "mode", settings.apply() ? "apply" : "plan");
         last.putAll(summary);
@@ -200,6 +215,7 @@ final class Agent {
             Applier.Result r = applier.apply(host, todo, "run --mode apply");
             ChangeSet cs = r.changeSet();
             if (cs != null) {
+                metrics.changeSet(cs);
                 List<String> entries = new ArrayList<>();
                 for (JournalEntry e : cs.entries()) {
                     entries.add(e.state() + " " + e.key() + ": " + e.before() + " -> " + e.after() + " (undo: " + e.undoCommand() + ")");

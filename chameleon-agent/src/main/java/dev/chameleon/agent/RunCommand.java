@@ -8,6 +8,8 @@ import dev.chameleon.actuators.Applier;
 import dev.chameleon.actuators.Journal;
 import dev.chameleon.agent.loop.ControlSocket;
 import dev.chameleon.agent.loop.EventLog;
+import dev.chameleon.agent.loop.MetricsListen;
+import dev.chameleon.agent.loop.MetricsServer;
 import dev.chameleon.agent.loop.Triggers;
 import dev.chameleon.host.Host;
 import java.io.IOException;
@@ -19,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.random.RandomGenerator;
 import picocli.CommandLine.Command;
@@ -78,6 +81,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--no-uevents", description = "Do not listen for kernel uevents (never listened to with --root).")
     boolean noUevents;
 
+    @Mixin
+    MetricsOptions metricsOptions;
+
     @Option(names = "--config", paramLabel = "FILE", description = {"Agent settings (YAML), as /etc/chameleon/agent.yaml "
             + "(docs/agent-config.md): mode, interval, splay, policies.{builtin,dirs}, stateDir, log.format, events.file, "
             + "antiFlap.{maxChanges,window}, cloudMetadata.enabled. Options given on the command line win."})
@@ -99,6 +105,7 @@ final class RunCommand implements Callable<Integer> {
         if (iv.isZero() || iv.isNegative()) {
             throw new UserError(ExitCode.BAD_INPUT, "--interval " + interval + ": must be positive");
         }
+        java.net.InetSocketAddress metricsAt = metricsOptions.address();
         Agent.Settings settings = new Agent.Settings(m == Mode.apply, iv, duration("--splay", splay, iv.dividedBy(10)),
                 duration("--debounce", debounce, Duration.ofMillis(100)), maxPasses == null ? 0 : maxPasses,
                 flapLimit == null ? 5 : flapLimit, duration("--flap-window", flapWindow, Duration.ofHours(1)));
@@ -122,7 +129,8 @@ final class RunCommand implements Callable<Integer> {
         }, journal, settings, events, clock, RandomGenerator.getDefault());
         Path sock = socket != null ? socket : state.resolve("agent.sock");
         try (Triggers triggers = new Triggers(agent.queue(), msg -> events.emit("notice", Agent.ordered("message", msg)));
-             ControlSocket control = ControlSocket.open(sock, agent::status)) {
+             ControlSocket control = ControlSocket.open(sock, agent::status);
+             MetricsServer served = MetricsOptions.serve(metricsAt, agent.metrics())) {
             // a --root tree is not this kernel: its hotplug is not ours to hear
             if (!noUevents && host.root().isLive()) {
                 agent.ueventSource(triggers.uevents(true));
@@ -135,8 +143,12 @@ final class RunCommand implements Callable<Integer> {
                 main.interrupt();
             });
             Runtime.getRuntime().addShutdownHook(hook);
-            events.emit("start", Agent.ordered("mode", m.name(), "interval", iv.toString(), "state", state.toString(),
-                    "socket", sock.toString(), "pid", ProcessHandle.current().pid()));
+            Map<String, Object> start = Agent.ordered("mode", m.name(), "interval", iv.toString(), "state", state.toString(),
+                    "socket", sock.toString(), "pid", ProcessHandle.current().pid());
+            if (served != null) {
+                start.put("metrics", "http://" + MetricsListen.format(served.address()) + "/metrics");
+            }
+            events.emit("start", start);
             try {
                 agent.loop();
             } catch (InterruptedException e) {
@@ -196,8 +208,8 @@ final class RunCommand implements Callable<Integer> {
     /**
      * Reads {@code --config FILE} in the format of docs/agent-config.md (the file the .deb installs
      * as /etc/chameleon/agent.yaml). Options given on the command line win. Unknown keys, wrong
-     * types and features this agent does not have yet (metrics, health gates) are errors naming
-     * the key, so a setting is never silently ignored.
+     * types and features this agent does not have yet (health gates) are errors naming
+     * the key, so a setting is never silently ignored; {@code metrics} errors say file:line:column.
      */
     private void readConfig() {
         if (config == null) {
@@ -275,10 +287,7 @@ final class RunCommand implements Callable<Integer> {
         }
         JsonNode metrics = n.path("metrics");
         if (!metrics.isMissingNode()) {
-            object(metrics, "metrics.", List.of("enabled", "listen"));
-            if (metrics.has("enabled") && bool(metrics, "metrics.enabled")) {
-                bad("metrics.enabled", "Prometheus metrics are not in this agent yet; set it to false");
-            }
+            metricsOptions.readConfig(config);
         }
         JsonNode gate = n.path("healthGate");
         if (!gate.isMissingNode()) {

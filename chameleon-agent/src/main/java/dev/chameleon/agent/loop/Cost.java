@@ -18,24 +18,45 @@ public final class Cost {
      */
     public static Map<String, Object> now(SysRoot proc) {
         Map<String, Object> m = new LinkedHashMap<>();
-        String status = "";
-        try {
-            status = java.nio.file.Files.readString(proc.resolve("/proc/self/status"));
-        } catch (Exception e) {
-            // absent below
-        }
+        String status = selfStatus(proc);
         statusKiB(status, "VmRSS").ifPresent(v -> m.put("rssKiB", v));
         statusKiB(status, "VmHWM").ifPresent(v -> m.put("peakRssKiB", v));
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
-                && os.getProcessCpuTime() >= 0) {
-            m.put("cpuMillis", os.getProcessCpuTime() / 1_000_000);
-        } else {
-            ProcessHandle.current().info().totalCpuDuration().ifPresent(d -> m.put("cpuMillis", d.toMillis()));
+        long cpu = cpuMillis();
+        if (cpu >= 0) {
+            m.put("cpuMillis", cpu);
         }
         Runtime rt = Runtime.getRuntime();
         m.put("heapUsedKiB", (rt.totalMemory() - rt.freeMemory()) / 1024);
         m.put("threads", ManagementFactory.getThreadMXBean().getThreadCount());
         return m;
+    }
+
+    /**
+     * One {@code kB} field of this process's {@code /proc/self/status} under {@code proc}
+     * ({@code VmRSS}: resident now, {@code VmHWM}: resident peak), in KiB; absent when unreadable.
+     */
+    public static Optional<Long> selfStatusKiB(SysRoot proc, String field) {
+        return statusKiB(selfStatus(proc), field);
+    }
+
+    /**
+     * User + system CPU time of this process, milliseconds: from the OperatingSystemMXBean, else
+     * {@link ProcessHandle}; -1 when neither knows.
+     */
+    public static long cpuMillis() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                && os.getProcessCpuTime() >= 0) {
+            return os.getProcessCpuTime() / 1_000_000;
+        }
+        return ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toMillis).orElse(-1L);
+    }
+
+    private static String selfStatus(SysRoot proc) {
+        try {
+            return java.nio.file.Files.readString(proc.resolve("/proc/self/status"));
+        } catch (Exception e) {
+            return "";
+        }
     }
 
     /** A {@code NAME:   123 kB} line of {@code /proc/PID/status}, in KiB. */
