@@ -1,6 +1,5 @@
 package dev.chameleon.agent;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chameleon.actuators.Actuators;
 import dev.chameleon.actuators.Applier;
 import dev.chameleon.actuators.ChangeSet;
@@ -10,14 +9,13 @@ import dev.chameleon.agent.loop.AgentMetrics;
 import dev.chameleon.agent.loop.Cost;
 import dev.chameleon.agent.loop.Drift;
 import dev.chameleon.agent.loop.EventLog;
+import dev.chameleon.agent.loop.PlainJson;
 import dev.chameleon.agent.loop.Triggers.Trigger;
 import dev.chameleon.host.Host;
 import dev.chameleon.model.DesiredSetting;
 import dev.chameleon.model.PlanEntry;
 import dev.chameleon.policy.PolicySet;
 import dev.chameleon.sensors.FactCache;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -42,8 +40,6 @@ final class Agent {
     record Settings(boolean apply, Duration interval, Duration splay, Duration debounce, long maxPasses,
                     int flapLimit, Duration flapWindow) {
     }
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Host host;
     private final Supplier<PolicySet> loader;
@@ -247,13 +243,7 @@ final class Agent {
         m.put("frozen", List.copyOf(drift.frozen()));
         m.put("cost", Cost.now(host.root().isLive() ? host.root() : dev.chameleon.host.SysRoot.live()));
         m.put("eventsFile", String.valueOf(events.file()));
-        try {
-            return JSON.writeValueAsString(m);
-        } catch (Exception e) {
-            StringWriter w = new StringWriter();
-            e.printStackTrace(new PrintWriter(w));
-            return "{\"error\":\"" + e.getMessage() + "\"}";
-        }
+        return PlainJson.compact(m);
     }
 
     @SuppressWarnings("unchecked")

@@ -1,8 +1,6 @@
 package dev.chameleon.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.chameleon.actuators.Actuators;
 import dev.chameleon.actuators.Applier;
 import dev.chameleon.actuators.Journal;
@@ -11,6 +9,7 @@ import dev.chameleon.agent.loop.EventLog;
 import dev.chameleon.agent.loop.MetricsListen;
 import dev.chameleon.agent.loop.MetricsServer;
 import dev.chameleon.agent.loop.Triggers;
+import dev.chameleon.agent.loop.YamlTree;
 import dev.chameleon.host.Host;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -217,7 +216,7 @@ final class RunCommand implements Callable<Integer> {
         }
         JsonNode n;
         try {
-            n = new ObjectMapper(new YAMLFactory()).readTree(config.toFile());
+            n = YamlTree.read(config);
         } catch (IOException e) {
             throw new UserError(ExitCode.BAD_INPUT, "--config " + config + ": " + e.getMessage());
         }
