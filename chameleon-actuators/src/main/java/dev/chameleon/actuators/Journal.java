@@ -1,8 +1,5 @@
 package dev.chameleon.actuators;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.chameleon.host.SysRoot;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -28,9 +25,6 @@ public final class Journal {
     private static final DateTimeFormatter ID = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS").withZone(ZoneOffset.UTC);
     private final Path stateDir;
     private final Path dir;
-    private final ObjectMapper json = new ObjectMapper()
-            .enable(SerializationFeature.INDENT_OUTPUT)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private String lastId = "";
 
     public Journal(Path stateDir) {
@@ -80,7 +74,7 @@ public final class Journal {
         Path file = dir.resolve(cs.id() + ".json");
         try {
             Files.createDirectories(dir);
-            SysRoot.writeAtomically(file, json.writeValueAsBytes(cs));
+            SysRoot.writeAtomically(file, ChangeSetJson.write(cs));
         } catch (IOException e) {
             String why = e instanceof java.nio.file.FileAlreadyExistsException ? "a file is in the way of the folder " + e.getMessage()
                     : e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null ? fse.getReason()
@@ -108,7 +102,7 @@ public final class Journal {
         }
         for (Path f : files) {
             try {
-                ChangeSet cs = json.readValue(f.toFile(), ChangeSet.class);
+                ChangeSet cs = ChangeSetJson.read(f);
                 if (cs.id() == null || cs.status() == null || cs.entries() == null) {
                     out.add(new Loaded(f, null, "not a change set (id, status or entries missing)"));
                 } else {

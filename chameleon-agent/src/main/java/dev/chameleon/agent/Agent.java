@@ -1,23 +1,22 @@
 package dev.chameleon.agent;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chameleon.actuators.Actuators;
 import dev.chameleon.actuators.Applier;
 import dev.chameleon.actuators.ChangeSet;
 import dev.chameleon.actuators.Journal;
 import dev.chameleon.actuators.JournalEntry;
+import dev.chameleon.agent.loop.AgentMetrics;
 import dev.chameleon.agent.loop.Cost;
 import dev.chameleon.agent.loop.Drift;
 import dev.chameleon.agent.loop.EventLog;
 import dev.chameleon.agent.loop.HealthGate;
+import dev.chameleon.agent.loop.PlainJson;
 import dev.chameleon.agent.loop.Triggers.Trigger;
 import dev.chameleon.host.Host;
 import dev.chameleon.model.DesiredSetting;
 import dev.chameleon.model.PlanEntry;
 import dev.chameleon.policy.PolicySet;
 import dev.chameleon.sensors.FactCache;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -46,8 +45,6 @@ final class Agent {
     record Reconfiguration(Settings settings, HealthGate gate) {
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final Host host;
     private final Supplier<PolicySet> loader;
     private final Journal journal;
@@ -68,6 +65,7 @@ final class Agent {
     private volatile String ueventSource = "none";
     private volatile HealthGate gate;
     private volatile Map<String, Object> lastGate;
+    private final AgentMetrics metrics = new AgentMetrics();
 
     Agent(Host host, Supplier<PolicySet> loader, Journal journal, Settings settings, EventLog events, Clock clock,
           RandomGenerator random) {
@@ -81,6 +79,7 @@ final class Agent {
         this.drift = new Drift(settings.flapLimit(), settings.flapWindow());
         this.started = clock.instant();
         this.policies = loader.get();
+        metrics.policies(policies.policies().size());
     }
 
     BlockingQueue<Trigger> queue() {
@@ -102,6 +101,11 @@ final class Agent {
     /** Checks every change set this agent applies with {@code g} (off until called). */
     void healthGate(HealthGate g) {
         gate = g;
+    }
+
+    /** What the agent counts about its passes, for the metrics endpoint. */
+    AgentMetrics metrics() {
+        return metrics;
     }
 
     /** The wait before the next timed pass: the interval plus a uniform random splay in [0, splay]. */
@@ -162,6 +166,7 @@ final class Agent {
             try {
                 policies = loader.get();
                 events.emit("reload", ordered("policies", policies.policies().size()));
+                metrics.policies(policies.policies().size());
             } catch (UserError e) {
                 events.emit("error", ordered("message", "policies not reloaded, the previous ones stay: " + e.getMessage()));
             }
@@ -179,10 +184,12 @@ final class Agent {
                 if (e.action() == PlanEntry.Action.ERROR || e.action() == PlanEntry.Action.NOT_APPLICABLE) {
                     continue;
                 }
-                drift.observe(key, baseline.get(key), e.current(), now).ifPresent(c -> events.emit("external-change",
-                        ordered("key", c.key(), "before", c.before(), "after", c.after(), "when", c.when().toString(),
-                                "mode", s.evaluation().mode(e.setting().key()),
-                                "policy", e.setting().reason().policy())));
+                drift.observe(key, baseline.get(key), e.current(), now).ifPresent(c -> {
+                    metrics.drift(c.key());
+                    events.emit("external-change", ordered("key", c.key(), "before", c.before(), "after", c.after(),
+                            "when", c.when().toString(), "mode", s.evaluation().mode(e.setting().key()),
+                            "policy", e.setting().reason().policy()));
+                });
             }
             List<PlanEntry> changes = s.plan().changes();
             pending = changes.stream().map(e -> e.setting().key() + ": " + e.current() + " -> " + e.target()).toList();
@@ -190,6 +197,7 @@ final class Agent {
                 events.emit("error", ordered("message", "could not evaluate, left out: " + err));
             }
             summary.put("pending", changes.size());
+            metrics.pending(changes.size());
             summary.put("drift", drift.open().size());
             if (settings.apply() && !changes.isEmpty()) {
                 apply(s, baseline, now, summary);
@@ -199,7 +207,10 @@ final class Agent {
             events.emit("error", ordered("message", "pass failed: " + e));
         }
         passes++;
-        summary.put("durationMillis", (System.nanoTime() - t0) / 1_000_000);
+        long nanos = System.nanoTime() - t0;
+        summary.put("durationMillis", nanos / 1_000_000);
+        metrics.frozen(drift.frozen().size());
+        metrics.pass(why.source(), nanos, clock.instant());
         Map<String, Object> last = ordered("at", now.toString(), "trigger", why.source(), "detail", why.detail(),
                 "mode", settings.apply() ? "apply" : "plan");
         last.putAll(summary);
@@ -232,6 +243,7 @@ final class Agent {
             Applier.Result r = applier.apply(host, todo, "run --mode apply");
             ChangeSet cs = r.changeSet();
             if (cs != null) {
+                metrics.changeSet(cs);
                 List<String> entries = new ArrayList<>();
                 for (JournalEntry e : cs.entries()) {
                     entries.add(e.state() + " " + e.key() + ": " + e.before() + " -> " + e.after() + " (undo: " + e.undoCommand() + ")");
@@ -298,13 +310,7 @@ final class Agent {
         m.put("healthGate", hg);
         m.put("cost", Cost.now(host.root().isLive() ? host.root() : dev.chameleon.host.SysRoot.live()));
         m.put("eventsFile", String.valueOf(events.file()));
-        try {
-            return JSON.writeValueAsString(m);
-        } catch (Exception e) {
-            StringWriter w = new StringWriter();
-            e.printStackTrace(new PrintWriter(w));
-            return "{\"error\":\"" + e.getMessage() + "\"}";
-        }
+        return PlainJson.compact(m);
     }
 
     @SuppressWarnings("unchecked")

@@ -6,8 +6,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import java.io.IOException;
 import java.io.StringWriter;
-import java.util.List;
-import java.util.Map;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -30,52 +28,13 @@ final class Render {
         StringWriter w = new StringWriter();
         try (JsonGenerator g = JSON.createGenerator(w)) {
             g.setPrettyPrinter(new DefaultPrettyPrinter());
-            if (!writePlain(g, tree)) {
+            if (!dev.chameleon.agent.loop.PlainJson.write(g, tree, true)) {
                 return jsonByMapper(tree);
             }
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
         return w.toString();
-    }
-
-    private static boolean writePlain(JsonGenerator g, Object v) throws IOException {
-        if (v == null) {
-            g.writeNull();
-        } else if (v instanceof String s) {
-            g.writeString(s);
-        } else if (v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte) {
-            g.writeNumber(((Number) v).longValue());
-        } else if (v instanceof Double d) {
-            g.writeNumber(d);
-        } else if (v instanceof Float f) {
-            g.writeNumber(f);
-        } else if (v instanceof Boolean b) {
-            g.writeBoolean(b);
-        } else if (v instanceof Map<?, ?> m) {
-            g.writeStartObject();
-            for (Map.Entry<?, ?> e : m.entrySet()) {
-                if (!(e.getKey() instanceof String k)) {
-                    return false;
-                }
-                g.writeFieldName(k);
-                if (!writePlain(g, e.getValue())) {
-                    return false;
-                }
-            }
-            g.writeEndObject();
-        } else if (v instanceof List<?> l) {
-            g.writeStartArray();
-            for (Object o : l) {
-                if (!writePlain(g, o)) {
-                    return false;
-                }
-            }
-            g.writeEndArray();
-        } else {
-            return false;
-        }
-        return true;
     }
 
     private static String jsonByMapper(Object tree) {

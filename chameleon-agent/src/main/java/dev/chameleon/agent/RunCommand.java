@@ -1,14 +1,15 @@
 package dev.chameleon.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.chameleon.actuators.Actuators;
 import dev.chameleon.actuators.Applier;
 import dev.chameleon.actuators.Journal;
 import dev.chameleon.agent.loop.ControlSocket;
 import dev.chameleon.agent.loop.EventLog;
+import dev.chameleon.agent.loop.MetricsListen;
+import dev.chameleon.agent.loop.MetricsServer;
 import dev.chameleon.agent.loop.Triggers;
+import dev.chameleon.agent.loop.YamlTree;
 import dev.chameleon.host.Host;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -82,6 +83,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--no-uevents", description = "Do not listen for kernel uevents (never listened to with --root).")
     boolean noUevents;
 
+    @Mixin
+    MetricsOptions metricsOptions;
+
     @Option(names = "--config", paramLabel = "FILE", description = {"Agent settings (YAML), as /etc/chameleon/agent.yaml "
             + "(docs/agent-config.md): mode, interval, splay, policies.{builtin,dirs}, stateDir, log.format, events.file, "
             + "antiFlap.{maxChanges,window}, cloudMetadata.enabled, healthGate.{command,url,timeout,settle}. "
@@ -106,6 +110,7 @@ final class RunCommand implements Callable<Integer> {
             ApplyCommand.requireRoot(host);
         }
         Agent.Settings settings = settings(m);
+        java.net.InetSocketAddress metricsAt = metricsOptions.address();
         Path state = stateOptions.resolve(host);
         Journal journal = new Journal(state);
         Clock clock = Clock.systemUTC();
@@ -128,9 +133,10 @@ final class RunCommand implements Callable<Integer> {
         agent.healthGate(new dev.chameleon.agent.loop.HealthGate(gate, new dev.chameleon.host.HostCommandRunner()));
         Path sock = socket != null ? socket : state.resolve("agent.sock");
         Path eventsAt = events.file();
-        agent.onReconfigure(() -> reconfigure(out, host, state, sock, eventsAt, journal));
+        agent.onReconfigure(() -> reconfigure(out, host, state, sock, eventsAt, metricsAt, journal));
         try (Triggers triggers = new Triggers(agent.queue(), msg -> events.emit("notice", Agent.ordered("message", msg)));
-             ControlSocket control = ControlSocket.open(sock, agent::status)) {
+             ControlSocket control = ControlSocket.open(sock, agent::status);
+             MetricsServer served = MetricsOptions.serve(metricsAt, agent.metrics())) {
             // a --root tree is not this kernel: its hotplug is not ours to hear
             if (!noUevents && host.root().isLive()) {
                 agent.ueventSource(triggers.uevents(true));
@@ -143,8 +149,12 @@ final class RunCommand implements Callable<Integer> {
                 main.interrupt();
             });
             Runtime.getRuntime().addShutdownHook(hook);
-            events.emit("start", Agent.ordered("mode", m.name(), "interval", settings.interval().toString(), "state", state.toString(),
-                    "socket", sock.toString(), "pid", ProcessHandle.current().pid()));
+            Map<String, Object> start = Agent.ordered("mode", m.name(), "interval", settings.interval().toString(), "state", state.toString(),
+                    "socket", sock.toString(), "pid", ProcessHandle.current().pid());
+            if (served != null) {
+                start.put("metrics", "http://" + MetricsListen.format(served.address()) + "/metrics");
+            }
+            events.emit("start", start);
             try {
                 agent.loop();
             } catch (InterruptedException e) {
@@ -176,11 +186,13 @@ final class RunCommand implements Callable<Integer> {
      * A file that does not read, or asks for apply without root, throws {@link UserError} and
      * leaves every option as it was.
      */
-    private Agent.Reconfiguration reconfigure(PrintWriter out, Host host, Path state, Path sock, Path eventsAt, Journal journal) {
+    private Agent.Reconfiguration reconfigure(PrintWriter out, Host host, Path state, Path sock, Path eventsAt,
+                                              java.net.InetSocketAddress metricsAt, Journal journal) {
         Map<OptionSpec, Object> running = optionValues();
         try {
             restore(commandLine);
             healthGate.forgetConfig();
+            metricsOptions.forgetConfig();
             readConfig();
             Mode m = mode == null ? Mode.plan : mode;
             if (m == Mode.apply) {
@@ -199,6 +211,9 @@ final class RunCommand implements Callable<Integer> {
             }
             if (eventsFile != null && !eventsFile.equals(eventsAt)) {
                 later.add("events.file");
+            }
+            if (!java.util.Objects.equals(metricsOptions.address(), metricsAt)) {
+                later.add("metrics");
             }
             if (!later.isEmpty()) {
                 out.println("chameleon: notice: " + String.join(", ", later) + " changed in " + config
@@ -288,8 +303,8 @@ final class RunCommand implements Callable<Integer> {
     /**
      * Reads {@code --config FILE} in the format of docs/agent-config.md (the file the .deb installs
      * as /etc/chameleon/agent.yaml). Options given on the command line win. Unknown keys, wrong
-     * types and features this agent does not have yet (metrics) are errors naming the key, so a
-     * setting is never silently ignored. {@code healthGate} errors say file:line:column.
+     * types and out-of-range values are errors naming the key, so a setting is never silently
+     * ignored; {@code healthGate} and {@code metrics} errors say file:line:column.
      */
     private void readConfig() {
         if (config == null) {
@@ -297,7 +312,7 @@ final class RunCommand implements Callable<Integer> {
         }
         JsonNode n;
         try {
-            n = new ObjectMapper(new YAMLFactory()).readTree(config.toFile());
+            n = YamlTree.read(config);
         } catch (IOException e) {
             throw new UserError(ExitCode.BAD_INPUT, "--config " + config + ": " + e.getMessage());
         }
@@ -367,10 +382,7 @@ final class RunCommand implements Callable<Integer> {
         }
         JsonNode metrics = n.path("metrics");
         if (!metrics.isMissingNode()) {
-            object(metrics, "metrics.", List.of("enabled", "listen"));
-            if (metrics.has("enabled") && bool(metrics, "metrics.enabled")) {
-                bad("metrics.enabled", "Prometheus metrics are not in this agent yet; set it to false");
-            }
+            metricsOptions.readConfig(config);
         }
         if (n.has("healthGate")) {
             healthGate.readConfig(config);

@@ -223,10 +223,12 @@ class AgentLoopTest {
         assertThat(typo.code()).isEqualTo(ExitCode.BAD_INPUT);
         assertThat(typo.err()).contains("intervall unknown setting");
 
-        Files.writeString(cfg, Files.readString(shipped).replaceFirst("enabled: false", "enabled: true"));
-        var metrics = CliTest.cli("run", "--config", cfg.toString(), "--root", root.toString(), "--max-passes", "1", "--no-uevents");
-        assertThat(metrics.code()).isEqualTo(ExitCode.BAD_INPUT);
-        assertThat(metrics.err()).contains("metrics.enabled Prometheus metrics are not in this agent yet");
+        Files.writeString(cfg, Files.readString(shipped).replaceFirst("enabled: false", "enabled: true")
+                .replace("listen: 127.0.0.1:9465", "listen: 127.0.0.1:0"));
+        var metrics = CliTest.cli("run", "--config", cfg.toString(), "--root", root.toString(), "--state-dir", state.toString(),
+                "--events-file", tmp.resolve("events.jsonl").toString(), "--max-passes", "1", "--no-uevents");
+        assertThat(metrics.code()).as(metrics.err()).isEqualTo(0);
+        assertThat(metrics.out()).containsPattern("start mode=plan .* metrics=http://127\\.0\\.0\\.1:\\d+/metrics");
     }
 
     /**

@@ -1,6 +1,5 @@
 package dev.chameleon.agent.loop;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +17,6 @@ import java.util.Map;
  * {@code frozen}, {@code error}, {@code stop}; each has {@code time} (ISO-8601) and {@code event}.
  */
 public final class EventLog {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private final Path file;
     private final PrintWriter log;
     private final boolean jsonLog;
@@ -37,12 +35,7 @@ public final class EventLog {
         e.put("time", clock.instant().toString());
         e.put("event", event);
         e.putAll(fields);
-        String line;
-        try {
-            line = JSON.writeValueAsString(e);
-        } catch (IOException ex) {
-            line = "{\"event\":\"error\",\"message\":\"cannot render event " + event + "\"}";
-        }
+        String line = PlainJson.compact(e);
         if (file != null) {
             try {
                 Files.createDirectories(file.toAbsolutePath().getParent());
