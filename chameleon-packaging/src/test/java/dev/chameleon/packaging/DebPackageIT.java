@@ -76,10 +76,14 @@ class DebPackageIT {
             Files.copy(in, copy);
         }
         ok(Proc.run(List.of("sh", copy.toString(), javaHome, root.toString()), 120));
-        Proc run = Proc.run(List.of("chroot", root.toString(), "/usr/bin/chameleon", "--version"), 120,
-                Map.of("LD_LIBRARY_PATH", javaHome + "/lib:" + javaHome + "/lib/server", "PATH", "/usr/bin:/bin"));
+        // with the installed unit's environment: a JVM option this runtime does not know would stop the service
+        Map<String, String> env = new java.util.HashMap<>(unitEnvironment(root.resolve("lib/systemd/system/chameleon.service")));
+        assertThat(env).containsKeys("CHAMELEON_JAVA_OPTS", "MALLOC_ARENA_MAX");
+        env.put("LD_LIBRARY_PATH", javaHome + "/lib:" + javaHome + "/lib/server");
+        env.put("PATH", "/usr/bin:/bin");
+        Proc run = Proc.run(List.of("chroot", root.toString(), "/usr/bin/chameleon", "--version"), 120, env);
         assertThat(run.code()).as(run.out()).isZero();
-        assertThat(run.out()).contains("chameleon 0.1");
+        assertThat(run.out()).contains("chameleon 0.1").doesNotContain("Unrecognized").doesNotContain("warning");
 
         // The operator edits the conffile and the agent writes its journal and a policy.
         Path conf = root.resolve("etc/chameleon/agent.yaml");
@@ -159,6 +163,66 @@ class DebPackageIT {
                 "NoNewPrivileges=", "ProtectSystem=", "ProtectHome=", "PrivateTmp=")) {
             assertThat(text.lines().filter(l -> l.startsWith(off))).as(off + " would stop the agent doing its job").isEmpty();
         }
+    }
+
+    /**
+     * The unit's memory limits fit the agent's budget (64 MiB resident at its peak, DESIGN.md):
+     * MemoryHigh above the budget (cgroup memory also counts page cache), MemoryMax above
+     * MemoryHigh, and the JVM's own caps (heap, metaspace, code cache, direct buffers) plus about
+     * 24 MiB of JVM libraries under MemoryMax, so that a runaway agent stops with the JVM's
+     * OutOfMemoryError (and exits, to be restarted) before the cgroup kills it mid-write.
+     */
+    @Test
+    void unitMemoryLimitsAreConsistentWithTheBudget() throws IOException {
+        Path unit = Path.of(System.getProperty("chameleon.unit", "src/deb/files/chameleon.service"));
+        String text = Files.readString(unit);
+        long high = mib(setting(text, "MemoryHigh"));
+        long max = mib(setting(text, "MemoryMax"));
+        assertThat(high).as("MemoryHigh above the 64 MiB budget").isGreaterThan(64);
+        assertThat(max).as("MemoryMax above MemoryHigh").isGreaterThan(high);
+        String opts = unitEnvironment(unit).get("CHAMELEON_JAVA_OPTS");
+        assertThat(opts).as("CHAMELEON_JAVA_OPTS").isNotNull().contains("-XX:+ExitOnOutOfMemoryError");
+        long caps = mib(option(opts, "-Xmx")) + mib(option(opts, "-XX:MaxMetaspaceSize=")) + mib(option(opts, "-XX:ReservedCodeCacheSize="))
+                + mib(option(opts, "-XX:MaxDirectMemorySize="));
+        assertThat(caps + 24).as("the JVM's caps (" + caps + " MiB) and its libraries under MemoryMax").isLessThanOrEqualTo(max);
+    }
+
+    /** The Environment= assignments of a unit, NAME → VALUE (quotes removed). */
+    static Map<String, String> unitEnvironment(Path unit) throws IOException {
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        for (String line : Files.readAllLines(unit)) {
+            if (line.startsWith("Environment=")) {
+                String v = line.substring("Environment=".length());
+                if (v.startsWith("\"") && v.endsWith("\"")) {
+                    v = v.substring(1, v.length() - 1);
+                }
+                int eq = v.indexOf('=');
+                env.put(v.substring(0, eq), v.substring(eq + 1));
+            }
+        }
+        return env;
+    }
+
+    private static String setting(String unit, String name) {
+        return unit.lines().filter(l -> l.startsWith(name + "=")).map(l -> l.substring(name.length() + 1).strip()).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + name + "= in the unit"));
+    }
+
+    private static String option(String opts, String prefix) {
+        return java.util.Arrays.stream(opts.split("\\s+")).filter(o -> o.startsWith(prefix)).map(o -> o.substring(prefix.length()))
+                .findFirst().orElseThrow(() -> new AssertionError("no " + prefix + " in " + opts));
+    }
+
+    /** 96M, 128m, 16384k, 1g → MiB. */
+    private static long mib(String size) {
+        String s = size.strip().toLowerCase(java.util.Locale.ROOT);
+        long n = Long.parseLong(s.replaceAll("[kmg]$", ""));
+        return switch (s.charAt(s.length() - 1)) {
+            case 'k' -> n / 1024;
+            case 'g' -> n * 1024;
+            case 'm' -> n;
+            default -> n / (1024 * 1024);
+        };
     }
 
     // --- helpers -----------------------------------------------------------------------------
