@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -14,9 +13,11 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -34,9 +35,11 @@ public final class SysRoot {
     public static final int MAX_READ_BYTES = 1 << 20;
 
     private final Path root;
+    private final boolean live;
 
     public SysRoot(Path root) {
         this.root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
+        this.live = this.root.getParent() == null; // "/"
     }
 
     /** The live machine's root, {@code /}. */
@@ -49,7 +52,7 @@ public final class SysRoot {
     }
 
     public boolean isLive() {
-        return root.equals(Path.of("/"));
+        return live;
     }
 
     /** How many symbolic links one resolution may follow, as Linux's MAXSYMLINKS. */
@@ -71,13 +74,11 @@ public final class SysRoot {
         if (!absolutePath.startsWith("/")) {
             throw new IllegalArgumentException("host path must be absolute: " + absolutePath);
         }
-        for (String part : absolutePath.split("/")) {
-            if (part.equals("..")) {
-                throw new IllegalArgumentException("host path must not contain '..': " + absolutePath);
-            }
+        if (hasDotDot(absolutePath)) {
+            throw new IllegalArgumentException("host path must not contain '..': " + absolutePath);
         }
         String rel = absolutePath.substring(1);
-        if (isLive()) {
+        if (live) {
             return rel.isEmpty() ? root : root.resolve(rel);
         }
         java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>();
@@ -126,6 +127,18 @@ public final class SysRoot {
         return join(done);
     }
 
+    /** True when a path element is {@code ..} (checked without splitting: the daemon resolves thousands of paths a pass). */
+    static boolean hasDotDot(String path) {
+        for (int i = path.indexOf(".."); i >= 0; i = path.indexOf("..", i + 1)) {
+            boolean start = i == 0 || path.charAt(i - 1) == '/';
+            boolean end = i + 2 == path.length() || path.charAt(i + 2) == '/';
+            if (start && end) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private Path join(java.util.List<String> parts) {
         Path p = root;
         for (String part : parts) {
@@ -149,17 +162,24 @@ public final class SysRoot {
         } catch (SymlinkLoopException e) {
             return HostFile.unreadable(absolutePath, e.getMessage());
         }
-        if (Files.exists(p) && !Files.isRegularFile(p) && !Files.isDirectory(p)) {
+        BasicFileAttributes attrs;
+        try {
+            attrs = Files.readAttributes(p, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            return HostFile.absent(absolutePath);
+        } catch (IOException e) {
+            attrs = null; // e.g. a loop the kernel found, or a denied folder: the open below says why
+        }
+        if (attrs != null && attrs.isDirectory()) {
+            return HostFile.unreadable(absolutePath, "is a directory");
+        }
+        if (attrs != null && !attrs.isRegularFile()) {
             // a FIFO would block forever and a device would stream without end
             return HostFile.unreadable(absolutePath, "not a regular file (a FIFO, socket or device)");
         }
         try (InputStream in = Files.newInputStream(p)) {
-            byte[] bytes = in.readNBytes(MAX_READ_BYTES);
-            String text = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPLACE)
-                    .onUnmappableCharacter(CodingErrorAction.REPLACE)
-                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
-            return HostFile.present(absolutePath, text);
+            // new String(bytes, UTF_8) replaces malformed input with U+FFFD, as a REPLACE decoder does
+            return HostFile.present(absolutePath, new String(in.readNBytes(MAX_READ_BYTES), StandardCharsets.UTF_8));
         } catch (NoSuchFileException e) {
             return HostFile.absent(absolutePath);
         } catch (AccessDeniedException e) {
@@ -318,6 +338,82 @@ public final class SysRoot {
         } catch (IOException | SecurityException | SymlinkLoopException e) {
             return Optional.empty();
         }
+    }
+
+    /** Set once netlink failed in this process, so a broken {@code inet_diag} is not asked every pass. */
+    private static volatile String sockDiagFailure;
+
+    /**
+     * The listening TCP sockets (IPv4 and IPv6) in the network namespace of process {@code pid}:
+     * socket inode → local port, both long; empty when none or unreadable.
+     *
+     * <p>Source: on the live machine, for a process in the agent's own namespace ({@code
+     * /proc/PID/ns/net} equal to {@code /proc/self/ns/net}), the kernel's socket table over
+     * {@code NETLINK_SOCK_DIAG} ({@link SockDiag}); otherwise (another namespace, a captured tree,
+     * netlink unavailable) the LISTEN rows of {@code /proc/PID/net/tcp} and {@code tcp6} under the
+     * root, which the kernel produces by walking its whole connection table.
+     *
+     * @throws IllegalArgumentException when {@code pid} is not a number
+     */
+    public Map<Long, Long> listeningTcp(String pid) {
+        if (pid.isEmpty() || !pid.chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
+            throw new IllegalArgumentException("not a process id: " + pid);
+        }
+        if (live && sockDiagFailure == null && sameNetNamespace(pid)) {
+            try {
+                return SockDiag.listening();
+            } catch (IOException | RuntimeException | LinkageError e) {
+                sockDiagFailure = String.valueOf(e.getMessage()); // from now on /proc/PID/net/tcp
+            }
+        }
+        Map<Long, Long> out = new java.util.HashMap<>();
+        for (String f : List.of("/net/tcp", "/net/tcp6")) {
+            HostFile t = read("/proc/" + pid + f);
+            if (t.isPresent()) {
+                out.putAll(parseProcNetTcpListening(t.text()));
+            }
+        }
+        return out;
+    }
+
+    /** Why netlink socket listing failed in this process (null while it works or was not tried). */
+    public static String sockDiagFailure() {
+        return sockDiagFailure;
+    }
+
+    private boolean sameNetNamespace(String pid) {
+        try {
+            return Files.readSymbolicLink(Path.of("/proc", pid, "ns", "net"))
+                    .equals(Files.readSymbolicLink(Path.of("/proc/self/ns/net")));
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Listening sockets of {@code /proc/net/tcp} or {@code tcp6} text: inode → local port.
+     * Rows: {@code sl local_address rem_address st ... inode}; state {@code 0A} is LISTEN; garbled
+     * rows are skipped.
+     */
+    public static Map<Long, Long> parseProcNetTcpListening(String text) {
+        Map<Long, Long> out = new java.util.HashMap<>();
+        for (String line : text.split("\n")) {
+            String[] f = line.strip().split("\\s+");
+            if (f.length < 10 || !f[3].equals("0A")) {
+                continue;
+            }
+            int colon = f[1].lastIndexOf(':');
+            try {
+                long port = Long.parseLong(f[1].substring(colon + 1), 16);
+                long inode = Long.parseLong(f[9]);
+                if (inode != 0) {
+                    out.put(inode, port);
+                }
+            } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
+                // a garbled row is skipped
+            }
+        }
+        return out;
     }
 
     /** True when the path is a regular file (after links) that may be executed. */

@@ -83,6 +83,25 @@ class SysRootTest {
     void dotDotAndRelativePathsAreRefused() {
         assertThatThrownBy(() -> root.resolve("/proc/../etc/passwd")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> root.resolve("proc/cpuinfo")).isInstanceOf(IllegalArgumentException.class);
+        for (String bad : new String[] {"/..", "/proc/..", "/../proc", "/a/../../b", "/proc//../x"}) {
+            assertThatThrownBy(() -> root.resolve(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> SysRoot.live().resolve(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
+        }
+        // ".." inside a name is a name (sysfs has none, but a fixture may)
+        assertThat(SysRoot.hasDotDot("/sys/a..b/..c/d..")).isFalse();
+        assertThat(SysRoot.live().resolve("/proc/a..b")).isEqualTo(Path.of("/proc/a..b"));
+        assertThat(SysRoot.live().isLive()).isTrue();
+        assertThat(root.isLive()).isFalse();
+        assertThat(new SysRoot(Path.of("/tmp/..")).isLive()).isTrue();
+    }
+
+    @Test
+    void aDirectoryReadsAsUnreadableAndADanglingLinkAsAbsent() throws IOException {
+        assertThat(root.read("/proc/sys/vm").status()).isEqualTo(HostFile.Status.UNREADABLE);
+        assertThat(root.read("/proc/sys/vm").error()).isEqualTo("is a directory");
+        Files.createSymbolicLink(tree.resolve("proc/sys/vm/gone"), Path.of("nowhere"));
+        assertThat(root.read("/proc/sys/vm/gone").status()).isEqualTo(HostFile.Status.ABSENT);
+        assertThat(SysRoot.live().read("/proc/self").error()).isEqualTo("is a directory");
     }
 
     @Test

@@ -24,14 +24,16 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * <p>One entry per instance: a process that matches, and whose parent matches the same
  * application, is counted in the parent's instance. Keys: {@code name}, {@code kind} (from the
  * table); {@code pid} (long, the instance's top process); {@code processes} (long);
- * {@code ports} (sorted list of long TCP ports the instance's processes listen on: sockets in
- * state LISTEN in {@code /proc/PID/net/tcp} and {@code tcp6}, matched by inode to the
+ * {@code ports} (sorted list of long TCP ports the instance's processes listen on: the listening
+ * sockets of the top process's network namespace ({@link dev.chameleon.host.SysRoot#listeningTcp}:
+ * netlink on the live machine, {@code /proc/PID/net/tcp} and {@code tcp6} otherwise), matched by inode to the
  * {@code socket:[inode]} links of {@code /proc/PID/fd}; empty when none or unreadable);
  * {@code unit} (the systemd unit from {@code /proc/PID/cgroup}, absent outside systemd);
  * {@code mainClass} or {@code jar} (java processes); {@code instance} (e.g. the Oracle SID).
  *
  * <p>Sources: {@code /proc/PID/comm}, {@code /proc/PID/stat} (parent pid), {@code /proc/PID/cmdline}
- * (java only), {@code /proc/PID/fd}, {@code /proc/PID/net/tcp{,6}}, {@code /proc/PID/cgroup}.
+ * (java only), {@code /proc/PID/fd}, the socket table ({@code NETLINK_SOCK_DIAG} or
+ * {@code /proc/PID/net/tcp{,6}}), {@code /proc/PID/cgroup}.
  * Processes that vanish while being read are skipped. Everything here is volatile.
  */
 public final class AppsSensor implements Sensor {
@@ -118,7 +120,7 @@ public final class AppsSensor implements Sensor {
         List<Rule> table = rules == null ? standardRules() : rules;
         Map<Long, Proc> matched = new LinkedHashMap<>();
         for (String p : ctx.root().list("/proc")) {
-            if (!p.chars().allMatch(Character::isDigit) || p.isEmpty()) {
+            if (!isPid(p)) {
                 continue;
             }
             long pid = Long.parseLong(p);
@@ -156,10 +158,7 @@ public final class AppsSensor implements Sensor {
             app.put("pid", top.pid);
             app.put("processes", (long) e.getValue().size());
             app.putAll(top.extra);
-            Map<Long, Long> listening = new HashMap<>();
-            for (String f : List.of("/net/tcp", "/net/tcp6")) {
-                ctx.root().readTrimmed("/proc/" + top.pid + f).ifPresent(t -> listening.putAll(parseListening(t)));
-            }
+            Map<Long, Long> listening = ctx.root().listeningTcp(String.valueOf(top.pid));
             Set<Long> ports = new TreeSet<>();
             if (!listening.isEmpty()) {
                 for (Proc pr : e.getValue()) {
@@ -175,6 +174,20 @@ public final class AppsSensor implements Sensor {
             out.add(app);
         }
         return out;
+    }
+
+    /** A /proc entry named by digits only (a process); a plain loop, as this runs for every process every pass. */
+    static boolean isPid(String name) {
+        if (name.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static Rule match(SensorContext ctx, List<Rule> table, String pid, String comm, Map<String, Object> extra) {
@@ -273,24 +286,7 @@ public final class AppsSensor implements Sensor {
      * Rows: {@code sl local_address rem_address st ... inode}; state {@code 0A} is LISTEN.
      */
     public static Map<Long, Long> parseListening(String text) {
-        Map<Long, Long> out = new HashMap<>();
-        for (String line : text.split("\n")) {
-            String[] f = line.strip().split("\\s+");
-            if (f.length < 10 || !f[3].equals("0A")) {
-                continue;
-            }
-            int colon = f[1].lastIndexOf(':');
-            try {
-                long port = Long.parseLong(f[1].substring(colon + 1), 16);
-                long inode = Long.parseLong(f[9]);
-                if (inode != 0) {
-                    out.put(inode, port);
-                }
-            } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
-                // a garbled row is skipped
-            }
-        }
-        return out;
+        return dev.chameleon.host.SysRoot.parseProcNetTcpListening(text);
     }
 
     /** {@code socket:[12345]} → 12345. */

@@ -27,12 +27,16 @@ import java.util.regex.Pattern;
  * {@code cpu MHz}. From {@code /sys/devices/system/cpu/online}: {@code online} (string range,
  * {@code 0-3}). Each key is absent when its source lacks it.
  *
- * <p>Constants (kept in the {@link FactCache}): vendor, model, family, modelId, stepping, flags.
- * Counts, microcode, NUMA and frequencies are re-read (hotplug, late microcode load).
+ * <p>Constants (kept in the {@link FactCache}): everything from {@code /proc/cpuinfo}, including
+ * the counts, microcode and {@code reportedMHz} (in a VM without cpufreq, the rate the hypervisor
+ * reports, which does not move); a long-running agent drops the cache on every kernel uevent (CPU
+ * hotplug, a late microcode load) and on SIGHUP. NUMA, {@code online} and the cpufreq values are
+ * re-read on every collection.
  */
 public final class CpuSensor implements Sensor {
     private static final String CPUFREQ = "/sys/devices/system/cpu/cpu0/cpufreq/";
-    private static final List<String> CONSTANT = List.of("vendor", "model", "family", "modelId", "stepping", "flags");
+    /** Reported first, in this order. */
+    private static final List<String> IDENTITY = List.of("vendor", "model", "family", "modelId", "stepping", "flags");
 
     @Override
     public String name() {
@@ -42,20 +46,18 @@ public final class CpuSensor implements Sensor {
     @Override
     public Object sense(SensorContext ctx) {
         Map<String, Object> out = new LinkedHashMap<>();
-        Map<String, Object> parsed = ctx.text("/proc/cpuinfo").map(CpuSensor::parse).orElse(Map.of());
-        Map<String, Object> identity = ctx.constant("identity", () -> {
-            Map<String, Object> id = new LinkedHashMap<>(parsed);
-            id.keySet().retainAll(CONSTANT);
-            return id;
-        });
-        for (String k : CONSTANT) {
-            Object v = identity.containsKey(k) ? identity.get(k) : parsed.get(k);
-            if (v != null) {
-                out.put(k, v);
+        // /proc/cpuinfo is read once: on x86 each read asks every CPU for its clock (an IPI per
+        // CPU), and nothing in it changes without a CPU hotplug or a microcode load, after which
+        // the agent drops its cache (kernel uevent, SIGHUP).
+        Map<String, Object> parsed = Optional.ofNullable(ctx.constant("cpuinfo",
+                () -> ctx.text("/proc/cpuinfo").map(CpuSensor::parse).orElse(null))).orElse(Map.of());
+        for (String k : IDENTITY) {
+            if (parsed.get(k) != null) {
+                out.put(k, parsed.get(k));
             }
         }
         parsed.forEach((k, v) -> {
-            if (!CONSTANT.contains(k) && !k.equals("reportedMHz")) {
+            if (!IDENTITY.contains(k) && !k.equals("reportedMHz")) {
                 out.put(k, v);
             }
         });

@@ -32,6 +32,11 @@ import java.util.Set;
  *   <li>{@code cmdlineMitigations}: map of the mitigation-related parameters on
  *       {@code /proc/cmdline} to their value ({@code ""} for a bare switch such as {@code nosmt}).</li>
  * </ul>
+ *
+ * <p>Constants (kept in the {@link FactCache}; fixed at boot): vulnerabilities, lsms, boot,
+ * cmdlineMitigations. SMT, lockdown, SELinux and AppArmor can change while the machine runs and
+ * are re-read. The agent drops the cache on every kernel uevent (a CPU hotplug or a late
+ * microcode load) and on SIGHUP.
  */
 public final class SecuritySensor implements Sensor {
     static final String VULN = "/sys/devices/system/cpu/vulnerabilities";
@@ -53,10 +58,13 @@ public final class SecuritySensor implements Sensor {
     @Override
     public Object sense(SensorContext ctx) {
         Map<String, Object> out = new LinkedHashMap<>();
-        Map<String, Object> vulns = new LinkedHashMap<>();
-        for (String v : ctx.root().list(VULN)) {
-            ctx.value(VULN + "/" + v).ifPresent(text -> vulns.put(v, parseVulnerability(text)));
-        }
+        Map<String, Object> vulns = ctx.constant("vulnerabilities", () -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            for (String v : ctx.root().list(VULN)) {
+                ctx.value(VULN + "/" + v).ifPresent(text -> m.put(v, parseVulnerability(text)));
+            }
+            return m;
+        });
         if (!vulns.isEmpty()) {
             out.put("vulnerabilities", vulns);
             ctx.provenance("security.vulnerabilities", VULN);
@@ -73,8 +81,8 @@ public final class SecuritySensor implements Sensor {
             out.put("lockdown", v);
             ctx.provenance("security.lockdown", "/sys/kernel/security/lockdown");
         });
-        Optional<List<String>> lsms = ctx.value("/sys/kernel/security/lsm")
-                .map(s -> List.of(s.split(",")).stream().map(String::strip).filter(x -> !x.isEmpty()).toList());
+        Optional<List<String>> lsms = Optional.ofNullable(ctx.constant("lsms", () -> ctx.value("/sys/kernel/security/lsm")
+                .map(s -> List.of(s.split(",")).stream().map(String::strip).filter(x -> !x.isEmpty()).toList()).orElse(null)));
         lsms.ifPresent(l -> {
             out.put("lsms", l);
             ctx.provenance("security.lsms", "/sys/kernel/security/lsm");
@@ -95,21 +103,28 @@ public final class SecuritySensor implements Sensor {
             out.put("apparmor", aa);
             ctx.provenance("security.apparmor", "/sys/module/apparmor, /sys/kernel/security/apparmor");
         }
-        Map<String, Object> boot = new LinkedHashMap<>();
-        if (ctx.root().isDirectory("/sys/firmware")) {
-            boolean uefi = ctx.root().isDirectory("/sys/firmware/efi");
-            boot.put("uefi", uefi);
-            if (uefi) {
-                ctx.root().readBytes(SECURE_BOOT, 64).flatMap(SecuritySensor::parseEfiBoolean)
-                        .ifPresent(v -> boot.put("secureBoot", v));
+        Map<String, Object> boot = ctx.constant("boot", () -> {
+            Map<String, Object> b = new LinkedHashMap<>();
+            if (ctx.root().isDirectory("/sys/firmware")) {
+                boolean uefi = ctx.root().isDirectory("/sys/firmware/efi");
+                b.put("uefi", uefi);
+                if (uefi) {
+                    ctx.root().readBytes(SECURE_BOOT, 64).flatMap(SecuritySensor::parseEfiBoolean)
+                            .ifPresent(v -> b.put("secureBoot", v));
+                }
             }
+            return b;
+        });
+        if (!boot.isEmpty()) {
             out.put("boot", boot);
             ctx.provenance("security.boot", "/sys/firmware/efi");
         }
-        ctx.value("/proc/cmdline").ifPresent(c -> {
-            out.put("cmdlineMitigations", parseCmdlineMitigations(c));
+        Map<String, Object> mitigations = ctx.constant("cmdlineMitigations",
+                () -> ctx.value("/proc/cmdline").map(SecuritySensor::parseCmdlineMitigations).orElse(null));
+        if (mitigations != null) {
+            out.put("cmdlineMitigations", mitigations);
             ctx.provenance("security.cmdlineMitigations", "/proc/cmdline");
-        });
+        }
         return out;
     }
 

@@ -44,6 +44,38 @@ class SensorSuiteTest {
         assertThat(suite.collect(t.host()).get("cpu.model")).contains("Changed");
     }
 
+    /** The daemon reads boot-time facts once (cpuinfo, vulnerabilities, LSMs, cmdline) and runtime switches every pass. */
+    @Test
+    void bootTimeSecurityAndCpuinfoAreConstantsAndRuntimeSwitchesAreNot() throws Exception {
+        String vuln = "/sys/devices/system/cpu/vulnerabilities/";
+        Tree t = new Tree(tmp).file("/proc/cpuinfo", CpuSensorTest.EPYC).file(vuln + "meltdown", "Not affected\n")
+                .file("/proc/cmdline", "root=/dev/vda1 mitigations=off\n").file("/sys/kernel/security/lsm", "lockdown,capability,apparmor\n")
+                .file("/sys/devices/system/cpu/smt/control", "on\n").file("/sys/kernel/security/lockdown", "[none] integrity confidentiality\n");
+        SensorSuite suite = SensorSuite.standard().only(List.of("cpu", "security"));
+        FactCache cache = new FactCache();
+        FactSet first = suite.collect(t.host(), cache);
+        long logical = (Long) first.get("cpu.logicalCount").orElseThrow();
+        t.file(vuln + "meltdown", "Vulnerable\n").file("/proc/cmdline", "root=/dev/vda1\n").file("/sys/kernel/security/lsm", "capability\n")
+                .file("/sys/devices/system/cpu/smt/control", "off\n").file("/sys/kernel/security/lockdown", "none [integrity] confidentiality\n")
+                .file("/proc/cpuinfo", CpuSensorTest.EPYC + "\nprocessor\t: 7\n");
+        FactSet second = suite.collect(t.host(), cache);
+        assertThat(second.get("security.vulnerabilities.meltdown.state")).contains("not-affected");
+        assertThat(second.get("security.cmdlineMitigations.mitigations")).contains("off");
+        assertThat(second.get("security.lsms")).contains(List.of("lockdown", "capability", "apparmor"));
+        assertThat(second.get("cpu.logicalCount")).contains(logical);
+        assertThat(second.provenance()).containsKeys("security.vulnerabilities", "security.cmdlineMitigations", "cpu.model");
+        // switched at runtime: read every time
+        assertThat(second.get("security.smt.control")).contains("off");
+        assertThat(second.get("security.lockdown")).contains("integrity");
+        // a uevent or SIGHUP drops the cache: everything is read again
+        cache.invalidate();
+        FactSet third = suite.collect(t.host(), cache);
+        assertThat(third.get("security.vulnerabilities.meltdown.state")).contains("vulnerable");
+        assertThat(third.get("security.cmdlineMitigations")).contains(Map.of());
+        assertThat(third.get("security.lsms")).contains(List.of("capability"));
+        assertThat(third.get("cpu.logicalCount")).contains(logical + 1);
+    }
+
     @Test
     void problemsTimeoutsAndFailuresAreReportedPerSensor() {
         Tree t = new Tree(tmp).dir("/proc/meminfo").file("/sys/block/vda/size", "not-a-number\n");
