@@ -87,10 +87,12 @@ fi
 if [ -n "$METRICS" ]; then ( while sleep 15; do scrape > /dev/null; done ) & SCRAPER=$!; scrape > /dev/null; fi
 tick=$(getconf CLK_TCK)
 cpu() { awk '{print $14 + $15}' /proc/$PID/stat; }
-c0=$(cpu); t0=$(date +%s%N)
+children() { awk '{print $16 + $17}' /proc/$PID/stat; }   # commands the agent ran (modprobe, ethtool, ...), once reaped
+c0=$(cpu); k0=$(children); t0=$(date +%s%N)
 sleep "$IDLE"
-c1=$(cpu); t1=$(date +%s%N)
+c1=$(cpu); k1=$(children); t1=$(date +%s%N)
 awk -v c=$((c1 - c0)) -v hz=$tick -v ns=$((t1 - t0)) 'BEGIN { printf "idle CPU: %.3f %% of a core over %.0f s (%d ticks of 1/%d s; /proc/PID/stat utime+stime)\n", 100 * c / hz / (ns / 1e9), ns / 1e9, c, hz }'
+awk -v c=$((k1 - k0)) -v hz=$tick -v ns=$((t1 - t0)) 'BEGIN { printf "idle CPU of the commands it ran: %.3f %% of a core (%d ticks; /proc/PID/stat cutime+cstime)\n", 100 * c / hz / (ns / 1e9), c }'
 if [ -n "$METRICS" ]; then
   kill $SCRAPER 2>/dev/null || true
   scrape | awk '/^chameleon_agent_resident_memory_peak_bytes /{ printf "agent'"'"'s own peak RSS, metric chameleon_agent_resident_memory_peak_bytes: %.1f MiB\n", $2 / 1048576 }'

@@ -14,9 +14,11 @@ import dev.chameleon.agent.loop.PlainJson;
 import dev.chameleon.agent.loop.Triggers.Trigger;
 import dev.chameleon.host.Host;
 import dev.chameleon.model.DesiredSetting;
+import dev.chameleon.model.FactSet;
 import dev.chameleon.model.PlanEntry;
 import dev.chameleon.policy.PolicySet;
 import dev.chameleon.sensors.FactCache;
+import dev.chameleon.sensors.SensorSuite;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -55,6 +57,7 @@ final class Agent {
     private final RandomGenerator random;
     private final BlockingQueue<Trigger> queue = new LinkedBlockingQueue<>();
     private final FactCache cache = new FactCache();
+    private volatile SensorSuite sensors = SensorSuite.standard();
     private final Drift drift;
     private final Instant started;
     private volatile PolicySet policies;
@@ -66,6 +69,10 @@ final class Agent {
     private volatile HealthGate gate;
     private volatile Map<String, Object> lastGate;
     private final AgentMetrics metrics = new AgentMetrics();
+    // the last evaluation and what it was made from (pass thread only)
+    private PolicySet.Evaluation evaluation;
+    private PolicySet evaluatedPolicies;
+    private Map<String, Object> evaluatedFacts;
 
     Agent(Host host, Supplier<PolicySet> loader, Journal journal, Settings settings, EventLog events, Clock clock,
           RandomGenerator random) {
@@ -96,6 +103,11 @@ final class Agent {
      */
     void onReconfigure(Supplier<Reconfiguration> r) {
         reconfigure = r;
+    }
+
+    /** Senses with {@code s} (the standard suite until called; the cloud metadata probe is configured there). */
+    void sensors(SensorSuite s) {
+        sensors = s;
     }
 
     /** Checks every change set this agent applies with {@code g} (off until called). */
@@ -171,12 +183,26 @@ final class Agent {
                 events.emit("error", ordered("message", "policies not reloaded, the previous ones stay: " + e.getMessage()));
             }
         }
-        if (why.source().contains("uevent")) {
-            cache.invalidate(); // hardware changed: constants too may differ
+        if (why.source().contains("uevent") || why.source().contains("sighup")) {
+            cache.invalidate(); // hardware changed, or the operator asked to read everything again
         }
         Map<String, Object> summary = new LinkedHashMap<>();
         try {
-            Session s = Session.run(host, policies, cache);
+            FactSet facts = sensors.collect(host, cache);
+            Map<String, Object> seen = comparable(facts.asMap());
+            PolicySet current = policies;
+            PolicySet.Evaluation ev;
+            if (current == evaluatedPolicies && seen.equals(evaluatedFacts)) {
+                ev = evaluation; // same policies, same facts: the same decisions; only the settings are read again
+                summary.put("evaluated", false);
+            } else {
+                ev = current.evaluate(facts);
+                evaluation = ev;
+                evaluatedPolicies = current;
+                evaluatedFacts = seen;
+                summary.put("evaluated", true);
+            }
+            Session s = Session.plan(host, facts, current, ev);
             platform = s.facts().get("platform").filter(Map.class::isInstance).map(m -> castMap(m)).orElse(Map.of());
             Map<String, String> baseline = Drift.baseline(journal);
             for (PlanEntry e : s.plan().entries()) {
@@ -286,6 +312,43 @@ final class Agent {
         o.failedValues().forEach((key, value) -> events.emit("frozen", ordered("key", key, "reason", "change set " + cs.id()
                 + " failed the health gate; " + value + " is not applied again until the agent restarts")));
         return o.outcome();
+    }
+
+    /**
+     * The facts as far as policies are concerned: the tree without the parts of {@code meta} that
+     * change every collection (when it ran, how long each sensor took). Two passes whose
+     * comparable facts are equal make the same decisions under the same policies. Left out:
+     * {@code meta.collectedAt} and, per sensor, {@code durationMs} and {@code cachedValues}
+     * (how many constants came from the cache: none on the first pass).
+     */
+    static Map<String, Object> comparable(Map<String, Object> tree) {
+        Map<String, Object> out = new LinkedHashMap<>(tree);
+        if (tree.get("meta") instanceof Map<?, ?> meta) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            meta.forEach((k, v) -> {
+                if (k.equals("sensors") && v instanceof Map<?, ?> sensors) {
+                    Map<String, Object> ss = new LinkedHashMap<>();
+                    sensors.forEach((name, st) -> {
+                        if (st instanceof Map<?, ?> stm) {
+                            Map<String, Object> c = new LinkedHashMap<>();
+                            stm.forEach((sk, sv) -> {
+                                if (!sk.equals("durationMs") && !sk.equals("cachedValues")) {
+                                    c.put(String.valueOf(sk), sv);
+                                }
+                            });
+                            ss.put(String.valueOf(name), c);
+                        } else {
+                            ss.put(String.valueOf(name), st);
+                        }
+                    });
+                    m.put("sensors", ss);
+                } else if (!k.equals("collectedAt")) {
+                    m.put(String.valueOf(k), v);
+                }
+            });
+            out.put("meta", m);
+        }
+        return out;
     }
 
     /** The status document {@code chameleon status} shows, as JSON. */

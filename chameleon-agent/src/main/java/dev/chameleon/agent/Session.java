@@ -19,7 +19,11 @@ record Session(Host host, FactSet facts, PolicySet policies, PolicySet.Evaluatio
     /** One pass that takes constants from {@code cache} (the daemon keeps one between passes). */
     static Session run(Host host, PolicySet policies, dev.chameleon.sensors.FactCache cache) {
         FactSet facts = SensorSuite.standard().collect(host, cache);
-        PolicySet.Evaluation ev = policies.evaluate(facts);
+        return plan(host, facts, policies, policies.evaluate(facts));
+    }
+
+    /** Plans {@code ev} (an evaluation of {@code policies} against {@code facts}): reads every setting's current value. */
+    static Session plan(Host host, FactSet facts, PolicySet policies, PolicySet.Evaluation ev) {
         Plan plan = new Planner(Actuators.standard()).plan(host, ev.desired());
         return new Session(host, facts, policies, ev, plan);
     }

@@ -42,6 +42,7 @@ class AgentLoopTest {
     StringWriter log = new StringWriter();
     AtomicReference<String> mode = new AtomicReference<>("enforce");
     AtomicReference<String> settings = new AtomicReference<>("- sysctl: {key: vm.swappiness, value: 10}");
+    AtomicReference<String> when = new AtomicReference<>("'true'");
     Clock clock = Clock.fixed(Instant.parse("2026-11-29T10:00:00Z"), ZoneOffset.UTC);
 
     void write(String path, String text) throws IOException {
@@ -70,9 +71,10 @@ class AgentLoopTest {
                 metadata: {name: low-swap}
                 spec:
                   mode: %s
+                  when: %s
                   settings:
                     %s
-                """.formatted(mode.get(), settings.get().replace("\n", "\n    ")))), new ArrayList<>());
+                """.formatted(mode.get(), when.get(), settings.get().replace("\n", "\n    ")))), new ArrayList<>());
     }
 
     Agent agent(boolean apply, int flapLimit, RandomGenerator random) {
@@ -106,6 +108,43 @@ class AgentLoopTest {
         assertThat(pass.path("mode").asText()).isEqualTo("plan");
         assertThat(a.status()).contains("sysctl:vm.swappiness: 60 -> 10").contains("\"platform\"");
         assertThat(Files.exists(state.resolve("changes"))).isFalse();
+    }
+
+    /** An idle pass re-reads the facts and the settings but decides again only when facts or policies changed. */
+    @Test
+    void policiesAreEvaluatedAgainOnlyWhenFactsOrPoliciesChange() throws IOException {
+        when.set("'nics.exists(n, n.name == \"eth1\")'");
+        write("/sys/class/net/eth0/mtu", "1500\n");
+        Agent a = agent(false, 5, RandomGenerator.getDefault());
+        a.pass(new Trigger("start", "", false));
+        a.pass(INTERVAL);
+        write("/sys/class/net/eth1/mtu", "1500\n"); // a NIC appears: the condition now holds
+        a.pass(INTERVAL);
+        a.pass(INTERVAL);
+        a.pass(new Trigger("sighup", "", true)); // policies reloaded (the same text): decided again
+        List<JsonNode> passes = events("pass");
+        assertThat(passes).extracting(p -> p.path("evaluated").asBoolean()).containsExactly(true, false, true, false, true);
+        assertThat(passes).extracting(p -> p.path("pending").asInt()).containsExactly(0, 0, 1, 1, 1);
+        // an unchanged decision still sees the setting move under it
+        write("/proc/sys/vm/swappiness", "10\n");
+        a.pass(INTERVAL);
+        assertThat(events("pass").get(5).path("evaluated").asBoolean()).isFalse();
+        assertThat(events("pass").get(5).path("pending").asInt()).isZero();
+    }
+
+    @Test
+    void comparableFactsIgnoreOnlyTimings() {
+        Map<String, Object> a = Map.of("cpu", Map.of("logicalCount", 2L), "meta", Map.of("collectedAt", "t1",
+                "sensors", Map.of("cpu", Map.of("status", "ok", "durationMs", 1.5))));
+        Map<String, Object> b = Map.of("cpu", Map.of("logicalCount", 2L), "meta", Map.of("collectedAt", "t2",
+                "sensors", Map.of("cpu", Map.of("status", "ok", "durationMs", 9.0, "cachedValues", 1L))));
+        Map<String, Object> failed = Map.of("cpu", Map.of("logicalCount", 2L), "meta", Map.of("collectedAt", "t2",
+                "sensors", Map.of("cpu", Map.of("status", "timeout", "durationMs", 9.0))));
+        Map<String, Object> more = Map.of("cpu", Map.of("logicalCount", 4L), "meta", Map.of("collectedAt", "t1",
+                "sensors", Map.of("cpu", Map.of("status", "ok", "durationMs", 1.5))));
+        assertThat(Agent.comparable(a)).isEqualTo(Agent.comparable(b));
+        assertThat(Agent.comparable(a)).isNotEqualTo(Agent.comparable(failed)).isNotEqualTo(Agent.comparable(more));
+        assertThat(Agent.comparable(Map.of("os", Map.of()))).isEqualTo(Map.of("os", Map.of()));
     }
 
     @Test
