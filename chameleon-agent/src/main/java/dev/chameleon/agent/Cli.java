@@ -16,10 +16,12 @@ import picocli.CommandLine.Command;
         footerHeading = "%nExit codes:%n",
         footer = {"  0  success (plan --exit-code: nothing to change)",
                 "  1  failure: an apply failed and was undone, a setting could not be read,",
-                "     a rollback could not finish, or the journal has an unreadable file",
-                "  2  bad input: options, policies (also a condition that cannot be evaluated), missing --yes",
+                "     a rollback could not finish, or the journal has an unreadable file;",
+                "     apply and plan --exit-code: a policy's condition could not be evaluated here",
+                "  2  bad input: options, policies, agent.yaml (positioned errors), missing --yes",
                 "  3  plan --exit-code: changes pending",
-                "  4  refused: not root, or another chameleon is changing this machine"})
+                "  4  refused: not root, another chameleon is changing this machine,",
+                "     or another agent runs with the same state folder"})
 public final class Cli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

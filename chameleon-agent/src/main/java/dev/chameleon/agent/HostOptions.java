@@ -23,11 +23,18 @@ final class HostOptions {
     @Option(names = "--cloud-metadata-url", paramLabel = "URL", description = "Address of the metadata service (default: ${DEFAULT-VALUE}).")
     String cloudMetadataUrl = dev.chameleon.sensors.platform.MetadataProbe.Options.DEFAULT_URL;
 
+    /** Per-request limit of the metadata probe; null: the probe's default. Set from agent.yaml's cloudMetadata.timeout. */
+    java.time.Duration cloudMetadataTimeout;
+
     /** The metadata probe as the options say: off unless --cloud-metadata. */
     dev.chameleon.sensors.platform.MetadataProbe.Options metadata() {
         try {
-            return cloudMetadata ? dev.chameleon.sensors.platform.MetadataProbe.Options.enabled(cloudMetadataUrl)
-                    : dev.chameleon.sensors.platform.MetadataProbe.Options.disabled();
+            if (!cloudMetadata) {
+                return dev.chameleon.sensors.platform.MetadataProbe.Options.disabled();
+            }
+            var o = dev.chameleon.sensors.platform.MetadataProbe.Options.enabled(cloudMetadataUrl);
+            return cloudMetadataTimeout == null ? o
+                    : new dev.chameleon.sensors.platform.MetadataProbe.Options(true, o.baseUrl(), cloudMetadataTimeout);
         } catch (IllegalArgumentException e) {
             throw new UserError(ExitCode.BAD_INPUT, "--cloud-metadata-url: " + e.getMessage());
         }

@@ -97,6 +97,8 @@ final class RunCommand implements Callable<Integer> {
 
     /** The options as the command line gave them, before {@code --config} filled the gaps (for reloads). */
     private Map<OptionSpec, Object> commandLine;
+    /** The --config file last read, with positions (null without --config). */
+    private YamlTree.Doc doc;
 
     @Override
     public Integer call() throws Exception {
@@ -112,6 +114,12 @@ final class RunCommand implements Callable<Integer> {
         Agent.Settings settings = settings(m);
         java.net.InetSocketAddress metricsAt = metricsOptions.address();
         Path state = stateOptions.resolve(host);
+        Path sock = socket != null ? socket : state.resolve("agent.sock");
+        try {
+            ControlSocket.refuseIfAnswered(sock); // before recovery or anything else: one agent per state folder
+        } catch (ControlSocket.InUse e) {
+            throw new UserError(ExitCode.REFUSED, e.getMessage());
+        }
         Journal journal = new Journal(state);
         Clock clock = Clock.systemUTC();
         EventLog events = new EventLog(eventsFile != null ? eventsFile : state.resolve("events.jsonl"), out,
@@ -125,15 +133,16 @@ final class RunCommand implements Callable<Integer> {
                 ApplyCommand.recover(out, journal, new Applier(Actuators.standard(), journal), host);
             }
         }
+        dev.chameleon.sensors.platform.MetadataProbe.Options metadata = hostOptions.metadata();
         Agent agent = new Agent(host, () -> {
             dev.chameleon.policy.PolicySet first = firstLoad.getAndSet(null);
             return first != null ? first : policyOptions.load(host);
         }, journal, settings, events, clock, RandomGenerator.getDefault());
+        agent.sensors(dev.chameleon.sensors.SensorSuite.standard(metadata));
         // the gate checks the operator's service on this machine, also with --root (a tree has no services)
         agent.healthGate(new dev.chameleon.agent.loop.HealthGate(gate, new dev.chameleon.host.HostCommandRunner()));
-        Path sock = socket != null ? socket : state.resolve("agent.sock");
         Path eventsAt = events.file();
-        agent.onReconfigure(() -> reconfigure(out, host, state, sock, eventsAt, metricsAt, journal));
+        agent.onReconfigure(() -> reconfigure(out, host, state, sock, eventsAt, metricsAt, metadata, journal));
         try (Triggers triggers = new Triggers(agent.queue(), msg -> events.emit("notice", Agent.ordered("message", msg)));
              ControlSocket control = ControlSocket.open(sock, agent::status);
              MetricsServer served = MetricsOptions.serve(metricsAt, agent.metrics())) {
@@ -171,12 +180,39 @@ final class RunCommand implements Callable<Integer> {
 
     private Agent.Settings settings(Mode m) {
         Duration iv = duration("--interval", interval, Duration.ofSeconds(60));
-        if (iv.isZero() || iv.isNegative()) {
-            throw new UserError(ExitCode.BAD_INPUT, "--interval " + interval + ": must be positive");
+        if (iv.compareTo(Duration.ofSeconds(1)) < 0) {
+            invalid("--interval", "interval", interval, "must be at least 1s");
         }
-        return new Agent.Settings(m == Mode.apply, iv, duration("--splay", splay, iv.dividedBy(10)),
-                duration("--debounce", debounce, Duration.ofMillis(100)), maxPasses == null ? 0 : maxPasses,
-                flapLimit == null ? 5 : flapLimit, duration("--flap-window", flapWindow, Duration.ofHours(1)));
+        Duration sp = duration("--splay", splay, iv.dividedBy(10));
+        if (sp.isNegative() || sp.compareTo(iv) > 0) {
+            invalid("--splay", "splay", splay, "must be between 0s and the interval (" + iv.toSeconds() + "s)");
+        }
+        Duration db = duration("--debounce", debounce, Duration.ofMillis(100));
+        if (db.isNegative() || db.compareTo(Duration.ofSeconds(10)) > 0) {
+            invalid("--debounce", "debounce", debounce, "must be between 0s and 10s");
+        }
+        if (maxPasses != null && maxPasses < 1) {
+            throw new UserError(ExitCode.BAD_INPUT, "--max-passes " + maxPasses + ": must be at least 1 (leave it out to run until stopped)");
+        }
+        if (flapLimit != null && flapLimit < 1) {
+            invalid("--flap-limit", "antiFlap.maxChanges", String.valueOf(flapLimit), "must be a whole number of at least 1");
+        }
+        Duration fw = duration("--flap-window", flapWindow, Duration.ofHours(1));
+        if (fw.isZero() || fw.isNegative()) {
+            invalid("--flap-window", "antiFlap.window", flapWindow, "must be longer than 0s");
+        }
+        return new Agent.Settings(m == Mode.apply, iv, sp, db, maxPasses == null ? 0 : maxPasses,
+                flapLimit == null ? 5 : flapLimit, fw);
+    }
+
+    /** An out-of-range value: named as the command line gave it, else at its place in --config. */
+    private void invalid(String option, String configKey, String value, String why) {
+        boolean fromCommandLine = commandLine != null && commandLine.entrySet().stream()
+                .anyMatch(e -> e.getKey().longestName().equals(option) && e.getValue() != null);
+        if (fromCommandLine || doc == null || !doc.at().containsKey(configKey)) {
+            throw new UserError(ExitCode.BAD_INPUT, option + " " + value + ": " + why);
+        }
+        bad(configKey, why + ", found '" + value + "'");
     }
 
     /**
@@ -187,7 +223,8 @@ final class RunCommand implements Callable<Integer> {
      * leaves every option as it was.
      */
     private Agent.Reconfiguration reconfigure(PrintWriter out, Host host, Path state, Path sock, Path eventsAt,
-                                              java.net.InetSocketAddress metricsAt, Journal journal) {
+                                              java.net.InetSocketAddress metricsAt,
+                                              dev.chameleon.sensors.platform.MetadataProbe.Options metadataAt, Journal journal) {
         Map<OptionSpec, Object> running = optionValues();
         try {
             restore(commandLine);
@@ -214,6 +251,9 @@ final class RunCommand implements Callable<Integer> {
             }
             if (!java.util.Objects.equals(metricsOptions.address(), metricsAt)) {
                 later.add("metrics");
+            }
+            if (!hostOptions.metadata().equals(metadataAt)) {
+                later.add("cloudMetadata");
             }
             if (!later.isEmpty()) {
                 out.println("chameleon: notice: " + String.join(", ", later) + " changed in " + config
@@ -310,12 +350,14 @@ final class RunCommand implements Callable<Integer> {
         if (config == null) {
             return;
         }
-        JsonNode n;
         try {
-            n = YamlTree.read(config);
+            doc = YamlTree.read(config);
         } catch (IOException e) {
-            throw new UserError(ExitCode.BAD_INPUT, "--config " + config + ": " + e.getMessage());
+            throw new UserError(ExitCode.BAD_INPUT, "--config " + config + ": cannot read: " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new UserError(ExitCode.BAD_INPUT, "--config " + e.getMessage());
         }
+        JsonNode n = doc.root();
         if (n == null || n.isMissingNode() || n.isNull()) {
             return;
         }
@@ -324,21 +366,23 @@ final class RunCommand implements Callable<Integer> {
         if (n.has("version") && n.get("version").asInt(-1) != 1) {
             bad("version", "must be 1, found " + n.get("version"));
         }
-        try {
-            if (mode == null && n.hasNonNull("mode")) {
-                mode = Mode.valueOf(n.get("mode").asText().toLowerCase(Locale.ROOT));
-            }
-        } catch (IllegalArgumentException e) {
-            bad("mode", "is plan or apply, found '" + n.get("mode").asText() + "'");
+        String fileMode = oneOf(n, "mode", "mode", List.of("plan", "apply"));
+        if (mode == null && fileMode != null) {
+            mode = Mode.valueOf(fileMode);
         }
-        interval = interval != null ? interval : text(n, "interval");
-        splay = splay != null ? splay : text(n, "splay");
-        debounce = debounce != null ? debounce : text(n, "debounce");
-        if (stateOptions.stateDir == null && n.hasNonNull("stateDir")) {
-            stateOptions.stateDir = Path.of(n.get("stateDir").asText());
+        String fileInterval = fileDuration(n, "interval", "interval");
+        String fileSplay = fileDuration(n, "splay", "splay");
+        String fileDebounce = fileDuration(n, "debounce", "debounce");
+        interval = interval != null ? interval : fileInterval;
+        splay = splay != null ? splay : fileSplay;
+        debounce = debounce != null ? debounce : fileDebounce;
+        Path fileState = absolutePath(n, "stateDir", "stateDir");
+        if (stateOptions.stateDir == null && fileState != null) {
+            stateOptions.stateDir = fileState;
         }
-        if (socket == null && n.hasNonNull("socket")) {
-            socket = Path.of(n.get("socket").asText());
+        Path fileSocket = absolutePath(n, "socket", "socket");
+        if (socket == null && fileSocket != null) {
+            socket = fileSocket;
         }
         JsonNode pol = n.path("policies");
         if (!pol.isMissingNode()) {
@@ -346,38 +390,36 @@ final class RunCommand implements Callable<Integer> {
             if (pol.has("builtin")) {
                 policyOptions.noDefaults = policyOptions.noDefaults || !bool(pol, "policies.builtin");
             }
-            if (policyOptions.policies.isEmpty() && pol.has("dirs")) {
+            if (pol.has("dirs")) {
                 if (!pol.get("dirs").isArray()) {
                     bad("policies.dirs", "must be a list of folders or files");
                 }
+                boolean fromFile = policyOptions.policies.isEmpty(); // --policies wins
                 // the folders the .deb creates may be absent in a trimmed image: only existing ones load
-                pol.get("dirs").forEach(d -> {
-                    Path dir = Path.of(d.asText());
-                    if (Files.exists(dir)) {
+                for (int i = 0; i < pol.get("dirs").size(); i++) {
+                    Path dir = absolutePath(pol.get("dirs").get(i), "policies.dirs." + i);
+                    if (fromFile && Files.exists(dir)) {
                         policyOptions.policies.add(dir);
                     }
-                });
+                }
             }
         }
         JsonNode log = n.path("log");
         if (!log.isMissingNode()) {
             object(log, "log.", List.of("format", "level"));
-            try {
-                if (logFormat == null && log.hasNonNull("format")) {
-                    logFormat = LogFormat.valueOf(log.get("format").asText().toLowerCase(Locale.ROOT));
-                }
-            } catch (IllegalArgumentException e) {
-                bad("log.format", "is text or json, found '" + log.get("format").asText() + "'");
+            String format = oneOf(log, "format", "log.format", List.of("text", "json"));
+            if (logFormat == null && format != null) {
+                logFormat = LogFormat.valueOf(format);
             }
-            if (log.hasNonNull("level") && !List.of("error", "warn", "info", "debug").contains(log.get("level").asText())) {
-                bad("log.level", "is error, warn, info or debug, found '" + log.get("level").asText() + "'");
-            }
+            oneOf(log, "level", "log.level", List.of("error", "warn", "info", "debug"));
         }
         JsonNode ev = n.path("events");
         if (!ev.isMissingNode()) {
             object(ev, "events.", List.of("file"));
-            if (eventsFile == null && ev.hasNonNull("file") && !ev.get("file").asText().isEmpty()) {
-                eventsFile = Path.of(ev.get("file").asText());
+            boolean none = ev.hasNonNull("file") && ev.get("file").isTextual() && ev.get("file").asText().isEmpty();
+            Path fileEvents = none ? null : absolutePath(ev, "file", "events.file");
+            if (eventsFile == null && fileEvents != null) {
+                eventsFile = fileEvents;
             }
         }
         JsonNode metrics = n.path("metrics");
@@ -390,19 +432,29 @@ final class RunCommand implements Callable<Integer> {
         JsonNode flap = n.path("antiFlap");
         if (!flap.isMissingNode()) {
             object(flap, "antiFlap.", List.of("maxChanges", "window"));
-            if (flapLimit == null && flap.hasNonNull("maxChanges")) {
-                if (!flap.get("maxChanges").canConvertToInt() || flap.get("maxChanges").asInt() < 1) {
-                    bad("antiFlap.maxChanges", "must be a whole number of at least 1");
+            if (flap.hasNonNull("maxChanges")) {
+                JsonNode v = flap.get("maxChanges");
+                if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < 1) {
+                    bad("antiFlap.maxChanges", "must be a whole number of at least 1, found " + v);
                 }
-                flapLimit = flap.get("maxChanges").asInt();
+                flapLimit = flapLimit != null ? flapLimit : v.asInt();
             }
-            flapWindow = flapWindow != null ? flapWindow : text(flap, "window");
+            String fileWindow = fileDuration(flap, "window", "antiFlap.window");
+            flapWindow = flapWindow != null ? flapWindow : fileWindow;
         }
         JsonNode cloud = n.path("cloudMetadata");
         if (!cloud.isMissingNode()) {
             object(cloud, "cloudMetadata.", List.of("enabled", "timeout"));
             if (cloud.has("enabled") && bool(cloud, "cloudMetadata.enabled")) {
                 hostOptions.cloudMetadata = true;
+            }
+            String timeout = fileDuration(cloud, "timeout", "cloudMetadata.timeout");
+            if (timeout != null) {
+                Duration t = duration("cloudMetadata.timeout", timeout, null);
+                if (t.isZero() || t.isNegative() || t.compareTo(Duration.ofSeconds(30)) > 0) {
+                    bad("cloudMetadata.timeout", "must be longer than 0s and at most 30s, found '" + timeout + "'");
+                }
+                hostOptions.cloudMetadataTimeout = t;
             }
         }
     }
@@ -413,7 +465,8 @@ final class RunCommand implements Callable<Integer> {
         }
         n.fieldNames().forEachRemaining(f -> {
             if (!known.contains(f)) {
-                bad(prefix + f, "unknown setting (known here: " + String.join(", ", known) + ")");
+                throw new UserError(ExitCode.BAD_INPUT, "--config " + doc.errorAtKey(prefix + f, "unknown setting (known here: "
+                        + String.join(", ", known) + ")"));
             }
         });
     }
@@ -427,10 +480,53 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private void bad(String key, String why) {
-        throw new UserError(ExitCode.BAD_INPUT, "--config " + config + ": " + key + " " + why);
+        throw new UserError(ExitCode.BAD_INPUT, "--config " + (doc == null ? config + ": error: " + key + " " + why : doc.error(key, why)));
     }
 
-    private static String text(JsonNode n, String f) {
-        return n.hasNonNull(f) ? n.get(f).asText() : null;
+    /** A string value that must be one of {@code allowed}, exactly (no case folding: {@code APPLY} is a typo, not apply). */
+    private String oneOf(JsonNode n, String leaf, String key, List<String> allowed) {
+        if (!n.hasNonNull(leaf)) {
+            return null;
+        }
+        JsonNode v = n.get(leaf);
+        if (!v.isTextual() || !allowed.contains(v.asText())) {
+            bad(key, "is " + String.join(" or ", allowed) + ", found '" + v.asText() + "'");
+        }
+        return v.asText();
+    }
+
+    /** A duration in the file, checked now so a typo is reported at its place; null when absent. */
+    private String fileDuration(JsonNode n, String leaf, String key) {
+        return n.hasNonNull(leaf) ? checkDuration(n, leaf, key) : null;
+    }
+
+    /** Checks the duration at {@code leaf}; returns it, or null when absent. */
+    private String checkDuration(JsonNode n, String leaf, String key) {
+        if (!n.hasNonNull(leaf)) {
+            return null;
+        }
+        JsonNode v = n.get(leaf);
+        String t = v.asText();
+        if (!v.isTextual()) {
+            bad(key, "must be a duration with its unit (60s, 500ms, 5m, 1h), found " + t + ": a bare number would be a guess");
+        }
+        try {
+            duration(key, t, null);
+        } catch (UserError e) {
+            bad(key, "is not a duration (say 60s, 500ms, 5m or 1h), found '" + t + "'");
+        }
+        return t;
+    }
+
+    /** An absolute path in the file; relative paths are errors (under systemd they would be relative to /). */
+    private Path absolutePath(JsonNode n, String leaf, String key) {
+        return n.hasNonNull(leaf) ? absolutePath(n.get(leaf), key) : null;
+    }
+
+    private Path absolutePath(JsonNode v, String key) {
+        if (!v.isTextual() || !v.asText().startsWith("/")) {
+            bad(key, "must be an absolute path, found '" + v.asText() + "'");
+        }
+        return Path.of(v.asText());
     }
 }

@@ -6,6 +6,7 @@ import dev.chameleon.host.Host;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -52,7 +53,14 @@ final class StatusCommand implements Callable<Integer> {
             out.printf("Agent pid %s, mode %s, up since %s, %s passes, uevents via %s%n", n.path("pid").asText(), n.path("mode").asText(),
                     n.path("startedAt").asText(), n.path("passes").asText(), n.path("uevents").asText());
             JsonNode p = n.path("platform");
-            out.printf("Platform: %s%n", p.isObject() && p.size() > 0 ? p.toString() : "(not sensed yet)");
+            // the answer, as 'chameleon detect' prints it; the evidence is in --json
+            StringBuilder plat = new StringBuilder();
+            for (String k : List.of("hypervisor", "vmm", "cloud", "container", "confidence")) {
+                if (p.hasNonNull(k)) {
+                    plat.append(plat.length() == 0 ? "" : ", ").append(k).append(' ').append(p.get(k).asText());
+                }
+            }
+            out.printf("Platform: %s%n", plat.length() > 0 ? plat : "(not sensed yet)");
             JsonNode lp = n.path("lastPass");
             out.printf("Last pass: %s (trigger %s), %s pending, %s ms%s%n", lp.path("at").asText("-"), lp.path("trigger").asText("-"),
                     lp.path("pending").asText("0"), lp.path("durationMillis").asText("-"),

@@ -18,22 +18,35 @@ import java.util.function.Supplier;
  * ({@code status}) and reads one JSON document back, then the connection closes.
  */
 public final class ControlSocket implements AutoCloseable {
+    /** Another agent answers on the socket: two agents must not manage one machine from one state folder. */
+    public static final class InUse extends IOException {
+        public InUse(String message) {
+            super(message);
+        }
+    }
+
     private final Path path;
     private final ServerSocketChannel server;
+    private final Object fileKey;
     private final Thread thread;
 
-    private ControlSocket(Path path, ServerSocketChannel server, Supplier<String> status) {
+    private ControlSocket(Path path, ServerSocketChannel server, Object fileKey, Supplier<String> status) {
         this.path = path;
         this.server = server;
+        this.fileKey = fileKey;
         this.thread = new Thread(() -> serve(status), "control-socket");
         thread.setDaemon(true);
         thread.start();
     }
 
-    /** Listens on {@code path}, replacing a stale socket file left by an agent that died. */
+    /**
+     * Listens on {@code path}, replacing a stale socket file left by an agent that died.
+     *
+     * @throws InUse when an agent answers on {@code path} (its socket is left alone)
+     */
     public static ControlSocket open(Path path, Supplier<String> status) throws IOException {
         Files.createDirectories(path.toAbsolutePath().getParent());
-        Files.deleteIfExists(path);
+        refuseIfAnswered(path);
         ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         s.bind(UnixDomainSocketAddress.of(path));
         try {
@@ -41,7 +54,38 @@ public final class ControlSocket implements AutoCloseable {
         } catch (UnsupportedOperationException | IOException e) {
             // best effort: the state dir itself is root-only
         }
-        return new ControlSocket(path, s, status);
+        return new ControlSocket(path, s, key(path), status);
+    }
+
+    /**
+     * Throws {@link InUse} when an agent answers on {@code path}; removes a stale socket file
+     * (nobody listening: an agent that died). Nothing there: nothing to do.
+     */
+    public static void refuseIfAnswered(Path path) throws IOException {
+        if (Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            String pid = "";
+            try {
+                String reply = ask(path, "status");
+                var m = java.util.regex.Pattern.compile("\"pid\":(\\d+)").matcher(reply);
+                pid = m.find() ? " (pid " + m.group(1) + ")" : "";
+            } catch (IOException e) {
+                pid = null; // nobody listens: a stale file
+            }
+            if (pid != null) {
+                throw new InUse("another agent" + pid + " answers on " + path + "; stop it first (systemctl stop chameleon), "
+                        + "or give this one its own --state-dir or --socket");
+            }
+            Files.deleteIfExists(path);
+        }
+    }
+
+    private static Object key(Path p) {
+        try {
+            return Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     private void serve(Supplier<String> status) {
@@ -69,9 +113,13 @@ public final class ControlSocket implements AutoCloseable {
         }
     }
 
+    /** Stops listening and removes the socket file, unless another agent has put its own there since. */
     @Override
     public void close() throws IOException {
         server.close();
-        Files.deleteIfExists(path);
+        Object now = key(path);
+        if (now != null && now.equals(fileKey)) {
+            Files.deleteIfExists(path);
+        }
     }
 }

@@ -1,6 +1,8 @@
 package dev.chameleon.agent.loop;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -8,47 +10,100 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.chameleon.policy.PolicyError;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
- * A YAML file as a {@link JsonNode} tree, built from Jackson's streaming YAML parser: the tree
- * {@code new ObjectMapper(new YAMLFactory()).readTree(file)} gives (a repeated key: the last
- * wins), without the ObjectMapper, whose classes the long-running agent would carry for good.
+ * A YAML file as a {@link JsonNode} tree, built from Jackson's streaming YAML parser (without the
+ * ObjectMapper, whose classes the long-running agent would carry for good), with the position of
+ * every value so that errors can say {@code FILE:LINE:COLUMN}. A key repeated in one mapping is an
+ * error (YAML 1.2 forbids it; taking the last would let {@code mode: plan} above
+ * {@code mode: apply} read as apply).
  */
 public final class YamlTree {
     private static final YAMLFactory YAML = new YAMLFactory();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
+    /** The tree, and where each value starts: dotted key ({@code healthGate.url}, {@code policies.dirs.0}) → location. */
+    public record Doc(Path file, JsonNode root, Map<String, JsonLocation> at, List<String> lines) {
+        /**
+         * {@code FILE:LINE:COLUMN: error: KEY WHY}, the line and a caret under the value of
+         * {@code key}; {@code FILE: error: ...} when the key has no position (it is absent).
+         */
+        public String error(String key, String why) {
+            return errorAt(at.get(key), key, why);
+        }
+
+        /** As {@link #error}, with the caret under the key itself (an unknown or misplaced key). */
+        public String errorAtKey(String key, String why) {
+            return errorAt(at.getOrDefault(key + "#key", at.get(key)), key, why);
+        }
+
+        private String errorAt(JsonLocation l, String key, String why) {
+            return positioned(file, lines, l == null ? 0 : l.getLineNr(), l == null ? 0 : l.getColumnNr(), key + " " + why);
+        }
+    }
+
     private YamlTree() {
     }
 
     /**
-     * The first document of {@code file}; {@link MissingNode} for an empty file.
+     * The first document of {@code file}; its root is {@link MissingNode} for an empty file.
      *
-     * @throws IOException the file cannot be read, or is not YAML (the parser's message, with line and column)
+     * @throws IOException the file cannot be read
+     * @throws IllegalArgumentException not YAML, or a key repeated in a mapping: a positioned
+     *                                  message ({@code FILE:LINE:COLUMN: error: ...} and the line)
      */
-    public static JsonNode read(Path file) throws IOException {
-        try (JsonParser p = YAML.createParser(file.toFile())) {
+    public static Doc read(Path file) throws IOException {
+        String text = Files.readString(file);
+        List<String> lines = text.lines().toList();
+        Map<String, JsonLocation> at = new HashMap<>();
+        try (JsonParser p = YAML.createParser(text)) {
             JsonToken t = p.nextToken();
-            return t == null ? MissingNode.getInstance() : node(p, t);
+            JsonNode root = t == null ? MissingNode.getInstance() : node(p, t, "", at, file, lines);
+            return new Doc(file, root, at, lines);
+        } catch (JsonProcessingException e) {
+            JsonLocation l = e.getLocation();
+            throw new IllegalArgumentException(positioned(file, lines, l == null ? 0 : l.getLineNr(), l == null ? 0 : l.getColumnNr(),
+                    "not YAML: " + e.getOriginalMessage().lines().findFirst().orElse("")));
         }
     }
 
-    private static JsonNode node(JsonParser p, JsonToken t) throws IOException {
+    static String positioned(Path file, List<String> lines, int line, int column, String message) {
+        String excerpt = line >= 1 && line <= lines.size() ? lines.get(line - 1).replace("\t", " ") : "";
+        return new PolicyError(file.toString(), line, column, message, excerpt).format();
+    }
+
+    private static JsonNode node(JsonParser p, JsonToken t, String path, Map<String, JsonLocation> at, Path file,
+                                 List<String> lines) throws IOException {
+        at.put(path, p.currentTokenLocation());
+        String prefix = path.isEmpty() ? "" : path + ".";
         switch (t) {
             case START_OBJECT -> {
                 ObjectNode o = NODES.objectNode();
                 while (p.nextToken() == JsonToken.FIELD_NAME) {
                     String name = p.currentName();
-                    o.set(name, node(p, p.nextToken()));
+                    JsonLocation keyAt = p.currentTokenLocation();
+                    if (o.has(name)) {
+                        JsonLocation first = at.get(prefix + name + "#key");
+                        throw new IllegalArgumentException(positioned(file, lines, keyAt.getLineNr(), keyAt.getColumnNr(),
+                                "duplicate key '" + prefix + name + "'" + (first == null ? "" : " (also at line " + first.getLineNr() + ")")));
+                    }
+                    at.put(prefix + name + "#key", keyAt);
+                    o.set(name, node(p, p.nextToken(), prefix + name, at, file, lines));
                 }
                 return o;
             }
             case START_ARRAY -> {
                 ArrayNode a = NODES.arrayNode();
+                int i = 0;
                 for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
-                    a.add(node(p, e));
+                    a.add(node(p, e, prefix + i++, at, file, lines));
                 }
                 return a;
             }

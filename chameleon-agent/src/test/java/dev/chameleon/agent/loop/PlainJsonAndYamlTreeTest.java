@@ -48,14 +48,33 @@ class PlainJsonAndYamlTreeTest {
     void configFilesReadAsObjectMapperReadsThem() throws IOException {
         Path shipped = Path.of(System.getProperty("chameleon.repo"), "chameleon-packaging/src/deb/files/agent.yaml");
         ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
-        assertThat(YamlTree.read(shipped)).isEqualTo(yaml.readTree(shipped.toFile()));
+        assertThat(YamlTree.read(shipped).root()).isEqualTo(yaml.readTree(shipped.toFile()));
         Path f = tmp.resolve("agent.yaml");
         for (String text : List.of("", "version: 1\n", "a: [1, 2.5, -3, 12345678901, 123456789012345678901234, true, null, ~, \"x\"]\n",
-                "m: {k: v, n: {deep: [ {x: 1} ]}}\nm: {k: last}\n", "- 1\n- two\n", "just text\n", "t: !!binary aGVsbG8=\n")) {
+                "m: {k: v, n: {deep: [ {x: 1} ]}}\nl: {k: last}\n", "- 1\n- two\n", "just text\n", "t: !!binary aGVsbG8=\n")) {
             Files.writeString(f, text);
-            assertThat(YamlTree.read(f)).as(text).isEqualTo(yaml.readTree(f.toFile()));
+            assertThat(YamlTree.read(f).root()).as(text).isEqualTo(yaml.readTree(f.toFile()));
         }
         Files.writeString(f, "a: [1, 2\nb: }\n");
-        assertThatThrownBy(() -> YamlTree.read(f)).isInstanceOf(IOException.class).hasMessageContaining("line");
+        assertThatThrownBy(() -> YamlTree.read(f)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith(f + ":2:").hasMessageContaining("error: not YAML:").hasMessageNotContaining("[Source:");
+    }
+
+    /** A repeated key is an error at the second one (ObjectMapper would quietly keep the last: mode plan, then apply). */
+    @Test
+    void aRepeatedKeyIsAnErrorAtItsPosition() throws IOException {
+        Path f = tmp.resolve("agent.yaml");
+        Files.writeString(f, "version: 1\nmode: plan\ninterval: 60s\nmode: apply\n");
+        assertThatThrownBy(() -> YamlTree.read(f)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(f + ":4:1: error: duplicate key 'mode' (also at line 2)\n  mode: apply\n  ^");
+        Files.writeString(f, "healthGate:\n  url: \"\"\n  timeout: 5s\n  url: http://127.0.0.1:1/\n");
+        assertThatThrownBy(() -> YamlTree.read(f)).hasMessageStartingWith(f + ":4:3: error: duplicate key 'healthGate.url' (also at line 2)");
+        // the same name in different mappings is fine, and every value has its position
+        Files.writeString(f, "a: {x: 1}\nb:\n  x: 2\n  l: [p, q]\n");
+        YamlTree.Doc d = YamlTree.read(f);
+        assertThat(d.at().get("b.x").getLineNr()).isEqualTo(3);
+        assertThat(d.at().get("b.l.1").getColumnNr()).isEqualTo(10);
+        assertThat(d.error("b.x", "must be a string")).isEqualTo(f + ":3:6: error: b.x must be a string\n    x: 2\n       ^");
+        assertThat(d.error("c", "is missing")).isEqualTo(f + ": error: c is missing");
     }
 }
