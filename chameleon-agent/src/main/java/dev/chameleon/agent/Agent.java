@@ -296,6 +296,7 @@ final class Agent {
         HealthGate.Outcome o = g.judge(host, applier, cs);
         if (o.rollback() != null) {
             ChangeSet rb = o.rollback().changeSet();
+            metrics.gateRolledBack(rb);
             List<String> entries = new ArrayList<>();
             for (JournalEntry e : rb.entries()) {
                 entries.add(e.state() + " " + e.key() + ": " + e.after() + " -> " + e.before());

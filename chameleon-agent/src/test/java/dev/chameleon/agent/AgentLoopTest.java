@@ -399,6 +399,8 @@ class AgentLoopTest {
         assertThat(events("change-set")).extracting(n -> n.path("status").asText()).containsExactly("applied", "rolled-back");
         assertThat(events("frozen")).hasSize(2);
         assertThat(log.toString()).contains("health-gate changeSet=" + cs.get(0).id() + " outcome=failed");
+        assertThat(a.metrics().settingsChanged()).isEqualTo(2);
+        assertThat(a.metrics().settingsRolledBack()).as("chameleon_settings_rolled_back_total").isEqualTo(2);
 
         JsonNode status = new ObjectMapper().readTree(a.status());
         assertThat(status.path("healthGate").path("last").path("outcome").asText()).isEqualTo("failed");

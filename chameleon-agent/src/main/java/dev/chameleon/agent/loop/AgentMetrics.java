@@ -82,6 +82,15 @@ public final class AgentMetrics {
         }
     }
 
+    /** A change set undone after it failed the health gate: its undone settings count as rolled back (not as changed again). */
+    public void gateRolledBack(ChangeSet cs) {
+        for (JournalEntry e : cs.entries()) {
+            if (e.state().equals("undone")) {
+                rolledBack.increment();
+            }
+        }
+    }
+
     /** A managed setting found changed by someone else ({@code external-change}); counted by its kind ({@code sysctl}, {@code nic}, …). */
     public void drift(String settingKey) {
         int colon = settingKey.indexOf(':');
