@@ -29,6 +29,10 @@ final class SockDiag {
         long recv(int fd, byte[] buf, long len, int flags);
 
         int close(int fd);
+
+        int open(String path, int flags);
+
+        int setns(int fd, int nstype);
     }
 
     static final int AF_NETLINK = 16;
@@ -52,6 +56,8 @@ final class SockDiag {
     static final int MSG_SPORT = 4;
     static final int MSG_INODE = 68;
     static final int MSG_MIN_LEN = 72;
+    static final int O_RDONLY_CLOEXEC = 0x80000;
+    static final int CLONE_NEWNET = 0x40000000;
 
     private static volatile LibC libc;
 
@@ -70,6 +76,58 @@ final class SockDiag {
         if (fd < 0) {
             throw new IOException("socket(AF_NETLINK, NETLINK_SOCK_DIAG): errno " + Native.getLastError());
         }
+        return dump(c, fd);
+    }
+
+    /**
+     * The listening TCP sockets of another network namespace ({@code /proc/PID/ns/net}): this
+     * thread enters it with {@code setns(2)} (root: CAP_SYS_ADMIN), opens the netlink socket
+     * there (a socket belongs to the namespace it was created in) and returns to its own
+     * namespace before asking. Used for containers, whose {@code /proc/PID/net/tcp} costs a walk
+     * of their whole connection table per read.
+     *
+     * @throws IOException when the namespace cannot be entered (not root, the process ended) or
+     *                     netlink fails; also when this thread could not return to its own
+     *                     namespace, which the caller must treat as fatal for the thread (the
+     *                     sensor threads end with their pass)
+     */
+    static Map<Long, Long> listeningIn(String netnsFile) throws IOException {
+        LibC c = lib();
+        int own = c.open("/proc/thread-self/ns/net", O_RDONLY_CLOEXEC);
+        if (own < 0) {
+            throw new IOException("open /proc/thread-self/ns/net: errno " + Native.getLastError());
+        }
+        int fd;
+        try {
+            int target = c.open(netnsFile, O_RDONLY_CLOEXEC);
+            if (target < 0) {
+                throw new IOException("open " + netnsFile + ": errno " + Native.getLastError());
+            }
+            try {
+                if (c.setns(target, CLONE_NEWNET) != 0) {
+                    throw new IOException("setns(" + netnsFile + "): errno " + Native.getLastError());
+                }
+            } finally {
+                c.close(target);
+            }
+            try {
+                fd = c.socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+            } finally {
+                if (c.setns(own, CLONE_NEWNET) != 0) {
+                    throw new IllegalStateException("setns back to the agent's own network namespace failed: errno "
+                            + Native.getLastError() + "; this thread must not do network I/O");
+                }
+            }
+        } finally {
+            c.close(own);
+        }
+        if (fd < 0) {
+            throw new IOException("socket(AF_NETLINK, NETLINK_SOCK_DIAG) in " + netnsFile + ": errno " + Native.getLastError());
+        }
+        return dump(c, fd);
+    }
+
+    private static Map<Long, Long> dump(LibC c, int fd) throws IOException {
         try {
             Map<Long, Long> out = new HashMap<>();
             byte[] buf = new byte[32768];

@@ -347,11 +347,12 @@ public final class SysRoot {
      * The listening TCP sockets (IPv4 and IPv6) in the network namespace of process {@code pid}:
      * socket inode → local port, both long; empty when none or unreadable.
      *
-     * <p>Source: on the live machine, for a process in the agent's own namespace ({@code
-     * /proc/PID/ns/net} equal to {@code /proc/self/ns/net}), the kernel's socket table over
-     * {@code NETLINK_SOCK_DIAG} ({@link SockDiag}); otherwise (another namespace, a captured tree,
-     * netlink unavailable) the LISTEN rows of {@code /proc/PID/net/tcp} and {@code tcp6} under the
-     * root, which the kernel produces by walking its whole connection table.
+     * <p>Source: on the live machine, the kernel's socket table over {@code NETLINK_SOCK_DIAG}
+     * ({@link SockDiag}): directly for a process in the agent's own namespace ({@code
+     * /proc/PID/ns/net} equal to {@code /proc/self/ns/net}), and as root for a process in another
+     * one (a container) by opening the socket inside it ({@code setns}). Otherwise (a captured
+     * tree, not root, netlink unavailable) the LISTEN rows of {@code /proc/PID/net/tcp} and
+     * {@code tcp6} under the root, which the kernel produces by walking its whole connection table.
      *
      * @throws IllegalArgumentException when {@code pid} is not a number
      */
@@ -359,10 +360,18 @@ public final class SysRoot {
         if (pid.isEmpty() || !pid.chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
             throw new IllegalArgumentException("not a process id: " + pid);
         }
-        if (live && sockDiagFailure == null && sameNetNamespace(pid)) {
+        if (live && sockDiagFailure == null) {
+            Boolean same = sameNetNamespace(pid);
             try {
-                return SockDiag.listening();
-            } catch (IOException | RuntimeException | LinkageError e) {
+                if (Boolean.TRUE.equals(same)) {
+                    return SockDiag.listening();
+                }
+                if (Boolean.FALSE.equals(same)) { // needs root (CAP_SYS_ADMIN): else EPERM, and the files below
+                    return SockDiag.listeningIn("/proc/" + pid + "/ns/net");
+                }
+            } catch (IOException e) {
+                // this process only (it ended, or its namespace cannot be entered): its files below
+            } catch (RuntimeException | LinkageError e) {
                 sockDiagFailure = String.valueOf(e.getMessage()); // from now on /proc/PID/net/tcp
             }
         }
@@ -381,12 +390,13 @@ public final class SysRoot {
         return sockDiagFailure;
     }
 
-    private boolean sameNetNamespace(String pid) {
+    /** True or false when both namespace links read; null when not (not root, the process ended). */
+    private static Boolean sameNetNamespace(String pid) {
         try {
             return Files.readSymbolicLink(Path.of("/proc", pid, "ns", "net"))
                     .equals(Files.readSymbolicLink(Path.of("/proc/self/ns/net")));
         } catch (IOException | UnsupportedOperationException | SecurityException e) {
-            return false;
+            return null;
         }
     }
 

@@ -150,6 +150,7 @@ public final class AppsSensor implements Sensor {
             instances.computeIfAbsent(top.pid, k -> new ArrayList<>()).add(pr);
         }
         List<Object> out = new ArrayList<>();
+        Map<String, Map<Long, Long>> sockets = new HashMap<>();
         for (Map.Entry<Long, List<Proc>> e : instances.entrySet()) {
             Proc top = matched.get(e.getKey());
             Map<String, Object> app = new LinkedHashMap<>();
@@ -158,7 +159,9 @@ public final class AppsSensor implements Sensor {
             app.put("pid", top.pid);
             app.put("processes", (long) e.getValue().size());
             app.putAll(top.extra);
-            Map<Long, Long> listening = ctx.root().listeningTcp(String.valueOf(top.pid));
+            // one socket table per network namespace and pass: several instances often share one
+            String netns = ctx.root().linkName("/proc/" + top.pid + "/ns/net").orElse("pid " + top.pid);
+            Map<Long, Long> listening = sockets.computeIfAbsent(netns, k -> ctx.root().listeningTcp(String.valueOf(top.pid)));
             Set<Long> ports = new TreeSet<>();
             if (!listening.isEmpty()) {
                 for (Proc pr : e.getValue()) {

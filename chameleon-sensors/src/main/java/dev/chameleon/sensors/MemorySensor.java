@@ -143,18 +143,39 @@ public final class MemorySensor implements Sensor {
 
     /** {@code /proc/meminfo} lines as bytes (kB values multiplied by 1024; counts as they are). */
     public static Map<String, Long> parseMeminfo(String meminfo) {
+        // read every pass by the daemon: words are cut by hand (String.split with \\s+ compiles a regex per line)
         Map<String, Long> out = new LinkedHashMap<>();
         for (String line : meminfo.split("\n")) {
-            String[] parts = line.strip().split("\\s+");
-            if (parts.length < 2) {
+            List<String> parts = words(line, 3);
+            if (parts.size() < 2) {
                 continue;
             }
-            String key = parts[0].replace(":", "");
-            long mult = parts.length > 2 && parts[2].equalsIgnoreCase("kB") ? 1024 : 1;
+            String key = parts.get(0).replace(":", "");
+            long mult = parts.size() > 2 && parts.get(2).equalsIgnoreCase("kB") ? 1024 : 1;
             try {
-                out.put(key, Math.multiplyExact(Long.parseLong(parts[1]), mult));
+                out.put(key, Math.multiplyExact(Long.parseLong(parts.get(1)), mult));
             } catch (ArithmeticException | NumberFormatException e) {
                 // a garbled line is skipped; its key stays absent
+            }
+        }
+        return out;
+    }
+
+    /** The first {@code max} words of a line, split at spaces and tabs. */
+    static List<String> words(String line, int max) {
+        List<String> out = new ArrayList<>(max);
+        int i = 0;
+        int n = line.length();
+        while (i < n && out.size() < max) {
+            while (i < n && Character.isWhitespace(line.charAt(i))) {
+                i++;
+            }
+            int start = i;
+            while (i < n && !Character.isWhitespace(line.charAt(i))) {
+                i++;
+            }
+            if (i > start) {
+                out.add(line.substring(start, i));
             }
         }
         return out;

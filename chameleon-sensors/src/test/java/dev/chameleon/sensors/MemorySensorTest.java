@@ -30,6 +30,15 @@ class MemorySensorTest {
     }
 
     @Test
+    void meminfoLinesAreCutAtAnyWhitespaceAndGarbageIsSkipped() {
+        Map<String, Long> m = MemorySensor.parseMeminfo("MemTotal:\t 1000 kB\n  MemFree:   7\n\nBad: x kB\nHuge:    99999999999999999999 kB\n"
+                + "Over:    9223372036854775807 kB\nLone:\nTabbed:\t\t5\tkB\textra\n");
+        assertThat(m).containsExactly(Map.entry("MemTotal", 1024_000L), Map.entry("MemFree", 7L), Map.entry("Tabbed", 5120L));
+        assertThat(MemorySensor.words("  a\tb  c d", 3)).containsExactly("a", "b", "c");
+        assertThat(MemorySensor.words("   ", 3)).isEmpty();
+    }
+
+    @Test
     void hugepagesThpAndBalloon() throws Exception {
         Tree t = new Tree(tmp).file("/proc/meminfo", MEMINFO)
                 .file("/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages", "4\n")
