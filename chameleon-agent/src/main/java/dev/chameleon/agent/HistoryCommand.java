@@ -26,7 +26,8 @@ final class HistoryCommand implements Callable<Integer> {
         Journal journal = new Journal(stateOptions.resolve(hostOptions.host()));
         var all = journal.list();
         if (all.isEmpty()) {
-            out.println("No change sets in " + journal.directory());
+            out.println("No change sets in " + journal.directory()
+                    + (java.nio.file.Files.isDirectory(journal.directory()) ? "" : " (no such folder: nothing was ever applied with this --state-dir)"));
         }
         for (Journal.Loaded l : all) {
             if (!l.ok()) {

@@ -41,6 +41,12 @@ final class HostOptions {
     }
 
     Host host() {
+        if (root != null && root.toString().isEmpty()) {
+            throw new UserError(ExitCode.BAD_INPUT, "--root '': empty; give the machine tree's folder (a typo must not mean the current folder)");
+        }
+        if (commands != null && commands.toString().isEmpty()) {
+            throw new UserError(ExitCode.BAD_INPUT, "--commands '': empty; give the folder of canned command output");
+        }
         if (root != null && !Files.exists(root)) {
             throw new UserError(ExitCode.BAD_INPUT, "--root " + root + ": no such folder");
         }

@@ -437,6 +437,16 @@ class CliTest {
         assertThat(state.err()).contains("--state-dir " + file + ": not a folder");
         Run missing = cli("plan", "--root", root.toString(), "--policies", tmp.resolve("nope").toString());
         assertThat(missing.err()).contains("cannot load policies");
+        // found by a new user: an empty --root read (and for apply would write) the current folder
+        for (String[] cmd : new String[][] {{"facts"}, {"plan"}, {"apply", "--yes"}}) {
+            Run empty = cli(AgentLoopTest.concat(cmd, "--root", ""));
+            assertThat(empty.code()).as(cmd[0] + ": " + empty.err()).isEqualTo(ExitCode.BAD_INPUT);
+            assertThat(empty.err()).contains("--root '': empty");
+        }
+        // and a mistyped --state-dir looked like an empty journal
+        Run history = cli("history", "--root", root.toString(), "--state-dir", tmp.resolve("no-such-state").toString());
+        assertThat(history.code()).isZero();
+        assertThat(history.out()).contains("(no such folder: nothing was ever applied with this --state-dir)");
     }
 
     @Test

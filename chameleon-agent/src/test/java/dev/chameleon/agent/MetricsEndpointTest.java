@@ -108,7 +108,11 @@ class MetricsEndpointTest {
             assertThat(m0.get("chameleon_agent_cpu_seconds_total")).isPositive();
 
             a.pass(new Trigger("start", "", false));
-            Map<String, Double> m1 = samples(get(uri).body());
+            String body1 = get(uri).body();
+            Map<String, Double> m1 = samples(body1);
+            // between passes nothing moves: the text rendered at the first scrape after the pass is served again
+            assertThat(get(uri).body()).isEqualTo(body1);
+            assertThat(server.scrape()).as("not rendered again").isSameAs(server.scrape());
             assertThat(MachineTree.read(root, "/proc/sys/vm/swappiness")).isEqualTo("10");
             assertThat(m1).containsEntry("chameleon_passes_total{trigger=\"start\"}", 1.0)
                     .containsEntry("chameleon_pass_duration_seconds_count", 1.0)

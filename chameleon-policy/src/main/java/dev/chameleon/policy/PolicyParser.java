@@ -98,8 +98,8 @@ public final class PolicyParser {
         Yaml yaml = new Yaml(lo);
         try {
             for (Node doc : yaml.composeAll(new StringReader(src.text()))) {
-                if (doc == null) {
-                    continue;
+                if (doc == null || doc instanceof ScalarNode sn && sn.getTag().equals(Tag.NULL) && sn.getValue().isEmpty()) {
+                    continue; // an empty document: a trailing (or doubled) '---', as Kubernetes and Ansible files often have
                 }
                 document(doc);
             }

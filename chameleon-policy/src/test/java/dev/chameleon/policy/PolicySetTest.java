@@ -127,6 +127,24 @@ class PolicySetTest {
         assertThat(e.message()).contains("must be a boolean");
     }
 
+    /** Found by a new user: a file ending in '---' (as Kubernetes and Ansible files often do) was refused. */
+    @Test
+    void emptyDocumentsFromStrayDocumentMarkersAreSkipped() throws PolicyException {
+        String one = """
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: a}
+                spec:
+                  settings:
+                    - sysctl: {key: vm.swappiness, value: 10}
+                """;
+        assertThat(compile("---\n" + one + "---\n").policies()).hasSize(1);
+        assertThat(compile(one + "---\n---\n" + one.replace("name: a", "name: b").replace("swappiness", "dirty_ratio") + "---\n")
+                .policies()).extracting(Policy::name).containsExactly("a", "b");
+        // a document that says something other than a mapping is still an error
+        assertThat(onlyError(one + "---\njust text\n").message()).contains("the document must be a mapping");
+    }
+
     @Test
     void malformedYamlIsPositioned() {
         PolicyError e = onlyError("""

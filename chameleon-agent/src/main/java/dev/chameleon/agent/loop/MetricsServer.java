@@ -57,6 +57,12 @@ public final class MetricsServer implements AutoCloseable {
      *                     whose message names the address
      */
     public static MetricsServer start(InetSocketAddress listen, AgentMetrics metrics, SysRoot proc) throws IOException {
+        // The JDK server's idle-connection timer wakes every 10 s by default (about 1 ms of
+        // interpreted CPU each time); once a minute is plenty for one local scraper. Read when the
+        // server's classes load, so set before the first HttpServer; an operator's -D value wins.
+        if (System.getProperty("sun.net.httpserver.clockTick") == null) {
+            System.setProperty("sun.net.httpserver.clockTick", "60000");
+        }
         HttpServer http;
         try {
             http = HttpServer.create(listen, 8);
@@ -80,11 +86,26 @@ public final class MetricsServer implements AutoCloseable {
         return http.getAddress();
     }
 
-    /** The exposition text, as {@code GET /metrics} answers it. */
-    public String scrape() {
-        syncLabels();
-        return registry.scrape(PrometheusTextFormatWriter.CONTENT_TYPE);
+    /**
+     * The exposition text, as {@code GET /metrics} answers it: rendered at the first scrape after
+     * each pass and served from memory until the next pass. Every counter and gauge moves only
+     * during a pass, so a Prometheus server scraping every 15 s against the 60 s interval gets the
+     * same numbers four times; rendering them in the interpreted JVM is what a scrape costs
+     * (about 9 ms of CPU), so it is done once. The agent's own memory and CPU figures are those
+     * read at that first scrape.
+     */
+    public synchronized String scrape() {
+        long generation = metrics.passCount();
+        if (rendered == null || generation != renderedAt) {
+            syncLabels();
+            rendered = registry.scrape(PrometheusTextFormatWriter.CONTENT_TYPE);
+            renderedAt = generation;
+        }
+        return rendered;
     }
+
+    private String rendered;
+    private long renderedAt = -1;
 
     private void register(SysRoot proc) {
         FunctionTimer.builder("chameleon.pass.duration", metrics, AgentMetrics::passCount, AgentMetrics::passNanos,
