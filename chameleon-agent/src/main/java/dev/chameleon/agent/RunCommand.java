@@ -115,11 +115,24 @@ final class RunCommand implements Callable<Integer> {
         java.net.InetSocketAddress metricsAt = metricsOptions.address();
         Path state = stateOptions.resolve(host);
         Path sock = socket != null ? socket : state.resolve("agent.sock");
-        try {
-            ControlSocket.refuseIfAnswered(sock); // before recovery or anything else: one agent per state folder
-        } catch (ControlSocket.InUse e) {
-            throw new UserError(ExitCode.REFUSED, e.getMessage());
+        if (sock.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 107) {
+            throw new UserError(ExitCode.BAD_INPUT, "--socket " + sock + ": too long for a Unix socket (at most 107 bytes)");
         }
+        try (AutoCloseable agentLock = agentLock(state)) {
+            try {
+                ControlSocket.refuseIfAnswered(sock); // before recovery or anything else
+            } catch (ControlSocket.InUse e) {
+                throw new UserError(ExitCode.REFUSED, e.getMessage());
+            } catch (ControlSocket.NotASocket e) {
+                throw new UserError(ExitCode.BAD_INPUT, "--socket: " + e.getMessage());
+            }
+            return run(out, host, m, settings, metricsAt, state, sock, gate);
+        }
+    }
+
+    /** The agent's life, with the state folder's lock held. */
+    private int run(PrintWriter out, Host host, Mode m, Agent.Settings settings, java.net.InetSocketAddress metricsAt, Path state,
+                    Path sock, dev.chameleon.agent.loop.HealthGate.Settings gate) throws Exception {
         Journal journal = new Journal(state);
         Clock clock = Clock.systemUTC();
         EventLog events = new EventLog(eventsFile != null ? eventsFile : state.resolve("events.jsonl"), out,
@@ -176,6 +189,36 @@ final class RunCommand implements Callable<Integer> {
             }
         }
         return ExitCode.OK;
+    }
+
+    /**
+     * One agent per state folder: an exclusive lock on {@code STATE/agent.lock} (holding the
+     * agent's pid) for the agent's life, so a second agent is refused even with another socket.
+     */
+    private static AutoCloseable agentLock(Path state) throws IOException {
+        Files.createDirectories(state);
+        Path f = state.resolve("agent.lock");
+        java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE);
+        java.nio.channels.FileLock l;
+        try {
+            l = ch.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            l = null;
+        }
+        if (l == null) {
+            String pid = new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.UTF_8).strip();
+            ch.close();
+            throw new UserError(ExitCode.REFUSED, "another agent" + (pid.isEmpty() ? "" : " (pid " + pid + ")")
+                    + " runs with the state folder " + state + "; stop it first (systemctl stop chameleon), or give this one its own --state-dir");
+        }
+        ch.truncate(0);
+        ch.write(java.nio.ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)), 0);
+        java.nio.channels.FileLock held = l;
+        return () -> {
+            held.release();
+            ch.close();
+        };
     }
 
     private Agent.Settings settings(Mode m) {
@@ -352,8 +395,11 @@ final class RunCommand implements Callable<Integer> {
         }
         try {
             doc = YamlTree.read(config);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new UserError(ExitCode.BAD_INPUT, "--config " + config + ": no such file");
         } catch (IOException e) {
-            throw new UserError(ExitCode.BAD_INPUT, "--config " + config + ": cannot read: " + e.getMessage());
+            throw new UserError(ExitCode.BAD_INPUT, "--config " + config + ": cannot read: "
+                    + (Files.isDirectory(config) ? "a folder, not a file" : e.getMessage()));
         } catch (IllegalArgumentException e) {
             throw new UserError(ExitCode.BAD_INPUT, "--config " + e.getMessage());
         }
@@ -363,7 +409,8 @@ final class RunCommand implements Callable<Integer> {
         }
         object(n, "", List.of("version", "mode", "interval", "splay", "debounce", "policies", "stateDir", "log", "events", "socket",
                 "metrics", "healthGate", "antiFlap", "cloudMetadata"));
-        if (n.has("version") && n.get("version").asInt(-1) != 1) {
+        rejectNulls(n, "");
+        if (n.has("version") && !(n.get("version").isIntegralNumber() && n.get("version").asInt() == 1)) {
             bad("version", "must be 1, found " + n.get("version"));
         }
         String fileMode = oneOf(n, "mode", "mode", List.of("plan", "apply"));
@@ -373,6 +420,24 @@ final class RunCommand implements Callable<Integer> {
         String fileInterval = fileDuration(n, "interval", "interval");
         String fileSplay = fileDuration(n, "splay", "splay");
         String fileDebounce = fileDuration(n, "debounce", "debounce");
+        // the file's own values are checked whatever the command line says (settings() checks what is used)
+        Duration fi = fileInterval == null ? null : duration("interval", fileInterval, null);
+        if (fi != null && fi.compareTo(Duration.ofSeconds(1)) < 0) {
+            bad("interval", "must be at least 1s, found '" + fileInterval + "'");
+        }
+        if (fileSplay != null) {
+            Duration fs = duration("splay", fileSplay, null);
+            Duration ref = fi != null ? fi : Duration.ofSeconds(60);
+            if (fs.isNegative() || fs.compareTo(ref) > 0) {
+                bad("splay", "must be between 0s and the interval (" + ref.toSeconds() + "s), found '" + fileSplay + "'");
+            }
+        }
+        if (fileDebounce != null) {
+            Duration fd = duration("debounce", fileDebounce, null);
+            if (fd.isNegative() || fd.compareTo(Duration.ofSeconds(10)) > 0) {
+                bad("debounce", "must be between 0s and 10s, found '" + fileDebounce + "'");
+            }
+        }
         interval = interval != null ? interval : fileInterval;
         splay = splay != null ? splay : fileSplay;
         debounce = debounce != null ? debounce : fileDebounce;
@@ -440,6 +505,9 @@ final class RunCommand implements Callable<Integer> {
                 flapLimit = flapLimit != null ? flapLimit : v.asInt();
             }
             String fileWindow = fileDuration(flap, "window", "antiFlap.window");
+            if (fileWindow != null && (duration("antiFlap.window", fileWindow, null).isNegative() || duration("antiFlap.window", fileWindow, null).isZero())) {
+                bad("antiFlap.window", "must be longer than 0s, found '" + fileWindow + "'");
+            }
             flapWindow = flapWindow != null ? flapWindow : fileWindow;
         }
         JsonNode cloud = n.path("cloudMetadata");
@@ -481,6 +549,20 @@ final class RunCommand implements Callable<Integer> {
 
     private void bad(String key, String why) {
         throw new UserError(ExitCode.BAD_INPUT, "--config " + (doc == null ? config + ": error: " + key + " " + why : doc.error(key, why)));
+    }
+
+    /** A key written with no value ({@code mode:} or {@code mode: ~}) is an error: leaving the key out is how to take the default. */
+    private void rejectNulls(JsonNode n, String path) {
+        if (n.isNull()) {
+            bad(path, "has no value; leave the key out to take its default");
+        }
+        if (n.isObject()) {
+            n.fields().forEachRemaining(e -> rejectNulls(e.getValue(), path.isEmpty() ? e.getKey() : path + "." + e.getKey()));
+        } else if (n.isArray()) {
+            for (int i = 0; i < n.size(); i++) {
+                rejectNulls(n.get(i), path + "." + i);
+            }
+        }
     }
 
     /** A string value that must be one of {@code allowed}, exactly (no case folding: {@code APPLY} is a typo, not apply). */

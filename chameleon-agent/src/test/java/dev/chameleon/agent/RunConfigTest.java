@@ -88,6 +88,50 @@ class RunConfigTest {
         assertThat(yaml.err()).contains("--config " + cfg + ":").contains("error: not YAML:").doesNotContain("[Source:");
     }
 
+    /** Found by a second trial: nulls, odd versions, a second document, overridden values and huge files. */
+    @Test
+    void moreBadFilesAreRefusedAtTheirPlace() throws IOException {
+        assertThat(bad("mode: ~\n").err()).contains(cfg + ":1:7: error: mode has no value; leave the key out to take its default");
+        assertThat(bad("version: 1\nmode:\n").err()).contains(cfg + ":2:").contains("mode has no value");
+        assertThat(bad("healthGate:\n  timeout: ~\n").err()).contains(cfg + ":2:12: error: healthGate.timeout has no value");
+        for (String v : new String[] {"true", "\"1\"", "1.0", "2"}) {
+            assertThat(bad("version: " + v + "\n").err()).as(v).contains(cfg + ":1:10: error: version must be 1");
+        }
+        assertThat(bad("mode: plan\n---\nmode: apply\n").err()).contains(cfg + ":3:1: error: a second YAML document");
+        // the file's own values are checked even where a flag wins
+        assertThat(bad("interval: 0s\n", "--interval", "60s").err()).contains(cfg + ":1:11: error: interval must be at least 1s");
+        assertThat(bad("debounce: 11s\n", "--debounce", "1s").err()).contains(cfg + ":1:11: error: debounce must be between 0s and 10s");
+        assertThat(bad("antiFlap:\n  window: 0s\n", "--flap-window", "1h").err()).contains(cfg + ":2:11: error: antiFlap.window must be longer");
+        assertThat(bad("interval: 60s\nsplay: 2m\n", "--splay", "1s").err()).contains(cfg + ":2:8: error: splay must be between 0s and the interval (60s)");
+        // size and long lines
+        var big = bad("mode: plan\n" + "#".repeat((int) dev.chameleon.agent.loop.YamlTree.MAX_BYTES) + "\n");
+        assertThat(big.err()).contains("a configuration file has at most 1048576");
+        var longLine = bad("mode: " + "a".repeat(100_000) + "\n");
+        assertThat(longLine.err()).contains(cfg + ":1:7: error: mode is plan or apply").hasSizeLessThan(1500);
+        var missing = CliTest.cli(run("--config", tmp.resolve("nowhere.yaml").toString()));
+        assertThat(missing.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(missing.err()).contains("--config " + tmp.resolve("nowhere.yaml") + ": no such file");
+    }
+
+    /** Found by a second trial: a socket path that names a file or a folder deleted it. */
+    @Test
+    void aSocketPathThatIsNotASocketIsLeftAloneAndRefused() throws IOException {
+        Path victim = Files.writeString(tmp.resolve("victim.txt"), "precious");
+        var r = CliTest.cli(run("--socket", victim.toString()));
+        assertThat(r.code()).as(r.err()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(r.err()).contains(victim + " exists and is not a socket (a regular file)");
+        assertThat(victim).hasContent("precious");
+        Path folder = Files.createDirectories(tmp.resolve("folder"));
+        Files.writeString(folder.resolve("x"), "x");
+        var d = CliTest.cli(run("--socket", folder.toString()));
+        assertThat(d.code()).as(d.err()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(d.err()).contains("(a folder)");
+        assertThat(folder.resolve("x")).exists();
+        var longPath = CliTest.cli(run("--socket", tmp.resolve("s".repeat(120)).toString()));
+        assertThat(longPath.code()).as(longPath.err()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(longPath.err()).contains("too long for a Unix socket");
+    }
+
     @Test
     void optionsOutOfRangeAreRefused() {
         for (String[] opts : new String[][] {{"--interval", "100ms"}, {"--splay", "2m", "--interval", "1m"}, {"--flap-limit", "0"},
@@ -123,8 +167,18 @@ class RunConfigTest {
             })).as("first agent answers").isTrue();
             var second = CliTest.cli("run", "--root", root.toString(), "--state-dir", state.toString(), "--max-passes", "1", "--no-uevents");
             assertThat(second.code()).as(second.err()).isEqualTo(ExitCode.REFUSED);
-            assertThat(second.err()).contains("another agent (pid " + ProcessHandle.current().pid() + ") answers on " + sock);
+            assertThat(second.err()).contains("another agent (pid " + ProcessHandle.current().pid() + ") runs with the state folder " + state);
+            // another state folder but the same socket: the agent answering there is named
+            var sameSocket = CliTest.cli("run", "--root", root.toString(), "--state-dir", tmp.resolve("other-state").toString(),
+                    "--socket", sock.toString(), "--max-passes", "1", "--no-uevents");
+            assertThat(sameSocket.code()).as(sameSocket.err()).isEqualTo(ExitCode.REFUSED);
+            assertThat(sameSocket.err()).contains("another agent (pid " + ProcessHandle.current().pid() + ") answers on " + sock);
             assertThat(ControlSocket.ask(sock, "status")).as("the first agent still answers").contains("\"passes\":1");
+            // another socket does not make it another agent: the state folder is locked
+            var fourth = CliTest.cli("run", "--root", root.toString(), "--state-dir", state.toString(), "--socket",
+                    tmp.resolve("other.sock").toString(), "--max-passes", "1", "--no-uevents");
+            assertThat(fourth.code()).as(fourth.err()).isEqualTo(ExitCode.REFUSED);
+            assertThat(fourth.err()).contains("runs with the state folder " + state);
             var status = CliTest.cli("status", "--state-dir", state.toString());
             assertThat(status.code()).as(status.err()).isZero();
             assertThat(status.out()).contains("Platform: hypervisor vmware, cloud none, container none, confidence")
@@ -134,9 +188,11 @@ class RunConfigTest {
             daemon.join(10_000);
         }
         assertThat(first.get().code()).isZero();
-        // the first agent is gone; a socket file nobody listens on is stale and replaced
-        Files.deleteIfExists(sock);
-        Files.writeString(sock, "not a socket");
+        // the first agent is gone: a socket file nobody listens on (left by a killed agent) is stale and replaced
+        try (var stale = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            stale.bind(java.net.UnixDomainSocketAddress.of(sock));
+        }
+        assertThat(sock).exists();
         var third = CliTest.cli("run", "--root", root.toString(), "--state-dir", state.toString(), "--max-passes", "1", "--no-uevents");
         assertThat(third.code()).as(third.err()).isZero();
         assertThat(sock).doesNotExist();

@@ -63,6 +63,11 @@ public final class ControlSocket implements AutoCloseable {
      */
     public static void refuseIfAnswered(Path path) throws IOException {
         if (Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            if (!isSocket(path)) {
+                // a typo in --socket or agent.yaml must never delete the file that is there
+                throw new NotASocket(path + " exists and is not a socket (" + kind(path) + "); it is left alone: "
+                        + "choose another --socket, or remove it yourself");
+            }
             String pid = "";
             try {
                 String reply = ask(path, "status");
@@ -77,6 +82,29 @@ public final class ControlSocket implements AutoCloseable {
             }
             Files.deleteIfExists(path);
         }
+    }
+
+    /** The path given for the socket holds something else: a file, a folder, a link. */
+    public static final class NotASocket extends IOException {
+        public NotASocket(String message) {
+            super(message);
+        }
+    }
+
+    static boolean isSocket(Path p) {
+        try {
+            Object mode = Files.getAttribute(p, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            return mode instanceof Integer m && (m & 0xF000) == 0xC000; // S_IFSOCK
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static String kind(Path p) {
+        if (Files.isSymbolicLink(p)) {
+            return "a symbolic link";
+        }
+        return Files.isDirectory(p) ? "a folder" : Files.isRegularFile(p) ? "a regular file" : "not a socket";
     }
 
     private static Object key(Path p) {

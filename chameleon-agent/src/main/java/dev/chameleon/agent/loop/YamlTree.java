@@ -60,12 +60,26 @@ public final class YamlTree {
      *                                  message ({@code FILE:LINE:COLUMN: error: ...} and the line)
      */
     public static Doc read(Path file) throws IOException {
-        String text = Files.readString(file);
+        if (Files.isRegularFile(file) && Files.size(file) > MAX_BYTES) {
+            throw new IllegalArgumentException(file + ": error: " + Files.size(file) + " bytes; a configuration file has at most "
+                    + MAX_BYTES + " (1 MiB)");
+        }
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (java.nio.charset.MalformedInputException e) {
+            throw new IllegalArgumentException(file + ": error: not UTF-8 text");
+        }
         List<String> lines = text.lines().toList();
         Map<String, JsonLocation> at = new HashMap<>();
         try (JsonParser p = YAML.createParser(text)) {
             JsonToken t = p.nextToken();
             JsonNode root = t == null ? MissingNode.getInstance() : node(p, t, "", at, file, lines);
+            if (t != null && p.nextToken() != null) {
+                JsonLocation l = p.currentTokenLocation();
+                throw new IllegalArgumentException(positioned(file, lines, l.getLineNr(), l.getColumnNr(),
+                        "a second YAML document; the file is one mapping (remove the '---' and what follows, or merge it)"));
+            }
             return new Doc(file, root, at, lines);
         } catch (JsonProcessingException e) {
             JsonLocation l = e.getLocation();
@@ -74,9 +88,23 @@ public final class YamlTree {
         }
     }
 
+    /** Files larger than this are refused before they are parsed (1 MiB; the shipped one is 4 KiB). */
+    public static final long MAX_BYTES = 1 << 20;
+
     static String positioned(Path file, List<String> lines, int line, int column, String message) {
         String excerpt = line >= 1 && line <= lines.size() ? lines.get(line - 1).replace("\t", " ") : "";
-        return new PolicyError(file.toString(), line, column, message, excerpt).format();
+        int col = column;
+        if (excerpt.length() > 120) { // a window around the column, so one long line is not echoed whole
+            int from = Math.max(0, Math.min(column - 1, excerpt.length()) - 60);
+            int to = Math.min(excerpt.length(), from + 120);
+            excerpt = (from > 0 ? "…" : "") + excerpt.substring(from, to) + (to < excerpt.length() ? "…" : "");
+            col = column - from + (from > 0 ? 1 : 0);
+        }
+        if (message.length() > 300) {
+            message = message.substring(0, 300) + "…";
+        }
+        return new PolicyError(file.toString(), line, column, message, excerpt).format().replace(
+                "\n  " + " ".repeat(Math.max(0, column - 1)) + "^", "\n  " + " ".repeat(Math.max(0, col - 1)) + "^");
     }
 
     private static JsonNode node(JsonParser p, JsonToken t, String path, Map<String, JsonLocation> at, Path file,
