@@ -97,6 +97,8 @@ final class RunCommand implements Callable<Integer> {
 
     /** The options as the command line gave them, before {@code --config} filled the gaps (for reloads). */
     private Map<OptionSpec, Object> commandLine;
+    /** The log format the agent started with (a reload's new one takes effect at restart). */
+    private LogFormat startLogFormat;
     /** The --config file last read, with positions (null without --config). */
     private YamlTree.Doc doc;
 
@@ -135,6 +137,7 @@ final class RunCommand implements Callable<Integer> {
                     Path sock, dev.chameleon.agent.loop.HealthGate.Settings gate) throws Exception {
         Journal journal = new Journal(state);
         Clock clock = Clock.systemUTC();
+        startLogFormat = logFormat;
         EventLog events = new EventLog(eventsFile != null ? eventsFile : state.resolve("events.jsonl"), out,
                 logFormat == LogFormat.json, clock);
         // compiled once here (bad policies fail the start) and handed to the first pass; reloads compile again
@@ -297,6 +300,9 @@ final class RunCommand implements Callable<Integer> {
             }
             if (!hostOptions.metadata().equals(metadataAt)) {
                 later.add("cloudMetadata");
+            }
+            if (logFormat != startLogFormat) {
+                later.add("log.format");
             }
             if (!later.isEmpty()) {
                 out.println("chameleon: notice: " + String.join(", ", later) + " changed in " + config

@@ -153,7 +153,7 @@ class NetnsAgentIT {
                 trap 'kill $AGENT 2>/dev/null; wait $AGENT 2>/dev/null; echo "--- agent log"; cat $STATE.log' EXIT
                 until_ "grep -q '\\"event\\":\\"pass\\"' $EV 2>/dev/null" 300; echo "@first.pass=$?"
                 echo "@plan.somaxconn=$(cat /proc/sys/net/core/somaxconn)"
-                sed -i 's/^mode: plan/mode: apply/' $STATE.yaml
+                sed -i 's/^mode: plan/mode: apply\\nlog: {format: json}/' $STATE.yaml
                 kill -HUP $AGENT
                 until_ "[ \\"\\$(cat /proc/sys/net/core/somaxconn)\\" = 8192 ]" 150; echo "@reload.applied=$?"
                 chameleon status --state-dir $STATE | grep -m1 '^Mode\\|mode' | sed 's/^/@status: /'
@@ -167,7 +167,9 @@ class NetnsAgentIT {
         String out = inNamespace(script);
         assertThat(out).as(out).contains("@first.pass=0").contains("@plan.somaxconn=4096");
         assertThat(out).as("mode: apply took effect on SIGHUP, no restart\n" + out).contains("@reload.applied=0")
-                .containsPattern("\"event\":\"config\",\"mode\":\"apply\",\"interval\":\"PT1H\"");
+                .containsPattern("\"event\":\"config\",\"mode\":\"apply\",\"interval\":\"PT1H\"")
+                .as("a changed log format is named as taking effect at restart\n" + out)
+                .contains("notice: log.format changed in " + state + ".yaml; that takes effect when the agent restarts");
         assertThat(out).as(out).contains("@bad.reported=0").contains("mode is plan or apply, found 'sideways'");
         assertThat(out).as("the previous configuration (apply) stayed whole\n" + out).contains("@bad.still-applies=0");
     }

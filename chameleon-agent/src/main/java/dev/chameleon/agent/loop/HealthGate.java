@@ -502,6 +502,9 @@ public final class HealthGate {
             return Optional.of("'" + text + "': host " + host + " is not a loopback address; the gate only asks this machine "
                     + "(127.0.0.0/8 or [::1], as a number: a name could resolve elsewhere)");
         }
+        if (u.getPort() > 65535) {
+            return Optional.of("'" + text + "': port " + u.getPort() + " is out of range (1-65535)");
+        }
         return Optional.empty();
     }
 

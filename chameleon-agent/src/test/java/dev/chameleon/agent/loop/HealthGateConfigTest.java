@@ -78,6 +78,8 @@ class HealthGateConfigTest {
         bad(head + "  settle: 2h\n", 3, 11, "healthGate.settle", "must be from 0s to 10m");
         bad(head + "  timeout: 1s\n  retries: 3\n", 4, 3, "healthGate.retries", "unknown setting");
         bad("healthGate: [/bin/true]\n", 1, 13, "healthGate", "must be a mapping");
+        // found by a trial of run --config: a port past 65535 was taken
+        bad(head + "  url: http://127.0.0.1:99999/\n", 3, 8, "healthGate.url", "port 99999 is out of range (1-65535)");
     }
 
     void bad(String yaml, int line, int column, String key, String why) throws IOException {
