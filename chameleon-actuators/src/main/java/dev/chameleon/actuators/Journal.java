@@ -13,6 +13,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -26,6 +27,21 @@ public final class Journal {
     private final Path stateDir;
     private final Path dir;
     private String lastId = "";
+    /** What list() read, by file, with the file's identity, size and time then: unchanged files are not parsed again. */
+    private final Map<Path, Parsed> parsed = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record Parsed(Object stamp, Loaded loaded) {
+    }
+
+    /** A file's inode, size and modification time (a rewrite is a rename: a new inode); null when unreadable. */
+    private static Object stamp(Path f) {
+        try {
+            var a = Files.readAttributes(f, java.nio.file.attribute.BasicFileAttributes.class);
+            return List.of(String.valueOf(a.fileKey()), a.size(), a.lastModifiedTime());
+        } catch (IOException e) {
+            return null;
+        }
+    }
 
     public Journal(Path stateDir) {
         this.stateDir = stateDir.toAbsolutePath().normalize();
@@ -100,7 +116,15 @@ public final class Journal {
             out.add(new Loaded(dir, null, "cannot list the journal: " + e.getMessage()));
             return out;
         }
+        parsed.keySet().retainAll(files);
         for (Path f : files) {
+            Object stamp = stamp(f);
+            Parsed seen = parsed.get(f);
+            if (stamp != null && seen != null && seen.stamp().equals(stamp)) {
+                out.add(seen.loaded()); // unchanged since the last list(): a long-running agent reads only what changed
+                continue;
+            }
+            int before = out.size();
             try {
                 ChangeSet cs = ChangeSetJson.read(f);
                 if (cs.id() == null || cs.status() == null || cs.entries() == null) {
@@ -113,6 +137,9 @@ public final class Journal {
                         + (e.getLocation() == null ? "?" : e.getLocation().getLineNr()) + ")"));
             } catch (IOException | RuntimeException e) {
                 out.add(new Loaded(f, null, "unreadable journal file: " + String.valueOf(e.getMessage()).lines().findFirst().orElse("")));
+            }
+            if (stamp != null && out.size() > before) {
+                parsed.put(f, new Parsed(stamp, out.get(out.size() - 1)));
             }
         }
         out.sort(java.util.Comparator.comparingLong((Loaded l) -> l.ok() ? l.changeSet().sequence() : -1)

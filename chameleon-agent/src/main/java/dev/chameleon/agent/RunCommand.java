@@ -186,9 +186,12 @@ final class RunCommand implements Callable<Integer> {
                 Thread.currentThread().interrupt();
             }
             try {
-                Runtime.getRuntime().removeShutdownHook(hook);
+                if (Runtime.getRuntime().removeShutdownHook(hook)) {
+                    // the end of --max-passes: the same stop event a SIGTERM writes
+                    events.emit("stop", Agent.ordered("message", "stopping; the machine is left as it is"));
+                }
             } catch (IllegalStateException e) {
-                // shutting down already
+                // shutting down already: the hook writes it
             }
         }
         return ExitCode.OK;

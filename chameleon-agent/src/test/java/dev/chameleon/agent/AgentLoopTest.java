@@ -255,6 +255,9 @@ class AgentLoopTest {
         assertThat(run.code()).as(run.err()).isEqualTo(0);
         assertThat(run.out()).contains("start mode=plan").contains("pass ");
         assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("60");
+        // found by a new user: the end of --max-passes wrote no stop event (only SIGTERM did)
+        List<String> lines = Files.readAllLines(tmp.resolve("events.jsonl"));
+        assertThat(lines.get(lines.size() - 1)).contains("\"event\":\"stop\"");
 
         Path cfg = tmp.resolve("agent.yaml");
         Files.writeString(cfg, Files.readString(shipped).replace("mode: plan", "mode: plan\nintervall: 5m"));

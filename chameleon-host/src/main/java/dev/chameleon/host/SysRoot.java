@@ -357,7 +357,7 @@ public final class SysRoot {
      * @throws IllegalArgumentException when {@code pid} is not a number
      */
     public Map<Long, Long> listeningTcp(String pid) {
-        if (pid.isEmpty() || !pid.chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
+        if (!isProcessId(pid)) {
             throw new IllegalArgumentException("not a process id: " + pid);
         }
         if (live && sockDiagFailure == null) {
@@ -383,6 +383,23 @@ public final class SysRoot {
             }
         }
         return out;
+    }
+
+    /**
+     * True for a {@code /proc} entry named by ASCII digits only (a process). A plain loop: the apps
+     * sensor asks it for every /proc entry every pass.
+     */
+    public static boolean isProcessId(String name) {
+        if (name.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Why netlink socket listing failed in this process (null while it works or was not tried). */

@@ -104,6 +104,10 @@ class ListeningTcpTest {
     void notAPidIsRefused() {
         assertThatThrownBy(() -> SysRoot.live().listeningTcp("../1")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> SysRoot.live().listeningTcp("")).isInstanceOf(IllegalArgumentException.class);
+        assertThat(SysRoot.isProcessId("4242")).isTrue();
+        for (String no : new String[] {"", "self", "12a", "-1", "\u0663"}) { // U+0663: a digit to Character.isDigit, not to /proc
+            assertThat(SysRoot.isProcessId(no)).as(no).isFalse();
+        }
     }
 
     @Test

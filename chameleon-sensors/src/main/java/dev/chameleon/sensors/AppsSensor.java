@@ -120,7 +120,7 @@ public final class AppsSensor implements Sensor {
         List<Rule> table = rules == null ? standardRules() : rules;
         Map<Long, Proc> matched = new LinkedHashMap<>();
         for (String p : ctx.root().list("/proc")) {
-            if (!isPid(p)) {
+            if (!dev.chameleon.host.SysRoot.isProcessId(p)) {
                 continue;
             }
             long pid = Long.parseLong(p);
@@ -177,20 +177,6 @@ public final class AppsSensor implements Sensor {
             out.add(app);
         }
         return out;
-    }
-
-    /** A /proc entry named by digits only (a process); a plain loop, as this runs for every process every pass. */
-    static boolean isPid(String name) {
-        if (name.isEmpty()) {
-            return false;
-        }
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (c < '0' || c > '9') {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static Rule match(SensorContext ctx, List<Rule> table, String pid, String comm, Map<String, Object> extra) {

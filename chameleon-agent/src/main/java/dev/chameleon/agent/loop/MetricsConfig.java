@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import dev.chameleon.policy.PolicyError;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -125,9 +124,6 @@ public final class MetricsConfig {
     }
 
     private IllegalArgumentException error(JsonLocation at, String message) {
-        int line = at.getLineNr();
-        int column = at.getColumnNr();
-        String excerpt = line >= 1 && line <= lines.size() ? lines.get(line - 1).replace("\t", " ") : "";
-        return new IllegalArgumentException(new PolicyError(file.toString(), line, column, message, excerpt).format());
+        return new IllegalArgumentException(YamlTree.positioned(file, lines, at.getLineNr(), at.getColumnNr(), message));
     }
 }
