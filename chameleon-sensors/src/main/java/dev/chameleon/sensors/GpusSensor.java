@@ -68,7 +68,7 @@ public final class GpusSensor implements Sensor {
         }
         name(ctx, gpus);
         if (gpus.stream().anyMatch(g -> "0x10de".equals(g.get("vendorId")) && "nvidia".equals(g.get("driver")))) {
-            CommandResult r = ctx.host().commands().run(NVIDIA_SMI_MIG, Duration.ofSeconds(5));
+            CommandResult r = ctx.run(NVIDIA_SMI_MIG, Duration.ofSeconds(5));
             if (r.ok()) {
                 Map<String, String> mig = parseMigModes(r.stdout());
                 for (Map<String, Object> g : gpus) {
