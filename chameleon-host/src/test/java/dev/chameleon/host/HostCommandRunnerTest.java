@@ -26,25 +26,6 @@ class HostCommandRunnerTest {
     @TempDir
     Path tmp;
 
-    /**
-     * A script that forks sleeps (one through a subshell that exits at once, so that sleep is
-     * re-parented and no longer its descendant) and hangs. It writes to PIDFILE one line: its own
-     * pid (= its process group and session, run through setsid) and the pid of every process it
-     * started.
-     */
-    static Path hangingScript(Path dir, String name, Path pidFile) throws IOException {
-        Path s = dir.resolve(name);
-        Path part = dir.resolve(name + ".pids");
-        Files.writeString(s, "#!/bin/sh\n"
-                + "/bin/sleep 300 & a=$!\n"
-                + "/bin/sleep 301 & b=$!\n"
-                + "( /bin/sleep 302 & echo $! > '" + part + "' )\n"
-                + "echo \"$$ $a $b $(cat '" + part + "')\" > '" + pidFile + "'\n"
-                + "exec /bin/sleep 303\n");
-        s.toFile().setExecutable(true);
-        return s;
-    }
-
     /** Every pid a hanging script wrote: none may be alive, and no process may be left in its group. */
     static void assertAllGone(Path pidFile) throws Exception {
         List<Long> pids = ProcTable.pidsIn(pidFile, 5);
@@ -85,7 +66,7 @@ class HostCommandRunnerTest {
     @Test
     void aHungScriptPastItsTimeoutIsKilledWithEveryProcessItForked() throws Exception {
         Path pids = tmp.resolve("pid");
-        CommandResult r = runner.run(new Command("hang", List.of(hangingScript(tmp, "hang", pids).toString())), Duration.ofSeconds(3));
+        CommandResult r = runner.run(new Command("hang", List.of(ProcTable.hangingScript(tmp, "hang", pids).toString())), Duration.ofSeconds(3));
         assertThat(r.status()).isEqualTo(CommandResult.Status.TIMED_OUT);
         assertThat(r.stderr()).isEqualTo("timed out after 3000 ms");
         assertAllGone(pids);
@@ -95,7 +76,7 @@ class HostCommandRunnerTest {
     @Test
     void anInterruptedCallerKillsTheWholeGroup() throws Exception {
         Path pids = tmp.resolve("pid");
-        Command c = new Command("hang", List.of(hangingScript(tmp, "hang", pids).toString()));
+        Command c = new Command("hang", List.of(ProcTable.hangingScript(tmp, "hang", pids).toString()));
         AtomicReference<CommandResult> result = new AtomicReference<>();
         Thread caller = new Thread(() -> result.set(runner.run(c, Duration.ofSeconds(600))));
         caller.start();
@@ -171,7 +152,7 @@ class HostCommandRunnerTest {
     /** Child JVM entry point: runs the hanging script ARGS[0] (pid file ARGS[1]) with a long timeout. */
     public static void main(String[] args) throws IOException {
         Path dir = Path.of(args[0]);
-        new HostCommandRunner().run(new Command("hang", List.of(hangingScript(dir, "hang", Path.of(args[1])).toString())),
+        new HostCommandRunner().run(new Command("hang", List.of(ProcTable.hangingScript(dir, "hang", Path.of(args[1])).toString())),
                 Duration.ofSeconds(600));
     }
 

@@ -10,7 +10,7 @@ import java.util.function.BooleanSupplier;
 
 /**
  * The live machine's process table as {@code /proc/PID/stat} shows it, for tests that check no
- * process of a command survives. Zombies (state Z or X) are dead and not counted: the processes a
+ * process of a command survives, and the hanging script such tests run. Zombies (state Z or X) are dead and not counted: the processes a
  * test's commands leave behind are re-parented to PID 1, which reaps them when it reaps.
  */
 public final class ProcTable {
@@ -91,5 +91,24 @@ public final class ProcTable {
             out.add(Long.parseLong(w));
         }
         return out;
+    }
+
+    /**
+     * A script that forks sleeps (one through a subshell that exits at once, so that sleep is
+     * re-parented and no longer its descendant) and hangs. It writes to PIDFILE one line: its own
+     * pid (= its process group and session, run through setsid) and the pid of every process it
+     * started.
+     */
+    public static Path hangingScript(Path dir, String name, Path pidFile) throws IOException {
+        Path s = dir.resolve(name);
+        Path part = dir.resolve(name + ".part");
+        Files.writeString(s, "#!/bin/sh\n"
+                + "/bin/sleep 300 & a=$!\n"
+                + "/bin/sleep 301 & b=$!\n"
+                + "( /bin/sleep 302 & echo $! > '" + part + "' )\n"
+                + "echo \"$$ $a $b $(cat '" + part + "')\" > '" + pidFile + "'\n"
+                + "exec /bin/sleep 303\n");
+        s.toFile().setExecutable(true);
+        return s;
     }
 }

@@ -78,8 +78,9 @@ public final class GpusSensor implements Sensor {
                         ctx.provenance("gpus." + g.get("pciAddress") + ".migMode", r.source());
                     }
                 }
-            } else if (r.status() != CommandResult.Status.NOT_AVAILABLE) {
-                ctx.problem(r.source(), r.status() + (r.stderr().isBlank() ? "" : ": " + r.stderr().strip()));
+            } else if (r.status() == CommandResult.Status.RAN) {
+                // a timeout or a failure to start is noted by ctx.run itself
+                ctx.problem(r.source(), "exit " + r.exitCode() + (r.stderr().isBlank() ? "" : ": " + r.stderr().strip()));
             }
         }
         return gpus;

@@ -42,14 +42,7 @@ class HungCommandsTest {
     static Path hanging(Path bin, String name) throws IOException {
         Files.createDirectories(bin);
         Path pids = bin.resolve(name + ".pids");
-        Path part = bin.resolve(name + ".part");
-        Path s = bin.resolve(name);
-        Files.writeString(s, "#!/bin/sh\n"
-                + "/bin/sleep 300 & a=$!\n"
-                + "( /bin/sleep 301 & echo $! > '" + part + "' )\n"
-                + "echo \"$$ $a $(cat '" + part + "')\" > '" + pids + "'\n"
-                + "exec /bin/sleep 302\n");
-        s.toFile().setExecutable(true);
+        ProcTable.hangingScript(bin, name, pids);
         return pids;
     }
 
