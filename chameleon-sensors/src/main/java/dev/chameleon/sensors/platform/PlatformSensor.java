@@ -19,7 +19,8 @@ import java.util.function.Function;
  * the combined answer and the evidence behind it.
  *
  * <p>Signals are read in the established order (firmware DMI strings, the CPU's hypervisor flag
- * and signature, hypervisor interfaces, ACPI table OEM ids, PCI ids, container markers), each by
+ * and signature, hypervisor interfaces, the kernel's own clocksources and log, ACPI table OEM
+ * ids, PCI ids, container markers), each by
  * its own reader, into one clue list that the {@link Resolver} weighs. Signature strings live in
  * {@code signatures.yaml}. Reading never throws for missing, unreadable or garbled sources.
  */
@@ -140,17 +141,19 @@ public final class PlatformSensor implements Sensor {
     Resolver.Answer detect(SysRoot root, Function<Command, CommandResult> commands, Consumer<Resolver.Answer> settled) {
         Signatures.Tables t = tables != null ? tables : Signatures.standard();
         Probe p = new Probe(root, commands, t);
-        // signal order (also the tie-break order): firmware DMI, CPU, hypervisor interfaces,
-        // ACPI, PCI, containers; the architecture is found before all of them
+        // signal order (also the tie-break order): firmware DMI, CPU, hypervisor interfaces, the
+        // kernel's own conclusions (clocksources, its log), ACPI, PCI, containers; the
+        // architecture is found before all of them
         List<Runnable> readers = List.of(
                 () -> CpuSignals.readArch(p),
                 () -> CloudSignals.read(p, DmiSignals.read(p)),
                 () -> CpuSignals.read(p),
                 () -> HypervisorSignals.read(p),
+                () -> KernelSignals.read(p),
                 () -> AcpiSignals.read(p),
                 () -> PciSignals.read(p),
                 () -> ContainerSignals.read(p));
-        String[] names = {"arch", "dmi", "cpu", "hypervisor", "acpi", "pci", "container"};
+        String[] names = {"arch", "dmi", "cpu", "hypervisor", "kernel", "acpi", "pci", "container"};
         for (int i = 0; i < readers.size(); i++) {
             try {
                 readers.get(i).run();
