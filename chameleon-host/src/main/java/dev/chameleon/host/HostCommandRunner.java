@@ -90,6 +90,7 @@ public final class HostCommandRunner implements CommandRunner {
             int exit = p.exitValue();
             // leftovers in the group hold the pipes open: kill them so the output ends
             killGroup(p, pgid, grouped);
+            grouped = false; // done: the finally below must not signal a group id that may be reused
             // a daemon that left the group may still hold them: wait briefly, then take what came
             long left = Math.max(0, timeout.toNanos() - (System.nanoTime() - start));
             long until = System.nanoTime() + Math.min(OUTPUT_GRACE.toNanos(), Math.max(left, MIN_GRACE_NANOS));
@@ -104,7 +105,7 @@ public final class HostCommandRunner implements CommandRunner {
         }
     }
 
-    /** Kills the command's group and every process still below it; the program itself last. */
+    /** Kills the command's group (when it has one) and every process still below it; the program itself last. */
     private static void killGroup(Process p, long pgid, boolean grouped) {
         List<ProcessHandle> below = p.descendants().toList(); // before the group dies and they are re-parented
         if (grouped) {
