@@ -149,6 +149,24 @@ class QemuWithoutKvmEvidenceTest {
         assertThat(detect().evidence()).anySatisfy(e -> assertThat(e.signal()).isEqualTo("resolver.default"));
     }
 
+    /**
+     * A kernel log the caller may not read ({@code kernel.dmesg_restrict=1}: util-linux dmesg exits
+     * 1 for a user without CAP_SYSLOG) is a note, not evidence either way.
+     */
+    @Test
+    void aRefusedKernelLogIsANoteNotEvidence() throws IOException {
+        command("dmesg", "");
+        command("dmesg.exit", "1\n");
+        Resolver.Answer a = detect();
+        assertThat(a.evidence()).anySatisfy(e -> {
+            assertThat(e.signal()).isEqualTo("kernel.log");
+            assertThat(e.value()).isEqualTo("unreadable: exit 1");
+            assertThat(e.supports()).isEqualTo("nothing");
+        });
+        assertThat(a.evidence()).noneSatisfy(e -> assertThat(e.signal()).isEqualTo("kvm.absent"));
+        assertThat(a.evidence()).anySatisfy(e -> assertThat(e.signal()).isEqualTo("resolver.default"));
+    }
+
     /** The same machine captured whole from a QEMU 7.2 TCG guest with no virt-what: its own clocksources and log. */
     @Test
     void theFieldTrialMachineCapturedWhole() {
