@@ -36,11 +36,15 @@ public final class Fleet implements AutoCloseable {
     }
 
     public static Fleet start(Db db) {
+        return start(db, java.time.Clock.systemUTC(), List.of());
+    }
+
+    public static Fleet start(Db db, java.time.Clock clock, List<dev.chameleon.server.http.Route> extra) {
         try {
             Path dir = Files.createTempDirectory("chameleon-server-test-");
             String url = db == Db.POSTGRESQL ? Postgres.get().newDatabase() : null;
             ServerConfig cfg = ServerConfig.defaults(dir.resolve("data")).withPort(0);
-            return new Fleet(ControlPlane.start(url == null ? cfg : cfg.withDb(url)), dir.resolve("data"), url);
+            return new Fleet(ControlPlane.start(url == null ? cfg : cfg.withDb(url), clock, extra), dir.resolve("data"), url);
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }

@@ -1,6 +1,7 @@
 package dev.chameleon.server.service;
 
 import dev.chameleon.model.FactSet;
+import dev.chameleon.policy.FactSchema;
 import dev.chameleon.server.store.AgentStore;
 import dev.chameleon.server.store.Database;
 import dev.chameleon.server.store.EventStore;
@@ -68,6 +69,12 @@ public final class Reports {
             fs = FactSet.of(typed, Map.of());
         } catch (IllegalArgumentException e) {
             throw ApiException.invalid("facts: " + e.getMessage());
+        }
+        // known facts must have their schema's types (selectors read them); facts the schema does not
+        // name yet are kept (a newer agent may report more)
+        List<String> wrong = FactSchema.standard().check(fs.asMap()).stream().filter(p -> !p.startsWith("unknown fact")).toList();
+        if (!wrong.isEmpty()) {
+            throw ApiException.invalid("facts do not fit the fact schema", wrong.size() > 20 ? wrong.subList(0, 20) : wrong);
         }
         String canonical = Json.canonical(tree);
         return new Facts(json, BundleSigner.sha256(canonical.getBytes(StandardCharsets.UTF_8)),
