@@ -233,17 +233,42 @@ abstract class FleetApiContract {
     }
 
     @Test
-    void pauseStopsAutomaticSteps() throws Exception {
+    void automaticStepsPauseAndResume() throws Exception {
+        fleet.close();
+        MovableClock clock = new MovableClock();
+        fleet = Fleet.start(db(), clock, List.of());
         fleet.http.put("/api/v1/policies/web-tier", fleet.admin, "application/yaml", POLICY);
         fleet.http.post("/api/v1/assignments", fleet.admin, Http.json(Map.of("name", "web", "policy", "web-tier", "selector", "true")));
-        String id = fleet.http.post("/api/v1/assignments/web/rollouts", fleet.admin, Http.json(Map.of("version", 1,
-                "steps", List.of(10, 100), "intervalSeconds", 3600))).json().get("id").asText();
+        JsonNode started = fleet.http.post("/api/v1/assignments/web/rollouts", fleet.admin, Http.json(Map.of("version", 1,
+                "steps", List.of(10, 50, 100), "intervalSeconds", 3600))).json();
+        String id = started.get("id").asText();
+        assertThat(started.get("percent").asInt()).as("no canaries: the first step at once").isEqualTo(10);
+
+        // an hour later the notifier's tick takes the next step by itself
+        clock.advance(Duration.ofMinutes(61));
+        assertThat(waitFor(id, "percent", "50")).isTrue();
+
         assertThat(fleet.http.post("/api/v1/rollouts/" + id + "/pause", fleet.admin, "{}").json().get("state").asText()).isEqualTo("paused");
+        clock.advance(Duration.ofHours(5));
+        Thread.sleep(1000); // several ticks: a paused rollout does not move
+        assertThat(fleet.http.get("/api/v1/rollouts/" + id, fleet.admin).json().get("percent").asInt()).isEqualTo(50);
         Http.Response refused = fleet.http.post("/api/v1/rollouts/" + id + "/advance", fleet.admin, "{}");
         assertThat(refused.status()).isEqualTo(409);
         assertThat(refused.json().get("message").asText()).contains("resume it first");
         assertThat(fleet.http.post("/api/v1/rollouts/" + id + "/resume", fleet.admin, "{}").json().get("state").asText()).isEqualTo("running");
-        assertThat(fleet.http.post("/api/v1/rollouts/" + id + "/advance", fleet.admin, "{}").json().get("percent").asInt()).isEqualTo(10);
+        JsonNode done = fleet.http.post("/api/v1/rollouts/" + id + "/advance", fleet.admin, "{}").json();
+        assertThat(done.get("state").asText()).isEqualTo("completed");
+        assertThat(fleet.http.get("/api/v1/assignments/web", fleet.admin).json().get("stableVersion").asInt()).isEqualTo(1);
+    }
+
+    private boolean waitFor(String rollout, String field, String value) throws InterruptedException {
+        for (int i = 0; i < 100; i++) {
+            if (fleet.http.get("/api/v1/rollouts/" + rollout, fleet.admin).json().get(field).asText().equals(value)) {
+                return true;
+            }
+            Thread.sleep(100);
+        }
+        return false;
     }
 
     @Test

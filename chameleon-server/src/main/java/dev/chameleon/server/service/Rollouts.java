@@ -265,9 +265,17 @@ public final class Rollouts {
                 }
             }
             Instant now = clock.instant();
+            // without canaries the first step is the first percentage; a single step of 100 % deploys at once
+            boolean noCanaries = canaries.isEmpty() && canarySelector == null;
+            int stage = noCanaries ? 1 : 0;
+            boolean done = noCanaries && st.get(0) == 100;
             RolloutStore.insertRollout(c, new RolloutStore.Rollout(id, assignment, a.stableVersion(), version, Mapper.write(canaries),
-                    canarySelector, Mapper.write(st), 0, "running", intervalSeconds,
-                    intervalSeconds == null ? null : now.plusSeconds(intervalSeconds), now, now, g.actorName() + " (" + g.actorId() + ")"));
+                    canarySelector, Mapper.write(st), stage, done ? "completed" : "running", intervalSeconds,
+                    intervalSeconds == null || done ? null : now.plusSeconds(intervalSeconds), now, now,
+                    g.actorName() + " (" + g.actorId() + ")"));
+            if (done) {
+                RolloutStore.stable(c, assignment, version, now);
+            }
             Map<String, Object> detail = new LinkedHashMap<>();
             detail.put("version", version);
             detail.put("canaryAgents", canaries);
@@ -276,7 +284,8 @@ public final class Rollouts {
             detail.put("intervalSeconds", intervalSeconds);
             AuditStore.record(c, g, now, "rollout.start", assignment + "/" + id, Mapper.write(detail));
             EventStore.append(c, now, null, "rollout.started", "rollout " + id + " of " + a.policy() + " version " + version
-                    + " to assignment " + assignment + " started by " + g.actorName() + ": canaries first", null);
+                    + " to assignment " + assignment + " started by " + g.actorName() + (done ? ": every selected agent at once"
+                    : noCanaries ? ": " + st.get(0) + " % first" : ": canaries first"), null);
             Database.next(c, "config");
             return null;
         });
