@@ -146,6 +146,13 @@ public final class ControlPlane implements AutoCloseable {
         return api;
     }
 
+    /** Every HTTP route Javalin has registered, as {@code METHOD path} (before/after filters left out). */
+    public List<String> registeredRoutes() {
+        return app.unsafe.internalRouter.allHttpHandlers().stream()
+                .filter(e -> e.endpoint.method.isHttpMethod())
+                .map(e -> e.endpoint.method.name() + " " + e.endpoint.path).sorted().toList();
+    }
+
     public Notifier notifier() {
         return notifier;
     }

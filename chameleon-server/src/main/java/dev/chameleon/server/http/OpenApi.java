@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
 public final class OpenApi {
     private static final Pattern PATH_PARAM = Pattern.compile("\\{([A-Za-z]+)}");
     private final Map<String, Object> schemas = new TreeMap<>();
+    private final Map<String, Class<?>> named = new java.util.HashMap<>();
 
     private OpenApi() {
     }
@@ -194,7 +195,12 @@ public final class OpenApi {
             return Map.of("$ref", "#/components/schemas/Report");
         }
         if (c.isRecord()) {
-            String name = c.getSimpleName();
+            // nested records are named with their outer class: Policies.Summary is PoliciesSummary
+            String name = (c.getEnclosingClass() == null ? "" : c.getEnclosingClass().getSimpleName()) + c.getSimpleName();
+            Class<?> before = named.putIfAbsent(name, c);
+            if (before != null && before != c) {
+                throw new IllegalStateException("two records give the schema name " + name + ": " + before + " and " + c);
+            }
             if (!schemas.containsKey(name)) {
                 schemas.put(name, Map.of()); // placeholder against recursion
                 Map<String, Object> props = new LinkedHashMap<>();
