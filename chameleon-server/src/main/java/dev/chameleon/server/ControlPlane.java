@@ -160,6 +160,7 @@ public final class ControlPlane implements AutoCloseable {
     @Override
     public void close() {
         try {
+            notifier.release(); // long polls answer 304 before the server stops under them
             app.stop();
         } finally {
             notifier.close();
