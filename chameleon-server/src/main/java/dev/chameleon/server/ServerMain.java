@@ -48,7 +48,7 @@ public final class ServerMain {
               --listen HOST:PORT  where to listen (default 127.0.0.1:8780); plain HTTP only on loopback
               --data-dir DIR      the server's folder: bundle-signing key, embedded database
                                   (default /var/lib/chameleon-server as root, else ~/.local/state/chameleon-server)
-              --db JDBC_URL       jdbc:postgresql://HOST:PORT/DB?user=U (password: PGPASSWORD or ~/.pgpass);
+              --db JDBC_URL       jdbc:postgresql://HOST:PORT/DB?user=U (password from ~/.pgpass or PGPASSFILE);
                                   default: the embedded H2 database under the data folder
               --tls-cert FILE     PEM certificate chain; with --tls-key, serve HTTPS
               --tls-key FILE      PEM private key of the certificate
@@ -128,16 +128,24 @@ public final class ServerMain {
         String name = null;
         String role = "admin";
         List<String> rest = new ArrayList<>(args);
+        List<String> known = new ArrayList<>(List.of("--listen", "--data-dir", "--db", "--tls-cert", "--tls-key", "--pool"));
+        if (tokenOptions) {
+            known.addAll(List.of("--name", "--role"));
+        }
         while (!rest.isEmpty()) {
             String opt = rest.remove(0);
             String value;
             int eq = opt.indexOf('=');
+            String optName = opt.startsWith("--") && eq > 0 ? opt.substring(0, eq) : opt;
+            if (!known.contains(optName)) {
+                throw new Usage(opt.startsWith("-") ? "unknown option " + optName : "unexpected argument '" + opt + "'");
+            }
             if (opt.startsWith("--") && eq > 0) {
                 value = opt.substring(eq + 1);
-                opt = opt.substring(0, eq);
+                opt = optName;
             } else {
                 if (rest.isEmpty()) {
-                    throw new Usage(opt.startsWith("--") ? opt + " needs a value" : "unexpected argument '" + opt + "'");
+                    throw new Usage(opt + " needs a value");
                 }
                 value = rest.remove(0);
             }

@@ -51,9 +51,10 @@ public final class Database implements AutoCloseable {
     /** The JDBC URL of the embedded default under a data folder. */
     public static String embeddedUrl(Path dataDir) {
         // PostgreSQL mode: ON CONFLICT DO NOTHING and the functions the shared queries use;
-        // lower-case names like PostgreSQL; a lock wait long enough for a burst of writers
+        // lower-case names like PostgreSQL; a lock wait long enough for a burst of writers; closed by
+        // the server's own shutdown, after the last request, not by H2's exit hook
         return "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("chameleon") + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE"
-                + ";DEFAULT_NULL_ORDERING=HIGH;LOCK_TIMEOUT=10000";
+                + ";DEFAULT_NULL_ORDERING=HIGH;LOCK_TIMEOUT=10000;DB_CLOSE_ON_EXIT=FALSE";
     }
 
     /**

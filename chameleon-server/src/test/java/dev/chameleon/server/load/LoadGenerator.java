@@ -76,6 +76,7 @@ public final class LoadGenerator {
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
     private final AtomicLong retried = new AtomicLong();
+    private final AtomicLong inFlight = new AtomicLong();
     private final AtomicLong b200 = new AtomicLong();
     private final AtomicLong b304 = new AtomicLong();
     private final AtomicLong bErr = new AtomicLong();
@@ -173,7 +174,10 @@ public final class LoadGenerator {
         stopping = true;
         double secs = (System.nanoTime() - start) / 1e9;
         timer.shutdownNow();
-        Thread.sleep(Math.min(2000, intervalMs)); // answers in flight
+        // every report sent gets its answer counted (at most a minute)
+        for (int i = 0; i < 600 && inFlight.get() > 0; i++) {
+            Thread.sleep(100);
+        }
         total.add(latency.getIntervalHistogram());
         Result r = new Result(o.agents(), sent.get() - sent0, accepted.get(), duplicates.get(), errors.get(), retried.get(),
                 total.getTotalCount() / secs, (sent.get() - sent0) / secs, total.getValueAtPercentile(50) / 1000.0, total.getValueAtPercentile(99) / 1000.0,
@@ -215,7 +219,7 @@ public final class LoadGenerator {
             }
             enroll = JSON.readTree(r.body()).get("token").asText();
         }
-        Semaphore inFlight = new Semaphore(64);
+        Semaphore enrolling = new Semaphore(64);
         CountDownLatch done = new CountDownLatch(agents.size());
         ScheduledExecutorService spread = Executors.newSingleThreadScheduledExecutor();
         String token = enroll;
@@ -232,7 +236,7 @@ public final class LoadGenerator {
             long at = (long) (a.rnd.nextDouble() * o.startup().toMillis());
             spread.schedule(() -> {
                 try {
-                    inFlight.acquire();
+                    enrolling.acquire();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;
@@ -245,7 +249,7 @@ public final class LoadGenerator {
                 a.http.sendAsync(HttpRequest.newBuilder(URI.create(a.server + "/api/v1/enroll")).header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(write(body))).timeout(Duration.ofSeconds(60)).build(),
                         HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> {
-                            inFlight.release();
+                            enrolling.release();
                             try {
                                 if (e != null || r.statusCode() != 201) {
                                     throw new IllegalStateException("enroll " + a.n + ": " + (e != null ? e : r.statusCode() + " " + r.body()));
@@ -327,28 +331,33 @@ public final class LoadGenerator {
     private void send(Agent a, String body, int count, boolean retryAfter) {
         long t0 = System.nanoTime();
         sent.addAndGet(count);
+        inFlight.incrementAndGet();
         a.http.sendAsync(HttpRequest.newBuilder(URI.create(a.server + "/api/v1/agents/" + a.id + "/reports"))
                         .header("Authorization", "Bearer " + a.credential).header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(body)).timeout(Duration.ofSeconds(30)).build(),
                 HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> {
-                    long us = (System.nanoTime() - t0) / 1000;
-                    latency.recordValue(Math.max(1, us));
-                    if (e != null || r.statusCode() != 200) {
-                        errors.addAndGet(count);
-                        problems.add("report " + a.n + ": " + (e != null ? e.toString() : r.statusCode() + " " + r.body()));
-                        return;
-                    }
                     try {
-                        JsonNode j = JSON.readTree(r.body());
-                        accepted.addAndGet(j.get("accepted").size());
-                        duplicates.addAndGet(j.get("duplicates").size());
-                    } catch (IOException x) {
-                        problems.add(x.toString());
-                    }
-                    if (retryAfter && !stopping) {
-                        // an outbox that did not see the answer sends the same batch again
-                        retried.incrementAndGet();
-                        send(a, body, count, false);
+                        long us = (System.nanoTime() - t0) / 1000;
+                        latency.recordValue(Math.max(1, us));
+                        if (e != null || r.statusCode() != 200) {
+                            errors.addAndGet(count);
+                            problems.add("report " + a.n + ": " + (e != null ? e.toString() : r.statusCode() + " " + r.body()));
+                            return;
+                        }
+                        try {
+                            JsonNode j = JSON.readTree(r.body());
+                            accepted.addAndGet(j.get("accepted").size());
+                            duplicates.addAndGet(j.get("duplicates").size());
+                        } catch (IOException x) {
+                            problems.add(x.toString());
+                        }
+                        if (retryAfter && !stopping) {
+                            // an outbox that did not see the answer sends the same batch again
+                            retried.incrementAndGet();
+                            send(a, body, count, false);
+                        }
+                    } finally {
+                        inFlight.decrementAndGet();
                     }
                 });
     }

@@ -25,21 +25,17 @@ class LoadGeneratorTest {
             Path templates = Path.of(System.getProperty("chameleon.repo", "..")).resolve("bench/fleet/templates");
             LoadGenerator g = new LoadGenerator(new LoadGenerator.Options(List.of(fleet.server.url()), fleet.admin, 20,
                     Duration.ofSeconds(1), Duration.ofSeconds(4), Duration.ofSeconds(1), Duration.ofSeconds(2), 7,
-                    dir.resolve("keys.json"), templates, 0.2, dir.resolve("result.json"), false));
-            long t0 = System.nanoTime();
+                    dir.resolve("keys.json"), templates, 0.2, dir.resolve("result.json"), true));
             LoadGenerator.Result r = g.run();
-            System.err.println("run took " + (System.nanoTime() - t0) / 1e9);
             assertThat(g.problems()).isEmpty();
             assertThat(r.reportErrors()).isZero();
             assertThat(r.bundles200()).isGreaterThanOrEqualTo(20);
             assertThat(r.bundleRefused()).isZero();
             assertThat(r.batchesRetried()).isPositive();
             assertThat(r.reportDuplicates()).isPositive();
-            Thread.sleep(500);
             long stored = fleet.server.db().read(c -> Database.count(c, "reports"));
             assertThat(stored).isEqualTo(g.acceptedSoFar());
             assertThat(fleet.count("agents")).isEqualTo(20);
-            t0 = System.nanoTime();
         }
     }
 }
