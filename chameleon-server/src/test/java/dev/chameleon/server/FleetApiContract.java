@@ -197,8 +197,9 @@ abstract class FleetApiContract {
                 .manifest().policies()).isEmpty();
 
         // the other agent long-polls with its ETag; the rollout completing wakes it with the new bundle
+        // (the wait asked is longer than this test waits: only a wake-up answers in time)
         CompletableFuture<Http.Response> poll = CompletableFuture.supplyAsync(() -> fleet.http.send("GET",
-                "/api/v1/agents/" + other.id() + "/bundle?wait=30", other.credential(), null, null, Map.of("If-None-Match", etag0),
+                "/api/v1/agents/" + other.id() + "/bundle?wait=300", other.credential(), null, null, Map.of("If-None-Match", etag0),
                 Duration.ofSeconds(60)));
         Thread.sleep(500);
         assertThat(poll).isNotDone();
@@ -287,7 +288,7 @@ abstract class FleetApiContract {
         Fleet.Agent a = fleet.enroll(fleet.enrollToken(Map.of(), 1), "ev-1", Map.of());
         long last = fleet.http.get("/api/v1/events", fleet.admin).json().get(0).get("seq").asLong();
         CompletableFuture<Http.Response> poll = CompletableFuture.supplyAsync(() -> fleet.http.send("GET",
-                "/api/v1/events?wait=30&after=" + last, fleet.admin, null, null, Map.of(), Duration.ofSeconds(60)));
+                "/api/v1/events?wait=60&after=" + last, fleet.admin, null, null, Map.of(), Duration.ofSeconds(60)));
         Thread.sleep(500);
         assertThat(poll).isNotDone();
         fleet.report(a, List.of(Fleet.report("e1", "event", Map.of("type", "health-gate", "summary", "gate failed"))));

@@ -95,7 +95,7 @@ class ReplicasTest {
                 "selector", "platform.hypervisor == \"vmware\"")));
         Http.Response first = other.get("/api/v1/agents/" + a.id() + "/bundle", a.credential());
         CompletableFuture<Http.Response> poll = CompletableFuture.supplyAsync(() -> other.send("GET",
-                "/api/v1/agents/" + a.id() + "/bundle?wait=30", a.credential(), null, null, Map.of("If-None-Match", first.header("ETag")),
+                "/api/v1/agents/" + a.id() + "/bundle?wait=300", a.credential(), null, null, Map.of("If-None-Match", first.header("ETag")),
                 Duration.ofSeconds(60)));
         Thread.sleep(500);
         assertThat(poll).isNotDone();

@@ -36,8 +36,9 @@ import org.slf4j.LoggerFactory;
  * its last bundle, and a {@code bundle.refused} event says why).
  *
  * <p>Fetches carry the ETag {@code "KEYID-VERSION"}; with {@code If-None-Match} equal to it the
- * answer is 304, after waiting up to {@code wait} seconds for a change (a long poll woken by
- * the {@code config} counter on any replica).
+ * answer is 304, after waiting 80 to 100 % of {@code wait} seconds for a change (a long poll woken
+ * by the {@code config} counter on any replica; the spread keeps a fleet that started together
+ * from polling together).
  */
 public final class Bundles {
     /** Longest long-poll wait. */
@@ -93,7 +94,9 @@ public final class Bundles {
         if (waitSeconds <= 0) {
             return CompletableFuture.completedFuture(new Answer(304, etag, cur.version(), null));
         }
-        long deadline = System.nanoTime() + Duration.ofSeconds(waitSeconds).toNanos();
+        // 80 to 100 % of the wait asked, so a fleet that started together does not come back together
+        long waitNanos = (long) (Duration.ofSeconds(waitSeconds).toNanos() * (0.8 + 0.2 * java.util.concurrent.ThreadLocalRandom.current().nextDouble()));
+        long deadline = System.nanoTime() + waitNanos;
         return waitFor(agentId, etag, known, deadline);
     }
 
@@ -117,15 +120,20 @@ public final class Bundles {
 
     /** Decides the agent's content now and moves it to a new version when the content changed. */
     Current current(String agentId) {
-        FactsCache.Entry agent = facts.one(agentId);
-        if (agent == null) {
+        FleetConfig cfg = rollouts.config();
+        // one connection: the agent's row (and its facts only when they changed since cached)
+        Object[] read = db.read(c -> {
+            AgentStore.State st = AgentStore.state(c, agentId).orElse(null);
+            return st == null ? null : new Object[] {st, facts.one(c, st)};
+        });
+        if (read == null) {
             throw ApiException.notFound("no agent " + Names.shorten(agentId));
         }
-        FleetConfig cfg = rollouts.config();
+        AgentStore.State row = (AgentStore.State) read[0];
+        FactsCache.Entry agent = (FactsCache.Entry) read[1];
+        AgentStore.BundleState state = row.bundle();
         List<FleetConfig.Entry> entries = cfg.entries(agentId, agent.facts(), agent.labels());
         String key = key(entries);
-        AgentStore.BundleState state = db.read(c -> AgentStore.bundle(c, agentId))
-                .orElseThrow(() -> ApiException.notFound("no agent " + Names.shorten(agentId)));
         if (key.equals(state.key())) {
             return new Current(state.version(), stored(state), state.at());
         }
@@ -142,17 +150,16 @@ public final class Bundles {
         String newKey = key;
         Optional<String> why = problem;
         List<FleetConfig.Entry> finalEntries = entries;
-        db.tx(c -> {
+        AgentStore.BundleState moved = db.tx(c -> {
             long version = db.nextval(c, "bundle_versions");
             Instant now = clock.instant();
             if (AgentStore.moveBundle(c, agentId, state.key(), newKey, Mapper.write(finalEntries), version, now) && why.isPresent()) {
                 EventStore.append(c, now, agentId, "bundle.refused", "agent " + agentId + " stays on its last bundle: "
                         + Names.shorten(why.get()), Mapper.write(Map.of("error", why.get())));
             }
-            return null;
+            return AgentStore.bundle(c, agentId).orElseThrow(() -> ApiException.notFound("no agent " + Names.shorten(agentId)));
         });
-        AgentStore.BundleState moved = db.read(c -> AgentStore.bundle(c, agentId)).orElseThrow();
-        if (!moved.key().equals(newKey)) {
+        if (!newKey.equals(moved.key())) {
             return current(agentId); // another replica moved it to other content meanwhile: decide again
         }
         return new Current(moved.version(), stored(moved), moved.at());

@@ -50,18 +50,18 @@ public final class FactsCache {
         return new HashMap<>(entries);
     }
 
-    /** One agent straight from the database (bundle fetches), or null when unknown. */
-    public Entry one(String agentId) {
-        List<AgentStore.Selectable> rows = db.read(c -> AgentStore.selectable(c, List.of(agentId)));
-        if (rows.isEmpty()) {
-            return null;
-        }
-        Entry cached = entries.get(agentId);
-        if (cached != null && cached.rev() == rows.get(0).rev()) {
+    /**
+     * One agent as selectors see it, given its row's state read on the caller's connection: the
+     * cached entry when its revision is current, else its facts read and parsed now.
+     */
+    public Entry one(java.sql.Connection c, AgentStore.State state) throws java.sql.SQLException {
+        Entry cached = entries.get(state.id());
+        if (cached != null && cached.rev() == state.rev()) {
             return cached;
         }
-        Entry e = entry(rows.get(0));
-        entries.put(agentId, e);
+        Entry e = entry(new AgentStore.Selectable(state.id(), state.rev(), state.hostname(), state.labels(),
+                AgentStore.factsText(c, state.id())));
+        entries.put(state.id(), e);
         return e;
     }
 

@@ -188,7 +188,7 @@ public final class Inventory {
             EventStore.append(c, now, id, "agent.removed", "agent " + id + " (" + a.hostname() + ") removed by " + g.actorName(), null);
             return null;
         });
-        notifier.poke();
+        notifier.pokeNow();
     }
 
     /** Replaces an agent's labels (selectors see them at once; bundles follow on every replica). */
@@ -201,7 +201,7 @@ public final class Inventory {
             Database.next(c, "config");
             return null;
         });
-        notifier.poke();
+        notifier.pokeNow();
         return agent(g, id);
     }
 }

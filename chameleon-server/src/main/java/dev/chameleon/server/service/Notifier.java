@@ -82,7 +82,15 @@ public final class Notifier implements AutoCloseable {
         ticks.add(task);
     }
 
-    /** Reads the counters now (after a write on this replica). */
+    /**
+     * Reads the counters on the caller's thread (after a write on this replica that changes what
+     * agents get, so the next request here sees it at once).
+     */
+    public void pokeNow() {
+        read();
+    }
+
+    /** Reads the counters soon, on the notifier's thread (after a write on this replica). */
     public void poke() {
         try {
             timer.execute(this::read);

@@ -110,6 +110,7 @@ public final class Reports {
         for (Report r : batch.reports()) {
             checked.add(check(r));
         }
+        boolean[] wake = {false};
         ReportReceipt receipt = db.tx(c -> {
             Instant now = clock.instant();
             List<String> accepted = new ArrayList<>();
@@ -126,9 +127,14 @@ public final class Reports {
                 events |= apply(c, agentId, r, checked.get(i), now);
             }
             AgentStore.seen(c, agentId, now);
+            if (events) {
+                wake[0] = true;
+            }
             return new ReportReceipt(accepted, duplicates);
         });
-        notifier.poke();
+        if (wake[0]) {
+            notifier.poke();
+        }
         return receipt;
     }
 

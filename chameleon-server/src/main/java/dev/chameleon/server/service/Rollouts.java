@@ -51,11 +51,15 @@ public final class Rollouts {
         notifier.everyTick(this::advanceDue);
     }
 
-    /** The configuration as of the database's {@code config} counter now. */
+    /**
+     * The configuration as of the {@code config} counter this replica last read (at most
+     * {@link Notifier#PERIOD} old, and read at once after a write here); a change on another
+     * replica wakes long polls when the counter is read, which then decide again.
+     */
     public FleetConfig config() {
-        long gen = db.read(c -> Database.one(c, "SELECT n FROM counters WHERE name = 'config'", rs -> rs.getLong(1)).orElse(0L));
+        long gen = notifier.current("config");
         FleetConfig cur = config;
-        if (cur != null && cur.generation() == gen) {
+        if (cur != null && cur.generation() >= gen) {
             return cur;
         }
         FleetConfig next = db.read(c -> {
@@ -142,7 +146,7 @@ public final class Rollouts {
             Database.next(c, "config");
             return null;
         });
-        notifier.poke();
+        notifier.pokeNow();
         return assignment(g, name);
     }
 
@@ -157,7 +161,7 @@ public final class Rollouts {
             Database.next(c, "config");
             return null;
         });
-        notifier.poke();
+        notifier.pokeNow();
         return assignment(g, name);
     }
 
@@ -173,7 +177,7 @@ public final class Rollouts {
             Database.next(c, "config");
             return null;
         });
-        notifier.poke();
+        notifier.pokeNow();
     }
 
     public List<AssignmentView> assignments(Grant g) {
@@ -289,7 +293,7 @@ public final class Rollouts {
             Database.next(c, "config");
             return null;
         });
-        notifier.poke();
+        notifier.pokeNow();
         return rollout(g, id);
     }
 
@@ -345,7 +349,7 @@ public final class Rollouts {
             Database.next(c, "config");
             return null;
         });
-        notifier.poke();
+        notifier.pokeNow();
     }
 
     /** One state change; the words for the event. Refuses changes that do not fit the state (409). */
@@ -429,7 +433,7 @@ public final class Rollouts {
             }
         }
         if (!due.isEmpty()) {
-            notifier.poke();
+            notifier.pokeNow();
         }
     }
 }

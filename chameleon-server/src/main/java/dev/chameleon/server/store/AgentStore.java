@@ -149,6 +149,26 @@ public final class AgentStore {
                 rs -> new Selectable(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getString(5)), ids.toArray());
     }
 
+    /**
+     * What a bundle fetch needs of an agent in one read: the revision of its facts and labels,
+     * its labels, and the bundle it was last given (its facts are read separately, only when the
+     * revision moved).
+     */
+    public record State(String id, long rev, String hostname, String labels, BundleState bundle) {
+    }
+
+    public static Optional<State> state(Connection c, String id) throws SQLException {
+        return one(c, "SELECT id, rev, hostname, labels, bundle_key, bundle_version, bundle_at, bundle_entries FROM agents WHERE id = ?",
+                rs -> new State(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getString(4),
+                        new BundleState(rs.getString(5) == null ? null : rs.getString(5).strip(), rs.getLong(6), instant(rs, "bundle_at"),
+                                rs.getString(8))), id);
+    }
+
+    /** An agent's facts text, or null. */
+    public static String factsText(Connection c, String id) throws SQLException {
+        return one(c, "SELECT facts FROM agents WHERE id = ?", rs -> rs.getString(1), id).orElse(null);
+    }
+
     /** The bundle an agent was last given: the content key and its version. */
     public record BundleState(String key, long version, Instant at, String entries) {
     }
