@@ -11,6 +11,7 @@
 #   INTERVAL=60       seconds between one agent's reports (divide it to compress time: 6 = 10x)
 #   STARTUP=120       enrollments spread over this many seconds
 #   LONG_POLL=60      bundle long-poll wait, seconds
+#   WARMUP=90         seconds after the last enrollment before measuring (the enrollment wave drains)
 #   SEED=1            the generator's seed (same seed, same fleet)
 #   SERVER_OPTS=...   JVM options of each replica (default -Xmx1g -XX:+UseSerialGC: a small server)
 #   POOL=20           database connections per replica
@@ -29,6 +30,7 @@ DURATION=${3:-300}
 INTERVAL=${INTERVAL:-60}
 STARTUP=${STARTUP:-120}
 LONG_POLL=${LONG_POLL:-60}
+WARMUP=${WARMUP:-90}
 SEED=${SEED:-1}
 POOL=${POOL:-20}
 SERVER_OPTS=${SERVER_OPTS:--Xmx1g -XX:+UseSerialGC}
@@ -90,8 +92,8 @@ TOKEN=$(java -cp "$CP" dev.chameleon.server.ServerMain token create --name load 
 PIDS+=($!)
 
 echo "server-load: $AGENTS agents, $REPLICAS replica(s), report every ${INTERVAL}s, ${DURATION}s measured, load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-java -Xmx2g -cp "$CP" dev.chameleon.server.load.LoadGenerator "${URLS[@]}" --token "$TOKEN" --agents "$AGENTS" \
-  --interval "$INTERVAL" --duration "$DURATION" --startup "$STARTUP" --long-poll "$LONG_POLL" --seed "$SEED" \
+java -Xmx3g -XX:+UseSerialGC -cp "$CP" dev.chameleon.server.load.LoadGenerator "${URLS[@]}" --token "$TOKEN" --agents "$AGENTS" \
+  --interval "$INTERVAL" --duration "$DURATION" --startup "$STARTUP" --long-poll "$LONG_POLL" --seed "$SEED" --warmup "$WARMUP" \
   --templates bench/fleet/templates --out "$WORK/result.json" >/dev/null
 LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
 python3 - "$WORK/result.json" "$WORK/rss.log" "$OUT" "$REPLICAS" "$INTERVAL" "$LOADAVG" "${SPIDS[@]}" <<'PY'

@@ -115,7 +115,7 @@ public final class Bundles {
                 return CompletableFuture.completedFuture(new Answer(304, etag, cur.version(), null));
             }
             return waitFor(agentId, etag, gen, deadline);
-        });
+        }, notifier.executor());
     }
 
     /** Decides the agent's content now and moves it to a new version when the content changed. */

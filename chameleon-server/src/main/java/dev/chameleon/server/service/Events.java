@@ -44,13 +44,13 @@ public final class Events {
         if (left <= 0) {
             return CompletableFuture.completedFuture(List.of());
         }
-        return notifier.await("events", known, Duration.ofNanos(left)).thenCompose(v -> {
+        return notifier.await("events", known, Duration.ofNanos(left)).thenComposeAsync(v -> {
             List<EventStore.Event> now = after(g, after, agentId, limit);
             if (!now.isEmpty() || v == known) {
                 return CompletableFuture.completedFuture(now);
             }
             return waitMore(g, after, agentId, limit, v, deadline); // another agent's event: keep waiting
-        });
+        }, notifier.executor());
     }
 
     /** The newest event's sequence number (a stream without Last-Event-ID starts there). */

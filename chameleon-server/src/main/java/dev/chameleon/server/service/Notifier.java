@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -30,9 +29,18 @@ public final class Notifier implements AutoCloseable {
     private final Database db;
     private final ScheduledExecutorService timer;
     private final Map<String, Long> seen = new ConcurrentHashMap<>();
-    private final Map<String, ConcurrentLinkedQueue<CompletableFuture<Long>>> waiters = new ConcurrentHashMap<>();
+    private final Map<String, java.util.Set<CompletableFuture<Long>>> waiters = new ConcurrentHashMap<>();
     private final List<Runnable> ticks = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<String, List<Consumer<Long>>> listeners = new ConcurrentHashMap<>();
+    /**
+     * Runs what woken long polls do next (read the database, answer): a few threads, not one per
+     * wake-up (on two cores the common pool is a thread per task) and never the notifier's own.
+     */
+    private final java.util.concurrent.ExecutorService wakeups = Executors.newFixedThreadPool(4, r -> {
+        Thread t = new Thread(r, "chameleon-wakeup");
+        t.setDaemon(true);
+        return t;
+    });
 
     public Notifier(Database db) {
         this.db = db;
@@ -43,6 +51,11 @@ public final class Notifier implements AutoCloseable {
         });
         read();
         timer.scheduleWithFixedDelay(this::tick, PERIOD.toMillis(), PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The executor for the work after a wake-up or a long poll's end. */
+    public java.util.concurrent.Executor executor() {
+        return wakeups;
     }
 
     /** The counter's value as last read ({@code events}, {@code audit}, {@code config}). */
@@ -60,7 +73,7 @@ public final class Notifier implements AutoCloseable {
             f.complete(current(counter));
             return f;
         }
-        ConcurrentLinkedQueue<CompletableFuture<Long>> q = waiters.computeIfAbsent(counter, k -> new ConcurrentLinkedQueue<>());
+        java.util.Set<CompletableFuture<Long>> q = waiters.computeIfAbsent(counter, k -> ConcurrentHashMap.newKeySet());
         q.add(f);
         if (current(counter) != known) {
             f.complete(current(counter));
@@ -121,10 +134,10 @@ public final class Notifier implements AutoCloseable {
         for (Map.Entry<String, Long> e : now.entrySet()) {
             Long before = seen.put(e.getKey(), e.getValue());
             if (before != null && !before.equals(e.getValue())) {
-                ConcurrentLinkedQueue<CompletableFuture<Long>> q = waiters.get(e.getKey());
+                java.util.Set<CompletableFuture<Long>> q = waiters.get(e.getKey());
                 if (q != null) {
-                    CompletableFuture<Long> f;
-                    while ((f = q.poll()) != null) {
+                    for (CompletableFuture<Long> f : List.copyOf(q)) {
+                        q.remove(f);
                         f.complete(e.getValue());
                     }
                 }
@@ -141,14 +154,14 @@ public final class Notifier implements AutoCloseable {
 
     /** How many requests wait now (for the server's own metrics and tests). */
     public int waiting() {
-        return waiters.values().stream().mapToInt(ConcurrentLinkedQueue::size).sum();
+        return waiters.values().stream().mapToInt(java.util.Set::size).sum();
     }
 
     /** Completes every waiter now with the value it waits on (requests answer as if nothing changed), for a clean stop. */
     public void release() {
-        for (Map.Entry<String, ConcurrentLinkedQueue<CompletableFuture<Long>>> e : waiters.entrySet()) {
-            CompletableFuture<Long> f;
-            while ((f = e.getValue().poll()) != null) {
+        for (Map.Entry<String, java.util.Set<CompletableFuture<Long>>> e : waiters.entrySet()) {
+            for (CompletableFuture<Long> f : List.copyOf(e.getValue())) {
+                e.getValue().remove(f);
                 f.complete(current(e.getKey()));
             }
         }
@@ -157,6 +170,7 @@ public final class Notifier implements AutoCloseable {
     @Override
     public void close() {
         timer.shutdownNow();
+        wakeups.shutdown();
         waiters.values().forEach(q -> q.forEach(f -> f.cancel(false)));
     }
 }

@@ -50,7 +50,14 @@ public final class LoadGenerator {
     /** Options. {@code servers}: replicas; agents are split between them round-robin. */
     public record Options(List<String> servers, String adminToken, int agents, Duration interval, Duration duration,
                           Duration startup, Duration longPoll, long seed, Path keys, Path templates, double retryShare,
-                          Path out, boolean quiet) {
+                          Path out, boolean quiet, Duration warmup) {
+        /** Options with a warm-up of one interval. */
+        public Options(List<String> servers, String adminToken, int agents, Duration interval, Duration duration,
+                       Duration startup, Duration longPoll, long seed, Path keys, Path templates, double retryShare,
+                       Path out, boolean quiet) {
+            this(servers, adminToken, agents, interval, duration, startup, longPoll, seed, keys, templates, retryShare, out, quiet,
+                    interval);
+        }
     }
 
     /**
@@ -118,16 +125,24 @@ public final class LoadGenerator {
         long bundleVersion;
         long seq;
         ObjectNode facts;
+        long memory;
         int backoff = 1;
+
+        /** This agent's facts now: its template with its own memory figures. */
+        ObjectNode facts(long available) {
+            ObjectNode f = facts.deepCopy();
+            ((ObjectNode) f.with("memory")).put("totalBytes", memory).put("availableBytes", available);
+            return f;
+        }
 
         Agent(int n) {
             this.n = n;
             this.rnd = new Random(o.seed() * 1_000_003L + n);
             this.http = clients.get(n % clients.size());
             this.server = o.servers().get(n % o.servers().size());
-            ObjectNode f = templates.get(rnd.nextInt(templates.size())).deepCopy();
-            ((ObjectNode) f.with("memory")).put("totalBytes", (4L + rnd.nextInt(60)) << 30);
-            this.facts = f;
+            // agents share their platform's template tree; a changed facts report sends a patched copy
+            this.facts = templates.get(rnd.nextInt(templates.size()));
+            this.memory = (4L + rnd.nextInt(60)) << 30;
         }
     }
 
@@ -153,8 +168,9 @@ public final class LoadGenerator {
             timer.scheduleAtFixedRate(() -> report(a), phase, intervalMs, TimeUnit.MILLISECONDS);
             poll(a);
         }
-        // one interval of warm-up: every agent has reported once before measuring
-        Thread.sleep(intervalMs);
+        // warm-up (at least one interval): every agent has reported once, and the enrollment wave
+        // has drained, before measuring
+        Thread.sleep(Math.max(intervalMs, o.warmup().toMillis()));
         latency.getIntervalHistogram();
         long start = System.nanoTime();
         long sent0 = sent.get();
@@ -245,7 +261,7 @@ public final class LoadGenerator {
                 body.put("enrollToken", token);
                 body.put("hostname", "load-" + a.n + "-" + sha(o.seed() + ":" + a.n));
                 body.put("agentVersion", "0.1.0");
-                body.put("facts", a.facts);
+                body.put("facts", a.facts(a.memory / 2));
                 a.http.sendAsync(HttpRequest.newBuilder(URI.create(a.server + "/api/v1/enroll")).header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(write(body))).timeout(Duration.ofSeconds(60)).build(),
                         HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> {
@@ -308,8 +324,7 @@ public final class LoadGenerator {
         List<Map<String, Object>> batch = new ArrayList<>();
         synchronized (a) {
             if (a.rnd.nextInt(30) == 0) {
-                ((ObjectNode) a.facts.with("memory")).put("availableBytes", (long) a.rnd.nextInt(1 << 30));
-                batch.add(one(a, "facts", a.facts));
+                batch.add(one(a, "facts", a.facts((long) a.rnd.nextInt(1 << 30))));
             }
             if (a.seq % 10 == 0) {
                 batch.add(one(a, "plan", Map.of("entries", List.of(), "summary", Map.of("change", a.rnd.nextInt(4)))));
@@ -413,6 +428,7 @@ public final class LoadGenerator {
         Path keys = null;
         Path templates = Path.of("bench/fleet/templates");
         double retry = 0.01;
+        long warmup = -1;
         Path out = null;
         for (int i = 0; i < args.length; i += 2) {
             String v = args[i + 1];
@@ -429,6 +445,7 @@ public final class LoadGenerator {
                 case "--templates" -> templates = Path.of(v);
                 case "--retry-share" -> retry = Double.parseDouble(v);
                 case "--out" -> out = Path.of(v);
+                case "--warmup" -> warmup = Long.parseLong(v);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -439,7 +456,8 @@ public final class LoadGenerator {
             }
         }
         Result r = new LoadGenerator(new Options(servers, token, agents, Duration.ofSeconds(interval), Duration.ofSeconds(duration),
-                Duration.ofSeconds(startup), Duration.ofSeconds(longPoll), seed, keys, templates, retry, out, false)).run();
+                Duration.ofSeconds(startup), Duration.ofSeconds(longPoll), seed, keys, templates, retry, out, false,
+                Duration.ofSeconds(warmup < 0 ? interval : warmup))).run();
         System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(r));
         System.exit(0);
     }
