@@ -597,7 +597,9 @@ public final class Api {
         } else if (t instanceof HttpResponseException h) {
             send(ctx, h.getStatus(), h.getStatus() == 413 ? "too-large" : "http-" + h.getStatus(), h.getMessage(), List.of());
         } else if (t instanceof StoreException) {
-            LOG.error("request {}: {}", ctx.attribute(REQUEST), t.getMessage(), t);
+            // one line, no stack trace: under overload (a pool time-out) thousands of these would
+            // make the log the bottleneck
+            LOG.warn("request {}: {}", (Object) ctx.attribute(REQUEST), t.getMessage());
             send(ctx, 503, "unavailable", "the database failed; try again (request " + ctx.attribute(REQUEST) + ")", List.of());
         } else {
             LOG.error("request {} failed", (Object) ctx.attribute(REQUEST), t);
