@@ -295,4 +295,35 @@ abstract class FleetApiContract {
         JsonNode got = poll.get(40, java.util.concurrent.TimeUnit.SECONDS).json();
         assertThat(got.get(0).get("kind").asText()).isEqualTo("agent.health-gate");
     }
+
+    @Test
+    void eventsStreamAsServerSentEvents() throws Exception {
+        Fleet.Agent a = fleet.enroll(fleet.enrollToken(Map.of(), 1), "sse-1", Map.of());
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpRequest req = java.net.http.HttpRequest.newBuilder(java.net.URI.create(fleet.server.url()
+                        + "/api/v1/events/stream")).header("Authorization", "Bearer " + fleet.admin)
+                .header("Accept", "text/event-stream").header("Last-Event-ID", "0").timeout(Duration.ofSeconds(60)).build();
+        java.net.http.HttpResponse<java.util.stream.Stream<String>> r = client.send(req,
+                java.net.http.HttpResponse.BodyHandlers.ofLines());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
+        CompletableFuture<List<String>> lines = CompletableFuture.supplyAsync(() -> {
+            List<String> seen = new ArrayList<>();
+            java.util.Iterator<String> it = r.body().iterator();
+            while (it.hasNext()) {
+                String l = it.next();
+                seen.add(l);
+                if (l.startsWith("event: agent.health-gate")) {
+                    break;
+                }
+            }
+            return seen;
+        });
+        // the stream starts after Last-Event-ID 0 (the enrollment), then a new event arrives live
+        fleet.report(a, List.of(Fleet.report("s1", "event", Map.of("type", "health-gate", "summary", "gate failed"))));
+        List<String> seen = lines.get(40, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(seen).contains("event: agent.enrolled").contains("event: agent.health-gate");
+        assertThat(seen).anyMatch(l -> l.startsWith("id: "));
+        r.body().close();
+    }
 }
