@@ -89,30 +89,40 @@ public final class HostCommandRunner implements CommandRunner {
             }
             int exit = p.exitValue();
             // leftovers in the group hold the pipes open: kill them so the output ends
-            killGroup(p, pgid, grouped);
+            // (not Process.destroy: on an exited process it still closes the output pipes, and the
+            // drains would lose what the program wrote before it ended)
+            killGroup(p, pgid, grouped, false);
             grouped = false; // done: the finally below must not signal a group id that may be reused
             // a daemon that left the group may still hold them: wait briefly, then take what came
             long left = Math.max(0, timeout.toNanos() - (System.nanoTime() - start));
             long until = System.nanoTime() + Math.min(OUTPUT_GRACE.toNanos(), Math.max(left, MIN_GRACE_NANOS));
             String stdout = out.text(until - System.nanoTime());
             String stderr = err.text(until - System.nanoTime());
+            p.destroyForcibly(); // output taken: close the pipes a departed daemon may still hold
             return new CommandResult(CommandResult.Status.RAN, exit, stdout, stderr, source);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new CommandResult(CommandResult.Status.TIMED_OUT, -1, "", "interrupted (the caller's deadline passed)", source);
         } finally {
-            killGroup(p, pgid, grouped);
+            if (p.isAlive() || grouped) {
+                killGroup(p, pgid, grouped, true);
+            }
         }
     }
 
-    /** Kills the command's group (when it has one) and every process still below it; the program itself last. */
-    private static void killGroup(Process p, long pgid, boolean grouped) {
+    /**
+     * Kills the command's group (when it has one) and every process still below it; the program
+     * itself last when {@code self} (which also closes its output pipes).
+     */
+    private static void killGroup(Process p, long pgid, boolean grouped, boolean self) {
         List<ProcessHandle> below = p.descendants().toList(); // before the group dies and they are re-parented
         if (grouped) {
             ProcessGroups.kill(pgid);
         }
         below.forEach(ProcessHandle::destroyForcibly);
-        p.destroyForcibly();
+        if (self) {
+            p.destroyForcibly();
+        }
     }
 
     /**

@@ -47,6 +47,21 @@ class HostCommandRunnerTest {
         assertThat(runner.run(Command.of("no-such-program-here")).status()).isEqualTo(CommandResult.Status.NOT_AVAILABLE);
     }
 
+    /**
+     * CI caught a health gate's message without its output: the runner destroyed the exited
+     * process before reading, and {@code Process.destroy} closes the pipes the drains still read.
+     * A short program that writes and exits at once, many times over, must keep every line.
+     */
+    @Test
+    void theOutputOfAProgramThatExitedAtOnceIsNeverLost() {
+        for (int i = 0; i < 300; i++) {
+            CommandResult r = runner.run(Command.of("/bin/sh", "-c", "echo 'service unhealthy'; echo e >&2; exit 1"), Duration.ofSeconds(30));
+            assertThat(r.exitCode()).as("run %d", i).isEqualTo(1);
+            assertThat(r.stdout()).as("stdout of run %d", i).isEqualTo("service unhealthy\n");
+            assertThat(r.stderr()).as("stderr of run %d", i).isEqualTo("e\n");
+        }
+    }
+
     @Test
     void aProgramPastItsTimeoutIsKilled() {
         CommandResult r = runner.run(Command.of("/bin/sleep", "300"), Duration.ofMillis(500));
