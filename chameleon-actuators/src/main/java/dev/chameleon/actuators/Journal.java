@@ -1,5 +1,6 @@
 package dev.chameleon.actuators;
 
+import dev.chameleon.model.ChangeSet;
 import dev.chameleon.host.SysRoot;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -90,7 +91,7 @@ public final class Journal {
         Path file = dir.resolve(cs.id() + ".json");
         try {
             Files.createDirectories(dir);
-            SysRoot.writeAtomically(file, ChangeSetJson.write(cs));
+            SysRoot.writeAtomically(file, dev.chameleon.model.json.ChangeSetCodec.write(cs));
         } catch (IOException e) {
             String why = e instanceof java.nio.file.FileAlreadyExistsException ? "a file is in the way of the folder " + e.getMessage()
                     : e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null ? fse.getReason()
@@ -126,7 +127,7 @@ public final class Journal {
             }
             int before = out.size();
             try {
-                ChangeSet cs = ChangeSetJson.read(f);
+                ChangeSet cs = dev.chameleon.model.json.ChangeSetCodec.read(f);
                 if (cs.id() == null || cs.status() == null || cs.entries() == null) {
                     out.add(new Loaded(f, null, "not a change set (id, status or entries missing)"));
                 } else {

@@ -1,5 +1,7 @@
 package dev.chameleon.actuators;
 
+import dev.chameleon.model.ChangeSet;
+import dev.chameleon.model.JournalEntry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chameleon.host.Host;

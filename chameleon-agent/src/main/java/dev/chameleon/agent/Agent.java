@@ -2,15 +2,15 @@ package dev.chameleon.agent;
 
 import dev.chameleon.actuators.Actuators;
 import dev.chameleon.actuators.Applier;
-import dev.chameleon.actuators.ChangeSet;
+import dev.chameleon.model.ChangeSet;
 import dev.chameleon.actuators.Journal;
-import dev.chameleon.actuators.JournalEntry;
+import dev.chameleon.model.JournalEntry;
 import dev.chameleon.agent.loop.AgentMetrics;
 import dev.chameleon.agent.loop.Cost;
 import dev.chameleon.agent.loop.Drift;
 import dev.chameleon.agent.loop.EventLog;
 import dev.chameleon.agent.loop.HealthGate;
-import dev.chameleon.agent.loop.PlainJson;
+import dev.chameleon.model.json.Json;
 import dev.chameleon.agent.loop.Triggers.Trigger;
 import dev.chameleon.host.Host;
 import dev.chameleon.model.DesiredSetting;
@@ -213,7 +213,7 @@ final class Agent {
                 drift.observe(key, baseline.get(key), e.current(), now).ifPresent(c -> {
                     metrics.drift(c.key());
                     events.emit("external-change", ordered("key", c.key(), "before", c.before(), "after", c.after(),
-                            "when", c.when().toString(), "mode", s.evaluation().mode(e.setting().key()),
+                            "when", c.when().toString(), "mode", s.evaluation().mode(e.setting().key()).label(),
                             "policy", e.setting().reason().policy()));
                 });
             }
@@ -374,7 +374,7 @@ final class Agent {
         m.put("healthGate", hg);
         m.put("cost", Cost.now(host.root().isLive() ? host.root() : dev.chameleon.host.SysRoot.live()));
         m.put("eventsFile", String.valueOf(events.file()));
-        return PlainJson.compact(m);
+        return Json.compact(m);
     }
 
     @SuppressWarnings("unchecked")

@@ -2,9 +2,9 @@ package dev.chameleon.agent;
 
 import dev.chameleon.actuators.Actuators;
 import dev.chameleon.actuators.Applier;
-import dev.chameleon.actuators.ChangeSet;
+import dev.chameleon.model.ChangeSet;
 import dev.chameleon.actuators.Journal;
-import dev.chameleon.actuators.JournalEntry;
+import dev.chameleon.model.JournalEntry;
 import dev.chameleon.host.Host;
 import dev.chameleon.host.Privileges;
 import java.io.IOException;
@@ -104,7 +104,7 @@ final class ApplyCommand implements Callable<Integer> {
         Map<SettingKey, String> out = new HashMap<>();
         for (DesiredSetting d : ev.applicable()) {
             String cs = before.get(d.key() + "=" + d.value());
-            if (ev.mode(d.key()).equals("apply-once") && cs != null) {
+            if (ev.mode(d.key()) == dev.chameleon.model.PolicyMode.APPLY_ONCE && cs != null) {
                 out.put(d.key(), cs);
             }
         }

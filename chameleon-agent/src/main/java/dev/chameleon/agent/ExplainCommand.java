@@ -86,7 +86,7 @@ final class ExplainCommand implements Callable<Integer> {
         });
         ex.winner().ifPresent(w -> {
             Map<String, Object> win = reason(w);
-            win.put("mode", ex.mode());
+            win.put("mode", ex.mode().label());
             m.put("winner", win);
         });
         List<Object> losers = new ArrayList<>();
@@ -133,7 +133,7 @@ final class ExplainCommand implements Callable<Integer> {
             out.printf("%s: desired %s%s%n", ex.key(), w.value(), entry.map(e -> ", now " + (e.current().isEmpty() ? "(empty)" : e.current())
                     + " (" + e.action().label() + (e.note().isEmpty() ? "" : ": " + e.note()) + ")").orElse(""));
             out.printf("  wanted by %s, priority %d, mode %s%s%n", w.reason().describe(), w.reason().priority(), ex.mode(),
-                    ex.mode().equals("audit") ? " (reported only, never applied)" : "");
+                    ex.mode() == dev.chameleon.model.PolicyMode.AUDIT ? " (reported only, never applied)" : "");
             if (!w.reason().facts().isEmpty()) {
                 out.printf("  because %s%n", String.join(", ", w.reason().facts()));
             }

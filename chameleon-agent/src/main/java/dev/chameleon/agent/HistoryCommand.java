@@ -1,7 +1,7 @@
 package dev.chameleon.agent;
 
 import dev.chameleon.actuators.Journal;
-import dev.chameleon.actuators.JournalEntry;
+import dev.chameleon.model.JournalEntry;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -42,7 +42,7 @@ final class PlanView {
             p.put("name", o.policy().name());
             p.put("source", o.policy().location());
             p.put("priority", o.policy().priority());
-            p.put("mode", o.policy().mode());
+            p.put("mode", o.policy().mode().label());
             p.put("when", o.policy().when().text());
             p.put("matched", o.matched());
             if (!o.error().isEmpty()) {
@@ -73,8 +73,8 @@ final class PlanView {
             m.put("policy", e.setting().reason().policy());
             m.put("source", e.setting().reason().source());
             m.put("priority", e.setting().reason().priority());
-            m.put("mode", s.evaluation().mode(e.key()));
-            m.put("applies", !isAdvice && !s.evaluation().mode(e.key()).equals("audit") && !appliedOnce.containsKey(e.key()));
+            m.put("mode", s.evaluation().mode(e.key()).label());
+            m.put("applies", !isAdvice && s.evaluation().mode(e.key()) != dev.chameleon.model.PolicyMode.AUDIT && !appliedOnce.containsKey(e.key()));
             m.put("condition", e.setting().reason().condition());
             m.put("facts", e.setting().reason().facts());
             if (!e.setting().reason().element().isEmpty()) {
@@ -172,7 +172,7 @@ final class PlanView {
     }
 
     private static boolean audit(Session s, PlanEntry e) {
-        return s.evaluation().mode(e.key()).equals("audit");
+        return s.evaluation().mode(e.key()) == dev.chameleon.model.PolicyMode.AUDIT;
     }
 
     private static void section(PrintWriter out, Session s, Map<SettingKey, String> appliedOnce, PlanEntry.Action action, String title) {

@@ -28,7 +28,7 @@ final class Render {
         StringWriter w = new StringWriter();
         try (JsonGenerator g = JSON.createGenerator(w)) {
             g.setPrettyPrinter(new DefaultPrettyPrinter());
-            if (!dev.chameleon.agent.loop.PlainJson.write(g, tree, true)) {
+            if (!dev.chameleon.model.json.Json.write(g, tree, true)) {
                 return jsonByMapper(tree);
             }
         } catch (IOException e) {

@@ -2,7 +2,7 @@ package dev.chameleon.agent;
 
 import dev.chameleon.actuators.Actuators;
 import dev.chameleon.actuators.Applier;
-import dev.chameleon.actuators.ChangeSet;
+import dev.chameleon.model.ChangeSet;
 import dev.chameleon.actuators.Journal;
 import dev.chameleon.host.Host;
 import java.io.IOException;

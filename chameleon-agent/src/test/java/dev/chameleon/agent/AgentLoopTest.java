@@ -314,7 +314,7 @@ class AgentLoopTest {
         assertThat(read("/proc/sys/vm/swappiness")).as("nothing undone on stop").isEqualTo("20");
         assertThat(read("/proc/sys/vm/dirty_ratio")).as("nothing undone on stop").isEqualTo("5");
         assertThat(journalFiles()).as("the journal as it was").isEqualTo(journalBeforeStop);
-        assertThat(journal()).extracting(dev.chameleon.actuators.ChangeSet::status).containsOnly("applied").hasSize(3);
+        assertThat(journal()).extracting(dev.chameleon.model.ChangeSet::status).containsOnly("applied").hasSize(3);
     }
 
     String value(String path) {
@@ -361,7 +361,7 @@ class AgentLoopTest {
         return a;
     }
 
-    List<dev.chameleon.actuators.ChangeSet> journal() {
+    List<dev.chameleon.model.ChangeSet> journal() {
         return new Journal(state).list().stream().map(Journal.Loaded::changeSet).toList();
     }
 
@@ -389,7 +389,7 @@ class AgentLoopTest {
             assertThat(c.message()).isEqualTo("health gate failed: command /bin/sh -c echo run >> " + count
                     + "; echo 'service unhealthy'; exit 1: exit 1 (service unhealthy); "
                     + "undone: sysctl:vm.dirty_ratio → 20, sysctl:vm.swappiness → 60");
-            assertThat(c.entries()).extracting(dev.chameleon.actuators.JournalEntry::state).containsExactly("undone", "undone");
+            assertThat(c.entries()).extracting(dev.chameleon.model.JournalEntry::state).containsExactly("undone", "undone");
         });
         JsonNode gate = events("health-gate").get(0);
         assertThat(gate.path("changeSet").asText()).isEqualTo(cs.get(0).id());
@@ -516,7 +516,7 @@ class AgentLoopTest {
         settings.set("- sysctl: {key: vm.swappiness, value: 20}");
         a.pass(new Trigger("sighup", "", true));
         assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("20");
-        assertThat(journal()).extracting(dev.chameleon.actuators.ChangeSet::status).containsExactly("rolled-back", "applied");
+        assertThat(journal()).extracting(dev.chameleon.model.ChangeSet::status).containsExactly("rolled-back", "applied");
     }
 
     @Test

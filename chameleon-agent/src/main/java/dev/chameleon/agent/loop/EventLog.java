@@ -1,5 +1,6 @@
 package dev.chameleon.agent.loop;
 
+import dev.chameleon.model.json.Json;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -35,7 +36,7 @@ public final class EventLog {
         e.put("time", clock.instant().toString());
         e.put("event", event);
         e.putAll(fields);
-        String line = PlainJson.compact(e);
+        String line = Json.compact(e);
         if (file != null) {
             try {
                 Files.createDirectories(file.toAbsolutePath().getParent());

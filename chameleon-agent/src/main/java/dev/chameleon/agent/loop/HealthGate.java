@@ -1,7 +1,7 @@
 package dev.chameleon.agent.loop;
 
 import dev.chameleon.actuators.Applier;
-import dev.chameleon.actuators.ChangeSet;
+import dev.chameleon.model.ChangeSet;
 import dev.chameleon.host.Command;
 import dev.chameleon.host.CommandResult;
 import dev.chameleon.host.CommandRunner;

@@ -1,9 +1,10 @@
-package dev.chameleon.actuators;
+package dev.chameleon.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.chameleon.model.json.ChangeSetCodec;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The journal's streaming JSON against the ObjectMapper the journal used before (indented output,
  * unknown properties ignored): the same bytes written, the same change set read, from each other's files.
  */
-class ChangeSetJsonTest {
+class ChangeSetCodecTest {
     static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
@@ -51,13 +52,13 @@ class ChangeSetJsonTest {
 
     @Property(tries = 300)
     void writesWhatTheObjectMapperWroteAndReadsItBack(@ForAll("changeSets") ChangeSet cs) throws Exception {
-        byte[] ours = ChangeSetJson.write(cs);
+        byte[] ours = ChangeSetCodec.write(cs);
         assertThat(new String(ours, java.nio.charset.StandardCharsets.UTF_8))
                 .isEqualTo(new String(MAPPER.writeValueAsBytes(cs), java.nio.charset.StandardCharsets.UTF_8));
         Path f = Files.createTempFile("changeset", ".json");
         try {
             Files.write(f, ours);
-            assertThat(ChangeSetJson.read(f)).isEqualTo(cs).isEqualTo(MAPPER.readValue(f.toFile(), ChangeSet.class));
+            assertThat(ChangeSetCodec.read(f)).isEqualTo(cs).isEqualTo(MAPPER.readValue(f.toFile(), ChangeSet.class));
         } finally {
             Files.delete(f);
         }
@@ -70,7 +71,7 @@ class ChangeSetJsonTest {
                 {"id": "20261129-100000-000", "sequence": "7", "status": "applied", "future": {"x": [1, 2]},
                  "entries": [{"seq": 1, "key": "sysctl:vm.swappiness", "before": 60, "after": 10, "state": "verified", "note": null}]}
                 """);
-        ChangeSet cs = ChangeSetJson.read(f);
+        ChangeSet cs = ChangeSetCodec.read(f);
         assertThat(cs).isEqualTo(MAPPER.readValue(f.toFile(), ChangeSet.class));
         assertThat(cs.sequence()).isEqualTo(7);
         assertThat(cs.message()).as("absent: empty, as the record makes it").isEmpty();
@@ -87,7 +88,7 @@ class ChangeSetJsonTest {
             Files.writeString(f, text);
             assertThatThrownBy(() -> MAPPER.readValue(f.toFile(), ChangeSet.class)).as("the mapper: " + text)
                     .isInstanceOf(JsonProcessingException.class);
-            assertThatThrownBy(() -> ChangeSetJson.read(f)).as(text).isInstanceOf(JsonProcessingException.class)
+            assertThatThrownBy(() -> ChangeSetCodec.read(f)).as(text).isInstanceOf(JsonProcessingException.class)
                     .satisfies(e -> assertThat(((JsonProcessingException) e).getLocation()).isNotNull());
         }
     }

@@ -1,4 +1,7 @@
-package dev.chameleon.actuators;
+package dev.chameleon.model.json;
+
+import dev.chameleon.model.ChangeSet;
+import dev.chameleon.model.JournalEntry;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -19,14 +22,14 @@ import java.util.List;
  * Fields in record order; unknown fields are skipped, missing ones take 0 or null, a number or
  * boolean where a string belongs is read as its text.
  */
-final class ChangeSetJson {
-    private static final JsonFactory JSON = new JsonFactory();
+public final class ChangeSetCodec {
+    private static final JsonFactory JSON = Json.FACTORY;
 
-    private ChangeSetJson() {
+    private ChangeSetCodec() {
     }
 
     /** The change set as indented JSON, UTF-8. */
-    static byte[] write(ChangeSet cs) throws IOException {
+    public static byte[] write(ChangeSet cs) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.setPrettyPrinter(new DefaultPrettyPrinter());
@@ -64,35 +67,46 @@ final class ChangeSetJson {
      *                                                            (with the parser's location)
      * @throws IOException                                        the file cannot be read
      */
-    static ChangeSet read(Path file) throws IOException {
+    public static ChangeSet read(Path file) throws IOException {
         try (JsonParser p = JSON.createParser(file.toFile())) {
-            expect(p, p.nextToken(), JsonToken.START_OBJECT, "a change set");
-            long sequence = 0;
-            String id = null;
-            String createdAt = null;
-            String trigger = null;
-            String status = null;
-            String message = null;
-            List<JournalEntry> entries = null;
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String f = p.currentName();
-                p.nextToken();
-                switch (f) {
-                    case "sequence" -> sequence = number(p);
-                    case "id" -> id = text(p);
-                    case "createdAt" -> createdAt = text(p);
-                    case "trigger" -> trigger = text(p);
-                    case "status" -> status = text(p);
-                    case "message" -> message = text(p);
-                    case "entries" -> entries = entries(p);
-                    default -> p.skipChildren();
-                }
-            }
-            if (entries == null) {
-                throw new JsonParseException(p, "not a change set: no entries");
-            }
-            return new ChangeSet(sequence, id, createdAt, trigger, status, message, entries);
+            return read(p);
         }
+    }
+
+    /** Reads a change set from its JSON text (as {@link #write} gives it, e.g. on the wire); errors as {@link #read(Path)}. */
+    public static ChangeSet read(String text) throws IOException {
+        try (JsonParser p = JSON.createParser(text)) {
+            return read(p);
+        }
+    }
+
+    private static ChangeSet read(JsonParser p) throws IOException {
+        expect(p, p.nextToken(), JsonToken.START_OBJECT, "a change set");
+        long sequence = 0;
+        String id = null;
+        String createdAt = null;
+        String trigger = null;
+        String status = null;
+        String message = null;
+        List<JournalEntry> entries = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String f = p.currentName();
+            p.nextToken();
+            switch (f) {
+                case "sequence" -> sequence = number(p);
+                case "id" -> id = text(p);
+                case "createdAt" -> createdAt = text(p);
+                case "trigger" -> trigger = text(p);
+                case "status" -> status = text(p);
+                case "message" -> message = text(p);
+                case "entries" -> entries = entries(p);
+                default -> p.skipChildren();
+            }
+        }
+        if (entries == null) {
+            throw new JsonParseException(p, "not a change set: no entries");
+        }
+        return new ChangeSet(sequence, id, createdAt, trigger, status, message, entries);
     }
 
     private static List<JournalEntry> entries(JsonParser p) throws IOException {
