@@ -29,17 +29,28 @@ public final class Planner {
         this.actuators = actuators;
     }
 
+    /** The plan of {@code desired} on the machine, leaving what a running TuneD owns to it ({@link TunedOwnership}). */
     public Plan plan(Host host, List<DesiredSetting> desired) {
+        return plan(host, desired, TunedOwnership.load(host)::owner);
+    }
+
+    /**
+     * The plan of {@code desired} on the machine.
+     *
+     * @param owner why someone else owns a key (a running TuneD), or empty: such keys are planned
+     *              not applicable with that note, and not read
+     */
+    public Plan plan(Host host, List<DesiredSetting> desired, java.util.function.Function<SettingKey, Optional<String>> owner) {
         List<PlanEntry> out = new ArrayList<>();
         Map<String, Optional<String>> unavailable = new HashMap<>();
-        TunedOwnership tuned = TunedOwnership.load(host);
         for (DesiredSetting d : desired) {
-            out.add(entry(host, d, unavailable, tuned));
+            out.add(entry(host, d, unavailable, owner));
         }
         return new Plan(ServiceActuator.order(out));
     }
 
-    PlanEntry entry(Host host, DesiredSetting d, Map<String, Optional<String>> unavailable, TunedOwnership tuned) {
+    PlanEntry entry(Host host, DesiredSetting d, Map<String, Optional<String>> unavailable,
+                    java.util.function.Function<SettingKey, Optional<String>> tuned) {
         Optional<Actuator> found = actuators.forKind(d.key().kind());
         if (found.isEmpty()) {
             return new PlanEntry(d, PlanEntry.Action.NOT_APPLICABLE, "", "no actuator for setting kind " + d.key().kind());
@@ -52,7 +63,7 @@ public final class Planner {
             if (why.isPresent()) {
                 return new PlanEntry(d, PlanEntry.Action.NOT_APPLICABLE, "", why.get());
             }
-            Optional<String> owner = tuned.owner(d.key());
+            Optional<String> owner = tuned.apply(d.key());
             if (owner.isPresent()) {
                 return new PlanEntry(d, PlanEntry.Action.NOT_APPLICABLE, "", owner.get());
             }

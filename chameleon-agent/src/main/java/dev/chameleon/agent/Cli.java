@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
+import dev.chameleon.engine.EngineException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -52,6 +53,24 @@ public final class Cli implements Runnable {
         return m;
     }
 
+    /** The exit code an engine refusal means: bad input 2, refused 4, failed 1. */
+    static int exitCode(EngineException e) {
+        if (e instanceof EngineException.BadInput) {
+            return ExitCode.BAD_INPUT;
+        }
+        return e instanceof EngineException.Refused ? ExitCode.REFUSED : ExitCode.FAILED;
+    }
+
+    /** The engine's message with its settings named as options ({@code stateDir} → {@code --state-dir}). */
+    static String message(EngineException e) {
+        return e instanceof EngineException.BadInput b ? b.describe(Cli::option) : e.getMessage();
+    }
+
+    /** The option of an engine setting: {@code stateDir} → {@code --state-dir}. */
+    static String option(String setting) {
+        return "--" + setting.replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT);
+    }
+
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cl = new CommandLine(new Cli());
         // Only the subcommand being run is built: picocli models every registered command by
@@ -79,6 +98,10 @@ public final class Cli implements Runnable {
             if (ex instanceof UserError u) {
                 err.println("chameleon: " + u.getMessage());
                 return u.exitCode();
+            }
+            if (ex instanceof EngineException e) {
+                err.println("chameleon: " + message(e));
+                return exitCode(e);
             }
             err.println("chameleon: internal error: " + ex);
             ex.printStackTrace(err);

@@ -26,11 +26,15 @@ final class DetectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        FactSet facts = SensorSuite.standard(hostOptions.metadata()).only(List.of("platform")).collect(hostOptions.host());
+        dev.chameleon.engine.Engine engine = hostOptions.engine(null, null);
+        FactSet facts = engine.sensors().only(List.of("platform")).collect(engine.host());
         var out = spec.commandLine().getOut();
         Object platform = facts.get("platform").orElse(null);
         if (platform == null) {
             Object status = facts.get("meta.sensors.platform").orElse(Map.of());
+            if (engine.sensors().disabled().contains("platform")) {
+                throw new UserError(ExitCode.BAD_INPUT, "the platform sensor is switched off (--no-sensor platform); detect has nothing to show");
+            }
             throw new UserError(ExitCode.FAILED, "the platform sensor failed: " + status);
         }
         if (output != OutputFormat.table) {

@@ -56,8 +56,9 @@ final class ExplainCommand implements Callable<Integer> {
             throw new UserError(ExitCode.BAD_INPUT, key + ": unknown setting kind '" + k.kind() + "'; known: "
                     + String.join(", ", dev.chameleon.policy.PolicyParser.SETTING_KINDS));
         }
-        PolicySet policies = policyOptions.load(hostOptions.host());
-        Session s = Session.run(hostOptions.host(), policies);
+        dev.chameleon.engine.Engine engine = hostOptions.engine(policyOptions, null);
+        PolicySet policies = engine.loadPolicies();
+        dev.chameleon.engine.Pass s = engine.pass(policies);
         PolicySet.Explanation ex = policies.explain(s.facts(), k);
         Optional<PlanEntry> entry = s.plan().entries().stream().filter(e -> e.key().equals(k)).findFirst();
         PrintWriter out = spec.commandLine().getOut();

@@ -30,7 +30,8 @@ final class FactsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        SensorSuite suite = SensorSuite.standard(hostOptions.metadata());
+        dev.chameleon.engine.Engine engine = hostOptions.engine(null, null);
+        SensorSuite suite = engine.sensors();
         if (!only.isEmpty()) {
             try {
                 suite = suite.only(only);
@@ -38,7 +39,7 @@ final class FactsCommand implements Callable<Integer> {
                 throw new UserError(ExitCode.BAD_INPUT, e.getMessage());
             }
         }
-        FactSet facts = suite.collect(hostOptions.host());
+        FactSet facts = suite.collect(engine.host());
         var out = spec.commandLine().getOut();
         if (output == OutputFormat.table) {
             int w = 0;

@@ -23,7 +23,7 @@ final class HistoryCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        Journal journal = new Journal(stateOptions.resolve(hostOptions.host()));
+        Journal journal = hostOptions.engine(null, stateOptions).journal();
         var all = journal.list();
         if (all.isEmpty()) {
             out.println("No change sets in " + journal.directory()

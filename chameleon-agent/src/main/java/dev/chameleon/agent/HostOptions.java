@@ -1,11 +1,17 @@
 package dev.chameleon.agent;
 
-import dev.chameleon.host.Host;
-import java.nio.file.Files;
+import dev.chameleon.engine.Engine;
+import dev.chameleon.engine.EngineConfig;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Option;
 
-/** Options that choose the machine: {@code --root} and {@code --commands}. */
+/**
+ * Options that choose the machine and how it is sensed: {@code --root}, {@code --commands},
+ * {@code --cloud-metadata}, {@code --no-sensor}/{@code --sensor}. Every command maps its options
+ * onto one {@link EngineConfig} through here ({@link #engine}), so every command senses the same way.
+ */
 final class HostOptions {
     @Option(names = "--root", paramLabel = "DIR",
             description = "Read (and for apply, write) the machine's files under DIR instead of /. "
@@ -23,44 +29,40 @@ final class HostOptions {
     @Option(names = "--cloud-metadata-url", paramLabel = "URL", description = "Address of the metadata service (default: ${DEFAULT-VALUE}).")
     String cloudMetadataUrl = dev.chameleon.sensors.platform.MetadataProbe.Options.DEFAULT_URL;
 
+    @Option(names = "--no-sensor", paramLabel = "NAME", description = "Switch this sensor off (repeatable): it does not run and "
+            + "meta.sensors.NAME says disabled. Sensors: platform, cpu, memory, gpus, nics, disks, os, kernel, security, apps.")
+    List<String> sensorsOff = new ArrayList<>();
+
+    @Option(names = "--sensor", paramLabel = "NAME", description = "Switch this sensor on (repeatable; all are on unless "
+            + "--no-sensor or agent.yaml's sensors turn one off).")
+    List<String> sensorsOn = new ArrayList<>();
+
     /** Per-request limit of the metadata probe; null: the probe's default. Set from agent.yaml's cloudMetadata.timeout. */
     java.time.Duration cloudMetadataTimeout;
 
-    /** The metadata probe as the options say: off unless --cloud-metadata. */
-    dev.chameleon.sensors.platform.MetadataProbe.Options metadata() {
-        try {
-            if (!cloudMetadata) {
-                return dev.chameleon.sensors.platform.MetadataProbe.Options.disabled();
-            }
-            var o = dev.chameleon.sensors.platform.MetadataProbe.Options.enabled(cloudMetadataUrl);
-            return cloudMetadataTimeout == null ? o
-                    : new dev.chameleon.sensors.platform.MetadataProbe.Options(true, o.baseUrl(), cloudMetadataTimeout);
-        } catch (IllegalArgumentException e) {
-            throw new UserError(ExitCode.BAD_INPUT, "--cloud-metadata-url: " + e.getMessage());
-        }
+    /** Maps these options onto {@code b}. */
+    void configure(EngineConfig.Builder b) {
+        b.root(root).commands(commands).cloudMetadata(cloudMetadata).cloudMetadataUrl(cloudMetadataUrl)
+                .cloudMetadataTimeout(cloudMetadataTimeout);
+        sensorsOff.forEach(s -> b.sensor(s, false));
+        sensorsOn.forEach(s -> b.sensor(s, true));
     }
 
-    Host host() {
-        if (root != null && root.toString().isEmpty()) {
-            throw new UserError(ExitCode.BAD_INPUT, "--root '': empty; give the machine tree's folder (a typo must not mean the current folder)");
+    /** The engine these options, {@code policies} and {@code state} (each may be null: defaults) describe. */
+    Engine engine(PolicyOptions policies, StateOptions state) {
+        return Engine.of(config(policies, state));
+    }
+
+    /** The configuration these options, {@code policies} and {@code state} (each may be null) describe. */
+    EngineConfig config(PolicyOptions policies, StateOptions state) {
+        EngineConfig.Builder b = EngineConfig.builder();
+        configure(b);
+        if (policies != null) {
+            policies.configure(b);
         }
-        if (commands != null && commands.toString().isEmpty()) {
-            throw new UserError(ExitCode.BAD_INPUT, "--commands '': empty; give the folder of canned command output");
+        if (state != null) {
+            state.configure(b);
         }
-        if (root != null && !Files.exists(root)) {
-            throw new UserError(ExitCode.BAD_INPUT, "--root " + root + ": no such folder");
-        }
-        if (root != null && Files.exists(root) && !Files.isDirectory(root)) {
-            throw new UserError(ExitCode.BAD_INPUT, "--root " + root + ": not a folder");
-        }
-        if (commands != null && root == null) {
-            throw new UserError(ExitCode.BAD_INPUT, "--commands needs --root: canned command output is never mixed "
-                    + "with the files of the machine this runs on");
-        }
-        if (commands != null && !Files.isDirectory(commands)) {
-            throw new UserError(ExitCode.BAD_INPUT, "--commands " + commands + ": no such folder (a fixture case without "
-                    + "commands/ is run with --root alone)");
-        }
-        return Host.forOptions(root, commands);
+        return b.build();
     }
 }

@@ -1,8 +1,9 @@
 package dev.chameleon.agent;
 
-import dev.chameleon.actuators.Journal;
-import dev.chameleon.model.SettingKey;
-import java.util.Map;
+import dev.chameleon.engine.Engine;
+import dev.chameleon.engine.Pass;
+import dev.chameleon.model.json.PlanCodec;
+import dev.chameleon.model.plan.PlanDocument;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,15 +34,15 @@ final class PlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        var policies = policyOptions.load(hostOptions.host());
-        Session s = Session.run(hostOptions.host(), policies);
-        // apply-once keys that an earlier apply did: the journal says so, as it tells apply
-        Map<SettingKey, String> once = ApplyCommand.leftAlone(s.evaluation(), new Journal(stateOptions.resolve(s.host())));
+        Engine engine = hostOptions.engine(policyOptions, stateOptions);
+        var policies = engine.loadPolicies();
+        Pass s = engine.pass(policies);
+        PlanDocument doc = s.document();
         var out = spec.commandLine().getOut();
         if (output == OutputFormat.table) {
-            PlanView.table(s, once, out);
+            PlanTable.print(doc, out);
         } else {
-            out.print(Render.as(output, PlanView.tree(s, once)));
+            out.print(Render.as(output, PlanCodec.tree(doc)));
             if (output == OutputFormat.json) {
                 out.println();
             }
@@ -59,6 +60,6 @@ final class PlanCommand implements Callable<Integer> {
         if (!s.policyErrors().isEmpty() || !s.unreadable().isEmpty()) {
             return ExitCode.FAILED;
         }
-        return PlanView.applyWouldChange(s, once) ? ExitCode.CHANGES_PENDING : ExitCode.OK;
+        return doc.summary().change() > 0 ? ExitCode.CHANGES_PENDING : ExitCode.OK;
     }
 }

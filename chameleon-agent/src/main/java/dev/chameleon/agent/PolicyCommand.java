@@ -1,13 +1,11 @@
 package dev.chameleon.agent;
 
-import dev.chameleon.host.Host;
 import dev.chameleon.policy.FactSchema;
 import dev.chameleon.policy.PolicyError;
 import dev.chameleon.policy.PolicyException;
 import dev.chameleon.policy.PolicySet;
 import dev.chameleon.policy.PolicyTest;
 import dev.chameleon.policy.PolicyTests;
-import dev.chameleon.sensors.SensorSuite;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -67,7 +65,7 @@ final class PolicyCommand implements Runnable {
         public Integer call() {
             List<PolicyError> errors = new ArrayList<>();
             List<PolicySet.Source> sources = new ArrayList<>(noDefaults ? List.of() : PolicySet.defaultPack());
-            List<PolicySet.Source> mine = PolicyOptions.paths(files, errors);
+            List<PolicySet.Source> mine = dev.chameleon.engine.Engine.paths(files, errors);
             sources.addAll(mine);
             PolicySet set = null;
             if (errors.isEmpty()) {
@@ -140,9 +138,9 @@ final class PolicyCommand implements Runnable {
         public Integer call() {
             List<PolicyError> errors = new ArrayList<>();
             List<PolicySet.Source> sources = new ArrayList<>(noDefaults ? List.of() : PolicySet.defaultPack());
-            List<PolicySet.Source> mine = paths.isEmpty() ? PolicyTests.packTests() : PolicyOptions.paths(paths, errors);
+            List<PolicySet.Source> mine = paths.isEmpty() ? PolicyTests.packTests() : dev.chameleon.engine.Engine.paths(paths, errors);
             sources.addAll(mine);
-            PolicySet set = PolicyOptions.compile(sources, errors);
+            PolicySet set = dev.chameleon.engine.Engine.compile(sources, errors);
             Set<String> names = mine.stream().map(PolicySet.Source::name).collect(Collectors.toSet());
             List<PolicyTest> tests = set.tests().stream().filter(t -> names.contains(t.file())).toList();
             List<PolicyTests.Result> results = PolicyTests.run(set, tests, Test::sense);
@@ -181,7 +179,7 @@ final class PolicyCommand implements Runnable {
         }
 
         private static dev.chameleon.model.FactSet sense(Path root, Path commands) {
-            return SensorSuite.standard().collect(Host.forOptions(root, commands));
+            return dev.chameleon.engine.Engine.of(dev.chameleon.engine.EngineConfig.builder().root(root).rootMayBeMissing().commands(commands).build()).sense();
         }
     }
 

@@ -1,11 +1,9 @@
 package dev.chameleon.agent;
 
-import dev.chameleon.actuators.Actuators;
 import dev.chameleon.actuators.Applier;
 import dev.chameleon.model.ChangeSet;
 import dev.chameleon.actuators.Journal;
-import dev.chameleon.host.Host;
-import java.io.IOException;
+import dev.chameleon.engine.Engine;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,29 +55,28 @@ final class RollbackCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        Host host = hostOptions.host();
-        Journal journal = new Journal(stateOptions.resolve(host));
-        Applier applier = new Applier(Actuators.standard(), journal);
+        Engine engine = hostOptions.engine(null, stateOptions);
+        Journal journal = engine.journal();
         List<ChangeSet> targets = new ArrayList<>();
         if (dryRun) {
-            targets.addAll(choose(applier, journal));
+            targets.addAll(choose(engine, journal));
             if (targets.isEmpty()) {
                 out.println("Nothing to roll back: no applied change set in " + journal.directory());
             }
             for (ChangeSet cs : targets) {
-                List<String> lines = applier.previewRollback(host, cs, force);
+                List<String> lines = engine.previewRollback(cs, force);
                 out.println("Would roll back change set " + cs.id() + (lines.isEmpty() ? ": nothing differs from the journal" : ":"));
                 lines.forEach(l -> out.println("  " + l));
             }
             out.flush();
             return ExitCode.OK;
         }
-        ApplyCommand.requireRoot(host);
-        try (AutoCloseable lock = ApplyCommand.lock(journal)) {
-            ApplyCommand.recover(out, journal, applier, host);
-            targets.addAll(choose(applier, journal));
+        engine.requireRoot();
+        try (Engine.Changes changes = engine.changes()) {
+            changes.recover().lines().forEach(out::println);
+            targets.addAll(choose(engine, journal));
             if (targets.isEmpty()) {
                 out.println("Nothing to roll back: no applied change set in " + journal.directory());
                 out.flush();
@@ -87,7 +84,7 @@ final class RollbackCommand implements Callable<Integer> {
             }
             boolean ok = true;
             for (ChangeSet cs : targets) {
-                Applier.Result r = applier.rollback(host, cs, force);
+                Applier.Result r = changes.rollback(cs, force, null);
                 out.println((r.ok() ? "Rolled back change set " : "Rollback of change set ") + cs.id() + " "
                         + (r.ok() ? "" : "is incomplete ") + "(" + r.changeSet().status() + "): " + r.message());
                 if (!r.ok()) {
@@ -97,10 +94,6 @@ final class RollbackCommand implements Callable<Integer> {
             }
             out.flush();
             return ok ? ExitCode.OK : ExitCode.FAILED;
-        } catch (UserError | IOException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IOException(e);
         }
     }
 
@@ -108,31 +101,26 @@ final class RollbackCommand implements Callable<Integer> {
      * The change sets to undo, newest first. With an unreadable journal file, which change set is
      * last is not known: refused, naming the file.
      */
-    private List<ChangeSet> choose(Applier applier, Journal journal) {
+    private List<ChangeSet> choose(Engine engine, Journal journal) {
         var unreadable = journal.list().stream().filter(l -> !l.ok()).toList();
         if (!unreadable.isEmpty() && (which.last || which.all)) {
             throw new UserError(ExitCode.FAILED, "the journal has unreadable files, so what to roll back is not known; nothing was changed:\n  "
                     + String.join("\n  ", unreadable.stream().map(l -> l.file() + ": " + l.error()).toList())
                     + "\nRepair or move them aside, then run rollback again.");
         }
-        List<ChangeSet> applied = applier.applied();
         if (which.all) {
-            List<ChangeSet> out = new ArrayList<>(applied);
+            List<ChangeSet> out = new ArrayList<>(engine.appliedChangeSets());
             java.util.Collections.reverse(out);
             return out;
         }
         if (which.last) {
-            return applier.lastApplied().map(List::of).orElse(List.of());
+            return engine.lastApplied().map(List::of).orElse(List.of());
         }
-        Optional<ChangeSet> cs = applied.stream().filter(c -> c.id().equals(which.changeset)).findFirst();
-        if (cs.isEmpty()) {
-            throw new UserError(ExitCode.BAD_INPUT, "--changeset " + which.changeset + ": no applied change set with this id "
-                    + "(see 'chameleon history'); nothing was changed");
-        }
-        Optional<String> blocked = applier.blockedBy(cs.get());
+        ChangeSet cs = engine.appliedChangeSet(which.changeset);
+        Optional<String> blocked = engine.blockedBy(cs);
         if (blocked.isPresent()) {
             throw new UserError(ExitCode.REFUSED, "--changeset " + which.changeset + ": " + blocked.get() + "; nothing was changed");
         }
-        return List.of(cs.get());
+        return List.of(cs);
     }
 }

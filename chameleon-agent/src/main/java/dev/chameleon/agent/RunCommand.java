@@ -1,16 +1,14 @@
 package dev.chameleon.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.chameleon.actuators.Actuators;
-import dev.chameleon.actuators.Applier;
-import dev.chameleon.actuators.Journal;
+import dev.chameleon.engine.Engine;
+import dev.chameleon.model.event.Event;
 import dev.chameleon.agent.loop.ControlSocket;
 import dev.chameleon.agent.loop.EventLog;
 import dev.chameleon.agent.loop.MetricsListen;
 import dev.chameleon.agent.loop.MetricsServer;
 import dev.chameleon.agent.loop.Triggers;
 import dev.chameleon.agent.loop.YamlTree;
-import dev.chameleon.host.Host;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -108,19 +106,19 @@ final class RunCommand implements Callable<Integer> {
         commandLine = optionValues();
         readConfig();
         dev.chameleon.agent.loop.HealthGate.Settings gate = healthGate.settings();
-        Host host = hostOptions.host();
+        Engine engine = hostOptions.engine(policyOptions, stateOptions);
         Mode m = mode == null ? Mode.plan : mode;
         if (m == Mode.apply) {
-            ApplyCommand.requireRoot(host);
+            engine.requireRoot();
         }
         Agent.Settings settings = settings(m);
         java.net.InetSocketAddress metricsAt = metricsOptions.address();
-        Path state = stateOptions.resolve(host);
+        Path state = engine.stateFolder().path();
         Path sock = socket != null ? socket : state.resolve("agent.sock");
         if (sock.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 107) {
             throw new UserError(ExitCode.BAD_INPUT, "--socket " + sock + ": too long for a Unix socket (at most 107 bytes)");
         }
-        try (AutoCloseable agentLock = agentLock(state)) {
+        try (AutoCloseable agentLock = engine.stateFolder().agentLock()) {
             try {
                 ControlSocket.refuseIfAnswered(sock); // before recovery or anything else
             } catch (ControlSocket.InUse e) {
@@ -128,58 +126,51 @@ final class RunCommand implements Callable<Integer> {
             } catch (ControlSocket.NotASocket e) {
                 throw new UserError(ExitCode.BAD_INPUT, "--socket: " + e.getMessage());
             }
-            return run(out, host, m, settings, metricsAt, state, sock, gate);
+            return run(out, engine, m, settings, metricsAt, state, sock, gate);
         }
     }
 
     /** The agent's life, with the state folder's lock held. */
-    private int run(PrintWriter out, Host host, Mode m, Agent.Settings settings, java.net.InetSocketAddress metricsAt, Path state,
+    private int run(PrintWriter out, Engine engine, Mode m, Agent.Settings settings, java.net.InetSocketAddress metricsAt, Path state,
                     Path sock, dev.chameleon.agent.loop.HealthGate.Settings gate) throws Exception {
-        Journal journal = new Journal(state);
         Clock clock = Clock.systemUTC();
         startLogFormat = logFormat;
         EventLog events = new EventLog(eventsFile != null ? eventsFile : state.resolve("events.jsonl"), out,
                 logFormat == LogFormat.json, clock);
         // compiled once here (bad policies fail the start) and handed to the first pass; reloads compile again
         java.util.concurrent.atomic.AtomicReference<dev.chameleon.policy.PolicySet> firstLoad =
-                new java.util.concurrent.atomic.AtomicReference<>(policyOptions.load(host));
+                new java.util.concurrent.atomic.AtomicReference<>(engine.loadPolicies());
         if (m == Mode.apply) {
-            Files.createDirectories(state);
-            try (AutoCloseable lock = ApplyCommand.lock(journal)) {
-                ApplyCommand.recover(out, journal, new Applier(Actuators.standard(), journal), host);
+            try (Engine.Changes changes = engine.changes()) {
+                changes.recover().lines().forEach(out::println);
             }
         }
-        dev.chameleon.sensors.platform.MetadataProbe.Options metadata = hostOptions.metadata();
-        Agent agent = new Agent(host, () -> {
+        dev.chameleon.sensors.platform.MetadataProbe.Options metadata = engine.config().metadata();
+        Agent agent = new Agent(engine, e -> {
             dev.chameleon.policy.PolicySet first = firstLoad.getAndSet(null);
-            return first != null ? first : policyOptions.load(host);
-        }, journal, settings, events, clock, RandomGenerator.getDefault());
-        agent.sensors(dev.chameleon.sensors.SensorSuite.standard(metadata));
+            return first != null ? first : e.loadPolicies();
+        }, settings, events, clock, RandomGenerator.getDefault());
         // the gate checks the operator's service on this machine, also with --root (a tree has no services)
         agent.healthGate(new dev.chameleon.agent.loop.HealthGate(gate, new dev.chameleon.host.HostCommandRunner()));
         Path eventsAt = events.file();
-        agent.onReconfigure(() -> reconfigure(out, host, state, sock, eventsAt, metricsAt, metadata, journal));
-        try (Triggers triggers = new Triggers(agent.queue(), msg -> events.emit("notice", Agent.ordered("message", msg)));
+        agent.onReconfigure(() -> reconfigure(out, state, sock, eventsAt, metricsAt, metadata));
+        try (Triggers triggers = new Triggers(agent.queue(), msg -> events.emit(new Event.Notice(msg)));
              ControlSocket control = ControlSocket.open(sock, agent::status);
              MetricsServer served = MetricsOptions.serve(metricsAt, agent.metrics())) {
             // a --root tree is not this kernel: its hotplug is not ours to hear
-            if (!noUevents && host.root().isLive()) {
+            if (!noUevents && engine.host().root().isLive()) {
                 agent.ueventSource(triggers.uevents(true));
             }
-            triggers.policyFolders(watched(host));
+            triggers.policyFolders(engine.policyFolders());
             triggers.sighup();
             Thread main = Thread.currentThread();
             Thread hook = new Thread(() -> {
-                events.emit("stop", Agent.ordered("message", "stopping; the machine is left as it is"));
+                events.emit(new Event.Stop("stopping; the machine is left as it is"));
                 main.interrupt();
             });
             Runtime.getRuntime().addShutdownHook(hook);
-            Map<String, Object> start = Agent.ordered("mode", m.name(), "interval", settings.interval().toString(), "state", state.toString(),
-                    "socket", sock.toString(), "pid", ProcessHandle.current().pid());
-            if (served != null) {
-                start.put("metrics", "http://" + MetricsListen.format(served.address()) + "/metrics");
-            }
-            events.emit("start", start);
+            events.emit(new Event.Start(m.name(), settings.interval().toString(), state.toString(), sock.toString(),
+                    ProcessHandle.current().pid(), served == null ? null : "http://" + MetricsListen.format(served.address()) + "/metrics"));
             try {
                 agent.loop();
             } catch (InterruptedException e) {
@@ -188,43 +179,13 @@ final class RunCommand implements Callable<Integer> {
             try {
                 if (Runtime.getRuntime().removeShutdownHook(hook)) {
                     // the end of --max-passes: the same stop event a SIGTERM writes
-                    events.emit("stop", Agent.ordered("message", "stopping; the machine is left as it is"));
+                    events.emit(new Event.Stop("stopping; the machine is left as it is"));
                 }
             } catch (IllegalStateException e) {
                 // shutting down already: the hook writes it
             }
         }
         return ExitCode.OK;
-    }
-
-    /**
-     * One agent per state folder: an exclusive lock on {@code STATE/agent.lock} (holding the
-     * agent's pid) for the agent's life, so a second agent is refused even with another socket.
-     */
-    private static AutoCloseable agentLock(Path state) throws IOException {
-        Files.createDirectories(state);
-        Path f = state.resolve("agent.lock");
-        java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.CREATE,
-                java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE);
-        java.nio.channels.FileLock l;
-        try {
-            l = ch.tryLock();
-        } catch (java.nio.channels.OverlappingFileLockException e) {
-            l = null;
-        }
-        if (l == null) {
-            String pid = new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.UTF_8).strip();
-            ch.close();
-            throw new UserError(ExitCode.REFUSED, "another agent" + (pid.isEmpty() ? "" : " (pid " + pid + ")")
-                    + " runs with the state folder " + state + "; stop it first (systemctl stop chameleon), or give this one its own --state-dir");
-        }
-        ch.truncate(0);
-        ch.write(java.nio.ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)), 0);
-        java.nio.channels.FileLock held = l;
-        return () -> {
-            held.release();
-            ch.close();
-        };
     }
 
     private Agent.Settings settings(Mode m) {
@@ -271,25 +232,26 @@ final class RunCommand implements Callable<Integer> {
      * A file that does not read, or asks for apply without root, throws {@link UserError} and
      * leaves every option as it was.
      */
-    private Agent.Reconfiguration reconfigure(PrintWriter out, Host host, Path state, Path sock, Path eventsAt,
+    private Agent.Reconfiguration reconfigure(PrintWriter out, Path state, Path sock, Path eventsAt,
                                               java.net.InetSocketAddress metricsAt,
-                                              dev.chameleon.sensors.platform.MetadataProbe.Options metadataAt, Journal journal) {
+                                              dev.chameleon.sensors.platform.MetadataProbe.Options metadataAt) {
         Map<OptionSpec, Object> running = optionValues();
         try {
             restore(commandLine);
             healthGate.forgetConfig();
             metricsOptions.forgetConfig();
             readConfig();
+            Engine next = hostOptions.engine(policyOptions, stateOptions);
             Mode m = mode == null ? Mode.plan : mode;
             if (m == Mode.apply) {
-                ApplyCommand.requireRoot(host);
+                next.requireRoot();
             }
             Agent.Settings s = settings(m);
             dev.chameleon.agent.loop.HealthGate g = new dev.chameleon.agent.loop.HealthGate(healthGate.settings(),
                     new dev.chameleon.host.HostCommandRunner());
-            policyOptions.load(host);   // fails here, before anything changes, when the new folders do not compile
+            next.loadPolicies();   // fails here, before anything changes, when the new folders do not compile
             List<String> later = new ArrayList<>();
-            if (!stateOptions.resolve(host).equals(state)) {
+            if (!next.stateFolder().path().equals(state)) {
                 later.add("stateDir");
             }
             if (!(socket != null ? socket : state.resolve("agent.sock")).equals(sock)) {
@@ -301,7 +263,7 @@ final class RunCommand implements Callable<Integer> {
             if (!java.util.Objects.equals(metricsOptions.address(), metricsAt)) {
                 later.add("metrics");
             }
-            if (!hostOptions.metadata().equals(metadataAt)) {
+            if (!next.config().metadata().equals(metadataAt)) {
                 later.add("cloudMetadata");
             }
             if (logFormat != startLogFormat) {
@@ -313,13 +275,12 @@ final class RunCommand implements Callable<Integer> {
             }
             if (m == Mode.apply) {
                 // switching to apply: finish or undo what an earlier run left unfinished, as a start in apply mode does
-                Files.createDirectories(state);
-                try (AutoCloseable lock = ApplyCommand.lock(journal)) {
-                    ApplyCommand.recover(out, journal, new Applier(Actuators.standard(), journal), host);
+                try (Engine.Changes changes = next.changes()) {
+                    changes.recover().lines().forEach(out::println);
                 }
             }
-            return new Agent.Reconfiguration(s, g);
-        } catch (UserError e) {
+            return new Agent.Reconfiguration(s, g, next);
+        } catch (UserError | dev.chameleon.engine.EngineException e) {
             restore(running);
             throw e;
         } catch (Exception e) {
@@ -348,21 +309,6 @@ final class RunCommand implements Callable<Integer> {
                 o.setValue(v);
             }
         });
-    }
-
-    /** The policy folders to watch: policies.d under the root (when present) and each --policies folder (or a file's folder). */
-    private List<Path> watched(Host host) {
-        List<Path> dirs = new ArrayList<>();
-        if (!policyOptions.noSystem && host.root().isDirectory(PolicyOptions.SYSTEM_DIR)) {
-            dirs.add(host.root().resolve(PolicyOptions.SYSTEM_DIR));
-        }
-        for (Path p : policyOptions.policies) {
-            Path d = Files.isDirectory(p) ? p : p.toAbsolutePath().getParent();
-            if (d != null && Files.isDirectory(d) && !dirs.contains(d)) {
-                dirs.add(d);
-            }
-        }
-        return dirs;
     }
 
     /** 60s, 500ms, 5m, 1h, 2d, or ISO-8601. */

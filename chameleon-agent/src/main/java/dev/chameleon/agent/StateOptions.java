@@ -1,6 +1,6 @@
 package dev.chameleon.agent;
 
-import dev.chameleon.host.Host;
+import dev.chameleon.engine.EngineConfig;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -11,11 +11,8 @@ final class StateOptions {
                     + "which with --root is the tree's own /var/lib/chameleon).")
     Path stateDir;
 
-    Path resolve(Host host) {
-        Path p = stateDir != null ? stateDir.toAbsolutePath() : host.root().resolve("/var/lib/chameleon");
-        if (java.nio.file.Files.exists(p) && !java.nio.file.Files.isDirectory(p)) {
-            throw new UserError(ExitCode.BAD_INPUT, "--state-dir " + p + ": not a folder");
-        }
-        return p;
+    /** Maps this option onto {@code b}. */
+    void configure(EngineConfig.Builder b) {
+        b.stateDir(stateDir);
     }
 }

@@ -35,8 +35,7 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        Host host = hostOptions.host();
-        Path sock = socket != null ? socket : stateOptions.resolve(host).resolve("agent.sock");
+        Path sock = socket != null ? socket : hostOptions.engine(null, stateOptions).stateFolder().path().resolve("agent.sock");
         String reply;
         try {
             reply = dev.chameleon.agent.loop.ControlSocket.ask(sock, "status");

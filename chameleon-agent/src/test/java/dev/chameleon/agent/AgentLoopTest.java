@@ -65,7 +65,7 @@ class AgentLoopTest {
     }
 
     PolicySet policies() {
-        return PolicyOptions.compile(List.of(new PolicySet.Source("swap.yaml", """
+        return dev.chameleon.engine.Engine.compile(List.of(new PolicySet.Source("swap.yaml", """
                 apiVersion: chameleon/v1
                 kind: Policy
                 metadata: {name: low-swap}
@@ -78,9 +78,10 @@ class AgentLoopTest {
     }
 
     Agent agent(boolean apply, int flapLimit, RandomGenerator random) {
-        Host host = Host.forOptions(root, null);
+        dev.chameleon.engine.Engine engine = dev.chameleon.engine.Engine.of(dev.chameleon.engine.EngineConfig.builder().root(root)
+                .stateDir(state).build());
         EventLog events = new EventLog(state.resolve("events.jsonl"), new PrintWriter(log, true), false, clock);
-        return new Agent(host, this::policies, new Journal(state), new Agent.Settings(apply, Duration.ofSeconds(60),
+        return new Agent(engine, e -> policies(), new Agent.Settings(apply, Duration.ofSeconds(60),
                 Duration.ofSeconds(6), Duration.ofMillis(10), 0, flapLimit, Duration.ofHours(1)), events, clock, random);
     }
 

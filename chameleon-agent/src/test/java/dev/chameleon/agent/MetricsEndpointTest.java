@@ -84,11 +84,12 @@ class MetricsEndpointTest {
 
     @Test
     void metricsMoveWithEachPass() throws Exception {
-        Host host = Host.forOptions(root, null);
+        dev.chameleon.engine.Engine engine = dev.chameleon.engine.Engine.of(dev.chameleon.engine.EngineConfig.builder().root(root)
+                .stateDir(state).build());
         EventLog events = new EventLog(state.resolve("events.jsonl"), new PrintWriter(new StringWriter(), true), false, clock);
         String policy = Files.readString(policies.resolve("swap.yaml"));
-        Agent a = new Agent(host, () -> PolicyOptions.compile(List.of(new PolicySet.Source("swap.yaml", policy)), new ArrayList<>()),
-                new Journal(state),
+        Agent a = new Agent(engine, e -> dev.chameleon.engine.Engine.compile(List.of(new PolicySet.Source("swap.yaml", policy)),
+                new ArrayList<>()),
                 new Agent.Settings(true, Duration.ofSeconds(60), Duration.ZERO, Duration.ofMillis(10), 0, 1, Duration.ofHours(1)),
                 events, clock, RandomGenerator.getDefault());
         try (MetricsServer server = MetricsServer.start(new InetSocketAddress("127.0.0.1", 0), a.metrics(), SysRoot.live())) {
