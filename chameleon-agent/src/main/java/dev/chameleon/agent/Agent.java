@@ -41,17 +41,18 @@ import java.util.random.RandomGenerator;
  * (keys it froze for flapping or a failed health gate). Time and randomness are injected so tests
  * are deterministic. Stopping it changes nothing on the machine.
  */
-final class Agent {
-    record Settings(boolean apply, Duration interval, Duration splay, Duration debounce, long maxPasses,
+public final class Agent {
+    /** The loop's settings, as {@link AgentConfig} gives them. */
+    public record Settings(boolean apply, Duration interval, Duration splay, Duration debounce, long maxPasses,
                     int flapLimit, Duration flapWindow) {
     }
 
     /** What a configuration reload (SIGHUP) hands the running agent: its new settings, health gate and engine. */
-    record Reconfiguration(Settings settings, HealthGate gate, Engine engine) {
+    public record Reconfiguration(Settings settings, HealthGate gate, Engine engine) {
     }
 
     /** Compiles the policies an engine's configuration names (tests give policies of their own). */
-    interface PolicyLoader {
+    public interface PolicyLoader {
         PolicySet load(Engine engine);
     }
 
@@ -85,7 +86,7 @@ final class Agent {
      * @param engine the engine the passes run on (its configuration: machine, sensors, policies, state folder)
      * @param loader compiles the policies; reloads (SIGHUP, a policy folder changed) call it again
      */
-    Agent(Engine engine, PolicyLoader loader, Settings settings, EventLog events, Clock clock, RandomGenerator random) {
+    public Agent(Engine engine, PolicyLoader loader, Settings settings, EventLog events, Clock clock, RandomGenerator random) {
         this.engine = engine;
         this.loader = loader;
         this.settings = settings;
@@ -98,11 +99,11 @@ final class Agent {
         metrics.policies(policies.policies().size());
     }
 
-    BlockingQueue<Trigger> queue() {
+    public BlockingQueue<Trigger> queue() {
         return queue;
     }
 
-    void ueventSource(String s) {
+    public void ueventSource(String s) {
         ueventSource = s;
     }
 
@@ -111,22 +112,22 @@ final class Agent {
      * a new engine built from it; it throws for a file that does not read, and the previous
      * configuration and engine stay whole.
      */
-    void onReconfigure(Supplier<Reconfiguration> r) {
+    public void onReconfigure(Supplier<Reconfiguration> r) {
         reconfigure = r;
     }
 
     /** Checks every change set this agent applies with {@code g} (off until called). */
-    void healthGate(HealthGate g) {
+    public void healthGate(HealthGate g) {
         gate = g;
     }
 
     /** What the agent counts about its passes, for the metrics endpoint. */
-    AgentMetrics metrics() {
+    public AgentMetrics metrics() {
         return metrics;
     }
 
     /** The engine the next pass runs on. */
-    Engine engine() {
+    public Engine engine() {
         return engine;
     }
 
@@ -134,18 +135,18 @@ final class Agent {
      * The last pass: its facts, its plan document and the current values it read (what a client
      * of the running agent asks for instead of sensing again); null before the first.
      */
-    Pass lastPass() {
+    public Pass lastPass() {
         return last;
     }
 
     /** The wait before the next timed pass: the interval plus a uniform random splay in [0, splay]. */
-    Duration nextDelay() {
+    public Duration nextDelay() {
         long splay = settings.splay().toMillis();
         return settings.interval().plusMillis(splay <= 0 ? 0 : random.nextLong(splay + 1));
     }
 
     /** Runs passes until interrupted or {@code maxPasses} is reached. */
-    void loop() throws InterruptedException {
+    public void loop() throws InterruptedException {
         Trigger why = new Trigger("start", "", false);
         while (true) {
             pass(why);
@@ -159,7 +160,7 @@ final class Agent {
     }
 
     /** Collects the triggers that follow {@code first} within the debounce time into one. */
-    Trigger debounce(Trigger first) throws InterruptedException {
+    public Trigger debounce(Trigger first) throws InterruptedException {
         List<Trigger> all = new ArrayList<>(List.of(first));
         long deadline = System.nanoTime() + settings.debounce().toNanos() * 4;
         Trigger t;
@@ -187,7 +188,7 @@ final class Agent {
     }
 
     /** One pass; never throws for a failing sensor, policy reload or apply (they are reported). */
-    synchronized void pass(Trigger why) {
+    public synchronized void pass(Trigger why) {
         long t0 = System.nanoTime();
         Instant now = clock.instant();
         if (why.reload() && why.source().contains("sighup") && reconfigure != null) {
@@ -199,8 +200,8 @@ final class Agent {
                 drift.limits(settings.flapLimit(), settings.flapWindow());
                 events.emit(new Event.ConfigReloaded(settings.apply() ? "apply" : "plan", settings.interval().toString(),
                         settings.splay().toString(), r.gate() == null ? null : r.gate().settings().report()));
-            } catch (UserError | EngineException e) {
-                events.emit(new Event.Problem("configuration not reloaded, the previous one stays: " + message(e)));
+            } catch (EngineException e) {
+                events.emit(new Event.Problem("configuration not reloaded, the previous one stays: " + e.getMessage()));
             }
         }
         if (why.reload()) {
@@ -208,8 +209,8 @@ final class Agent {
                 policies = loader.load(engine);
                 events.emit(new Event.PoliciesReloaded(policies.policies().size()));
                 metrics.policies(policies.policies().size());
-            } catch (UserError | EngineException e) {
-                events.emit(new Event.Problem("policies not reloaded, the previous ones stay: " + message(e)));
+            } catch (EngineException e) {
+                events.emit(new Event.Problem("policies not reloaded, the previous ones stay: " + e.getMessage()));
             }
         }
         if (why.source().contains("uevent") || why.source().contains("sighup")) {
@@ -270,10 +271,6 @@ final class Agent {
                 summary.evaluated, summary.pending, summary.drift, summary.changeSet, summary.healthGate, summary.error, nanos / 1_000_000);
         lastPass = done;
         events.emit(new Event.PassDone(done));
-    }
-
-    private static String message(RuntimeException e) {
-        return e instanceof EngineException ee ? Cli.message(ee) : e.getMessage();
     }
 
     private void apply(Engine e0, Pass s, Instant now, Summary summary) {
@@ -343,7 +340,7 @@ final class Agent {
      * {@code meta.collectedAt} and, per sensor, {@code durationMs} and {@code cachedValues}
      * (how many constants came from the cache: none on the first pass).
      */
-    static Map<String, Object> comparable(Map<String, Object> tree) {
+    public static Map<String, Object> comparable(Map<String, Object> tree) {
         Map<String, Object> out = new LinkedHashMap<>(tree);
         if (tree.get("meta") instanceof Map<?, ?> meta) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -374,7 +371,7 @@ final class Agent {
     }
 
     /** What {@code chameleon status} shows: the agent's status record. */
-    AgentStatus report() {
+    public AgentStatus report() {
         List<AgentStatus.Drift> d = new ArrayList<>();
         drift.open().values().forEach(c -> d.add(new AgentStatus.Drift(c.key(), c.before(), c.after(), c.when().toString())));
         HealthGate g = gate;
@@ -386,20 +383,12 @@ final class Agent {
     }
 
     /** The status document {@code chameleon status} shows, as one line of JSON. */
-    String status() {
+    public String status() {
         return StatusCodec.write(report());
     }
 
     @SuppressWarnings("unchecked")
     private static Map<String, Object> castMap(Object o) {
         return (Map<String, Object>) o;
-    }
-
-    static Map<String, Object> ordered(Object... kv) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        for (int i = 0; i < kv.length; i += 2) {
-            m.put((String) kv[i], kv[i + 1]);
-        }
-        return m;
     }
 }

@@ -164,6 +164,12 @@ public record EngineConfig(Path root, Path commands, MetadataProbe.Options metad
             return this;
         }
 
+        /** Loads these policy folders or files instead of those given so far (the command line over agent.yaml's {@code policies.dirs}). */
+        public Builder replacePolicies(List<Path> paths) {
+            policyPaths.clear();
+            return policies(paths);
+        }
+
         /** Keeps the journal in {@code dir}, taken as given; null: {@value EngineConfig#DEFAULT_STATE} under the root. */
         public Builder stateDir(Path dir) {
             stateDir = dir == null ? null : dir.toAbsolutePath();

@@ -1,6 +1,7 @@
 package dev.chameleon.model.plan;
 
 import dev.chameleon.model.PolicyMode;
+import dev.chameleon.model.Reason;
 import dev.chameleon.model.SettingKey;
 import java.util.List;
 import java.util.Objects;
@@ -115,16 +116,9 @@ public record PlanDocument(Platform platform, List<PolicyRow> policies, List<Ent
             return target != null ? target : desired;
         }
 
-        /** {@code policy NAME (SOURCE) when CONDITION for ELEMENT}, as {@code Reason.describe()} says it. */
+        /** The reason for people, {@code policy NAME (SOURCE) when CONDITION for ELEMENT}: {@link Reason#describe()}. */
         public String describe() {
-            String s = "policy " + policy + " (" + source + ")";
-            if (!condition.equals("true")) {
-                s += " when " + condition;
-            }
-            if (element != null && !element.isEmpty()) {
-                s += " for " + element;
-            }
-            return s;
+            return new Reason(policy, source, priority, condition, facts, element).describe();
         }
 
         /** A change apply leaves alone because a standing change set applied this apply-once value before. */
