@@ -96,7 +96,7 @@ public final class KernelCmdlineActuator implements Actuator {
             configured = m.find() && words(m.group(1)).contains(arg);
         }
         boolean running = words(host.root().read("/proc/cmdline").text()).contains(arg);
-        String value = configured ? "present" : "absent";
+        String value = configured ? "present" : SettingEncodings.ABSENT;
         if (configured != running) {
             return Current.value(value, "pending-reboot: the running kernel (/proc/cmdline) " + (running ? "still has" : "does not have")
                     + " " + arg + " until the next boot");
