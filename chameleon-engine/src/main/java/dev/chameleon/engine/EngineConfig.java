@@ -63,8 +63,9 @@ public record EngineConfig(Path root, Path commands, MetadataProbe.Options metad
 
     /**
      * Builds an {@link EngineConfig}, Caffeine-style: each setter checks its own value at once
-     * (an empty path is refused, a setting given twice is a programming error), {@link #build()}
-     * checks what needs several values or the file system. Every refusal is an
+     * (an empty path is refused), {@link #build()} checks what needs several values or the file
+     * system, before anything runs. A later call of a setter overrides an earlier one: the daemon's
+     * configuration lays the command line's values over agent.yaml's. Every refusal is an
      * {@link EngineException.BadInput} naming the setting ({@code root}, {@code commands},
      * {@code cloudMetadataUrl}, {@code stateDir}; the caller names them its own way).
      */

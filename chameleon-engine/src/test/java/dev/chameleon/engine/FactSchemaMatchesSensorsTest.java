@@ -21,6 +21,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -94,9 +95,11 @@ class FactSchemaMatchesSensorsTest {
         HttpServer server = metadataServer();
         try {
             String url = "http://127.0.0.1:" + server.getAddress().getPort();
-            machines.put("synthetic + metadata (aws)", SensorSuite.standard(MetadataProbe.Options.enabled(url + "/aws"))
+            // the probe's own limit is 500 ms a request; a loaded build machine can take longer to answer on loopback
+            Duration patient = Duration.ofSeconds(10);
+            machines.put("synthetic + metadata (aws)", SensorSuite.standard(new MetadataProbe.Options(true, url + "/aws", patient))
                     .collect(host).asMap());
-            machines.put("synthetic + metadata (none)", SensorSuite.standard(MetadataProbe.Options.enabled(url + "/nothing"))
+            machines.put("synthetic + metadata (none)", SensorSuite.standard(new MetadataProbe.Options(true, url + "/nothing", patient))
                     .collect(host).asMap());
         } finally {
             server.stop(0);
