@@ -23,11 +23,11 @@ HERE="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 [[ $# -ge 1 ]] || { echo "usage: $0 NAME [QEMU-ARGS...]" >&2; exit 2; }
 NAME="$1"; shift
 [[ "$NAME" =~ ^[a-z0-9_-]+$ ]] || { echo "capture: NAME must match [a-z0-9_-]+" >&2; exit 2; }
-JAR="$HERE/chameleon-agent/target/chameleon.jar"
+JAR="$HERE/chameleon-cli/target/chameleon.jar"
 [[ -f "$JAR" ]] || (cd "$HERE" && ./mvnw -q -B -o -DskipTests package)
 WORK="$(mktemp -d -t capture.XXXXXX)"
 trap 'rm -rf "$WORK"' EXIT
-GUEST="$HERE/chameleon-agent/target/vm-capture"
+GUEST="$HERE/chameleon-cli/target/vm-capture"
 CHAMELEON_VM_EXTRA_MODULES="ahci libahci libata ${CHAMELEON_VM_EXTRA_MODULES:-}" \
   "$HERE/vm/build-guest.sh" "$JAR" "$GUEST" > "$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
 

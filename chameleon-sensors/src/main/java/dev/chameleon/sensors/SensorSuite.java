@@ -21,7 +21,7 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Each sensor runs on its own daemon thread, all started together, with a deadline; one
  * failing or slow sensor never fails the set. {@code meta.sensors.<name>} gets
- * {@code {status: ok|failed|timeout, durationMs, partial?, error?, problems?: [{source, error}],
+ * {@code {status: ok|failed|timeout|disabled, durationMs, partial?, error?, problems?: [{source, error}],
  * cachedValues?}}: {@code durationMs} is the wall time from the start of the collection (when
  * every sensor starts) to the sensor's answer, or to its deadline when it had none; {@code problems} lists sources that were there but unusable
  * (the facts they would give are absent; a command that timed out or was not started for lack
@@ -36,10 +36,52 @@ import java.util.concurrent.TimeoutException;
 public final class SensorSuite {
     private final List<Sensor> sensors;
     private final Duration timeout;
+    /** Sensors switched off, in report order: not run, reported as {@code status: disabled}. */
+    private final List<String> disabled;
 
     public SensorSuite(List<Sensor> sensors, Duration timeout) {
+        this(sensors, timeout, List.of());
+    }
+
+    private SensorSuite(List<Sensor> sensors, Duration timeout, List<String> disabled) {
         this.sensors = List.copyOf(sensors);
         this.timeout = timeout;
+        this.disabled = List.copyOf(disabled);
+    }
+
+    /**
+     * The suite with the named sensors switched off (node_exporter's {@code --no-collector.X}): they
+     * do not run, their facts are absent, and {@code meta.sensors.NAME} says
+     * {@code {status: disabled}}, so a policy reading them is told why (absent ≠ failed ≠ disabled).
+     *
+     * @throws IllegalArgumentException a name that is no sensor of the suite, naming the known ones
+     */
+    public SensorSuite without(java.util.Collection<String> off) {
+        for (String n : off) {
+            if (sensors.stream().noneMatch(s -> s.name().equals(n)) && !disabled.contains(n)) {
+                throw new IllegalArgumentException("no sensor named '" + n + "'; known: " + names());
+            }
+        }
+        List<String> all = names();
+        List<String> nowOff = all.stream().filter(n -> off.contains(n) || disabled.contains(n)).toList();
+        return new SensorSuite(sensors.stream().filter(s -> !nowOff.contains(s.name())).toList(), timeout, nowOff);
+    }
+
+    /** Every sensor's name, switched off or not, in report order. */
+    public List<String> names() {
+        List<String> out = new ArrayList<>();
+        for (String n : Sensors.NAMES) {
+            if (disabled.contains(n) || sensors.stream().anyMatch(s -> s.name().equals(n))) {
+                out.add(n);
+            }
+        }
+        sensors.stream().map(Sensor::name).filter(n -> !out.contains(n)).forEach(out::add);
+        return out;
+    }
+
+    /** The sensors switched off, in report order. */
+    public List<String> disabled() {
+        return disabled;
     }
 
     /** The first-cut sensors, in report order. */
@@ -52,15 +94,22 @@ public final class SensorSuite {
         return new SensorSuite(Sensors.all(metadata), Duration.ofSeconds(20));
     }
 
-    /** A suite with only the named sensors (unknown names are an error naming the known ones). */
+    /**
+     * A suite with only the named sensors (unknown names are an error naming the known ones; a
+     * sensor switched off stays off and is reported {@code disabled}).
+     */
     public SensorSuite only(List<String> names) {
         List<Sensor> chosen = new ArrayList<>();
+        List<String> off = new ArrayList<>();
         for (String n : names) {
+            if (disabled.contains(n)) {
+                off.add(n);
+                continue;
+            }
             chosen.add(sensors.stream().filter(s -> s.name().equals(n)).findFirst().orElseThrow(() ->
-                    new IllegalArgumentException("no sensor named '" + n + "'; known: "
-                            + sensors.stream().map(Sensor::name).toList())));
+                    new IllegalArgumentException("no sensor named '" + n + "'; known: " + names())));
         }
-        return new SensorSuite(chosen, timeout);
+        return new SensorSuite(chosen, timeout, off);
     }
 
     public List<Sensor> sensors() {
@@ -160,6 +209,18 @@ public final class SensorSuite {
             }
         } finally {
             pool.shutdownNow();
+        }
+        if (!disabled.isEmpty()) {
+            // in report order, switched-off ones where they would have been
+            Map<String, Object> ordered = new LinkedHashMap<>();
+            for (String n : names()) {
+                if (disabled.contains(n)) {
+                    ordered.put(n, new LinkedHashMap<>(Map.of("status", "disabled")));
+                } else if (status.containsKey(n)) {
+                    ordered.put(n, status.get(n));
+                }
+            }
+            status = ordered;
         }
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("root", host.root().root().toString());
