@@ -188,7 +188,13 @@ public final class Triggers implements AutoCloseable {
     @SuppressWarnings("restriction")
     public void sighup() {
         try {
-            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> queue.offer(new Trigger("sighup", "", true)));
+            sun.misc.SignalHandler before =
+                    sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> queue.offer(new Trigger("sighup", "", true)));
+            if (before == sun.misc.SignalHandler.SIG_IGN) {
+                // the JVM leaves a signal its parent ignored (nohup) ignored, and says nothing
+                log.accept("SIGHUP is ignored here (the agent was started with SIGHUP ignored, e.g. under nohup): "
+                        + "a reload needs a restart");
+            }
         } catch (IllegalArgumentException e) {
             log.accept("SIGHUP cannot be handled here: " + e.getMessage());
         }
