@@ -22,8 +22,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * the standalone path, so both print the same.
  */
 public final class Served {
-    /** Facts older than this are sensed again for a client. */
-    public static final Duration MAX_AGE = Duration.ofSeconds(30);
+    /** Facts older than this are sensed again for a client: longer than the default interval and its splay (66 s), so a client normally gets the last pass's. */
+    public static final Duration MAX_AGE = Duration.ofSeconds(120);
 
     /** Compiled policies and the fingerprint of the sources they were compiled from. */
     public record Loaded(PolicySet set, String fingerprint) {

@@ -41,7 +41,7 @@ final class AgentClient {
     /** The commands the agent answers. */
     static final Set<String> SERVED = Set.of("facts", "detect", "plan", "explain", "status");
     /** How long the client waits for the agent's whole answer before answering without it. */
-    static final long LIMIT_MILLIS = 3000;
+    static final long LIMIT_MILLIS = 5000;
     static final String MAGIC = "chameleon/1";
 
     private static volatile String build;

@@ -14,7 +14,7 @@ final class AgentOptions {
     Path socket;
 
     @Option(names = "--refresh", description = "With the agent answering: sense again now instead of taking its facts "
-            + "(at most 30 s old).")
+            + "(at most 120 s old).")
     boolean refresh;
 
     @Option(names = "--standalone", description = "Do not ask the running agent: sense (and compile the policies) in this process.")
