@@ -76,6 +76,8 @@ public final class Agent {
     private volatile HealthGate gate;
     private volatile AgentStatus.Last lastGate;
     private volatile Pass last;
+    /** The newest facts and when they were sensed (System.nanoTime), with the engine that sensed them: what clients are served. */
+    private volatile Sensed sensed;
     private final AgentMetrics metrics = new AgentMetrics();
     // the last evaluation and what it was made from (pass thread only)
     private PolicySet.Evaluation evaluation;
@@ -137,6 +139,33 @@ public final class Agent {
      */
     public Pass lastPass() {
         return last;
+    }
+
+    /** The policies the next pass evaluates (compiled once; reloaded on SIGHUP or a change in a policy folder). */
+    public PolicySet policies() {
+        return policies;
+    }
+
+    private record Sensed(FactSet facts, long at, Engine engine) {
+    }
+
+    /**
+     * Facts for a client of the running agent ({@code chameleon facts}, {@code plan}, ... asking
+     * over the control socket): those of the last pass (or of the last client's refresh) when
+     * sensed less than {@code maxAge} ago by the current engine; else sensed now, constants from
+     * the agent's cache, or, with {@code refresh}, everything read again. Safe to call while a
+     * pass runs (sensing only reads).
+     */
+    public FactSet facts(Duration maxAge, boolean refresh) {
+        Sensed s = sensed;
+        Engine e = engine;
+        long now = System.nanoTime();
+        if (!refresh && s != null && s.engine() == e && now - s.at() < maxAge.toNanos()) {
+            return s.facts();
+        }
+        FactSet f = refresh ? e.sense() : e.sense(cache);
+        sensed = new Sensed(f, now, e);
+        return f;
     }
 
     /** The wait before the next timed pass: the interval plus a uniform random splay in [0, splay]. */
@@ -219,7 +248,9 @@ public final class Agent {
         Summary summary = new Summary();
         Engine e0 = engine;
         try {
+            long sensedAt = System.nanoTime();
             FactSet facts = e0.sense(cache);
+            sensed = new Sensed(facts, sensedAt, e0);
             Map<String, Object> seen = comparable(facts.asMap());
             PolicySet current = policies;
             PolicySet.Evaluation ev;

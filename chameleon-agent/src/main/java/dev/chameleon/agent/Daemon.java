@@ -38,6 +38,7 @@ public final class Daemon {
     private final PrintWriter out;
     private final Supplier<AgentConfig> reload;
     private final Function<String, String> names;
+    private Function<Served, Function<byte[], byte[]>> commands;
 
     /**
      * @param config the configuration to start with
@@ -50,6 +51,17 @@ public final class Daemon {
         this.out = out;
         this.reload = reload;
         this.names = names;
+    }
+
+    /**
+     * Answers command-line requests on the control socket ({@code chameleon facts}, {@code plan},
+     * ... asking the running agent) with the handler {@code commands} makes from what the agent
+     * lends ({@link Served}). Without it such requests get an error document and clients answer
+     * without the agent.
+     */
+    public Daemon commands(Function<Served, Function<byte[], byte[]>> commands) {
+        this.commands = commands;
+        return this;
     }
 
     /**
@@ -91,7 +103,9 @@ public final class Daemon {
         EventLog events = new EventLog(config.eventsFile() != null ? config.eventsFile() : state.resolve("events.jsonl"), out,
                 config.jsonLog(), clock);
         // compiled once here (bad policies fail the start) and handed to the first pass; reloads compile again
-        AtomicReference<PolicySet> firstLoad = new AtomicReference<>(engine.loadPolicies());
+        // the policies last compiled and the fingerprint of their sources: clients are served them while the files are unchanged
+        AtomicReference<Served.Loaded> loaded = new AtomicReference<>(Served.Loaded.load(engine));
+        AtomicReference<PolicySet> firstLoad = new AtomicReference<>(loaded.get().set());
         if (config.apply()) {
             try (Engine.Changes changes = engine.changes()) {
                 changes.recover().lines().forEach(out::println);
@@ -99,14 +113,20 @@ public final class Daemon {
         }
         Agent agent = new Agent(engine, e -> {
             PolicySet first = firstLoad.getAndSet(null);
-            return first != null ? first : e.loadPolicies();
+            if (first != null) {
+                return first;
+            }
+            Served.Loaded l = Served.Loaded.load(e);
+            loaded.set(l);
+            return l.set();
         }, settings(config), events, clock, RandomGenerator.getDefault());
         // the gate checks the operator's service on this machine, also with --root (a tree has no services)
         agent.healthGate(new HealthGate(config.healthGate(), new HostCommandRunner()));
         Path eventsAt = events.file();
         agent.onReconfigure(() -> reconfigure(state, sock, eventsAt));
         try (Triggers triggers = new Triggers(agent.queue(), msg -> events.emit(new Event.Notice(msg)));
-             ControlSocket control = ControlSocket.open(sock, agent::status);
+             ControlSocket control = ControlSocket.open(sock, agent::status,
+                     commands == null ? null : commands.apply(new Served(agent, loaded)));
              MetricsServer served = serve(config.metrics(), agent)) {
             // a --root tree is not this kernel: its hotplug is not ours to hear
             if (config.uevents() && engine.host().root().isLive()) {

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
  * The {@code chameleon} command line: {@code facts}, {@code detect}, {@code plan},
  * {@code apply}, {@code rollback}, {@code history}.
  */
-@Command(name = "chameleon", mixinStandardHelpOptions = true, version = "chameleon 0.1.0",
+@Command(name = "chameleon", mixinStandardHelpOptions = true, version = Cli.VERSION,
         description = "Senses the infrastructure this VM runs on and keeps the guest's configuration fitted to it.",
         footerHeading = "%nExit codes:%n",
         footer = {"  0  success (plan --exit-code: nothing to change)",
@@ -24,6 +24,9 @@ import picocli.CommandLine.Command;
                 "  4  refused: not root, another chameleon is changing this machine,",
                 "     or another agent runs with the same state folder"})
 public final class Cli implements Runnable {
+    /** The version {@code --version} prints (and, with the jar's identity, what a client and the agent compare). */
+    static final String VERSION = "chameleon 0.1.0";
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -87,6 +90,10 @@ public final class Cli implements Runnable {
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setParameterExceptionHandler((ex, a) -> {
+            if (Answering.served()) {
+                Answering.decline("the command line does not parse");
+                return ExitCode.BAD_INPUT;
+            }
             // picocli's own messages may start with "Error: "; ours already say "chameleon: "
             String msg = String.valueOf(ex.getMessage());
             err.println("chameleon: " + (msg.startsWith("Error: ") ? msg.substring("Error: ".length()) : msg));
@@ -95,6 +102,10 @@ public final class Cli implements Runnable {
             return ExitCode.BAD_INPUT;
         });
         cl.setExecutionExceptionHandler((ex, c, pr) -> {
+            if (ex instanceof Answering.Decline d) {
+                Answering.decline(d.getMessage());
+                return ExitCode.FAILED;
+            }
             if (ex instanceof UserError u) {
                 err.println("chameleon: " + u.getMessage());
                 return u.exitCode();
@@ -102,6 +113,10 @@ public final class Cli implements Runnable {
             if (ex instanceof EngineException e) {
                 err.println("chameleon: " + message(e));
                 return exitCode(e);
+            }
+            if (Answering.served()) {
+                Answering.decline("internal error: " + ex);
+                return ExitCode.FAILED;
             }
             err.println("chameleon: internal error: " + ex);
             ex.printStackTrace(err);

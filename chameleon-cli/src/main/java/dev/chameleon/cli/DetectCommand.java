@@ -17,6 +17,8 @@ import picocli.CommandLine.Model.CommandSpec;
 final class DetectCommand implements Callable<Integer> {
     @Mixin
     HostOptions hostOptions;
+    @Mixin
+    AgentOptions agentOptions;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "table, json or yaml (default: ${DEFAULT-VALUE})")
     OutputFormat output = OutputFormat.table;
@@ -26,8 +28,10 @@ final class DetectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        dev.chameleon.engine.Engine engine = hostOptions.engine(null, null);
-        FactSet facts = engine.sensors().only(List.of("platform")).collect(engine.host());
+        dev.chameleon.engine.Engine engine = Answering.engine(hostOptions, null, null, false);
+        // the agent's facts hold the platform sensor's answer as this collection of it alone does
+        FactSet facts = Answering.served() ? Answering.facts(engine, engine.sensors(), true, agentOptions.refresh)
+                : engine.sensors().only(List.of("platform")).collect(engine.host());
         var out = spec.commandLine().getOut();
         Object platform = facts.get("platform").orElse(null);
         if (platform == null) {

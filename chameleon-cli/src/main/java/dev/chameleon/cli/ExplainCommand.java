@@ -34,6 +34,8 @@ final class ExplainCommand implements Callable<Integer> {
     HostOptions hostOptions;
     @Mixin
     PolicyOptions policyOptions;
+    @Mixin
+    AgentOptions agentOptions;
 
     @Parameters(paramLabel = "KEY", description = "The setting, as plan shows it: kind:target.")
     String key;
@@ -56,9 +58,9 @@ final class ExplainCommand implements Callable<Integer> {
             throw new UserError(ExitCode.BAD_INPUT, key + ": unknown setting kind '" + k.kind() + "'; known: "
                     + String.join(", ", dev.chameleon.policy.PolicyParser.SETTING_KINDS));
         }
-        dev.chameleon.engine.Engine engine = hostOptions.engine(policyOptions, null);
-        PolicySet policies = engine.loadPolicies();
-        dev.chameleon.engine.Pass s = engine.pass(policies);
+        dev.chameleon.engine.Engine engine = Answering.engine(hostOptions, policyOptions, null, true);
+        PolicySet policies = Answering.policies(engine);
+        dev.chameleon.engine.Pass s = Answering.pass(engine, policies, agentOptions.refresh);
         PolicySet.Explanation ex = policies.explain(s.facts(), k);
         Optional<PlanEntry> entry = s.plan().entries().stream().filter(e -> e.key().equals(k)).findFirst();
         PrintWriter out = spec.commandLine().getOut();

@@ -18,6 +18,8 @@ import picocli.CommandLine.Model.CommandSpec;
 final class FactsCommand implements Callable<Integer> {
     @Mixin
     HostOptions hostOptions;
+    @Mixin
+    AgentOptions agentOptions;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "table, json or yaml (default: ${DEFAULT-VALUE})")
     OutputFormat output = OutputFormat.table;
@@ -30,7 +32,7 @@ final class FactsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        dev.chameleon.engine.Engine engine = hostOptions.engine(null, null);
+        dev.chameleon.engine.Engine engine = Answering.engine(hostOptions, null, null, false);
         SensorSuite suite = engine.sensors();
         if (!only.isEmpty()) {
             try {
@@ -39,7 +41,7 @@ final class FactsCommand implements Callable<Integer> {
                 throw new UserError(ExitCode.BAD_INPUT, e.getMessage());
             }
         }
-        FactSet facts = suite.collect(engine.host());
+        FactSet facts = Answering.facts(engine, suite, only.isEmpty(), agentOptions.refresh);
         var out = spec.commandLine().getOut();
         if (output == OutputFormat.table) {
             int w = 0;

@@ -10,6 +10,11 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        // the running agent answers facts, detect, plan, explain and status when it can (no picocli, sensors or CEL loaded here)
+        Integer served = AgentClient.serve(args, System.out, System.err);
+        if (served != null) {
+            System.exit(served);
+        }
         if (args.length > 0 && SENSING.contains(args[0])) {
             warmUp();
         }

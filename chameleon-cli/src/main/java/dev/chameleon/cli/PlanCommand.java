@@ -21,6 +21,8 @@ final class PlanCommand implements Callable<Integer> {
     PolicyOptions policyOptions;
     @Mixin
     StateOptions stateOptions;
+    @Mixin
+    AgentOptions agentOptions;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "table, json or yaml (default: ${DEFAULT-VALUE})")
     OutputFormat output = OutputFormat.table;
@@ -34,9 +36,9 @@ final class PlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Engine engine = hostOptions.engine(policyOptions, stateOptions);
-        var policies = engine.loadPolicies();
-        Pass s = engine.pass(policies);
+        Engine engine = Answering.engine(hostOptions, policyOptions, stateOptions, true);
+        var policies = Answering.policies(engine);
+        Pass s = Answering.pass(engine, policies, agentOptions.refresh);
         PlanDocument doc = s.document();
         var out = spec.commandLine().getOut();
         if (output == OutputFormat.table) {

@@ -87,7 +87,8 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        new Daemon(config(), out, this::reload, Cli::option).run();
+        String build = AgentClient.build(); // this jar's identity now, before a package upgrade can replace it
+        new Daemon(config(), out, this::reload, Cli::option).commands(served -> request -> Answering.answer(served, build, request)).run();
         return ExitCode.OK;
     }
 

@@ -35,12 +35,14 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        Path sock = socket != null ? socket : hostOptions.engine(null, stateOptions).stateFolder().path().resolve("agent.sock");
-        String reply;
-        try {
-            reply = dev.chameleon.agent.loop.ControlSocket.ask(sock, "status");
-        } catch (IOException e) {
-            throw new UserError(ExitCode.FAILED, "no agent answers on " + sock + " (" + e.getMessage() + "); is 'chameleon run' running?");
+        String reply = Answering.status();
+        if (reply == null) {
+            Path sock = socket != null ? socket : hostOptions.engine(null, stateOptions).stateFolder().path().resolve("agent.sock");
+            try {
+                reply = dev.chameleon.agent.loop.ControlSocket.ask(sock, "status");
+            } catch (IOException e) {
+                throw new UserError(ExitCode.FAILED, "no agent answers on " + sock + " (" + e.getMessage() + "); is 'chameleon run' running?");
+            }
         }
         if (json) {
             out.print(reply);

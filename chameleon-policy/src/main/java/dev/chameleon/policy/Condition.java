@@ -86,7 +86,7 @@ public final class Condition {
      *         (1-based line and column)
      */
     static Result compile(String text, String element) {
-        return compile(text, element, compiler(element), element == null ? List.of() : List.of(element));
+        return compile(text, element, element == null ? "" : element, element == null ? List.of() : List.of(element));
     }
 
     /**
@@ -94,7 +94,7 @@ public final class Condition {
      * {@code map<string, string>}); see {@link FleetSelector}.
      */
     static Result compileFleet(String text) {
-        return compile(text, null, compiler(FLEET), List.of(LABELS));
+        return compile(text, null, FLEET, List.of(LABELS));
     }
 
     /** The variable holding an agent's labels in fleet selectors. */
@@ -102,18 +102,34 @@ public final class Condition {
     /** Compiler-cache key of the fleet selector compiler (no element variable has this name). */
     private static final String FLEET = "@fleet";
 
-    private static Result compile(String text, String element, CelCompiler compiler, List<String> extraRoots) {
-        CelValidationResult r = compiler.compile(text);
-        if (r.hasError()) {
-            List<ExprError> errors = new ArrayList<>();
-            for (CelIssue issue : r.getErrors()) {
-                errors.add(new ExprError(issue.getSourceLocation().getLine(), issue.getSourceLocation().getColumn() + 1,
-                        issue.getMessage()));
+    /**
+     * The compile boundary: the checked AST from {@link ConditionCache} when it holds one for this
+     * text, element and schema, else compiled (and kept there); then the program.
+     *
+     * @param compilerKey the element variable, "" for {@code when:}, {@link #FLEET} for fleet selectors
+     */
+    private static Result compile(String text, String element, String compilerKey, List<String> extraRoots) {
+        String key = ConditionCache.key(compilerKey, text);
+        CelAbstractSyntaxTree checked = ConditionCache.get(key);
+        if (checked == null) {
+            CelValidationResult r = compiler(compilerKey.isEmpty() ? null : compilerKey).compile(text);
+            if (r.hasError()) {
+                List<ExprError> errors = new ArrayList<>();
+                for (CelIssue issue : r.getErrors()) {
+                    errors.add(new ExprError(issue.getSourceLocation().getLine(), issue.getSourceLocation().getColumn() + 1,
+                            issue.getMessage()));
+                }
+                return new Result(null, errors);
             }
-            return new Result(null, errors);
+            try {
+                checked = r.getAst();
+            } catch (CelValidationException e) {
+                return new Result(null, List.of(new ExprError(1, 1, e.getMessage())));
+            }
+            ConditionCache.put(key, checked);
         }
         try {
-            CelAbstractSyntaxTree ast = r.getAst();
+            CelAbstractSyntaxTree ast = checked;
             if (!ast.getResultType().equals(SimpleType.BOOL) && !ast.getResultType().equals(SimpleType.DYN)) {
                 return new Result(null, List.of(new ExprError(1, 1,
                         "condition must be a boolean, but this expression is of type " + ast.getResultType().name())));
@@ -122,7 +138,7 @@ public final class Condition {
             roots.addAll(extraRoots);
             List<String> refs = FactRefs.of(ast.getExpr(), roots);
             return new Result(new Condition(text, RUNTIME.createProgram(ast), List.copyOf(refs), element), List.of());
-        } catch (CelValidationException | CelEvaluationException e) {
+        } catch (CelEvaluationException e) {
             return new Result(null, List.of(new ExprError(1, 1, e.getMessage())));
         }
     }

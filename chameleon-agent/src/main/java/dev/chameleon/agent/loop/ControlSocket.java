@@ -14,8 +14,18 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.function.Supplier;
 
 /**
- * The running agent's control socket (a Unix domain socket, mode 0600): a client sends one line
- * ({@code status}) and reads one JSON document back, then the connection closes.
+ * The running agent's control socket (a Unix domain socket, mode 0600). A client sends one
+ * request and closes its side; the agent answers and closes the connection. Two requests:
+ * <ul>
+ * <li>the line {@code status}: the agent's status, one JSON document;</li>
+ * <li>a command line for the agent to answer ({@code facts}, {@code detect}, {@code plan},
+ * {@code explain}, {@code status}): {@code chameleon/1 NUL build NUL charset NUL cwd NUL arg NUL ...},
+ * answered by the {@code commands} handler given to {@link #open} (the command line's own code:
+ * see {@code dev.chameleon.cli.AgentClient} for the reply's form).</li>
+ * </ul>
+ * A request larger than {@value #MAX_REQUEST} bytes, or one not finished within
+ * {@link #IO_LIMIT}, is dropped without an answer; an answer the client does not read within
+ * {@link #IO_LIMIT} is dropped too, so one bad client cannot hold the socket.
  */
 public final class ControlSocket implements AutoCloseable {
     /** Another agent answers on the socket: two agents must not manage one machine from one state folder. */
@@ -25,16 +35,24 @@ public final class ControlSocket implements AutoCloseable {
         }
     }
 
+    /** The largest request read, in bytes. */
+    public static final int MAX_REQUEST = 1 << 20;
+    /** How long reading one request, and writing one answer, may take. */
+    public static final java.time.Duration IO_LIMIT = java.time.Duration.ofSeconds(2);
+    /** The first bytes of a command-line request. */
+    public static final String COMMAND_MAGIC = "chameleon/1\0";
+
     private final Path path;
     private final ServerSocketChannel server;
     private final Object fileKey;
     private final Thread thread;
 
-    private ControlSocket(Path path, ServerSocketChannel server, Object fileKey, Supplier<String> status) {
+    private ControlSocket(Path path, ServerSocketChannel server, Object fileKey, Supplier<String> status,
+                          java.util.function.Function<byte[], byte[]> commands) {
         this.path = path;
         this.server = server;
         this.fileKey = fileKey;
-        this.thread = new Thread(() -> serve(status), "control-socket");
+        this.thread = new Thread(() -> serve(status, commands), "control-socket");
         thread.setDaemon(true);
         thread.start();
     }
@@ -45,6 +63,16 @@ public final class ControlSocket implements AutoCloseable {
      * @throws InUse when an agent answers on {@code path} (its socket is left alone)
      */
     public static ControlSocket open(Path path, Supplier<String> status) throws IOException {
+        return open(path, status, null);
+    }
+
+    /**
+     * Listens on {@code path} as {@link #open(Path, Supplier)} does, and answers command-line
+     * requests with {@code commands} (the request's bytes in, the answer's bytes out; null: such
+     * requests get an error document, which a client takes as "not an agent it can ask").
+     */
+    public static ControlSocket open(Path path, Supplier<String> status, java.util.function.Function<byte[], byte[]> commands)
+            throws IOException {
         Files.createDirectories(path.toAbsolutePath().getParent());
         refuseIfAnswered(path);
         ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -54,7 +82,7 @@ public final class ControlSocket implements AutoCloseable {
         } catch (UnsupportedOperationException | IOException e) {
             // best effort: the state dir itself is root-only
         }
-        return new ControlSocket(path, s, key(path), status);
+        return new ControlSocket(path, s, key(path), status, commands);
     }
 
     /**
@@ -116,18 +144,82 @@ public final class ControlSocket implements AutoCloseable {
         }
     }
 
-    private void serve(Supplier<String> status) {
+    private void serve(Supplier<String> status, java.util.function.Function<byte[], byte[]> commands) {
         while (server.isOpen()) {
             try (SocketChannel c = server.accept()) {
-                ByteBuffer in = ByteBuffer.allocate(256);
-                c.read(in);
-                String cmd = new String(in.array(), 0, in.position(), StandardCharsets.UTF_8).strip();
-                String reply = cmd.equals("status") ? status.get() : "{\"error\":\"unknown request: " + cmd.replace("\"", "'") + "\"}";
-                c.write(ByteBuffer.wrap((reply + "\n").getBytes(StandardCharsets.UTF_8)));
+                byte[] request = read(c);
+                if (request == null) {
+                    continue; // too large, or not finished in time: dropped
+                }
+                byte[] reply;
+                if (startsWith(request, COMMAND_MAGIC) && commands != null) {
+                    reply = commands.apply(request);
+                } else {
+                    String cmd = new String(request, 0, Math.min(request.length, 256), StandardCharsets.UTF_8).strip();
+                    String text = cmd.equals("status") ? status.get()
+                            : "{\"error\":\"unknown request: " + cmd.replaceAll("[^\\x20-\\x7e]", "?").replace("\"", "'") + "\"}";
+                    reply = (text + "\n").getBytes(StandardCharsets.UTF_8);
+                }
+                write(c, reply);
             } catch (IOException | RuntimeException e) {
                 if (!server.isOpen()) {
                     return;
                 }
+            }
+        }
+    }
+
+    private static boolean startsWith(byte[] b, String prefix) {
+        byte[] p = prefix.getBytes(StandardCharsets.US_ASCII);
+        return b.length >= p.length && java.util.Arrays.equals(b, 0, p.length, p, 0, p.length);
+    }
+
+    /**
+     * The request: everything up to the client's end of output ({@link #ask} closes its side after
+     * the line). Null when larger than {@link #MAX_REQUEST} or not done within {@link #IO_LIMIT}.
+     */
+    private static byte[] read(SocketChannel c) throws IOException {
+        c.configureBlocking(false);
+        long deadline = System.nanoTime() + IO_LIMIT.toNanos();
+        java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+        ByteBuffer buf = ByteBuffer.allocate(8192);
+        try (java.nio.channels.Selector sel = java.nio.channels.Selector.open()) {
+            c.register(sel, java.nio.channels.SelectionKey.OP_READ);
+            while (true) {
+                long left = (deadline - System.nanoTime()) / 1_000_000;
+                if (left <= 0) {
+                    return null;
+                }
+                sel.select(left);
+                sel.selectedKeys().clear();
+                int n = c.read(buf);
+                if (n > 0) {
+                    got.write(buf.array(), 0, buf.position());
+                    buf.clear();
+                    if (got.size() > MAX_REQUEST) {
+                        return null;
+                    }
+                } else if (n < 0) {
+                    return got.toByteArray();
+                }
+            }
+        }
+    }
+
+    /** Writes {@code reply} within {@link #IO_LIMIT}; a client that does not read is left behind. */
+    private static void write(SocketChannel c, byte[] reply) throws IOException {
+        long deadline = System.nanoTime() + IO_LIMIT.toNanos();
+        ByteBuffer out = ByteBuffer.wrap(reply);
+        try (java.nio.channels.Selector sel = java.nio.channels.Selector.open()) {
+            c.register(sel, java.nio.channels.SelectionKey.OP_WRITE);
+            while (out.hasRemaining()) {
+                long left = (deadline - System.nanoTime()) / 1_000_000;
+                if (left <= 0) {
+                    return;
+                }
+                sel.select(left);
+                sel.selectedKeys().clear();
+                c.write(out);
             }
         }
     }
