@@ -50,6 +50,7 @@ public final class Cli implements Runnable {
         m.put("policy", PolicyCommand::new);
         m.put("run", RunCommand::new);
         m.put("status", StatusCommand::new);
+        m.put("hardware", HardwareCommand::new);
         return m;
     }
 
