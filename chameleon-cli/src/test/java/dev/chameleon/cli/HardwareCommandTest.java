@@ -74,6 +74,35 @@ class HardwareCommandTest {
         assertThat(list.out()).contains("database         pack:hardware/database.yaml");
     }
 
+    @Test
+    void readinessSaysWhyAGuestCannotMoveAndExitsAsPlanDoes() throws Exception {
+        Path root = tmp.resolve("root");
+        Files.createDirectories(root.resolve("etc"));
+        Files.createDirectories(root.resolve("usr/sbin"));
+        Files.writeString(root.resolve("etc/os-release"), "ID=debian\n");
+        Files.writeString(root.resolve("etc/fstab"), "/dev/sda1 / ext4 defaults 0 1\n");
+        Files.writeString(root.resolve("usr/sbin/qemu-ga"), "");
+        Run table = cli("readiness", "--target", "kvm", "--root", root.toString());
+        assertThat(table.code()).as(table.err()).isZero();
+        assertThat(table.out()).startsWith("readiness for KVM/QEMU (libvirt)\n")
+                .contains("FAIL    fstab.stable-ids     by device name: /dev/sda1")
+                .contains("        /etc/fstab:1: /dev/sda1 / ext4 defaults 0 1\n")
+                .contains("PASS    guest-agent          qemu-guest-agent")
+                .endsWith("2 passed, 1 failed, 4 unknown\n");
+        Run json = cli("readiness", "--target", "kvm", "--root", root.toString(), "-o", "json", "--exit-code");
+        assertThat(json.code()).isEqualTo(ExitCode.CHANGES_PENDING);
+        JsonNode doc = new ObjectMapper().readTree(json.out());
+        assertThat(doc.path("target").asText()).isEqualTo("kvm");
+        assertThat(doc.path("findings").get(1).path("check").asText()).isEqualTo("fstab.stable-ids");
+        assertThat(doc.path("findings").get(1).path("evidence").get(0).asText()).isEqualTo("/etc/fstab:1: /dev/sda1 / ext4 defaults 0 1");
+        assertThat(doc.path("summary").path("fail").asLong()).isEqualTo(1);
+        Files.writeString(root.resolve("etc/fstab"), "UUID=0a3c / ext4 defaults 0 1\n");
+        assertThat(cli("readiness", "--target", "kvm", "--root", root.toString(), "--exit-code").code()).isZero();
+        Run bad = cli("readiness", "--target", "virtualbox", "--root", root.toString());
+        assertThat(bad.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(bad.err()).contains("--target: unknown platform 'virtualbox' (known: kvm, vmware, hyperv, xen, aws, azure, gcp)");
+    }
+
     static String[] append(String[] a, String... more) {
         String[] out = java.util.Arrays.copyOf(a, a.length + more.length);
         System.arraycopy(more, 0, out, a.length, more.length);
