@@ -18,14 +18,13 @@ import org.apache.commons.compress.archivers.cpio.CpioArchiveInputStream;
 import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
-import org.apache.commons.compress.compressors.zstandard.ZstdCompressorInputStream;
 
 /**
  * The file names inside an initramfs image. The distribution's own tool first, through the
  * host's command runner ({@code lsinitramfs} on Debian/Ubuntu, {@code lsinitrd} on dracut
  * systems; with {@code --root} alone no command runs), else read here: the image is a series of
  * cpio (newc) archives, each optionally compressed (an uncompressed early-microcode archive, then
- * the main one in gzip, xz, zstd or bzip2), listed with commons-compress.
+ * the main one in gzip, xz, zstd or bzip2), listed with commons-compress (zstd: aircompressor).
  */
 public final class InitramfsListing {
     /** Longest the distribution's tool may take. */
@@ -113,7 +112,7 @@ public final class InitramfsListing {
                     in = new PushbackInputStream(new XZCompressorInputStream(in, true), 8);
                 } else if (magic.startsWith("28b52ffd")) {
                     methods.add("zstd");
-                    in = new PushbackInputStream(new ZstdCompressorInputStream(in), 8);
+                    in = new PushbackInputStream(new io.airlift.compress.zstd.ZstdInputStream(in), 8);
                 } else if (magic.startsWith("425a68")) {
                     methods.add("bzip2");
                     in = new PushbackInputStream(new BZip2CompressorInputStream(in, true), 8);

@@ -146,6 +146,16 @@ class ReadinessTest {
     }
 
     @Test
+    void anXzImageIsReadToo() throws Exception {
+        initramfs("xz --check=crc32 -T1", "scsi/xen-blkfront.ko", "net/xen-netfront.ko");
+        Finding f = finding(check("xen"), "initramfs.drivers");
+        assertThat(f.status()).isEqualTo(Status.PASS);
+        assertThat(f.evidence()).containsExactly("/boot/initrd.img-" + REL + ": 18 entries, 2 modules (read with cpio reader (xz))",
+                "xen-blkfront: /boot/initrd.img-" + REL + ": " + MODS + "scsi/xen-blkfront.ko",
+                "xen-netfront: /boot/initrd.img-" + REL + ": " + MODS + "net/xen-netfront.ko");
+    }
+
+    @Test
     void networkConfigurationBoundToAMacOrASlotNameFailsInEachFormat() throws Exception {
         write("/etc/netplan/01.yaml", "network:\n  ethernets:\n    ens3:\n      dhcp4: true\n    lan:\n      match:\n        macaddress: 52:54:00:12:34:56\n      set-name: lan\n");
         write("/etc/systemd/network/10-lan.network", "[Match]\nMACAddress=52:54:00:12:34:56\n\n[Network]\nDHCP=yes\n");
