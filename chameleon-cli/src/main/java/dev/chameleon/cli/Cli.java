@@ -32,7 +32,7 @@ public final class Cli implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "say what to do: facts, detect, plan, apply, rollback, history, explain, policy, run or status");
+        throw new CommandLine.ParameterException(spec.commandLine(), "say what to do: facts, detect, plan, apply, rollback, history, explain, policy, run, status, hardware or readiness");
     }
 
     /** Runs the CLI with the given arguments and returns the exit code. */
@@ -53,6 +53,8 @@ public final class Cli implements Runnable {
         m.put("policy", PolicyCommand::new);
         m.put("run", RunCommand::new);
         m.put("status", StatusCommand::new);
+        m.put("hardware", HardwareCommand::new);
+        m.put("readiness", ReadinessCommand::new);
         return m;
     }
 

@@ -261,4 +261,51 @@ public abstract class Syntax {
         }
         return n.strip().replaceAll("\\s+", "");
     }
+
+    /**
+     * Composes every non-empty YAML document of {@link #src} and hands each to {@code each}, with
+     * the loader limits policy files have (no duplicate keys, at most 20 aliases, nesting 40,
+     * {@code maxBytes}); malformed YAML, a forbidden character or an oversized file is recorded
+     * as a positioned error ({@code malformed YAML: ...}) and ends the reading. {@code what} names
+     * the files in the size message ({@code policy files}, {@code profile files}).
+     */
+    void composeDocuments(int maxBytes, String what, java.util.function.Consumer<Node> each) {
+        if (src.text().length() > maxBytes) {
+            errors.add(new PolicyError(src.name(), 0, 0, "file is " + src.text().length() + " bytes; " + what
+                    + " are limited to " + maxBytes + " bytes", ""));
+            return;
+        }
+        org.yaml.snakeyaml.LoaderOptions lo = new org.yaml.snakeyaml.LoaderOptions();
+        lo.setAllowDuplicateKeys(false);
+        lo.setMaxAliasesForCollections(20);
+        lo.setNestingDepthLimit(40);
+        lo.setCodePointLimit(maxBytes);
+        lo.setAllowRecursiveKeys(false);
+        try {
+            for (Node doc : new org.yaml.snakeyaml.Yaml(lo).composeAll(new java.io.StringReader(src.text()))) {
+                if (doc == null || doc instanceof ScalarNode sn && sn.getTag().equals(org.yaml.snakeyaml.nodes.Tag.NULL)
+                        && sn.getValue().isEmpty()) {
+                    continue; // an empty document: a trailing (or doubled) '---'
+                }
+                each.accept(doc);
+            }
+        } catch (org.yaml.snakeyaml.error.MarkedYAMLException e) {
+            org.yaml.snakeyaml.error.Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
+            String problem = e.getProblem() != null ? e.getProblem() : e.getMessage();
+            if (e.getContext() != null) {
+                problem = e.getContext() + ": " + problem;
+            }
+            errors.add(m == null ? new PolicyError(src.name(), 0, 0, "malformed YAML: " + problem, "")
+                    : src.error(m.getLine() + 1, m.getColumn() + 1, "malformed YAML: " + oneLine(problem)));
+        } catch (org.yaml.snakeyaml.reader.ReaderException e) {
+            int pos = Math.max(0, Math.min(e.getPosition(), src.text().length()));
+            String before = src.text().substring(0, pos);
+            int line = (int) before.chars().filter(c -> c == '\n').count() + 1;
+            int col = pos - (before.lastIndexOf('\n') + 1) + 1;
+            errors.add(src.error(line, col, "malformed YAML: character U+" + String.format("%04X", e.getCodePoint())
+                    + " is not allowed in YAML"));
+        } catch (org.yaml.snakeyaml.error.YAMLException e) {
+            errors.add(new PolicyError(src.name(), 0, 0, "malformed YAML: " + oneLine(String.valueOf(e.getMessage())), ""));
+        }
+    }
 }
