@@ -29,7 +29,7 @@ public final class Cli implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "say what to do: facts, detect, plan, apply, rollback, history, explain, policy, run or status");
+        throw new CommandLine.ParameterException(spec.commandLine(), "say what to do: facts, detect, plan, apply, rollback, history, explain, policy, run, status or enroll");
     }
 
     /** Runs the CLI with the given arguments and returns the exit code. */
@@ -50,6 +50,8 @@ public final class Cli implements Runnable {
         m.put("policy", PolicyCommand::new);
         m.put("run", RunCommand::new);
         m.put("status", StatusCommand::new);
+        m.put("enroll", EnrollCommand::new);
+        m.put("server", ServerCommand::new);
         return m;
     }
 
