@@ -29,7 +29,7 @@ public final class Cli implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "say what to do: facts, detect, plan, apply, rollback, history, explain, policy, run, status or enroll");
+        throw new CommandLine.ParameterException(spec.commandLine(), "say what to do: facts, detect, plan, apply, rollback, history, explain, policy, run, status, enroll, server or fleet");
     }
 
     /** Runs the CLI with the given arguments and returns the exit code. */
@@ -52,6 +52,7 @@ public final class Cli implements Runnable {
         m.put("status", StatusCommand::new);
         m.put("enroll", EnrollCommand::new);
         m.put("server", ServerCommand::new);
+        m.put("fleet", FleetCommand::new);
         return m;
     }
 

@@ -337,4 +337,73 @@ class FleetAgentTest {
         assertThat(other.code()).isEqualTo(2);
         assertThat(other.err()).contains("enrolled with " + server.url());
     }
+
+    /** The operator's commands over the API, and a simulation that agrees with what the agents then did. */
+    @Test
+    void fleetCommandsAndTheSimulationAgreeWithWhatTheAgentsThenDo() throws Exception {
+        String[] conn = {"--server", server.url(), "--token", server.admin};
+        Path v1 = Files.writeString(tmp.resolve("dirty.yaml"), POLICY);
+        CliTest.Run push = CliTest.cli(AgentLoopTest.concat(new String[] {"fleet", "policies", "push", "dirty", v1.toString()}, conn));
+        assertThat(push.code()).as(push.err()).isZero();
+        assertThat(push.out()).contains("dirty: version 1 stored");
+        server.assign("vms", "dirty", "platform.hypervisor == \"vmware\"");
+
+        String token = server.enrollToken(2);
+        List<RunningAgent> two = new ArrayList<>();
+        List<String> ids = new ArrayList<>();
+        for (String name : List.of("vm-a", "vm-b")) {
+            Path root = tree(name);
+            Path state = tmp.resolve(name + "-state");
+            ids.add(enroll(root, state, server.url(), token).agentId());
+            two.add(run(root, state, server.url()));
+        }
+        CliTest.Run start = CliTest.cli(AgentLoopTest.concat(new String[] {"fleet", "rollout", "start", "vms", "--version", "1",
+                "--canary", ids.get(0), "--steps", "100"}, conn));
+        assertThat(start.code()).as(start.err()).isZero();
+        assertThat(start.out()).contains("1 agent(s) included");
+        // the canary applies; the other agent does not have it yet
+        assertThat(waitFor(() -> quiet(() -> two.get(0).value("/proc/sys/vm/dirty_ratio")).equals("12"))).as(two.get(0).log.toString()).isTrue();
+        assertThat(two.get(1).value("/proc/sys/vm/dirty_ratio")).isEqualTo("20");
+        String rollout = start.out().split(" ")[1];
+        CliTest.Run adv = CliTest.cli(AgentLoopTest.concat(new String[] {"fleet", "rollout", "advance", rollout}, conn));
+        assertThat(adv.code()).as(adv.err()).isZero();
+        assertThat(waitFor(() -> quiet(() -> two.get(1).value("/proc/sys/vm/dirty_ratio")).equals("12"))).as(two.get(1).log.toString()).isTrue();
+        for (String id : ids) {
+            assertThat(waitFor(() -> server.get("/api/v1/agents/" + id + "/current-values").body().contains("\"sysctl:vm.dirty_ratio\":\"12\"")))
+                    .isTrue();
+        }
+
+        // version 2: simulated first, then rolled out; the agents do what the simulation said
+        Path v2 = Files.writeString(tmp.resolve("dirty-v2.yaml"), POLICY.replace("value: 12", "value: 15"));
+        CliTest.Run sim = CliTest.cli(AgentLoopTest.concat(new String[] {"fleet", "simulate", v2.toString(), "--name", "dirty", "-o", "json"}, conn));
+        assertThat(sim.code()).as(sim.err()).isZero();
+        JsonNode j = FleetServer.JSON.readTree(sim.out());
+        assertThat(j.get("changing").asInt()).isEqualTo(2);
+        for (JsonNode a : j.get("results")) {
+            assertThat(a.get("changes").toString()).contains("\"key\":\"sysctl:vm.dirty_ratio\",\"from\":\"12\",\"to\":\"15\"");
+        }
+        CliTest.Run simTable = CliTest.cli(AgentLoopTest.concat(new String[] {"fleet", "simulate", v2.toString(), "--name", "dirty"}, conn));
+        assertThat(simTable.out()).contains("12 -> 15").contains("2 would change");
+        assertThat(CliTest.cli(AgentLoopTest.concat(new String[] {"fleet", "policies", "push", "dirty", v2.toString()}, conn)).code()).isZero();
+        assertThat(CliTest.cli(AgentLoopTest.concat(new String[] {"fleet", "rollout", "start", "vms", "--version", "2"}, conn)).code()).isZero();
+        for (RunningAgent a : two) {
+            assertThat(waitFor(() -> quiet(() -> a.value("/proc/sys/vm/dirty_ratio")).equals("15"))).as(a.log.toString()).isTrue();
+        }
+
+        CliTest.Run agents = CliTest.cli(AgentLoopTest.concat(new String[] {"fleet", "agents", "--where", "platform.hypervisor == \"vmware\""}, conn));
+        assertThat(agents.code()).as(agents.err()).isZero();
+        assertThat(agents.out()).contains(ids.get(0)).contains(ids.get(1)).contains("vmware").contains("2 agent(s)");
+        CliTest.Run show = CliTest.cli(AgentLoopTest.concat(new String[] {"fleet", "show", ids.get(0)}, conn));
+        assertThat(show.code()).as(show.err()).isZero();
+        assertThat(show.out()).contains("hostname").contains("vm-a");
+        CliTest.Run events = CliTest.cli(AgentLoopTest.concat(new String[] {"fleet", "events", "--agent", ids.get(0)}, conn));
+        assertThat(events.out()).contains("change-set");
+        CliTest.Run noToken = CliTest.cli("fleet", "agents", "--server", server.url(), "--token", "cht_bad.bad");
+        assertThat(noToken.code()).isEqualTo(4);
+        assertThat(noToken.err()).contains("HTTP 401");
+        CliTest.Run badPolicy = CliTest.cli(AgentLoopTest.concat(new String[] {"fleet", "simulate", Files.writeString(tmp.resolve("bad.yaml"),
+                "kind: Nonsense\n").toString()}, conn));
+        assertThat(badPolicy.code()).isEqualTo(2);
+        assertThat(badPolicy.err()).contains("bad.yaml:1:");
+    }
 }

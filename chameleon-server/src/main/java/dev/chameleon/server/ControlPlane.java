@@ -92,7 +92,8 @@ public final class ControlPlane implements AutoCloseable {
             Api.Services services = new Api.Services(db, tokens, new Enrollment(db, clock, signer.publicKey(), reports, notifier),
                     reports, policies, rollouts, new Bundles(db, clock, signer, rollouts, policies, facts, notifier),
                     new Inventory(db, clock, facts, notifier), new Events(db, notifier), new Audit(db), notifier,
-                    new Dto.ServerInfo(VERSION, db.kind().name().toLowerCase(java.util.Locale.ROOT), signer.publicKey()));
+                    new Dto.ServerInfo(VERSION, db.kind().name().toLowerCase(java.util.Locale.ROOT), signer.publicKey()),
+                    new dev.chameleon.server.service.Simulations(db, facts));
             Api api = new Api(services, extra);
             Javalin app = Javalin.create(cfg -> {
                 api.configure(cfg);

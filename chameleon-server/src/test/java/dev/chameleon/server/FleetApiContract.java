@@ -326,4 +326,75 @@ abstract class FleetApiContract {
         assertThat(seen).anyMatch(l -> l.startsWith("id: "));
         r.body().close();
     }
+
+    static final String CANDIDATE = """
+            apiVersion: chameleon/v1
+            kind: Policy
+            metadata: {name: dirty}
+            spec:
+              priority: 71
+              when: platform.hypervisor == "vmware"
+              settings:
+                - sysctl: {key: vm.dirty_ratio, value: 12}
+                - sysctl: {key: vm.swappiness, value: 10}
+            ---
+            apiVersion: chameleon/v1
+            kind: Policy
+            metadata: {name: big-memory}
+            spec:
+              priority: 72
+              when: memory.totalBytes > 1000
+              settings:
+                - sysctl: {key: vm.min_free_kbytes, value: 65536}
+            """;
+
+    /** The simulation answers from each agent's last facts and current values, with the engine's decisions. */
+    @Test
+    void simulateSaysWhichAgentsWouldChangeWhatAndWhatCannotBeDecided() throws Exception {
+        String enroll = fleet.enrollToken(Map.of(), 10);
+        Fleet.Agent vm = fleet.enroll(enroll, "vm-1", Fleet.facts("vmware", "none", false));
+        Fleet.Agent kvm = fleet.enroll(enroll, "kvm-1", Fleet.facts("kvm", "none", false));
+        Map<String, Object> noMemory = new java.util.LinkedHashMap<>(Fleet.facts("vmware", "none", false));
+        noMemory.remove("memory");
+        Fleet.Agent bare = fleet.enroll(enroll, "vm-2", noMemory);
+        assertThat(fleet.report(vm, List.of(Fleet.report("cv1", "current-values",
+                Map.of("sysctl:vm.dirty_ratio", "20", "sysctl:vm.swappiness", "10", "sysctl:vm.min_free_kbytes", "65536")))).status()).isEqualTo(200);
+        assertThat(fleet.report(kvm, List.of(Fleet.report("cv1", "current-values", Map.of("sysctl:vm.min_free_kbytes", "1024")))).status())
+                .isEqualTo(200);
+        String viewer = fleet.token("viewer");
+        long before = fleet.count("events") + fleet.count("audit") + fleet.count("policy_versions");
+
+        Http.Response r = fleet.http.send("POST", "/api/v1/simulate?name=dirty", viewer, "application/yaml", CANDIDATE,
+                Map.of(), Duration.ofSeconds(30));
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        JsonNode j = r.json();
+        assertThat(j.get("agents").asInt()).isEqualTo(3);
+        Map<String, JsonNode> by = new java.util.HashMap<>();
+        j.get("results").forEach(n -> by.put(n.get("agentId").asText(), n));
+        // vm-1: dirty_ratio 20 -> 12; swappiness and min_free_kbytes already as desired
+        assertThat(by.get(vm.id()).get("changes").toString()).contains("\"key\":\"sysctl:vm.dirty_ratio\",\"from\":\"20\",\"to\":\"12\"");
+        assertThat(by.get(vm.id()).get("changes")).hasSize(1);
+        assertThat(by.get(vm.id()).get("unknown")).isEmpty();
+        // kvm-1: only the memory policy holds: 1024 -> 65536
+        assertThat(by.get(kvm.id()).get("changes").toString()).contains("\"from\":\"1024\",\"to\":\"65536\"");
+        assertThat(by.get(kvm.id()).get("changes")).hasSize(1);
+        // vm-2 sent no current values (unknown) and has no memory facts (undecidable)
+        assertThat(by.get(bare.id()).get("unknown").toString()).contains("sysctl:vm.dirty_ratio");
+        assertThat(by.get(bare.id()).get("undecidable").toString()).contains("big-memory");
+        assertThat(j.get("changing").asInt()).isEqualTo(2);
+        assertThat(j.get("undecided").asInt()).isEqualTo(1);
+        // only some agents, by selector
+        Http.Response only = fleet.http.send("POST", "/api/v1/simulate?where=" + java.net.URLEncoder.encode("platform.hypervisor == \"kvm\"",
+                java.nio.charset.StandardCharsets.UTF_8), fleet.admin, "application/yaml", CANDIDATE, Map.of(), Duration.ofSeconds(30));
+        assertThat(only.json().get("agents").asInt()).isEqualTo(1);
+        // bad input: positioned compile errors, a selector that does not compile; nothing stored either way
+        Http.Response bad = fleet.http.send("POST", "/api/v1/simulate?name=dirty", fleet.admin, "application/yaml",
+                "apiVersion: chameleon/v1\nkind: Policy\nmetadata: {name: x}\nspec:\n  when: nope.nope == 1\n", Map.of(), Duration.ofSeconds(30));
+        assertThat(bad.status()).isEqualTo(422);
+        assertThat(bad.json().get("errors").get(0).asText()).startsWith("dirty.yaml:5:");
+        Http.Response badWhere = fleet.http.send("POST", "/api/v1/simulate?where=%28%28", fleet.admin, "application/yaml", CANDIDATE,
+                Map.of(), Duration.ofSeconds(30));
+        assertThat(badWhere.status()).isEqualTo(422);
+        assertThat(fleet.count("events") + fleet.count("audit") + fleet.count("policy_versions")).isEqualTo(before);
+    }
 }
