@@ -71,7 +71,7 @@ public final class Simulations {
     public Result simulate(Grant g, String name, String yaml, String where) {
         Names.name("name", name);
         String file = Policies.fileName(name);
-        PolicySet candidate = Policies.compile(List.of(new PolicySet.Source(file, yaml)));
+        PolicySet candidate = relevant(Policies.compile(List.of(new PolicySet.Source(file, yaml))), file);
         FleetSelector sel = null;
         if (where != null && !where.isBlank()) {
             try {
@@ -134,6 +134,24 @@ public final class Simulations {
         }
         return new Result(name, simulated, changing, unchanged, undecided, noFacts, changeCount, results,
                 (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /**
+     * The compiled set (candidate and pack) narrowed to the candidate's policies and the pack's
+     * policies that set a setting of the same kind and target (or of the same kind per element):
+     * only those can decide the candidate's settings, so the answer is the same, and evaluating
+     * the whole pack on every agent is what costs (about 50 times a candidate of one policy).
+     */
+    static PolicySet relevant(PolicySet all, String file) {
+        List<dev.chameleon.policy.SettingRule> ours = new ArrayList<>();
+        for (dev.chameleon.policy.Policy p : all.policies()) {
+            if (ours(p.file(), file)) {
+                ours.addAll(p.settings());
+            }
+        }
+        return all.restrictTo(p -> ours(p.file(), file) || p.settings().stream().anyMatch(r -> ours.stream().anyMatch(o ->
+                o.kind().equals(r.kind()) && (java.util.Objects.equals(o.target(), r.target()) || o.select().isPresent()
+                        || r.select().isPresent()))));
     }
 
     /** Whether a policy's or entry's source ({@code web.yaml:3:1}, {@code pack:...}) is the candidate's file. */
