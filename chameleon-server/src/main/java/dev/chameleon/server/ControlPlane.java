@@ -90,7 +90,7 @@ public final class ControlPlane implements AutoCloseable {
             Policies policies = new Policies(db, clock, notifier);
             Rollouts rollouts = new Rollouts(db, clock, notifier, facts);
             Api.Services services = new Api.Services(db, tokens, new Enrollment(db, clock, signer.publicKey(), reports, notifier),
-                    reports, policies, rollouts, new Bundles(db, clock, signer, rollouts, policies, facts, notifier),
+                    reports, policies, rollouts, bundles(db, clock, signer, rollouts, policies, facts, notifier, reports),
                     new Inventory(db, clock, facts, notifier), new Events(db, notifier), new Audit(db), notifier,
                     new Dto.ServerInfo(VERSION, db.kind().name().toLowerCase(java.util.Locale.ROOT), signer.publicKey()),
                     new dev.chameleon.server.service.Simulations(db, facts));
@@ -167,5 +167,13 @@ public final class ControlPlane implements AutoCloseable {
             notifier.close();
             db.close();
         }
+    }
+
+    /** The bundle service, told by the report service when an agent's own facts changed (its long poll is woken when that moves its bundle). */
+    private static Bundles bundles(Database db, Clock clock, BundleSigner signer, Rollouts rollouts, Policies policies, FactsCache facts,
+                                   Notifier notifier, Reports reports) {
+        Bundles b = new Bundles(db, clock, signer, rollouts, policies, facts, notifier);
+        reports.onFactsChanged(b::factsChanged);
+        return b;
     }
 }

@@ -397,4 +397,30 @@ abstract class FleetApiContract {
         assertThat(badWhere.status()).isEqualTo(422);
         assertThat(fleet.count("events") + fleet.count("audit") + fleet.count("policy_versions")).isEqualTo(before);
     }
+
+    /** An agent's own new facts that make a selector pick it wake its long poll with the new bundle (not only at its end). */
+    @Test
+    void newFactsThatChangeTheSelectionWakeTheAgentsLongPoll() throws Exception {
+        fleet.http.put("/api/v1/policies/web-tier", fleet.admin, "application/yaml", POLICY);
+        Http.Response asg = fleet.http.post("/api/v1/assignments", fleet.admin, Http.json(Map.of("name", "kvm-only",
+                "policy", "web-tier", "selector", "platform.hypervisor == \"kvm\"")));
+        assertThat(asg.status()).as(asg.toString()).isEqualTo(201);
+        assertThat(fleet.http.post("/api/v1/assignments/kvm-only/rollouts", fleet.admin, Http.json(Map.of("version", 1))).status())
+                .isEqualTo(201);
+        Fleet.Agent a = fleet.enroll(fleet.enrollToken(Map.of(), 1), "moving-vm", Fleet.facts("vmware", "none", false));
+        Http.Response b0 = fleet.http.get("/api/v1/agents/" + a.id() + "/bundle", a.credential());
+        BundleVerifier.Verified v0 = verifier(a).verify(bundle(b0), 0);
+        assertThat(v0.manifest().policies()).isEmpty();
+
+        CompletableFuture<Http.Response> poll = CompletableFuture.supplyAsync(() -> fleet.http.send("GET",
+                "/api/v1/agents/" + a.id() + "/bundle?wait=300", a.credential(), null, null, Map.of("If-None-Match", b0.header("ETag")),
+                Duration.ofSeconds(60)));
+        Thread.sleep(500);
+        assertThat(poll).isNotDone();
+        // the VM was migrated: its facts now say KVM
+        assertThat(fleet.report(a, List.of(Fleet.report("f2", "facts", Fleet.facts("kvm", "none", false)))).status()).isEqualTo(200);
+        Http.Response woke = poll.get(40, java.util.concurrent.TimeUnit.SECONDS);
+        BundleVerifier.Verified v1 = verifier(a).verify(bundle(woke), v0.version());
+        assertThat(v1.manifest().policies()).extracting(e -> e.policy() + "@" + e.version()).containsExactly("web-tier@1");
+    }
 }
