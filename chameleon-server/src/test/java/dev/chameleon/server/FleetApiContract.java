@@ -423,4 +423,38 @@ abstract class FleetApiContract {
         BundleVerifier.Verified v1 = verifier(a).verify(bundle(woke), v0.version());
         assertThat(v1.manifest().policies()).extracting(e -> e.policy() + "@" + e.version()).containsExactly("web-tier@1");
     }
+
+    /** Retention: status history and idempotency keys go after --keep-status, change sets and events after --keep-history; the agent's last documents stay. */
+    @Test
+    void retentionPrunesStatusHistoryThenTheAgentsHistory() throws Exception {
+        fleet.close();
+        MovableClock clock = new MovableClock();
+        fleet = Fleet.start(db(), clock, List.of());
+        fleet.server.retention(new dev.chameleon.server.service.Retention(Duration.ofDays(2), Duration.ofDays(30)));
+        Fleet.Agent a = fleet.enroll(fleet.enrollToken(Map.of(), 1), "old-vm", Fleet.facts("kvm", "none", false));
+        assertThat(fleet.report(a, List.of(Fleet.report("s1", "status", Map.of("mode", "plan")),
+                Fleet.report("f1", "facts", Fleet.facts("kvm", "none", true)),
+                Fleet.report("c1", "change-set", Map.of("id", "cs-1", "status", "applied", "entries", List.of())),
+                Fleet.report("e1", "event", Map.of("type", "external-change", "summary", "drift")))).status()).isEqualTo(200);
+        long events = fleet.count("events");
+        clock.advance(Duration.ofDays(3));
+        assertThat(fleet.report(a, List.of(Fleet.report("s2", "status", Map.of("mode", "apply")))).status()).isEqualTo(200);
+
+        var pruned = fleet.server.prune();
+        assertThat(pruned.statusReports()).isEqualTo(2); // s1 and the key of f1
+        assertThat(pruned.historyReports()).isZero();
+        assertThat(fleet.count("reports")).isEqualTo(3);
+        // the agent's last facts and status stay on its row
+        assertThat(fleet.http.get("/api/v1/agents/" + a.id() + "/facts", fleet.admin).status()).isEqualTo(200);
+        assertThat(fleet.http.get("/api/v1/agents/" + a.id() + "/status", fleet.admin).body()).contains("apply");
+
+        clock.advance(Duration.ofDays(31));
+        pruned = fleet.server.prune();
+        assertThat(pruned.historyReports()).isEqualTo(2);
+        assertThat(pruned.events()).isEqualTo(events);
+        assertThat(pruned.statusReports()).isEqualTo(1);
+        assertThat(fleet.count("reports")).isZero();
+        assertThat(fleet.server.prune()).isEqualTo(new dev.chameleon.server.service.Retention.Pruned(0, 0, 0));
+        assertThat(fleet.count("audit")).as("the audit log is never pruned").isPositive();
+    }
 }
