@@ -91,49 +91,66 @@ public final class Simulations {
         int noFacts = 0;
         long changeCount = 0;
         List<AgentResult> results = new ArrayList<>();
-        for (FactsCache.Entry e : all.values()) {
+        FleetSelector selector = sel;
+        // one agent's plan does not depend on another's: decided in parallel (Simulation is stateless), gathered in id order
+        List<Object> decided = all.values().parallelStream().map(e -> {
             if (e.facts().asMap().isEmpty()) {
+                return (Object) "no-facts";
+            }
+            if (selector != null && !selector.matches(e.facts(), e.labels()).holds()) {
+                return null;
+            }
+            return decide(candidate, file, e, currents.get(e.id()));
+        }).toList();
+        for (Object o : decided) {
+            if (o == null) {
+                continue;
+            }
+            if (o instanceof String) {
                 noFacts++;
                 continue;
             }
-            if (sel != null && !sel.matches(e.facts(), e.labels()).holds()) {
-                continue;
-            }
+            AgentResult r = (AgentResult) o;
             simulated++;
-            PlanDocument doc = Simulation.plan(candidate, e.facts(), parseCurrents(currents.get(e.id())), Map.of());
-            List<Change> changes = new ArrayList<>();
-            List<Unknown> unknown = new ArrayList<>();
-            List<String> undecidable = new ArrayList<>();
-            for (PlanDocument.PolicyRow row : doc.policies()) {
-                if (ours(row.source(), file) && row.error() != null && !row.error().isEmpty()) {
-                    undecidable.add("policy " + row.name() + " (" + row.source() + "): " + row.error());
-                }
-            }
-            for (PlanDocument.Entry en : doc.entries()) {
-                if (!ours(en.source(), file)) {
-                    continue;
-                }
-                if (en.action() == PlanDocument.Action.CHANGE && en.applies()) {
-                    changes.add(new Change(en.key().toString(), en.current(), en.writes(), en.policy(), en.note()));
-                } else if (en.action() == PlanDocument.Action.UNKNOWN) {
-                    unknown.add(new Unknown(en.key().toString(), en.policy(), en.note()));
-                }
-            }
-            changeCount += changes.size();
-            if (!changes.isEmpty()) {
+            changeCount += r.changes().size();
+            if (!r.changes().isEmpty()) {
                 changing++;
             }
-            if (!unknown.isEmpty() || !undecidable.isEmpty()) {
+            if (!r.unknown().isEmpty() || !r.undecidable().isEmpty()) {
                 undecided++;
             }
-            if (changes.isEmpty() && unknown.isEmpty() && undecidable.isEmpty()) {
+            if (r.changes().isEmpty() && r.unknown().isEmpty() && r.undecidable().isEmpty()) {
                 unchanged++;
             } else {
-                results.add(new AgentResult(e.id(), e.hostname(), changes, unknown, undecidable));
+                results.add(r);
             }
         }
         return new Result(name, simulated, changing, unchanged, undecided, noFacts, changeCount, results,
                 (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /** One agent's simulated plan, reduced to the candidate's changes, unknowns and undecidable conditions. */
+    private static AgentResult decide(PolicySet candidate, String file, FactsCache.Entry e, String currentValues) {
+        PlanDocument doc = Simulation.plan(candidate, e.facts(), parseCurrents(currentValues), Map.of());
+        List<Change> changes = new ArrayList<>();
+        List<Unknown> unknown = new ArrayList<>();
+        List<String> undecidable = new ArrayList<>();
+        for (PlanDocument.PolicyRow row : doc.policies()) {
+            if (ours(row.source(), file) && row.error() != null && !row.error().isEmpty()) {
+                undecidable.add("policy " + row.name() + " (" + row.source() + "): " + row.error());
+            }
+        }
+        for (PlanDocument.Entry en : doc.entries()) {
+            if (!ours(en.source(), file)) {
+                continue;
+            }
+            if (en.action() == PlanDocument.Action.CHANGE && en.applies()) {
+                changes.add(new Change(en.key().toString(), en.current(), en.writes(), en.policy(), en.note()));
+            } else if (en.action() == PlanDocument.Action.UNKNOWN) {
+                unknown.add(new Unknown(en.key().toString(), en.policy(), en.note()));
+            }
+        }
+        return new AgentResult(e.id(), e.hostname(), changes, unknown, undecidable);
     }
 
     /**
