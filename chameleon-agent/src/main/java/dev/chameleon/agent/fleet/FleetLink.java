@@ -392,6 +392,7 @@ public final class FleetLink implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
+        client.abort(); // a long poll in flight ends now, not after its wait
         for (Thread t : new Thread[] {puller, sender}) {
             if (t != null) {
                 t.interrupt();
