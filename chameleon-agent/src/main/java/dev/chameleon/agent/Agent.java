@@ -79,6 +79,7 @@ public final class Agent {
     /** The newest facts and when they were sensed (System.nanoTime), with the engine that sensed them: what clients are served. */
     private volatile Sensed sensed;
     private final AgentMetrics metrics = new AgentMetrics();
+    private volatile java.util.function.BiConsumer<Pass, Event.PassSummary> afterPass = (p, s) -> { };
     // the last evaluation and what it was made from (pass thread only)
     private PolicySet.Evaluation evaluation;
     private PolicySet evaluatedPolicies;
@@ -121,6 +122,14 @@ public final class Agent {
     /** Checks every change set this agent applies with {@code g} (off until called). */
     public void healthGate(HealthGate g) {
         gate = g;
+    }
+
+    /**
+     * Called at the end of every pass with the pass (null when it failed before planning) and its
+     * summary, on the pass thread: the control plane's reports. It must not block.
+     */
+    public void afterPass(java.util.function.BiConsumer<Pass, Event.PassSummary> listener) {
+        afterPass = java.util.Objects.requireNonNull(listener);
     }
 
     /** What the agent counts about its passes, for the metrics endpoint. */
@@ -246,6 +255,7 @@ public final class Agent {
             cache.invalidate(); // hardware changed, or the operator asked to read everything again
         }
         Summary summary = new Summary();
+        Pass made = null;
         Engine e0 = engine;
         try {
             long sensedAt = System.nanoTime();
@@ -266,6 +276,7 @@ public final class Agent {
             }
             Pass s = e0.plan(current, facts, ev);
             last = s;
+            made = s;
             platform = s.facts().get("platform").filter(Map.class::isInstance).map(m -> castMap(m)).orElse(Map.of());
             Map<String, String> baseline = Drift.baseline(e0.journal());
             for (PlanEntry e : s.plan().entries()) {
@@ -302,6 +313,11 @@ public final class Agent {
                 summary.evaluated, summary.pending, summary.drift, summary.changeSet, summary.healthGate, summary.error, nanos / 1_000_000);
         lastPass = done;
         events.emit(new Event.PassDone(done));
+        try {
+            afterPass.accept(made, done);
+        } catch (RuntimeException e) {
+            events.emit(new Event.Problem("report not queued: " + e));
+        }
     }
 
     private void apply(Engine e0, Pass s, Instant now, Summary summary) {

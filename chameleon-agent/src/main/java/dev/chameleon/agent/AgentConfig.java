@@ -38,10 +38,12 @@ import java.util.regex.Pattern;
  * @param metrics    where Prometheus metrics are served; null: off
  * @param healthGate the health gate (off when it checks nothing)
  * @param configFile the file read, or null
+ * @param server     the control plane's URL ({@code --server}, {@code server.url}); null: no server. The
+ *                   credential comes from {@code chameleon enroll} (in the state folder)
  */
 public record AgentConfig(EngineConfig engine, boolean apply, Duration interval, Duration splay, Duration debounce, long maxPasses,
                           int flapLimit, Duration flapWindow, Path eventsFile, Path socket, boolean jsonLog, boolean uevents,
-                          InetSocketAddress metrics, HealthGate.Settings healthGate, Path configFile) {
+                          InetSocketAddress metrics, HealthGate.Settings healthGate, Path configFile, URI server) {
     static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(60);
     static final Duration MAX_DEBOUNCE = Duration.ofSeconds(10);
 
@@ -111,6 +113,7 @@ public record AgentConfig(EngineConfig engine, boolean apply, Duration interval,
         private String healthUrl;
         private String healthTimeout;
         private String healthSettle;
+        private String server;
         private Consumer<EngineConfig.Builder> commandLine = b -> { };
 
         private Builder() {
@@ -211,6 +214,12 @@ public record AgentConfig(EngineConfig engine, boolean apply, Duration interval,
             return this;
         }
 
+        /** The control plane's URL; {@code ""}: none (over the file's {@code server.url}). */
+        public Builder server(String url) {
+            server = url;
+            return this;
+        }
+
         /** The command line's engine settings, applied over the file's ({@code stateDir}, policies, cloud metadata, sensors). */
         public Builder engine(Consumer<EngineConfig.Builder> fromCommandLine) {
             commandLine = Objects.requireNonNull(fromCommandLine);
@@ -274,7 +283,7 @@ public record AgentConfig(EngineConfig engine, boolean apply, Duration interval,
             String format = logFormat != null ? logFormat : f != null && f.logFormat != null ? f.logFormat : "text";
             return new AgentConfig(engine, m.equals("apply"), ivd, spd, dbd, maxPasses == null ? 0 : maxPasses, fl == null ? 5 : fl, fwd,
                     eventsFile != null ? eventsFile : f == null ? null : f.eventsFile, socket != null ? socket : f == null ? null : f.socket,
-                    format.equals("json"), uevents, metricsAddress(f), gate(f), f == null ? null : f.file());
+                    format.equals("json"), uevents, metricsAddress(f), gate(f), f == null ? null : f.file(), server(f));
         }
 
         /** Where a value came from: the command line ({@code flag} given) or the file ({@code fileValue} at {@code key}). */
@@ -288,6 +297,20 @@ public record AgentConfig(EngineConfig engine, boolean apply, Duration interval,
             }
             return duration(o.text).orElseThrow(() -> new EngineException.BadInput(o.setting, " " + o.text
                     + ": not a duration (say 60s, 500ms, 5m, 1h or PT1M)"));
+        }
+
+        private URI server(AgentConfigFile f) {
+            if (server == null) {
+                return f == null ? null : f.server;
+            }
+            if (server.isBlank()) {
+                return null;
+            }
+            try {
+                return dev.chameleon.agent.fleet.ServerClient.checkUrl(server);
+            } catch (IllegalArgumentException e) {
+                throw new EngineException.BadInput("server", " " + e.getMessage());
+            }
         }
 
         private InetSocketAddress metricsAddress(AgentConfigFile f) {

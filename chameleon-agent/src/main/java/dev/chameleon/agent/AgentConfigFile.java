@@ -36,7 +36,7 @@ public final class AgentConfigFile {
     }
 
     private static final List<String> TOP = List.of("version", "mode", "interval", "splay", "debounce", "policies", "stateDir", "log",
-            "events", "socket", "metrics", "healthGate", "antiFlap", "cloudMetadata", "sensors");
+            "events", "socket", "metrics", "healthGate", "antiFlap", "cloudMetadata", "sensors", "server");
     private static final List<String> GATE = List.of("command", "url", "timeout", "settle");
     private static final List<String> METRICS = List.of("enabled", "listen");
 
@@ -68,6 +68,8 @@ public final class AgentConfigFile {
     String flapWindow;
     Boolean cloudMetadata;
     Duration cloudMetadataTimeout;
+    /** {@code server.url}; null when not given. */
+    URI server;
     /** {@code sensors}: name → on; empty when not given. */
     final Map<String, Boolean> sensors = new LinkedHashMap<>();
 
@@ -213,6 +215,21 @@ public final class AgentConfigFile {
                     bad("cloudMetadata.timeout", "must be longer than 0s and at most 30s, found '" + timeout + "'");
                 }
                 cloudMetadataTimeout = t;
+            }
+        }
+        JsonNode srv = n.path("server");
+        if (!srv.isMissingNode()) {
+            object(srv, "server.", List.of("url"));
+            if (srv.hasNonNull("url")) {
+                JsonNode v = srv.get("url");
+                if (!v.isTextual()) {
+                    bad("server.url", "must be a URL (https://HOST:PORT), found " + v);
+                }
+                try {
+                    server = dev.chameleon.agent.fleet.ServerClient.checkUrl(v.asText());
+                } catch (IllegalArgumentException e) {
+                    bad("server.url", e.getMessage());
+                }
             }
         }
         JsonNode sens = n.path("sensors");

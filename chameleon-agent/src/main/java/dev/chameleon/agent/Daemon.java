@@ -12,7 +12,14 @@ import dev.chameleon.host.HostCommandRunner;
 import dev.chameleon.host.SysRoot;
 import dev.chameleon.model.event.Event;
 import dev.chameleon.policy.PolicySet;
+import dev.chameleon.agent.fleet.FleetFiles;
+import dev.chameleon.agent.fleet.FleetLink;
+import dev.chameleon.agent.fleet.ServerClient;
+import dev.chameleon.agent.fleet.ServerCredential;
+import dev.chameleon.policy.PolicyError;
 import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -39,6 +46,8 @@ public final class Daemon {
     private final Supplier<AgentConfig> reload;
     private final Function<String, String> names;
     private Function<Served, Function<byte[], byte[]>> commands;
+    private FleetLink.Timing fleetTiming = FleetLink.Timing.standard();
+    private volatile FleetLink fleetLink;
 
     /**
      * @param config the configuration to start with
@@ -51,6 +60,17 @@ public final class Daemon {
         this.out = out;
         this.reload = reload;
         this.names = names;
+    }
+
+    /** The control-plane link's waits and backoffs ({@link FleetLink.Timing#standard()} unless a test shortens them). */
+    public Daemon fleetTiming(FleetLink.Timing t) {
+        fleetTiming = Objects.requireNonNull(t);
+        return this;
+    }
+
+    /** The running agent's link to its server (null before the start or without a server), for tests and status. */
+    public FleetLink fleetLink() {
+        return fleetLink;
     }
 
     /**
@@ -102,9 +122,11 @@ public final class Daemon {
         Clock clock = Clock.systemUTC();
         EventLog events = new EventLog(config.eventsFile() != null ? config.eventsFile() : state.resolve("events.jsonl"), out,
                 config.jsonLog(), clock);
+        AtomicReference<Agent> running = new AtomicReference<>();
+        FleetLink link = link(engine, state, events, running);
         // compiled once here (bad policies fail the start) and handed to the first pass; reloads compile again
         // the policies last compiled and the fingerprint of their sources: clients are served them while the files are unchanged
-        AtomicReference<Served.Loaded> loaded = new AtomicReference<>(Served.Loaded.load(engine));
+        AtomicReference<Served.Loaded> loaded = new AtomicReference<>(load(engine, link));
         AtomicReference<PolicySet> firstLoad = new AtomicReference<>(loaded.get().set());
         if (config.apply()) {
             try (Engine.Changes changes = engine.changes()) {
@@ -116,10 +138,16 @@ public final class Daemon {
             if (first != null) {
                 return first;
             }
-            Served.Loaded l = Served.Loaded.load(e);
+            Served.Loaded l = load(e, link);
             loaded.set(l);
             return l.set();
         }, settings(config), events, clock, RandomGenerator.getDefault());
+        running.set(agent);
+        if (link != null) {
+            events.listener(link::event);
+            agent.afterPass(link::passed);
+            link.start();
+        }
         // the gate checks the operator's service on this machine, also with --root (a tree has no services)
         agent.healthGate(new HealthGate(config.healthGate(), new HostCommandRunner()));
         Path eventsAt = events.file();
@@ -146,6 +174,11 @@ public final class Daemon {
                 agent.loop();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } finally {
+                if (link != null) {
+                    // what is still queued stays on disk and goes at the next start
+                    link.close(Thread.currentThread().isInterrupted() ? Duration.ZERO : Duration.ofSeconds(5));
+                }
             }
             try {
                 if (Runtime.getRuntime().removeShutdownHook(hook)) {
@@ -156,6 +189,63 @@ public final class Daemon {
                 // shutting down already: the hook writes it
             }
         }
+    }
+
+    /**
+     * The policies: the engine's sources (the pack, policies.d, the configured folders) and then the
+     * running bundle's policies (docs/control-plane.md#the-agent-side), compiled together.
+     */
+    static Served.Loaded load(Engine e, FleetLink link) {
+        return Served.Loaded.load(e, link == null ? List.of() : link.sources());
+    }
+
+    /**
+     * The link to the control plane when a server is configured: the credential of
+     * {@code chameleon enroll}, the last good bundle from disk, the outbox.
+     *
+     * @throws EngineException.BadInput a server is configured but the agent never enrolled, or
+     *                                  enrolled with another server, or its credential is unusable
+     */
+    private FleetLink link(Engine engine, Path state, EventLog events, AtomicReference<Agent> running) throws IOException {
+        URI server = config.server();
+        if (server == null) {
+            return null;
+        }
+        FleetFiles files = new FleetFiles(state);
+        ServerCredential cred;
+        try {
+            cred = ServerCredential.read(files);
+        } catch (ServerCredential.Unusable e) {
+            throw new EngineException.BadInput("server", " " + server + ": " + e.getMessage());
+        }
+        if (cred == null) {
+            throw new EngineException.BadInput("server", " " + server + ": this agent is not enrolled (no " + files.credential()
+                    + "); run 'chameleon enroll " + server + " --token TOKEN' first");
+        }
+        if (!sameServer(cred.server(), server)) {
+            throw new EngineException.BadInput("server", " " + server + ": this agent is enrolled with " + cred.server()
+                    + "; enroll again ('chameleon enroll " + server + " --token TOKEN --force') or configure that server");
+        }
+        FleetLink link = new FleetLink(cred, files, new ServerClient(server, dev.chameleon.agent.fleet.AgentVersion.get()), sources -> {
+            Agent a = running.get();
+            Engine e = a == null ? engine : a.engine();
+            List<PolicyError> errors = new ArrayList<>();
+            List<PolicySet.Source> all = new ArrayList<>(e.policySources(errors));
+            all.addAll(sources);
+            Engine.compile(all, errors);
+        }, t -> {
+            Agent a = running.get();
+            if (a != null) {
+                a.queue().add(t);
+            }
+        }, events::emit, Clock.systemUTC(), RandomGenerator.getDefault(), fleetTiming, 2000, 16L << 20);
+        link.loadLastGood();
+        fleetLink = link;
+        return link;
+    }
+
+    static boolean sameServer(URI a, URI b) {
+        return a.toString().replaceAll("/+$", "").equals(b.toString().replaceAll("/+$", ""));
     }
 
     static Agent.Settings settings(AgentConfig c) {
@@ -208,6 +298,9 @@ public final class Daemon {
             }
             if (!next.engine().metadata().equals(config.engine().metadata())) {
                 later.add("cloudMetadata");
+            }
+            if (!Objects.equals(next.server(), config.server())) {
+                later.add("server");
             }
             if (next.jsonLog() != config.jsonLog()) {
                 later.add("log.format");

@@ -29,8 +29,19 @@ public final class Served {
     public record Loaded(PolicySet set, String fingerprint) {
         /** Reads {@code engine}'s policy sources, fingerprints and compiles them (throws as {@link Engine#compile} does). */
         public static Loaded load(Engine engine) {
+            return load(engine, List.of());
+        }
+
+        /**
+         * As {@link #load(Engine)}, with {@code extra} sources (the control plane's bundle) compiled
+         * after the engine's. The fingerprint covers them too, so while a bundle is in force the
+         * command line, which reads only the local sources, is never served a plan the bundle
+         * changed: it answers alone, as it would without the agent.
+         */
+        public static Loaded load(Engine engine, List<PolicySet.Source> extra) {
             List<PolicyError> errors = new ArrayList<>();
-            List<PolicySet.Source> sources = engine.policySources(errors);
+            List<PolicySet.Source> sources = new ArrayList<>(engine.policySources(errors));
+            sources.addAll(extra);
             String fp = Served.fingerprint(sources);
             return new Loaded(Engine.compile(sources, errors), fp);
         }

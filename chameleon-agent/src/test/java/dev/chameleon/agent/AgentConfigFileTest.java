@@ -179,4 +179,19 @@ class AgentConfigFileTest {
         assertThatThrownBy(() -> AgentConfigFile.read(f)).as(yaml).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith(f + message);
     }
+
+    @Test
+    void serverUrlIsReadAndABadOneIsAnErrorAtItsPlace() throws IOException {
+        assertThat(AgentConfigFile.read(file("server:\n  url: https://fleet.example:8443\n")).server)
+                .isEqualTo(URI.create("https://fleet.example:8443"));
+        assertThat(AgentConfig.builder().file(AgentConfigFile.read(file("server: {url: 'http://127.0.0.1:8780'}\n"))).build().server())
+                .isEqualTo(URI.create("http://127.0.0.1:8780"));
+        // the command line's "" turns the file's server off
+        assertThat(AgentConfig.builder().file(AgentConfigFile.read(file("server: {url: 'http://127.0.0.1:8780'}\n"))).server("").build()
+                .server()).isNull();
+        assertThatThrownBy(() -> AgentConfigFile.read(file("mode: plan\nserver:\n  url: ftp://fleet\n")))
+                .hasMessageContaining("agent.yaml:3:8").hasMessageContaining("server.url").hasMessageContaining("https://");
+        assertThatThrownBy(() -> AgentConfigFile.read(file("server:\n  adress: https://fleet\n")))
+                .hasMessageContaining("agent.yaml:2:3").hasMessageContaining("adress");
+    }
 }

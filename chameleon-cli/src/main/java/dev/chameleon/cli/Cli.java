@@ -32,7 +32,7 @@ public final class Cli implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "say what to do: facts, detect, plan, apply, rollback, history, explain, policy, run, status, hardware or readiness");
+        throw new CommandLine.ParameterException(spec.commandLine(), "say what to do: facts, detect, plan, apply, rollback, history, explain, policy, run, status, hardware, readiness, enroll, server or fleet");
     }
 
     /** Runs the CLI with the given arguments and returns the exit code. */
@@ -55,6 +55,9 @@ public final class Cli implements Runnable {
         m.put("status", StatusCommand::new);
         m.put("hardware", HardwareCommand::new);
         m.put("readiness", ReadinessCommand::new);
+        m.put("enroll", EnrollCommand::new);
+        m.put("server", ServerCommand::new);
+        m.put("fleet", FleetCommand::new);
         return m;
     }
 

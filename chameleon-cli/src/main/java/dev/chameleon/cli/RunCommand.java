@@ -75,6 +75,10 @@ final class RunCommand implements Callable<Integer> {
             + "\"\" turns off metrics of --config. Default: off (metrics.enabled, metrics.listen of --config)."})
     String metrics;
 
+    @Option(names = "--server", paramLabel = "URL", description = {"Take policy bundles from this control plane and report to it "
+            + "(after 'chameleon enroll URL --token T'); \"\" turns off server.url of --config. Default: none."})
+    String server;
+
     @Option(names = "--config", paramLabel = "FILE", description = {"Agent settings (YAML), as /etc/chameleon/agent.yaml "
             + "(docs/agent-config.md): mode, interval, splay, policies.{builtin,dirs}, stateDir, log.format, events.file, "
             + "antiFlap.{maxChanges,window}, cloudMetadata.enabled, sensors, healthGate.{command,url,timeout,settle}. "
@@ -109,7 +113,7 @@ final class RunCommand implements Callable<Integer> {
         }
         b.mode(mode == null ? null : mode.name()).interval(interval).splay(splay).debounce(debounce).maxPasses(maxPasses)
                 .flapLimit(flapLimit).flapWindow(flapWindow).eventsFile(eventsFile).socket(socket)
-                .logFormat(logFormat == null ? null : logFormat.name()).uevents(!noUevents).metrics(metrics);
+                .logFormat(logFormat == null ? null : logFormat.name()).uevents(!noUevents).metrics(metrics).server(server);
         healthGate.configure(b);
         b.engine(e -> {
             hostOptions.configure(e);

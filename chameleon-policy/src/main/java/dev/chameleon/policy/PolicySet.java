@@ -55,6 +55,15 @@ public final class PolicySet {
         this.indexByName = Map.copyOf(names);
     }
 
+    /**
+     * The same compiled set with only the policies {@code keep} accepts (profiles are resolved
+     * into policies already; tests are dropped). For the control plane's simulation, which
+     * evaluates a candidate with only the policies that could decide the same settings.
+     */
+    public PolicySet restrictTo(java.util.function.Predicate<Policy> keep) {
+        return new PolicySet(policies.stream().filter(keep).toList(), profiles, List.of());
+    }
+
     /** The policies, in source order, each with its profiles' settings resolved into it. */
     public List<Policy> policies() {
         return policies;

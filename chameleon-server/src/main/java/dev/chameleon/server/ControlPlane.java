@@ -43,8 +43,17 @@ public final class ControlPlane implements AutoCloseable {
     private final Tokens tokens;
     private final Api api;
     private final Javalin app;
+    private final Clock clock;
+    private volatile dev.chameleon.server.service.Retention retention = dev.chameleon.server.service.Retention.defaults();
+    private final java.util.concurrent.ScheduledExecutorService pruner = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "chameleon-retention");
+        t.setDaemon(true);
+        return t;
+    });
 
-    private ControlPlane(ServerConfig config, Database db, Notifier notifier, Tokens tokens, Api api, Javalin app) {
+    private ControlPlane(ServerConfig config, Database db, Notifier notifier, Tokens tokens, Api api, Javalin app, Clock clock) {
+        this.clock = clock;
+        pruner.scheduleWithFixedDelay(this::prune, 1, 10, java.util.concurrent.TimeUnit.MINUTES);
         this.config = config;
         this.db = db;
         this.notifier = notifier;
@@ -90,9 +99,10 @@ public final class ControlPlane implements AutoCloseable {
             Policies policies = new Policies(db, clock, notifier);
             Rollouts rollouts = new Rollouts(db, clock, notifier, facts);
             Api.Services services = new Api.Services(db, tokens, new Enrollment(db, clock, signer.publicKey(), reports, notifier),
-                    reports, policies, rollouts, new Bundles(db, clock, signer, rollouts, policies, facts, notifier),
+                    reports, policies, rollouts, bundles(db, clock, signer, rollouts, policies, facts, notifier, reports),
                     new Inventory(db, clock, facts, notifier), new Events(db, notifier), new Audit(db), notifier,
-                    new Dto.ServerInfo(VERSION, db.kind().name().toLowerCase(java.util.Locale.ROOT), signer.publicKey()));
+                    new Dto.ServerInfo(VERSION, db.kind().name().toLowerCase(java.util.Locale.ROOT), signer.publicKey()),
+                    new dev.chameleon.server.service.Simulations(db, facts));
             Api api = new Api(services, extra);
             Javalin app = Javalin.create(cfg -> {
                 api.configure(cfg);
@@ -116,7 +126,7 @@ public final class ControlPlane implements AutoCloseable {
                 });
             });
             app.start();
-            return new ControlPlane(config, db, notifier, tokens, api, app);
+            return new ControlPlane(config, db, notifier, tokens, api, app, clock);
         } catch (RuntimeException e) {
             db.close();
             throw e;
@@ -157,8 +167,19 @@ public final class ControlPlane implements AutoCloseable {
         return notifier;
     }
 
+    /** How long reports and events are kept ({@code --keep-status}, {@code --keep-history}); pruned every 10 minutes. */
+    public void retention(dev.chameleon.server.service.Retention r) {
+        retention = java.util.Objects.requireNonNull(r);
+    }
+
+    /** Prunes what is older than the retention now (the 10-minute task calls it; tests too). */
+    public dev.chameleon.server.service.Retention.Pruned prune() {
+        return retention.prune(db, clock);
+    }
+
     @Override
     public void close() {
+        pruner.shutdownNow();
         try {
             notifier.release(); // long polls answer 304 before the server stops under them
             app.stop();
@@ -166,5 +187,13 @@ public final class ControlPlane implements AutoCloseable {
             notifier.close();
             db.close();
         }
+    }
+
+    /** The bundle service, told by the report service when an agent's own facts changed (its long poll is woken when that moves its bundle). */
+    private static Bundles bundles(Database db, Clock clock, BundleSigner signer, Rollouts rollouts, Policies policies, FactsCache facts,
+                                   Notifier notifier, Reports reports) {
+        Bundles b = new Bundles(db, clock, signer, rollouts, policies, facts, notifier);
+        reports.onFactsChanged(b::factsChanged);
+        return b;
     }
 }

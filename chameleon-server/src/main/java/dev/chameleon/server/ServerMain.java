@@ -1,5 +1,7 @@
 package dev.chameleon.server;
 
+import dev.chameleon.server.service.Retention;
+
 import dev.chameleon.server.auth.Role;
 import dev.chameleon.server.service.Tokens;
 import dev.chameleon.server.store.Database;
@@ -53,6 +55,8 @@ public final class ServerMain {
               --tls-cert FILE     PEM certificate chain; with --tls-key, serve HTTPS
               --tls-key FILE      PEM private key of the certificate
               --pool N            most database connections of this replica (default 16)
+              --keep-status D     keep status reports (and idempotency keys of facts, plans, current values) this long (default 2d)
+              --keep-history D    keep change sets, agent events and the fleet's events this long (default 180d); D: 90m, 48h, 180d
             """;
 
     /** Runs with arguments; the exit code. A running server returns only when the JVM is asked to stop. */
@@ -65,8 +69,10 @@ public final class ServerMain {
                 out.print(USAGE);
                 return 0;
             }
-            ServerConfig cfg = parse(args, false).config();
-            ControlPlane cp = ControlPlane.start(cfg);
+            Parsed parsed = parse(args, false);
+            ServerConfig cfg = parsed.config();
+            ControlPlane cp = ControlPlane.start(parsed.config());
+            cp.retention(parsed.retention());
             err.println("chameleon server " + ControlPlane.VERSION + " listening on " + cp.url() + " (database: "
                     + cp.db().kind().name().toLowerCase(java.util.Locale.ROOT) + ", data: " + cfg.dataDir() + ")");
             CountDownLatch stop = new CountDownLatch(1);
@@ -114,7 +120,7 @@ public final class ServerMain {
         }
     }
 
-    record Parsed(ServerConfig config, String name, String role) {
+    record Parsed(ServerConfig config, String name, String role, Retention retention) {
     }
 
     static Parsed parse(List<String> args, boolean tokenOptions) {
@@ -125,10 +131,15 @@ public final class ServerMain {
         Path cert = null;
         Path key = null;
         int pool = 16;
+        java.time.Duration keepStatus = Retention.defaults().keepStatus();
+        java.time.Duration keepHistory = Retention.defaults().keepHistory();
         String name = null;
         String role = "admin";
         List<String> rest = new ArrayList<>(args);
         List<String> known = new ArrayList<>(List.of("--listen", "--data-dir", "--db", "--tls-cert", "--tls-key", "--pool"));
+        if (!tokenOptions) {
+            known.addAll(List.of("--keep-status", "--keep-history"));
+        }
         if (tokenOptions) {
             known.addAll(List.of("--name", "--role"));
         }
@@ -176,6 +187,10 @@ public final class ServerMain {
                         throw new Usage("--pool must be 1 to 200, got " + pool);
                     }
                 }
+                case "--keep-status" -> keepStatus = Retention.parse(value).orElseThrow(() ->
+                        new Usage("--keep-status must be a duration such as 48h or 2d, got '" + value + "'"));
+                case "--keep-history" -> keepHistory = Retention.parse(value).orElseThrow(() ->
+                        new Usage("--keep-history must be a duration such as 180d, got '" + value + "'"));
                 case "--name" -> {
                     if (!tokenOptions) {
                         throw new Usage("unknown option --name");
@@ -194,8 +209,14 @@ public final class ServerMain {
         if (data == null) {
             data = defaultDataDir();
         }
+        Retention retention;
+        try {
+            retention = new Retention(keepStatus, keepHistory);
+        } catch (IllegalArgumentException e) {
+            throw new Usage(e.getMessage());
+        }
         return new Parsed(new ServerConfig(host, port, data, Optional.ofNullable(db), Optional.ofNullable(cert),
-                Optional.ofNullable(key), pool), name, role);
+                Optional.ofNullable(key), pool), name, role, retention);
     }
 
     /** {@code /var/lib/chameleon-server} for root, else {@code $XDG_STATE_HOME/chameleon-server} or {@code ~/.local/state/chameleon-server}. */

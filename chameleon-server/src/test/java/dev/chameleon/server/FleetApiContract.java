@@ -326,4 +326,135 @@ abstract class FleetApiContract {
         assertThat(seen).anyMatch(l -> l.startsWith("id: "));
         r.body().close();
     }
+
+    static final String CANDIDATE = """
+            apiVersion: chameleon/v1
+            kind: Policy
+            metadata: {name: dirty}
+            spec:
+              priority: 71
+              when: platform.hypervisor == "vmware"
+              settings:
+                - sysctl: {key: vm.dirty_ratio, value: 12}
+                - sysctl: {key: vm.swappiness, value: 10}
+            ---
+            apiVersion: chameleon/v1
+            kind: Policy
+            metadata: {name: big-memory}
+            spec:
+              priority: 72
+              when: memory.totalBytes > 1000
+              settings:
+                - sysctl: {key: vm.min_free_kbytes, value: 65536}
+            """;
+
+    /** The simulation answers from each agent's last facts and current values, with the engine's decisions. */
+    @Test
+    void simulateSaysWhichAgentsWouldChangeWhatAndWhatCannotBeDecided() throws Exception {
+        String enroll = fleet.enrollToken(Map.of(), 10);
+        Fleet.Agent vm = fleet.enroll(enroll, "vm-1", Fleet.facts("vmware", "none", false));
+        Fleet.Agent kvm = fleet.enroll(enroll, "kvm-1", Fleet.facts("kvm", "none", false));
+        Map<String, Object> noMemory = new java.util.LinkedHashMap<>(Fleet.facts("vmware", "none", false));
+        noMemory.remove("memory");
+        Fleet.Agent bare = fleet.enroll(enroll, "vm-2", noMemory);
+        assertThat(fleet.report(vm, List.of(Fleet.report("cv1", "current-values",
+                Map.of("sysctl:vm.dirty_ratio", "20", "sysctl:vm.swappiness", "10", "sysctl:vm.min_free_kbytes", "65536")))).status()).isEqualTo(200);
+        assertThat(fleet.report(kvm, List.of(Fleet.report("cv1", "current-values", Map.of("sysctl:vm.min_free_kbytes", "1024")))).status())
+                .isEqualTo(200);
+        String viewer = fleet.token("viewer");
+        long before = fleet.count("events") + fleet.count("audit") + fleet.count("policy_versions");
+
+        Http.Response r = fleet.http.send("POST", "/api/v1/simulate?name=dirty", viewer, "application/yaml", CANDIDATE,
+                Map.of(), Duration.ofSeconds(30));
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        JsonNode j = r.json();
+        assertThat(j.get("agents").asInt()).isEqualTo(3);
+        Map<String, JsonNode> by = new java.util.HashMap<>();
+        j.get("results").forEach(n -> by.put(n.get("agentId").asText(), n));
+        // vm-1: dirty_ratio 20 -> 12; swappiness and min_free_kbytes already as desired
+        assertThat(by.get(vm.id()).get("changes").toString()).contains("\"key\":\"sysctl:vm.dirty_ratio\",\"from\":\"20\",\"to\":\"12\"");
+        assertThat(by.get(vm.id()).get("changes")).hasSize(1);
+        assertThat(by.get(vm.id()).get("unknown")).isEmpty();
+        // kvm-1: only the memory policy holds: 1024 -> 65536
+        assertThat(by.get(kvm.id()).get("changes").toString()).contains("\"from\":\"1024\",\"to\":\"65536\"");
+        assertThat(by.get(kvm.id()).get("changes")).hasSize(1);
+        // vm-2 sent no current values (unknown) and has no memory facts (undecidable)
+        assertThat(by.get(bare.id()).get("unknown").toString()).contains("sysctl:vm.dirty_ratio");
+        assertThat(by.get(bare.id()).get("undecidable").toString()).contains("big-memory");
+        assertThat(j.get("changing").asInt()).isEqualTo(2);
+        assertThat(j.get("undecided").asInt()).isEqualTo(1);
+        // only some agents, by selector
+        Http.Response only = fleet.http.send("POST", "/api/v1/simulate?where=" + java.net.URLEncoder.encode("platform.hypervisor == \"kvm\"",
+                java.nio.charset.StandardCharsets.UTF_8), fleet.admin, "application/yaml", CANDIDATE, Map.of(), Duration.ofSeconds(30));
+        assertThat(only.json().get("agents").asInt()).isEqualTo(1);
+        // bad input: positioned compile errors, a selector that does not compile; nothing stored either way
+        Http.Response bad = fleet.http.send("POST", "/api/v1/simulate?name=dirty", fleet.admin, "application/yaml",
+                "apiVersion: chameleon/v1\nkind: Policy\nmetadata: {name: x}\nspec:\n  when: nope.nope == 1\n", Map.of(), Duration.ofSeconds(30));
+        assertThat(bad.status()).isEqualTo(422);
+        assertThat(bad.json().get("errors").get(0).asText()).startsWith("dirty.yaml:5:");
+        Http.Response badWhere = fleet.http.send("POST", "/api/v1/simulate?where=%28%28", fleet.admin, "application/yaml", CANDIDATE,
+                Map.of(), Duration.ofSeconds(30));
+        assertThat(badWhere.status()).isEqualTo(422);
+        assertThat(fleet.count("events") + fleet.count("audit") + fleet.count("policy_versions")).isEqualTo(before);
+    }
+
+    /** An agent's own new facts that make a selector pick it wake its long poll with the new bundle (not only at its end). */
+    @Test
+    void newFactsThatChangeTheSelectionWakeTheAgentsLongPoll() throws Exception {
+        fleet.http.put("/api/v1/policies/web-tier", fleet.admin, "application/yaml", POLICY);
+        Http.Response asg = fleet.http.post("/api/v1/assignments", fleet.admin, Http.json(Map.of("name", "kvm-only",
+                "policy", "web-tier", "selector", "platform.hypervisor == \"kvm\"")));
+        assertThat(asg.status()).as(asg.toString()).isEqualTo(201);
+        assertThat(fleet.http.post("/api/v1/assignments/kvm-only/rollouts", fleet.admin, Http.json(Map.of("version", 1))).status())
+                .isEqualTo(201);
+        Fleet.Agent a = fleet.enroll(fleet.enrollToken(Map.of(), 1), "moving-vm", Fleet.facts("vmware", "none", false));
+        Http.Response b0 = fleet.http.get("/api/v1/agents/" + a.id() + "/bundle", a.credential());
+        BundleVerifier.Verified v0 = verifier(a).verify(bundle(b0), 0);
+        assertThat(v0.manifest().policies()).isEmpty();
+
+        CompletableFuture<Http.Response> poll = CompletableFuture.supplyAsync(() -> fleet.http.send("GET",
+                "/api/v1/agents/" + a.id() + "/bundle?wait=300", a.credential(), null, null, Map.of("If-None-Match", b0.header("ETag")),
+                Duration.ofSeconds(60)));
+        Thread.sleep(500);
+        assertThat(poll).isNotDone();
+        // the VM was migrated: its facts now say KVM
+        assertThat(fleet.report(a, List.of(Fleet.report("f2", "facts", Fleet.facts("kvm", "none", false)))).status()).isEqualTo(200);
+        Http.Response woke = poll.get(40, java.util.concurrent.TimeUnit.SECONDS);
+        BundleVerifier.Verified v1 = verifier(a).verify(bundle(woke), v0.version());
+        assertThat(v1.manifest().policies()).extracting(e -> e.policy() + "@" + e.version()).containsExactly("web-tier@1");
+    }
+
+    /** Retention: status history and idempotency keys go after --keep-status, change sets and events after --keep-history; the agent's last documents stay. */
+    @Test
+    void retentionPrunesStatusHistoryThenTheAgentsHistory() throws Exception {
+        fleet.close();
+        MovableClock clock = new MovableClock();
+        fleet = Fleet.start(db(), clock, List.of());
+        fleet.server.retention(new dev.chameleon.server.service.Retention(Duration.ofDays(2), Duration.ofDays(30)));
+        Fleet.Agent a = fleet.enroll(fleet.enrollToken(Map.of(), 1), "old-vm", Fleet.facts("kvm", "none", false));
+        assertThat(fleet.report(a, List.of(Fleet.report("s1", "status", Map.of("mode", "plan")),
+                Fleet.report("f1", "facts", Fleet.facts("kvm", "none", true)),
+                Fleet.report("c1", "change-set", Map.of("id", "cs-1", "status", "applied", "entries", List.of())),
+                Fleet.report("e1", "event", Map.of("type", "external-change", "summary", "drift")))).status()).isEqualTo(200);
+        long events = fleet.count("events");
+        clock.advance(Duration.ofDays(3));
+        assertThat(fleet.report(a, List.of(Fleet.report("s2", "status", Map.of("mode", "apply")))).status()).isEqualTo(200);
+
+        var pruned = fleet.server.prune();
+        assertThat(pruned.statusReports()).isEqualTo(2); // s1 and the key of f1
+        assertThat(pruned.historyReports()).isZero();
+        assertThat(fleet.count("reports")).isEqualTo(3);
+        // the agent's last facts and status stay on its row
+        assertThat(fleet.http.get("/api/v1/agents/" + a.id() + "/facts", fleet.admin).status()).isEqualTo(200);
+        assertThat(fleet.http.get("/api/v1/agents/" + a.id() + "/status", fleet.admin).body()).contains("apply");
+
+        clock.advance(Duration.ofDays(31));
+        pruned = fleet.server.prune();
+        assertThat(pruned.historyReports()).isEqualTo(2);
+        assertThat(pruned.events()).isEqualTo(events);
+        assertThat(pruned.statusReports()).isEqualTo(1);
+        assertThat(fleet.count("reports")).isZero();
+        assertThat(fleet.server.prune()).isEqualTo(new dev.chameleon.server.service.Retention.Pruned(0, 0, 0));
+        assertThat(fleet.count("audit")).as("the audit log is never pruned").isPositive();
+    }
 }

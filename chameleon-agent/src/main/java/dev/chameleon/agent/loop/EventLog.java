@@ -20,12 +20,18 @@ public final class EventLog {
     private final PrintWriter log;
     private final boolean jsonLog;
     private final Clock clock;
+    private volatile java.util.function.Consumer<Event.Logged> listener = e -> { };
 
     public EventLog(Path file, PrintWriter log, boolean jsonLog, Clock clock) {
         this.file = file;
         this.log = log;
         this.jsonLog = jsonLog;
         this.clock = clock;
+    }
+
+    /** Also hands every event to {@code l} (the control plane's outbox), after it is written; it must not block. */
+    public void listener(java.util.function.Consumer<Event.Logged> l) {
+        listener = java.util.Objects.requireNonNull(l);
     }
 
     /** Writes one event, stamped now. A write failure of the events file goes to the log. */
@@ -48,6 +54,7 @@ public final class EventLog {
             log.println(sb);
         }
         log.flush();
+        listener.accept(e);
     }
 
     public Path file() {

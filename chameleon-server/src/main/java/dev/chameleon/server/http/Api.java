@@ -27,6 +27,7 @@ import dev.chameleon.server.service.Inventory;
 import dev.chameleon.server.service.Mapper;
 import dev.chameleon.server.service.Notifier;
 import dev.chameleon.server.service.Policies;
+import dev.chameleon.server.service.Simulations;
 import dev.chameleon.server.service.Reports;
 import dev.chameleon.server.service.Rollouts;
 import dev.chameleon.server.service.Tokens;
@@ -80,7 +81,7 @@ public final class Api {
     /** The services the routes call. */
     public record Services(Database db, Tokens tokens, Enrollment enrollment, Reports reports, Policies policies, Rollouts rollouts,
                            Bundles bundles, Inventory inventory, Events events, Audit audit, Notifier notifier,
-                           Dto.ServerInfo info) {
+                           Dto.ServerInfo info, Simulations simulations) {
     }
 
     private final Services s;
@@ -284,6 +285,16 @@ public final class Api {
                     access(ctx).require(Role.VIEWER);
                     String name = ctx.queryParam("name") == null ? "draft" : ctx.queryParam("name");
                     ctx.json(s.policies().validate(name, yamlBody(ctx)));
+                });
+        route(POST, "/api/v1/simulate", VIEWER, "policies",
+                "Simulate a candidate policy set (YAML) over every agent's last facts and current values: which agents would change "
+                        + "which settings from what to what, and which cannot be decided; stores nothing",
+                List.of(Route.Param.query("name", "string", "the candidate's name, for file names in errors and sources (default candidate)"),
+                        Route.Param.query("where", "string", "only the agents this CEL selector over facts and labels picks")),
+                Route.Body.yaml(), 200, Route.Body.json(Simulations.Result.class), List.of(400, 413, 415, 422), ctx -> {
+                    Grant g = access(ctx).require(Role.VIEWER);
+                    String name = ctx.queryParam("name") == null ? "candidate" : ctx.queryParam("name");
+                    ctx.json(s.simulations().simulate(g, name, yamlBody(ctx), ctx.queryParam("where")));
                 });
         route(GET, "/api/v1/policies/{name}", VIEWER, "policies", "Every version of a policy set, newest first", List.of(), null, 200,
                 Route.Body.jsonList(Policies.VersionView.class), List.of(404),

@@ -78,6 +78,28 @@ public final class Bundles {
         return "\"" + signer.keyId() + "-" + version + "\"";
     }
 
+    /** Long polls of this replica, by agent, woken when the agent's own facts moved its bundle. */
+    private final java.util.Map<String, java.util.Set<CompletableFuture<Long>>> agentWaiters = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * An agent's facts changed (a report on this replica): decides its content again now, and when
+     * that moved its bundle to a new version, answers its long polls on this replica at once. (A
+     * long poll of the same agent on another replica picks it up when it ends, after at most its wait.)
+     */
+    public void factsChanged(String agentId) {
+        long before = db.read(c -> AgentStore.state(c, agentId)).map(st -> st.bundle() == null ? 0L : st.bundle().version()).orElse(-1L);
+        if (before < 0) {
+            return;
+        }
+        Current cur = current(agentId);
+        if (cur.version() != before) {
+            java.util.Set<CompletableFuture<Long>> q = agentWaiters.remove(agentId);
+            if (q != null) {
+                q.forEach(f -> f.complete(-1L));
+            }
+        }
+    }
+
     /**
      * The agent's bundle, or 304 when {@code ifNoneMatch} is its ETag (after waiting up to
      * {@code waitSeconds} for it to change).
@@ -106,7 +128,23 @@ public final class Bundles {
             long v = Long.parseLong(etag.substring(etag.lastIndexOf('-') + 1, etag.length() - 1));
             return CompletableFuture.completedFuture(new Answer(304, etag, v, null));
         }
-        return notifier.await("config", known, Duration.ofNanos(left)).thenComposeAsync(gen -> {
+        CompletableFuture<Long> config = notifier.await("config", known, Duration.ofNanos(left));
+        CompletableFuture<Long> own = new CompletableFuture<>();
+        java.util.Set<CompletableFuture<Long>> mine = agentWaiters.computeIfAbsent(agentId, k -> java.util.concurrent.ConcurrentHashMap.newKeySet());
+        mine.add(own);
+        config.whenComplete((v, e) -> {
+            mine.remove(own);
+            own.complete(v == null ? known : v);
+        });
+        return own.thenComposeAsync(gen -> {
+            if (gen == -1L) {
+                config.complete(known); // this wait is over; the notifier forgets it
+                gen = known;
+                Current now = current(agentId);
+                if (!etag(now.version()).equals(etag)) {
+                    return CompletableFuture.completedFuture(build(agentId, now));
+                }
+            }
             Current cur = current(agentId);
             if (!etag(cur.version()).equals(etag)) {
                 return CompletableFuture.completedFuture(build(agentId, cur));

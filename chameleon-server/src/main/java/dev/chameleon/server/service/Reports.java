@@ -40,6 +40,15 @@ public final class Reports {
     private final Database db;
     private final Clock clock;
     private final Notifier notifier;
+    private volatile java.util.function.Consumer<String> factsChanged = id -> { };
+
+    /**
+     * Told, after the transaction, the id of an agent whose facts changed (the bundle service
+     * decides again whether its selectors still pick it, and wakes its long poll when its bundle moved).
+     */
+    public void onFactsChanged(java.util.function.Consumer<String> listener) {
+        factsChanged = java.util.Objects.requireNonNull(listener);
+    }
 
     public Reports(Database db, Clock clock, Notifier notifier) {
         this.db = db;
@@ -111,6 +120,7 @@ public final class Reports {
             checked.add(check(r));
         }
         boolean[] wake = {false};
+        boolean[] newFacts = {false};
         ReportReceipt receipt = db.tx(c -> {
             Instant now = clock.instant();
             List<String> accepted = new ArrayList<>();
@@ -124,6 +134,10 @@ public final class Reports {
                     continue;
                 }
                 accepted.add(r.id());
+                if (r.kind() == ReportKind.FACTS) {
+                    newFacts[0] |= storeFacts(c, agentId, (Facts) checked.get(i), Instant.parse(r.time()));
+                    continue;
+                }
                 events |= apply(c, agentId, r, checked.get(i), now);
             }
             AgentStore.seen(c, agentId, now);
@@ -134,6 +148,13 @@ public final class Reports {
         });
         if (wake[0]) {
             notifier.poke();
+        }
+        if (newFacts[0]) {
+            try {
+                factsChanged.accept(agentId);
+            } catch (RuntimeException e) {
+                // the bundle is decided again at the agent's next fetch anyway
+            }
         }
         return receipt;
     }

@@ -193,4 +193,11 @@ public final class AgentStore {
         return update(c, "UPDATE agents SET bundle_key = ?, bundle_entries = ?, bundle_version = ?, bundle_at = ? WHERE id = ?"
                 + " AND bundle_key = ?", newKey, entries, version, now, id, oldKey) == 1;
     }
+
+    /** Every agent's last reported current values (JSON text, or null when it sent none), by id. */
+    public static Map<String, String> allCurrentValues(Connection c) throws SQLException {
+        Map<String, String> out = new HashMap<>();
+        query(c, "SELECT id, current_values FROM agents", rs -> out.put(rs.getString(1), rs.getString(2)));
+        return out;
+    }
 }
