@@ -106,11 +106,11 @@ class NetnsNicIT {
                 """);
         Path readOnly = policies("read-only", """
                 - nic: {name: vethA, mtu: 1400}
-                - sysctl: {key: net.ipv4.tcp_available_congestion_control, value: reno}
+                - sysctl: {key: net.ipv4.conf.all.mc_forwarding, value: 1}
                 """);
         Path einval = policies("einval", """
                 - sysctl: {key: net.core.somaxconn, value: 1024}
-                - sysctl: {key: net.ipv4.ip_local_port_range, value: "60000 1000"}
+                - sysctl: {key: net.ipv4.tcp_adv_win_scale, value: 100}
                 """);
         Map<String, String> v = inNamespace("""
                 echo "@mtu.before=$(cat /sys/class/net/vethA/mtu)"
@@ -130,9 +130,9 @@ class NetnsNicIT {
         assertThat(v.get("einval.rc")).as(ctx).isEqualTo("1");
         assertThat(ctx).contains("nic vethA/mtu = 70000: 'ip link set dev vethA mtu 70000' failed")
                 .contains("undone: nic:vethA/txqueuelen → " + v.get("qlen.before"))
-                .contains("sysctl net.ipv4.tcp_available_congestion_control = reno: the kernel refused the write")
+                .contains("sysctl net.ipv4.conf.all.mc_forwarding = 1: the kernel refused the write")
                 .contains("undone: nic:vethA/mtu → " + v.get("mtu.before"))
-                .contains("sysctl net.ipv4.ip_local_port_range = 60000 1000: the kernel refused the write to /proc/sys/net/ipv4/ip_local_port_range (Invalid argument)")
+                .contains("sysctl net.ipv4.tcp_adv_win_scale = 100: the kernel refused the write to /proc/sys/net/ipv4/tcp_adv_win_scale (Invalid argument)")
                 .contains("undone: sysctl:net.core.somaxconn → " + v.get("somaxconn.before"));
         assertThat(v.get("mtu.after")).isEqualTo(v.get("mtu.before"));
         assertThat(v.get("qlen.after")).isEqualTo(v.get("qlen.before"));
