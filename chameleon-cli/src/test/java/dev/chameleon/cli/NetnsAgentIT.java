@@ -175,6 +175,47 @@ class NetnsAgentIT {
     }
 
     /**
+     * Regression: a setting the kernel refuses every time made the daemon in apply mode write a new
+     * failed change set every pass (7 journal files in 30 s) and anti-flap never stopped it. Now
+     * each failure backs the setting off (2, 4, ... intervals) and failing more than
+     * {@code --flap-limit} times freezes it: with a 1 s interval and a limit of 2 there are exactly
+     * three failed change sets, then a {@code frozen} event, then no more.
+     */
+    @Test
+    void aSettingTheKernelKeepsRefusingBacksOffAndFreezes() throws Exception {
+        Path policies = tmp.resolve("refused");
+        Files.createDirectories(policies);
+        Files.writeString(policies.resolve("net.yaml"), """
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: refused-by-the-kernel}
+                spec:
+                  settings:
+                    - sysctl: {key: net.ipv4.tcp_adv_win_scale, value: 100}
+                """);
+        Path state = tmp.resolve("state-refused");
+        Path script = tmp.resolve("agent-refused.sh");
+        Files.writeString(script, head(state) + """
+                agent run --mode apply --no-default-policies --no-system-policies --policies %s --state-dir $STATE \\
+                    --interval 1s --splay 0s --flap-limit 2 --flap-window 1h > $STATE.log 2>&1 &
+                AGENT=$!
+                trap 'kill $AGENT 2>/dev/null; wait $AGENT 2>/dev/null; echo "--- agent log"; cat $STATE.log' EXIT
+                until_ "grep -q '\\"event\\":\\"frozen\\"' $EV 2>/dev/null" 150; echo "@frozen=$?"
+                echo "@sets.atfreeze=$(ls $STATE/journal | wc -l)"
+                N=$(grep -c '"event":"pass"' $EV)
+                until_ "[ \\$(grep -c '\\"event\\":\\"pass\\"' $EV) -ge \\$((N+3)) ]" 100; echo "@morepasses=$?"
+                echo "@sets.later=$(ls $STATE/journal | wc -l)"
+                echo "@scale=$(cat /proc/sys/net/ipv4/tcp_adv_win_scale)"
+                echo "--- events"; cat $EV
+                """.formatted(policies));
+        String out = inNamespace(script);
+        assertThat(out).as(out).contains("@frozen=0").contains("@morepasses=0");
+        assertThat(out).as(out).contains("@sets.atfreeze=3").contains("@sets.later=3");
+        assertThat(out).as(out).contains("its change failed 3 times in PT1H; left as it is until the agent restarts")
+                .contains("not tried again before").doesNotContain("@scale=100");
+    }
+
+    /**
      * The start of a script: the functions {@code chameleon} (the packaged agent), {@code agent}
      * (the same, exec'd, for the background agent) and {@code until_} (bounded poll: COND, tries
      * of 0.2 s), {@code STATE}, {@code EV} (the events file), and loopback up.
