@@ -49,6 +49,9 @@ final class PlanCommand implements Callable<Integer> {
             out.flush();
         }
         var err = spec.commandLine().getErr();
+        for (var cs : engine.interrupted()) {
+            err.println("chameleon: warning: " + dev.chameleon.engine.Engine.interruptedNote(cs));
+        }
         if (!s.policyErrors().isEmpty()) {
             err.println("chameleon: " + s.policyErrors().size() + " policy(ies) could not be evaluated; their settings are left out:");
             s.policyErrors().forEach(e -> err.println("  " + e));
