@@ -29,6 +29,10 @@ final class PlanCommand implements Callable<Integer> {
             + "(1 when a setting could not be read or a policy could not be evaluated).")
     boolean exitCode;
 
+    @Option(names = "--all-policies", description = "List every policy that did not match with its condition "
+            + "(by default their names share one line).")
+    boolean allPolicies;
+
     @Spec
     CommandSpec spec;
 
@@ -40,7 +44,7 @@ final class PlanCommand implements Callable<Integer> {
         PlanDocument doc = s.document();
         var out = spec.commandLine().getOut();
         if (output == OutputFormat.table) {
-            PlanTable.print(doc, out);
+            PlanTable.print(doc, out, allPolicies);
         } else {
             out.print(Render.as(output, PlanCodec.tree(doc)));
             if (output == OutputFormat.json) {

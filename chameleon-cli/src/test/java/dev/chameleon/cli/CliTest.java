@@ -291,6 +291,54 @@ class CliTest {
         assertThat(none.err()).contains("nothing to validate").contains("Run 'chameleon policy validate --help' for usage.");
     }
 
+    /**
+     * Field trial: the plan listed every policy that did not match with its condition (45 of ~140
+     * lines), and a multi-line {@code when} lost its indentation. Now the unmatched share one line
+     * (all of them with --all-policies) and a condition's continuation lines stay under its first.
+     */
+    @Test
+    void planListsUnmatchedPoliciesInOneLineAndKeepsMultiLineConditions() throws IOException {
+        Path policies = tmp.resolve("quiet");
+        Files.createDirectories(policies);
+        Files.writeString(policies.resolve("a.yaml"), """
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: multi-line}
+                spec:
+                  when: |
+                    platform.hypervisor == "vmware"
+                      && memory.totalBytes > 0
+                  settings:
+                    - sysctl: {key: vm.swappiness, value: 10}
+                ---
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: only-on-xen}
+                spec:
+                  when: 'platform.hypervisor == "xen"'
+                  settings:
+                    - sysctl: {key: vm.dirty_ratio, value: 5}
+                ---
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: only-on-aws}
+                spec:
+                  when: 'platform.cloud == "aws"'
+                  settings:
+                    - sysctl: {key: vm.dirty_background_ratio, value: 6}
+                """);
+        String[] common = {"--root", root.toString(), "--no-default-policies", "--policies", policies.toString()};
+        Run quiet = cli(concat(new String[] {"plan"}, common));
+        assertThat(quiet.code()).as(quiet.err()).isZero();
+        String pad = " ".repeat(34);
+        assertThat(quiet.out()).contains("  not matched (2): only-on-xen, only-on-aws\n")
+                .contains("when platform.hypervisor == \"vmware\"\n" + pad + "  && memory.totalBytes > 0\n")
+                .doesNotContain("platform.hypervisor == \"xen\"");
+        Run all = cli(concat(new String[] {"plan", "--all-policies"}, common));
+        assertThat(all.out()).containsPattern("only-on-xen +not matched").contains("when platform.hypervisor == \"xen\"")
+                .doesNotContain("not matched (2)");
+    }
+
     /** {@code -o json} of apply, history and rollback: the shapes docs/plan-json.md gives. */
     @Test
     void applyHistoryAndRollbackSpeakJson() throws IOException {
