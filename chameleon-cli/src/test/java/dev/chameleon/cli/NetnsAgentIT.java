@@ -42,6 +42,7 @@ class NetnsAgentIT {
                   settings:
                     - nic: {name: chmA, mtu: 1400}
                     - sysctl: {key: net.core.somaxconn, value: 8192}
+                    - nicSysctl: {select: 'nic.name == "chmA"', key: rp_filter, value: 2}
                 """);
         Path state = tmp.resolve("state");
         Path script = tmp.resolve("agent.sh");
@@ -52,6 +53,9 @@ class NetnsAgentIT {
                 ip link add chmA type veth peer name chmB
                 until_ "[ \\"\\$(cat /sys/class/net/chmA/mtu)\\" = 1400 ]" 150; echo "@nic.applied=$?"
                 echo "@nic.mtu=$(cat /sys/class/net/chmA/mtu)"
+                until_ "[ \\"\\$(cat /proc/sys/net/ipv4/conf/chmA/rp_filter)\\" = 2 ]" 150; echo "@nic.rpfilter=$?"
+                # the pass event is written when the pass ends, just after its change set: wait for it
+                until_ "grep '\\"event\\":\\"pass\\"' $EV | grep -q '\\"trigger\\":\\"uevent'" 50
                 echo "@uevent.pass=$(grep '\\"event\\":\\"pass\\"' $EV | grep -c '\\"trigger\\":\\"uevent')"
                 echo 1234 > /proc/sys/net/core/somaxconn
                 kill -HUP $AGENT
@@ -76,6 +80,7 @@ class NetnsAgentIT {
         assertThat(out).as(out).contains("@started=yes");
         assertThat(out).as(out).contains("@somaxconn.first=8192");
         assertThat(out).as(out).contains("@nic.applied=0").contains("@nic.mtu=1400");
+        assertThat(out).as("nicSysctl selects the hot-added NIC\n" + out).contains("@nic.rpfilter=0");
         assertThat(out).as("a pass ran on the uevent\n" + out).doesNotContain("@uevent.pass=0");
         assertThat(out).as(out).contains("@drift.reported=0").contains("@drift.corrected=0").contains("@somaxconn.after=8192");
         assertThat(out).as(out).containsPattern("\"event\":\"external-change\",\"key\":\"sysctl:net.core.somaxconn\",\"before\":\"8192\",\"after\":\"1234\"");
