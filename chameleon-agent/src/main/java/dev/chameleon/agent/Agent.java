@@ -264,8 +264,7 @@ public final class Agent {
                     done.entries().stream().filter(x -> x.state().equals("verified")).forEach(x -> verified.add(x.key()));
                     List<PlanEntry> left = changes.stream().filter(x -> !verified.contains(x.setting().key().toString())).toList();
                     pending = left.stream().map(x -> x.setting().key() + ": " + x.current() + " -> " + x.target()).toList();
-                    summary.pending = left.size();
-                    metrics.pending(left.size());
+                    summary.pending = left.size(); // the metric stays what the pass planned (docs/agent-loop.md)
                 }
             }
         } catch (RuntimeException e) {
