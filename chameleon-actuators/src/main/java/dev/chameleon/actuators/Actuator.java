@@ -93,6 +93,14 @@ public interface Actuator {
      */
     void write(Host host, SettingKey key, String value, String before) throws ActuatorException;
 
+    /**
+     * The value as messages and tables show it: the value itself, or a shorter form for a kind whose
+     * values carry data no one reads (a file's value without its base64 content). Pure.
+     */
+    default String describe(SettingKey key, String value) {
+        return value;
+    }
+
     /** The command a person would run to put {@code value} back by hand. */
     String manualCommand(SettingKey key, String value);
 }

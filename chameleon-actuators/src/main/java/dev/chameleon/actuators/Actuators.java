@@ -20,7 +20,7 @@ public final class Actuators {
     public static Actuators standard() {
         return new Actuators(List.of(new SysctlActuator(), new SysfsActuator(), new BlockQueueActuator(), new HugepagesActuator(),
                 new KernelModuleActuator(), new ServiceActuator(), new FileActuator(), new KernelCmdlineActuator(),
-                new TunedProfileActuator(), new NicActuator(), new PackageActuator()));
+                new TunedProfileActuator(), new NicActuator(), new NicSysctlActuator(), new PackageActuator()));
     }
 
     public Optional<Actuator> forKind(String kind) {

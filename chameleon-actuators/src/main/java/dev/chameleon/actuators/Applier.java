@@ -110,7 +110,8 @@ public final class Applier {
                     cs = save(cs.withEntry(je = je.withState("applied", "")), "applied " + e.key());
                     Current after = a.read(host, e.key());
                     if (!after.isValue() || !a.satisfies(e.key(), e.target(), after.value())) {
-                        failure = describe(e) + ": verify failed: expected '" + e.target() + "', found '" + after.found() + "'";
+                        failure = describe(a, e) + ": verify failed: expected '" + a.describe(e.key(), e.target()) + "', found '"
+                                + a.describe(e.key(), after.found()) + "'";
                     }
                 } catch (ActuatorException ex) {
                     failure = ex.getMessage();
@@ -136,6 +137,26 @@ public final class Applier {
 
     private static String describe(PlanEntry e) {
         return e.key().kind() + " " + e.key().target() + " = " + e.target();
+    }
+
+    private static String describe(Actuator a, PlanEntry e) {
+        return e.key().kind() + " " + e.key().target() + " = " + a.describe(e.key(), e.target());
+    }
+
+    private static final java.util.regex.Pattern BASE64_ECHO = java.util.regex.Pattern.compile("echo '([A-Za-z0-9+/=]*)' \\| base64 -d");
+
+    /**
+     * An undo command as messages and {@code history} show it: a file's base64 content (which the
+     * docs say is not printed) is replaced by its length and where the whole command is, the
+     * entry's {@code undoCommand} in the journal file.
+     */
+    public static String byHand(String command) {
+        var m = BASE64_ECHO.matcher(command);
+        if (!m.find()) {
+            return command;
+        }
+        return command.substring(0, m.start()) + "echo '<" + m.group(1).length() + " characters of base64: the whole command is "
+                + "undoCommand in the journal file>' | base64 -d" + command.substring(m.end());
     }
 
     private ChangeSet save(ChangeSet cs, String step) throws IOException {
@@ -197,9 +218,9 @@ public final class Applier {
                     String after = a.get().normalize(key, je.after());
                     boolean atAfter = now.isValue() && a.get().satisfies(key, after, now.value());
                     if (!atAfter) {
-                        stuck.add(je.key() + " was changed to '" + now.found() + "' after the apply; left as it is "
-                                + "(rollback --force puts '" + je.before() + "' back)");
-                        cs = trySave(cs.withEntry(je.withState("changed-since", "found '" + now.found() + "', expected '" + after + "'")),
+                        stuck.add(je.key() + " was changed to '" + a.get().describe(key, now.found()) + "' after the apply; left as it is "
+                                + "(rollback --force puts '" + a.get().describe(key, je.before()) + "' back)");
+                        cs = trySave(cs.withEntry(je.withState("changed-since", "found '" + a.get().describe(key, now.found()) + "', expected '" + a.get().describe(key, after) + "'")),
                                 "changed-since " + je.key(), unjournalled);
                         continue;
                     }
@@ -209,14 +230,14 @@ public final class Applier {
                     checkpoint.reached("undid " + key);
                     Current check = a.get().read(host, key);
                     if (!check.isValue() || !a.get().satisfies(key, before, check.value())) {
-                        throw new ActuatorException(key.kind() + " " + key.target() + ": undo expected '" + before
-                                + "', found '" + check.found() + "'");
+                        throw new ActuatorException(key.kind() + " " + key.target() + ": undo expected '" + a.get().describe(key, before)
+                                + "', found '" + a.get().describe(key, check.found()) + "'");
                     }
-                    undone.add(je.key() + " → " + je.before());
+                    undone.add(je.key() + " → " + a.get().describe(key, je.before()));
                 }
                 cs = trySave(cs.withEntry(je.withState("undone", je.error())), "undone " + je.key(), unjournalled);
             } catch (ActuatorException | RuntimeException ex) {
-                stuck.add(je.key() + " (" + ex.getMessage() + "; by hand: " + je.undoCommand() + ")");
+                stuck.add(je.key() + " (" + ex.getMessage() + "; by hand: " + byHand(je.undoCommand()) + ")");
                 cs = trySave(cs.withEntry(je.withState("undo-failed", String.valueOf(ex.getMessage()))), "undo-failed " + je.key(),
                         unjournalled);
             } catch (IOException crash) {
@@ -358,11 +379,12 @@ public final class Applier {
             if (!now.isValue() || !a.get().satisfies(key, before, now.value())) {
                 String after = a.get().normalize(key, je.after());
                 if (!force && je.state().equals("verified") && !(now.isValue() && a.get().satisfies(key, after, now.value()))) {
-                    out.add(je.key() + ": " + now.found() + " would be left alone (changed after the apply; --force puts '"
-                            + je.before() + "' back)");
+                    out.add(je.key() + ": " + a.get().describe(key, now.found()) + " would be left alone (changed after the apply; --force puts '"
+                            + a.get().describe(key, je.before()) + "' back)");
                     continue;
                 }
-                out.add(je.key() + ": " + now.found() + " -> " + je.before() + "   (by hand: " + je.undoCommand() + ")");
+                out.add(je.key() + ": " + a.get().describe(key, now.found()) + " -> " + a.get().describe(key, je.before())
+                        + "   (by hand: " + byHand(je.undoCommand()) + ")");
             }
         }
         return out;

@@ -249,6 +249,12 @@ public final class FileActuator implements Actuator {
         return i < 0 ? value : value.substring(0, i);
     }
 
+    /** Without the content: {@code mode=0644 owner=0:0 sha256=…} (the journal keeps the content). */
+    @Override
+    public String describe(SettingKey key, String value) {
+        return brief(value);
+    }
+
     @Override
     public String manualCommand(SettingKey key, String value) {
         if (value.strip().equals(SettingEncodings.ABSENT)) {

@@ -57,8 +57,24 @@ public final class Journal {
         }
     }
 
-    /** Starts a change set and writes it (status {@code in-progress}) before anything else happens. */
+    /**
+     * Starts a change set and writes it (status {@code in-progress}) before anything else happens.
+     *
+     * @throws IOException the journal has a file that cannot be read: the new change set's number
+     *                     would not be known to be past it (before, it reused that file's number,
+     *                     so two change sets were numbered 1), and it may hold changes to undo; so
+     *                     nothing starts, as {@code rollback} refuses too. The message names each file.
+     */
     public ChangeSet begin(String trigger) throws IOException {
+        List<Loaded> all = list();
+        List<Loaded> bad = all.stream().filter(l -> !l.ok()).toList();
+        if (!bad.isEmpty()) {
+            throw new IOException("the journal has " + (bad.size() == 1 ? "a file" : bad.size() + " files")
+                    + " that cannot be read, so a new change set's number is not known to be past "
+                    + (bad.size() == 1 ? "it" : "them") + " (and " + (bad.size() == 1 ? "it" : "they")
+                    + " may hold changes to undo): " + String.join("; ", bad.stream().map(l -> l.file() + ": " + l.error()).toList())
+                    + "; repair or move " + (bad.size() == 1 ? "it" : "them") + " out of " + dir);
+        }
         Instant now = Instant.now();
         String id = ID.format(now);
         while (id.compareTo(lastId) <= 0 || Files.exists(dir.resolve(id + ".json"))) {
@@ -67,7 +83,7 @@ public final class Journal {
         }
         lastId = id;
         long seq = 0;
-        for (Loaded l : list()) {
+        for (Loaded l : all) {
             if (l.ok()) {
                 seq = Math.max(seq, l.changeSet().sequence());
             }

@@ -54,10 +54,14 @@ abstract class KernelFileActuator implements Actuator {
         writeFile(host, key, path(key), value);
     }
 
-    /** Writes {@code value} to the kernel file {@code path}; a refusal is an {@link ActuatorException} quoting the kernel. */
+    /**
+     * Writes {@code value} to the kernel file {@code path}; a refusal is an {@link ActuatorException} quoting the kernel.
+     * An empty value is written as a newline: the kernel ignores a zero-length write, so an undo to
+     * an empty value ({@code ip_local_reserved_ports}) would otherwise leave the new value in place.
+     */
     void writeFile(Host host, SettingKey key, String path, String value) throws ActuatorException {
         try {
-            host.root().writeKernelFile(path, value);
+            host.root().writeKernelFile(path, value.isEmpty() ? "\n" : value);
         } catch (IOException e) {
             throw new ActuatorException(kind() + " " + key.target() + " = " + value + ": the kernel refused the write to " + path
                     + " (" + kernelAnswer(e) + ")", e);

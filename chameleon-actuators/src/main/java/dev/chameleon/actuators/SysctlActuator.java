@@ -4,6 +4,7 @@ import dev.chameleon.host.Host;
 import dev.chameleon.model.SettingKey;
 import java.util.Optional;
 import dev.chameleon.model.SettingEncodings;
+import dev.chameleon.model.SysctlTypes;
 
 /**
  * Kernel parameters.
@@ -12,7 +13,10 @@ import dev.chameleon.model.SettingEncodings;
  * written like {@code sysctl -w}. Values are compared with runs of blanks collapsed
  * ({@code "4096\t87380"} equals {@code "4096 87380"}); a desired {@code >=N} / {@code <=N} resolves
  * against a single-number current value. Not applicable when the file does not exist on this
- * kernel. A kernel refusal (EINVAL, EACCES on a read-only knob) is an {@link ActuatorException}
+ * kernel, and for a write-only trigger ({@code net.ipv4.route.flush}). Port lists compare in the
+ * kernel's form ({@code 8080,8081,8082} is {@code 8080-8082}, {@link SysctlTypes}). A dot inside an
+ * interface name is written {@code /} as sysctl(8) does: {@code sysctl:net.ipv4.conf.v0/10.rp_filter}
+ * is {@code /proc/sys/net/ipv4/conf/v0.10/rp_filter}. A kernel refusal (EINVAL, EACCES on a read-only knob) is an {@link ActuatorException}
  * quoting the kernel's answer.
  *
  * <p>{@code sysctl:persist/vm.swappiness} is the boot-time value, kept in the drop-in
@@ -27,7 +31,7 @@ public final class SysctlActuator extends KernelFileActuator {
 
     @Override
     String path(SettingKey key) {
-        return "/proc/sys/" + name(key).replace('.', '/');
+        return "/proc/sys/" + SysctlTypes.path(name(key));
     }
 
     static String name(SettingKey key) {
@@ -39,12 +43,26 @@ public final class SysctlActuator extends KernelFileActuator {
     }
 
     static String dropIn(SettingKey key) {
-        return "/etc/sysctl.d/90-chameleon-" + name(key) + ".conf";
+        return "/etc/sysctl.d/90-chameleon-" + name(key).replace('/', '.') + ".conf";
     }
 
     @Override
     Optional<String> invalid(SettingKey key) {
-        return name(key).contains("/") || name(key).contains("..") ? Optional.of("'" + name(key) + "' is not a sysctl name") : Optional.empty();
+        String n = name(key);
+        // each dotted part is one path segment (a '/' in it a dot): none may be empty, "." or ".."
+        boolean bad = java.util.Arrays.stream(n.split("\\.", -1))
+                .map(p -> p.replace('/', '.')).anyMatch(p -> p.isEmpty() || p.equals(".") || p.equals(".."));
+        if (bad) {
+            return Optional.of("'" + n + "' is not a sysctl name");
+        }
+        return SysctlTypes.of(n).filter(SysctlTypes.Type::writeOnly)
+                .map(t -> n + " is a write-only trigger with no value to hold (" + t.source() + ")");
+    }
+
+    /** The value as the kernel prints it ({@link SysctlTypes#canonical}): a port list {@code 8080,8081,8082} is {@code 8080-8082}. */
+    @Override
+    public String normalize(SettingKey key, String value) {
+        return SysctlTypes.canonical(name(key), value);
     }
 
     @Override

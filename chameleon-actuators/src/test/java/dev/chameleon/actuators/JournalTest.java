@@ -42,4 +42,26 @@ class JournalTest {
         // a fresh Journal reads the same
         assertThat(new Journal(state).list()).extracting(l -> l.changeSet().status()).containsExactly("applied");
     }
+
+    /**
+     * Regression: {@code apply --yes} with an unreadable journal file warned and reused that file's
+     * sequence number (two change sets numbered 1). Now no change set starts, the message names the
+     * file, and the file is kept as it is.
+     */
+    @Test
+    void unreadableJournalFileRefusesANewChangeSetInsteadOfReusingItsNumber() throws IOException {
+        Journal j = new Journal(state);
+        ChangeSet first = j.begin("test");
+        Path f = j.directory().resolve(first.id() + ".json");
+        Files.writeString(f, "{\"sequence\": 1, \"id\": ");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> j.begin("test"))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("the journal has a file that cannot be read")
+                .hasMessageContaining(f.toString())
+                .hasMessageContaining("repair or move it out of " + j.directory());
+        try (var files = Files.list(j.directory())) {
+            assertThat(files.toList()).containsExactly(f);
+        }
+        assertThat(Files.readString(f)).isEqualTo("{\"sequence\": 1, \"id\": ");
+    }
 }

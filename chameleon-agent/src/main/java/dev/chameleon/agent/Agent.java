@@ -299,7 +299,15 @@ public final class Agent {
             metrics.pending(changes.size());
             summary.drift = drift.open().size();
             if (settings.apply() && !changes.isEmpty()) {
-                apply(e0, s, now, summary);
+                ChangeSet done = apply(e0, s, now, summary);
+                if (done != null && done.status().equals(ChangeSet.APPLIED)) {
+                    // what this pass applied and verified is no longer pending (status showed it as pending until the next pass)
+                    java.util.Set<String> verified = new java.util.HashSet<>();
+                    done.entries().stream().filter(x -> x.state().equals("verified")).forEach(x -> verified.add(x.key()));
+                    List<PlanEntry> left = changes.stream().filter(x -> !verified.contains(x.setting().key().toString())).toList();
+                    pending = left.stream().map(x -> x.setting().key() + ": " + x.current() + " -> " + x.target()).toList();
+                    summary.pending = left.size(); // the metric stays what the pass planned (docs/agent-loop.md)
+                }
             }
         } catch (RuntimeException e) {
             summary.error = e.toString();
@@ -320,10 +328,14 @@ public final class Agent {
         }
     }
 
-    private void apply(Engine e0, Pass s, Instant now, Summary summary) {
+    /** Applies this pass's changes (those not frozen or backing off); the change set it recorded, or null. */
+    private ChangeSet apply(Engine e0, Pass s, Instant now, Summary summary) {
         List<DesiredSetting> todo = new ArrayList<>();
         for (DesiredSetting d : s.scope().changes(s.plan(), drift::isFrozen)) {
             String key = d.key().toString();
+            if (drift.backingOff(key, now)) {
+                continue; // its change failed lately; tried again after the back-off (Drift.failed)
+            }
             if (drift.open().containsKey(key) && drift.corrected(key, now)) {
                 events.emit(new Event.Frozen(key, "changed more than " + settings.flapLimit() + " times in "
                         + settings.flapWindow() + "; left as it is until the agent restarts"));
@@ -332,7 +344,7 @@ public final class Agent {
             todo.add(d);
         }
         if (todo.isEmpty()) {
-            return;
+            return null;
         }
         try (Engine.Changes changes = e0.changes()) {
             Applier.Result r = changes.apply(todo, "run --mode apply");
@@ -345,13 +357,49 @@ public final class Agent {
                 }
                 events.emit(new Event.ChangeSetRecorded(cs.id(), cs.status(), r.ok(), r.message(), entries));
                 summary.changeSet = cs.id();
+                countFailures(cs, now);
                 HealthGate g = gate;
                 if (r.ok() && cs.status().equals(ChangeSet.APPLIED) && g != null && g.enabled()) {
                     summary.healthGate = judge(g, changes, cs);
                 }
+                return journalAgain(e0, cs);
             }
         } catch (Exception e) {
             events.emit(new Event.Problem("not applied this pass: " + e.getMessage()));
+        }
+        return null;
+    }
+
+    /** The change set as the journal holds it now (a health gate may have rolled it back since). */
+    private static ChangeSet journalAgain(Engine e0, ChangeSet cs) {
+        for (var l : e0.journal().list()) {
+            if (l.ok() && l.changeSet().id().equals(cs.id())) {
+                return l.changeSet();
+            }
+        }
+        return cs;
+    }
+
+    /**
+     * Counts the failed settings of a change set toward their back-off and freeze (so a setting the
+     * kernel keeps refusing is not written again every pass), and forgets the failures of settings
+     * it verified. Reports a {@code frozen} event when a setting froze, an {@code error} event
+     * saying when it is tried again otherwise.
+     */
+    private void countFailures(ChangeSet cs, Instant now) {
+        for (JournalEntry e : cs.entries()) {
+            if (e.state().equals("verified") && cs.status().equals(ChangeSet.APPLIED)) {
+                drift.succeeded(e.key());
+            } else if (e.state().equals("failed")) {
+                Drift.Failure f = drift.failed(e.key(), now, settings.interval());
+                if (f.frozen()) {
+                    events.emit(new Event.Frozen(e.key(), "its change failed " + f.failures() + " times in " + settings.flapWindow()
+                            + "; left as it is until the agent restarts (last error: " + e.error() + ")"));
+                } else if (f.retryAt() != null) {
+                    events.emit(new Event.Problem(e.key() + ": its change failed (" + f.failures() + " time(s) in "
+                            + settings.flapWindow() + "); not tried again before " + f.retryAt()));
+                }
+            }
         }
     }
 

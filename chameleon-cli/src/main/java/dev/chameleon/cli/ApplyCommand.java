@@ -36,6 +36,10 @@ final class ApplyCommand implements Callable<Integer> {
                     + "kind:* for a whole kind). The rest of the plan is left as it is.")
     List<String> only = new ArrayList<>();
 
+    @picocli.CommandLine.Option(names = {"-o", "--output"}, paramLabel = "FORMAT",
+            description = "table, json or yaml (default: ${DEFAULT-VALUE}); the shapes: docs/plan-json.md")
+    OutputFormat output = OutputFormat.table;
+
     @Spec
     CommandSpec spec;
 
@@ -50,23 +54,50 @@ final class ApplyCommand implements Callable<Integer> {
         }
         engine.requireRoot();
         try (Engine.Changes changes = engine.changes()) {
-            changes.recover().lines().forEach(out::println);
-            Pass s = engine.pass(policies);
-            for (String e : s.policyErrors()) {
-                out.println("could not evaluate, left out: " + e);
+            boolean table = output == OutputFormat.table;
+            List<String> recovered = changes.recover().lines();
+            if (table) {
+                recovered.forEach(out::println);
             }
-            // Settings of audit-mode policies are reported by plan and never applied; apply-once
-            // settings that an earlier, still standing change set applied are left as they are now.
-            s.scope().appliedOnce().forEach((key, cs) ->
-                    out.println("Left alone (apply-once, applied before in change set " + cs + "): " + key));
+            Pass s = engine.pass(policies);
+            if (table) {
+                for (String e : s.policyErrors()) {
+                    out.println("could not evaluate, left out: " + e);
+                }
+                // Settings of audit-mode policies are reported by plan and never applied; apply-once
+                // settings that an earlier, still standing change set applied are left as they are now.
+                s.scope().appliedOnce().forEach((key, cs) ->
+                        out.println("Left alone (apply-once, applied before in change set " + cs + "): " + key));
+            }
             List<DesiredSetting> todo = s.scope().todo(only);
             Applier.Result result = changes.apply(todo, only.isEmpty() ? "apply --yes" : "apply --yes --only " + String.join(" ", only));
+            // what could not be evaluated, read or applied was left as it is: say so in the exit code too
+            int code = result.ok() && s.policyErrors().isEmpty() && errors(result).isEmpty() ? ExitCode.OK : ExitCode.FAILED;
+            if (!table) {
+                java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+                m.put("ok", code == ExitCode.OK);
+                m.put("message", result.message());
+                m.put("changeSet", result.changeSet() == null ? null : dev.chameleon.model.json.ChangeSetCodec.tree(result.changeSet()));
+                m.put("notApplied", errors(result).stream().map(e -> (Object) java.util.Map.of("key", e.key().toString(),
+                        "note", e.note() == null ? "" : e.note())).toList());
+                m.put("policyErrors", List.copyOf(s.policyErrors()));
+                java.util.Map<String, Object> once = new java.util.TreeMap<>();
+                s.scope().appliedOnce().forEach((key, cs) -> once.put(String.valueOf(key), String.valueOf(cs)));
+                m.put("appliedOnce", once);
+                m.put("audited", s.evaluation().audited().size());
+                m.put("recovered", recovered);
+                out.print(Render.as(output, m));
+                if (output == OutputFormat.json) {
+                    out.println();
+                }
+                out.flush();
+                return code;
+            }
             if (!s.evaluation().audited().isEmpty()) {
                 out.println("Left alone (audit mode, reported only): " + s.evaluation().audited().size() + " setting(s); see 'chameleon plan'.");
             }
             print(out, result);
-            // what could not be evaluated, read or applied was left as it is: say so in the exit code too
-            return result.ok() && s.policyErrors().isEmpty() && errors(result).isEmpty() ? ExitCode.OK : ExitCode.FAILED;
+            return code;
         }
     }
 

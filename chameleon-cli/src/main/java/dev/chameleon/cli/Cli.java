@@ -18,7 +18,8 @@ import picocli.CommandLine.Command;
         footer = {"  0  success (plan --exit-code: nothing to change)",
                 "  1  failure: an apply failed and was undone, a setting could not be read,",
                 "     a rollback could not finish, or the journal has an unreadable file;",
-                "     apply and plan --exit-code: a policy's condition could not be evaluated here",
+                "     apply and plan --exit-code: a policy's condition could not be",
+                "     evaluated here",
                 "  2  bad input: options, policies, agent.yaml (positioned errors), missing --yes",
                 "  3  plan --exit-code: changes pending",
                 "  4  refused: not root, another chameleon is changing this machine,",
@@ -85,6 +86,14 @@ public final class Cli implements Runnable {
         // reflection at start-up, and one-shot commands such as 'facts' are judged by start-up time.
         Map<String, Supplier<Object>> all = subcommands();
         String first = args.length > 0 ? args[0] : "";
+        if (!first.isEmpty() && !first.startsWith("-") && !first.equals("help") && !all.containsKey(first)) {
+            // before picocli: 'chameleon NOSUCH --help' printed the main help and exited 0
+            err.println("chameleon: unknown command '" + Render.printable(Render.cut(first)) + "'"
+                    + dev.chameleon.model.DidYouMean.suggest(first, all.keySet()).map(s -> "; did you mean '" + s + "'?").orElse(""));
+            err.println("Run 'chameleon --help' for the commands.");
+            err.flush();
+            return ExitCode.BAD_INPUT;
+        }
         if (all.containsKey(first)) {
             cl.addSubcommand(first, all.get(first).get());
         } else {
@@ -102,8 +111,7 @@ public final class Cli implements Runnable {
             // picocli's own messages may start with "Error: "; ours already say "chameleon: "
             String msg = String.valueOf(ex.getMessage());
             err.println("chameleon: " + (msg.startsWith("Error: ") ? msg.substring("Error: ".length()) : msg));
-            err.println("Run 'chameleon " + (ex.getCommandLine().getCommandName().equals("chameleon") ? "" : ex.getCommandLine().getCommandName() + " ")
-                    + "--help' for usage.");
+            err.println("Run '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
             return ExitCode.BAD_INPUT;
         });
         cl.setExecutionExceptionHandler((ex, c, pr) -> {

@@ -31,6 +31,10 @@ final class PlanCommand implements Callable<Integer> {
             + "(1 when a setting could not be read or a policy could not be evaluated).")
     boolean exitCode;
 
+    @Option(names = "--all-policies", description = "List every policy that did not match with its condition "
+            + "(by default their names share one line).")
+    boolean allPolicies;
+
     @Spec
     CommandSpec spec;
 
@@ -42,7 +46,7 @@ final class PlanCommand implements Callable<Integer> {
         PlanDocument doc = s.document();
         var out = spec.commandLine().getOut();
         if (output == OutputFormat.table) {
-            PlanTable.print(doc, out);
+            PlanTable.print(doc, out, allPolicies);
         } else {
             out.print(Render.as(output, PlanCodec.tree(doc)));
             if (output == OutputFormat.json) {
@@ -51,6 +55,9 @@ final class PlanCommand implements Callable<Integer> {
             out.flush();
         }
         var err = spec.commandLine().getErr();
+        for (var cs : engine.interrupted()) {
+            err.println("chameleon: warning: " + dev.chameleon.engine.Engine.interruptedNote(cs));
+        }
         if (!s.policyErrors().isEmpty()) {
             err.println("chameleon: " + s.policyErrors().size() + " policy(ies) could not be evaluated; their settings are left out:");
             s.policyErrors().forEach(e -> err.println("  " + e));

@@ -14,7 +14,16 @@ final class PlanTable {
     private PlanTable() {
     }
 
+    /** The plan with the policies that did not match in one line (as {@code plan} prints it by default). */
     static void print(PlanDocument d, PrintWriter out) {
+        print(d, out, false);
+    }
+
+    /**
+     * The plan; {@code allPolicies}: every policy that did not match with its condition too
+     * ({@code plan --all-policies}), else their names in one line.
+     */
+    static void print(PlanDocument d, PrintWriter out, boolean allPolicies) {
         PlanDocument.Platform p = d.platform();
         out.printf("Platform: hypervisor %s%s, cloud %s, container %s (confidence %s)%n",
                 p.hypervisor() == null ? "(not known)" : p.hypervisor(),
@@ -24,11 +33,18 @@ final class PlanTable {
                 p.confidence() == null ? "-" : String.valueOf(p.confidence()));
         out.println();
         out.println("Policies:");
+        List<String> quiet = new java.util.ArrayList<>();
         for (PlanDocument.PolicyRow o : d.policies()) {
+            if (!allPolicies && !o.matched() && o.error() == null) {
+                quiet.add(o.name());
+                continue;
+            }
             String state = o.error() != null ? "ERROR" : o.matched() ? "matched" : "not matched";
             out.printf("  %-24s %-11s %s%n", o.name(), state, o.source());
             if (!o.when().equals("true")) {
-                out.printf("  %-24s   when %s%n", "", o.when());
+                // a multi-line condition keeps its own indentation under the first line
+                String pad = " ".repeat(2 + 24 + 3 + "when ".length());
+                out.printf("  %-24s   when %s%n", "", o.when().strip().replace("\n", "\n" + pad));
             }
             if (!o.facts().isEmpty()) {
                 out.printf("  %-24s   because %s%n", "", String.join(", ", o.facts()));
@@ -36,6 +52,10 @@ final class PlanTable {
             if (o.error() != null) {
                 out.printf("  %-24s   error: %s%n", "", o.error());
             }
+        }
+        if (!quiet.isEmpty()) {
+            out.printf("  not matched (%d): %s%n", quiet.size(), String.join(", ", quiet));
+            out.printf("  %-24s   (plan --all-policies shows each with its condition)%n", "");
         }
         section(out, d, PlanDocument.Action.CHANGE, "Changes");
         section(out, d, PlanDocument.Action.OK, "Already as desired");

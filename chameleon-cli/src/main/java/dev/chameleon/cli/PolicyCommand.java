@@ -47,9 +47,10 @@ final class PolicyCommand implements Runnable {
      * 2 with every positioned error otherwise.
      */
     @Command(name = "validate", mixinStandardHelpOptions = true,
-            description = "Compile policy files (with the built-in pack) and report every error with its position.")
+            description = "Compile policy files (with the built-in pack) and report every error with its position. "
+                    + "Without arguments: the built-in pack itself.")
     static final class Validate implements Callable<Integer> {
-        @Parameters(paramLabel = "FILE|DIR", arity = "1..*", description = "Policy files or folders.")
+        @Parameters(paramLabel = "FILE|DIR", arity = "0..*", description = "Policy files or folders (default: the built-in pack).")
         List<Path> files = new ArrayList<>();
 
         @Option(names = "--no-default-policies", description = "Validate without the built-in pack.")
@@ -65,8 +66,18 @@ final class PolicyCommand implements Runnable {
         public Integer call() {
             List<PolicyError> errors = new ArrayList<>();
             List<PolicySet.Source> sources = new ArrayList<>(noDefaults ? List.of() : PolicySet.defaultPack());
-            List<PolicySet.Source> mine = dev.chameleon.engine.Engine.paths(files, errors);
-            sources.addAll(mine);
+            List<PolicySet.Source> mine;
+            if (files.isEmpty()) {
+                // as 'policy test' without arguments: the built-in pack is what is checked
+                if (noDefaults) {
+                    throw new CommandLine.ParameterException(spec.commandLine(),
+                            "nothing to validate: give policy files or folders, or leave out --no-default-policies to check the built-in pack");
+                }
+                mine = PolicySet.defaultPack();
+            } else {
+                mine = dev.chameleon.engine.Engine.paths(files, errors);
+                sources.addAll(mine);
+            }
             PolicySet set = null;
             if (errors.isEmpty()) {
                 try {

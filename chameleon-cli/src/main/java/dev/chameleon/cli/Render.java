@@ -71,6 +71,11 @@ final class Render {
         return f == OutputFormat.json ? json(tree) : yaml(tree);
     }
 
+    /** At most 200 characters of {@code text}: longer text is cut with "… (N characters)". */
+    static String cut(String text) {
+        return text.length() <= 200 ? text : text.substring(0, 200) + "… (" + text.length() + " characters)";
+    }
+
     /** Text for a terminal: control characters (escape sequences, NULs, newlines) shown as \\xNN. */
     static String printable(Object value) {
         String v = String.valueOf(value);

@@ -51,6 +51,10 @@ final class RollbackCommand implements Callable<Integer> {
             + "(without it they are left alone and reported).")
     boolean force;
 
+    @picocli.CommandLine.Option(names = {"-o", "--output"}, paramLabel = "FORMAT",
+            description = "table, json or yaml (default: ${DEFAULT-VALUE}); the shapes: docs/plan-json.md")
+    OutputFormat output = OutputFormat.table;
+
     @Spec
     CommandSpec spec;
 
@@ -60,6 +64,9 @@ final class RollbackCommand implements Callable<Integer> {
         Engine engine = hostOptions.engine(null, stateOptions);
         Journal journal = engine.journal();
         List<ChangeSet> targets = new ArrayList<>();
+        if (output != OutputFormat.table) {
+            return structured(out, engine, journal);
+        }
         if (dryRun) {
             targets.addAll(choose(engine, journal));
             if (targets.isEmpty()) {
@@ -83,18 +90,71 @@ final class RollbackCommand implements Callable<Integer> {
                 return ExitCode.OK;
             }
             boolean ok = true;
-            for (ChangeSet cs : targets) {
+            for (int i = 0; i < targets.size(); i++) {
+                ChangeSet cs = targets.get(i);
                 Applier.Result r = changes.rollback(cs, force, null);
                 out.println((r.ok() ? "Rolled back change set " : "Rollback of change set ") + cs.id() + " "
                         + (r.ok() ? "" : "is incomplete ") + "(" + r.changeSet().status() + "): " + r.message());
                 if (!r.ok()) {
                     ok = false;
+                    List<ChangeSet> left = targets.subList(i + 1, targets.size());
+                    if (!left.isEmpty()) {
+                        // older sets may have set the same keys; undoing them under a set left half-undone would clobber it
+                        out.println("Stopped at " + cs.id() + "; " + left.size() + " older change set(s) left applied: "
+                                + String.join(", ", left.stream().map(ChangeSet::id).toList())
+                                + ". Resolve " + cs.id() + " (rollback --changeset " + cs.id() + " --force puts its values back), "
+                                + "then run rollback --all again.");
+                    }
                     break;
                 }
             }
             out.flush();
             return ok ? ExitCode.OK : ExitCode.FAILED;
         }
+    }
+
+    /** {@code -o json|yaml}: the same decisions as the table, as one document (docs/plan-json.md). */
+    private int structured(PrintWriter out, Engine engine, Journal journal) {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        int code = ExitCode.OK;
+        if (dryRun) {
+            List<Object> preview = new ArrayList<>();
+            for (ChangeSet cs : choose(engine, journal)) {
+                preview.add(java.util.Map.of("id", cs.id(), "lines", engine.previewRollback(cs, force)));
+            }
+            m.put("dryRun", true);
+            m.put("preview", preview);
+        } else {
+            engine.requireRoot();
+            try (Engine.Changes changes = engine.changes()) {
+                m.put("recovered", changes.recover().lines());
+                List<ChangeSet> targets = choose(engine, journal);
+                List<Object> done = new ArrayList<>();
+                List<String> left = new ArrayList<>();
+                for (int i = 0; i < targets.size(); i++) {
+                    Applier.Result r = changes.rollback(targets.get(i), force, null);
+                    java.util.Map<String, Object> one = new java.util.LinkedHashMap<>();
+                    one.put("ok", r.ok());
+                    one.put("message", r.message());
+                    one.put("changeSet", dev.chameleon.model.json.ChangeSetCodec.tree(r.changeSet()));
+                    done.add(one);
+                    if (!r.ok()) {
+                        code = ExitCode.FAILED;
+                        targets.subList(i + 1, targets.size()).forEach(cs -> left.add(cs.id()));
+                        break;
+                    }
+                }
+                m.put("rolledBack", done);
+                m.put("leftApplied", left);
+            }
+        }
+        m.put("ok", code == ExitCode.OK);
+        out.print(Render.as(output, m));
+        if (output == OutputFormat.json) {
+            out.println();
+        }
+        out.flush();
+        return code;
     }
 
     /**

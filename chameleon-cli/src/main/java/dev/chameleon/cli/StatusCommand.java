@@ -26,8 +26,13 @@ final class StatusCommand implements Callable<Integer> {
     @Option(names = "--socket", paramLabel = "FILE", description = "The agent's control socket (default: STATE-DIR/agent.sock).")
     Path socket;
 
-    @Option(names = "--json", description = "Print the agent's answer as JSON.")
+    @Option(names = "--json", description = "Print the agent's answer as JSON (the same as -o json).")
     boolean json;
+
+    @picocli.CommandLine.Option(names = {"-o", "--output"}, paramLabel = "FORMAT",
+            description = "table, json or yaml (default: ${DEFAULT-VALUE}); the shapes: docs/plan-json.md")
+    OutputFormat output = OutputFormat.table;
+
 
     @Spec
     CommandSpec spec;
@@ -35,17 +40,32 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        var engine = hostOptions.engine(null, stateOptions);
+        // said even when no agent answers: a crashed apply's change set waits to be recovered
+        for (var cs : engine.interrupted()) {
+            spec.commandLine().getErr().println("chameleon: warning: " + dev.chameleon.engine.Engine.interruptedNote(cs));
+        }
+        spec.commandLine().getErr().flush();
         String reply = Answering.status();
         if (reply == null) {
-            Path sock = socket != null ? socket : hostOptions.engine(null, stateOptions).stateFolder().path().resolve("agent.sock");
+            Path sock = socket != null ? socket : engine.stateFolder().path().resolve("agent.sock");
             try {
                 reply = dev.chameleon.agent.loop.ControlSocket.ask(sock, "status");
             } catch (IOException e) {
                 throw new UserError(ExitCode.FAILED, "no agent answers on " + sock + " (" + e.getMessage() + "); is 'chameleon run' running?");
             }
         }
-        if (json) {
+        if (json || output == OutputFormat.json) {
             out.print(reply);
+            out.flush();
+            return ExitCode.OK;
+        }
+        if (output == OutputFormat.yaml) {
+            try {
+                out.print(Render.as(output, new ObjectMapper().readValue(reply, Object.class)));
+            } catch (IOException e) {
+                throw new UserError(ExitCode.FAILED, "the agent's answer is not JSON: " + e.getMessage());
+            }
             out.flush();
             return ExitCode.OK;
         }

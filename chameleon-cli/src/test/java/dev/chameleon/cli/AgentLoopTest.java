@@ -184,6 +184,17 @@ class AgentLoopTest {
         assertThat(events("change-set")).hasSize(2);
     }
 
+    /** Regression: right after an apply pass, status listed the settings that pass had just applied as pending. */
+    @Test
+    void settingsAppliedByAPassAreNotPendingInTheStatus() throws IOException {
+        settings.set("- sysctl: {key: vm.swappiness, value: 10}\n- sysctl: {key: vm.dirty_ratio, value: 15}");
+        Agent a = agent(true, 5, RandomGenerator.getDefault());
+        a.pass(new Trigger("start", "", false));
+        assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("10");
+        assertThat(a.status()).contains("\"pending\":[]").doesNotContain("sysctl:vm.swappiness: 60 -> 10");
+        assertThat(events("pass").get(0).path("pending").asInt()).isZero();
+    }
+
     @Test
     void auditPoliciesOnlyReportDrift() throws IOException {
         Agent a = agent(true, 5, RandomGenerator.getDefault());

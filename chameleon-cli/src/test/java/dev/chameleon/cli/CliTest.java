@@ -1,5 +1,9 @@
 package dev.chameleon.cli;
 
+import dev.chameleon.actuators.Journal;
+import dev.chameleon.model.ChangeSet;
+import dev.chameleon.model.JournalEntry;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -185,6 +189,192 @@ class CliTest {
         Run missing = cli("rollback", "--changeset", "19990101-000000-000", "--root", root.toString(), "--state-dir", state.toString());
         assertThat(missing.code()).isEqualTo(ExitCode.BAD_INPUT);
         assertThat(missing.err()).contains("no applied change set with this id");
+    }
+
+    /**
+     * Regressions from the field trial, on the journal: history and rollback printed whole base64
+     * file contents; rollback --all stopped at a hand-changed set without saying which older sets
+     * stayed applied; an interrupted change set showed as in-progress forever with no word in plan,
+     * history or status; apply with an unreadable journal file reused that file's number.
+     */
+    @Test
+    void journalAndStateAnOperatorCanTrust() throws IOException {
+        write("/etc/motd", "hello\n");
+        Path policies = tmp.resolve("trust");
+        Files.createDirectories(policies);
+        Files.writeString(policies.resolve("a.yaml"), """
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: trust}
+                spec:
+                  settings:
+                    - sysctl: {key: vm.swappiness, value: 10}
+                    - file: {path: /etc/motd, content: "managed by policy\\n", mode: "0640"}
+                """);
+        Path state = tmp.resolve("state");
+        String[] common = {"--root", root.toString(), "--no-default-policies", "--policies", policies.toString(), "--state-dir", state.toString()};
+        String newContent = java.util.Base64.getEncoder().encodeToString("managed by policy\n".getBytes());
+        String oldContent = java.util.Base64.getEncoder().encodeToString(read("/etc/motd").concat("\n").getBytes());
+
+        assertThat(cli(concat(new String[] {"apply", "--yes", "--only", "sysctl:vm.swappiness"}, common)).code()).isZero();
+        Run second = cli(concat(new String[] {"apply", "--yes", "--only", "file:/etc/motd"}, common));
+        assertThat(second.code()).as(second.err()).isZero();
+        Run history = cli("history", "--state-dir", state.toString());
+        assertThat(history.out()).contains("undo by hand: echo '<").contains("characters of base64")
+                .doesNotContain(newContent).doesNotContain(oldContent);
+
+        // a hand change to the newest set's file: rollback --all stops there and names the older set it left applied
+        write("/etc/motd", "edited by hand\n");
+        Run all = cli("rollback", "--all", "--root", root.toString(), "--state-dir", state.toString());
+        assertThat(all.code()).isEqualTo(ExitCode.FAILED);
+        String firstId = history.out().lines().filter(l -> l.contains("--only sysctl:vm.swappiness")).findFirst().orElseThrow().split(" ")[0];
+        assertThat(all.out()).contains("1 older change set(s) left applied: " + firstId)
+                .doesNotContain(newContent).doesNotContain(oldContent).doesNotContain(java.util.Base64.getEncoder()
+                        .encodeToString("edited by hand\n".getBytes()));
+        assertThat(read("/proc/sys/vm/swappiness")).as("the older set is left as it is").isEqualTo("10");
+
+        // a run killed in the middle of a change set: plan and history say it waits to be recovered
+        Journal journal = new Journal(state);
+        ChangeSet crashed = journal.begin("apply --yes");
+        journal.save(crashed.withEntry(new JournalEntry(1, "sysctl:vm.dirty_ratio", "20", "5", "test", "sysctl -w vm.dirty_ratio='20'",
+                "applied", "")));
+        write("/proc/sys/vm/dirty_ratio", "5\n");
+        Run h2 = cli("history", "--state-dir", state.toString());
+        assertThat(h2.out()).contains("! INTERRUPTED: change set " + crashed.id() + " was interrupted (in-progress, 1 setting(s) recorded)");
+        Run plan = cli(concat(new String[] {"plan"}, common));
+        assertThat(plan.err()).contains("warning: change set " + crashed.id() + " was interrupted")
+                .contains("the next 'chameleon apply', 'chameleon rollback' or start of the agent in apply mode undoes it");
+        Run apply = cli(concat(new String[] {"apply", "--yes", "--only", "sysctl:vm.swappiness"}, common));
+        assertThat(apply.out()).contains("recovered unfinished change set " + crashed.id());
+        assertThat(read("/proc/sys/vm/dirty_ratio")).isEqualTo("20");
+        assertThat(cli("history", "--state-dir", state.toString()).out()).doesNotContain("INTERRUPTED");
+
+        // an unreadable journal file: apply refuses (before, it reused that file's sequence number)
+        Path bad = state.resolve("journal").resolve(firstId + ".json");
+        Files.writeString(bad, "{\"sequence\": 1, ");
+        long files;
+        try (var l = Files.list(state.resolve("journal"))) {
+            files = l.count();
+        }
+        write("/proc/sys/vm/swappiness", "60\n");
+        Run refused = cli(concat(new String[] {"apply", "--yes", "--only", "sysctl:vm.swappiness"}, common));
+        assertThat(refused.code()).isEqualTo(ExitCode.FAILED);
+        assertThat(refused.err()).contains("the journal has a file that cannot be read").contains(bad.toString())
+                .contains("nothing was changed");
+        assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("60");
+        try (var l = Files.list(state.resolve("journal"))) {
+            assertThat(l.count()).isEqualTo(files);
+        }
+    }
+
+    /**
+     * Field trial, the command line as people use it: 'chameleon NOSUCH --help' printed the main
+     * help and exited 0; --help's exit codes had a stray line "here"; 'policy validate' without an
+     * argument was a usage error naming a non-existent 'chameleon validate'.
+     */
+    @Test
+    void unknownCommandsHelpAndValidateWithoutArguments() {
+        Run nosuch = cli("NOSUCH", "--help");
+        assertThat(nosuch.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(nosuch.err()).contains("chameleon: unknown command 'NOSUCH'");
+        assertThat(nosuch.out()).isEmpty();
+        assertThat(cli("aply", "--yes").err()).contains("unknown command 'aply'; did you mean 'apply'?");
+        assertThat(cli("x".repeat(100_000)).err()).hasSizeLessThan(400).contains("(100000 characters)");
+        Run help = cli("--help");
+        assertThat(help.code()).isZero();
+        assertThat(help.out().lines()).noneMatch(l -> l.strip().equals("here")).allMatch(l -> l.length() <= 80);
+        Run validate = cli("policy", "validate");
+        assertThat(validate.code()).as(validate.err()).isZero();
+        assertThat(validate.out()).startsWith("ok: ").contains(" policies");
+        Run none = cli("policy", "validate", "--no-default-policies");
+        assertThat(none.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(none.err()).contains("nothing to validate").contains("Run 'chameleon policy validate --help' for usage.");
+    }
+
+    /**
+     * Field trial: the plan listed every policy that did not match with its condition (45 of ~140
+     * lines), and a multi-line {@code when} lost its indentation. Now the unmatched share one line
+     * (all of them with --all-policies) and a condition's continuation lines stay under its first.
+     */
+    @Test
+    void planListsUnmatchedPoliciesInOneLineAndKeepsMultiLineConditions() throws IOException {
+        Path policies = tmp.resolve("quiet");
+        Files.createDirectories(policies);
+        Files.writeString(policies.resolve("a.yaml"), """
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: multi-line}
+                spec:
+                  when: |
+                    platform.hypervisor == "vmware"
+                      && memory.totalBytes > 0
+                  settings:
+                    - sysctl: {key: vm.swappiness, value: 10}
+                ---
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: only-on-xen}
+                spec:
+                  when: 'platform.hypervisor == "xen"'
+                  settings:
+                    - sysctl: {key: vm.dirty_ratio, value: 5}
+                ---
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: only-on-aws}
+                spec:
+                  when: 'platform.cloud == "aws"'
+                  settings:
+                    - sysctl: {key: vm.dirty_background_ratio, value: 6}
+                """);
+        String[] common = {"--root", root.toString(), "--no-default-policies", "--policies", policies.toString()};
+        Run quiet = cli(concat(new String[] {"plan"}, common));
+        assertThat(quiet.code()).as(quiet.err()).isZero();
+        String pad = " ".repeat(34);
+        assertThat(quiet.out()).contains("  not matched (2): only-on-xen, only-on-aws\n")
+                .contains("when platform.hypervisor == \"vmware\"\n" + pad + "  && memory.totalBytes > 0\n")
+                .doesNotContain("platform.hypervisor == \"xen\"");
+        Run all = cli(concat(new String[] {"plan", "--all-policies"}, common));
+        assertThat(all.out()).containsPattern("only-on-xen +not matched").contains("when platform.hypervisor == \"xen\"")
+                .doesNotContain("not matched (2)");
+    }
+
+    /** {@code -o json} of apply, history and rollback: the shapes docs/plan-json.md gives. */
+    @Test
+    void applyHistoryAndRollbackSpeakJson() throws IOException {
+        Path policies = tmp.resolve("json");
+        Files.createDirectories(policies);
+        Files.writeString(policies.resolve("a.yaml"), """
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: json}
+                spec:
+                  settings:
+                    - sysctl: {key: vm.swappiness, value: 10}
+                """);
+        Path state = tmp.resolve("state");
+        String[] common = {"--root", root.toString(), "--no-default-policies", "--policies", policies.toString(), "--state-dir", state.toString()};
+        ObjectMapper m = new ObjectMapper();
+        Run apply = cli(concat(new String[] {"apply", "--yes", "-o", "json"}, common));
+        assertThat(apply.code()).as(apply.err()).isZero();
+        JsonNode a = m.readTree(apply.out());
+        assertThat(a.path("ok").asBoolean()).isTrue();
+        assertThat(a.path("changeSet").path("status").asText()).isEqualTo("applied");
+        assertThat(a.path("changeSet").path("entries").get(0).path("key").asText()).isEqualTo("sysctl:vm.swappiness");
+        assertThat(a.path("changeSet").path("entries").get(0).path("before").asText()).isEqualTo("60");
+        assertThat(a.path("notApplied").isArray()).isTrue();
+        JsonNode h = m.readTree(cli("history", "--state-dir", state.toString(), "-o", "json").out());
+        assertThat(h.path("changeSets").get(0).path("id").asText()).isEqualTo(a.path("changeSet").path("id").asText());
+        assertThat(h.path("unreadable").size()).isZero();
+        Run rb = cli("rollback", "--last", "--root", root.toString(), "--state-dir", state.toString(), "-o", "json");
+        assertThat(rb.code()).as(rb.err()).isZero();
+        JsonNode r = m.readTree(rb.out());
+        assertThat(r.path("ok").asBoolean()).isTrue();
+        assertThat(r.path("rolledBack").get(0).path("changeSet").path("status").asText()).isEqualTo("rolled-back");
+        assertThat(r.path("leftApplied").size()).isZero();
+        assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("60");
+        Run again = cli(concat(new String[] {"apply", "--yes", "-o", "json"}, common));
+        assertThat(m.readTree(again.out()).path("changeSet").path("sequence").asInt()).isEqualTo(2);
     }
 
     @Test

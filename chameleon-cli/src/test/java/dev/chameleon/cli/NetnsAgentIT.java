@@ -42,6 +42,7 @@ class NetnsAgentIT {
                   settings:
                     - nic: {name: chmA, mtu: 1400}
                     - sysctl: {key: net.core.somaxconn, value: 8192}
+                    - nicSysctl: {select: 'nic.name == "chmA"', key: rp_filter, value: 2}
                 """);
         Path state = tmp.resolve("state");
         Path script = tmp.resolve("agent.sh");
@@ -52,7 +53,8 @@ class NetnsAgentIT {
                 ip link add chmA type veth peer name chmB
                 until_ "[ \\"\\$(cat /sys/class/net/chmA/mtu)\\" = 1400 ]" 150; echo "@nic.applied=$?"
                 echo "@nic.mtu=$(cat /sys/class/net/chmA/mtu)"
-                # the MTU is written before the pass's event: wait for the event, do not race it
+                until_ "[ \\"\\$(cat /proc/sys/net/ipv4/conf/chmA/rp_filter)\\" = 2 ]" 150; echo "@nic.rpfilter=$?"
+                # the pass event is written when the pass ends, just after its change set: wait for it
                 until_ "grep '\\"event\\":\\"pass\\"' $EV | grep -q '\\"trigger\\":\\"uevent'" 150
                 echo "@uevent.pass=$(grep '\\"event\\":\\"pass\\"' $EV | grep -c '\\"trigger\\":\\"uevent')"
                 echo 1234 > /proc/sys/net/core/somaxconn
@@ -78,6 +80,7 @@ class NetnsAgentIT {
         assertThat(out).as(out).contains("@started=yes");
         assertThat(out).as(out).contains("@somaxconn.first=8192");
         assertThat(out).as(out).contains("@nic.applied=0").contains("@nic.mtu=1400");
+        assertThat(out).as("nicSysctl selects the hot-added NIC\n" + out).contains("@nic.rpfilter=0");
         assertThat(out).as("a pass ran on the uevent\n" + out).doesNotContain("@uevent.pass=0");
         assertThat(out).as(out).contains("@drift.reported=0").contains("@drift.corrected=0").contains("@somaxconn.after=8192");
         assertThat(out).as(out).containsPattern("\"event\":\"external-change\",\"key\":\"sysctl:net.core.somaxconn\",\"before\":\"8192\",\"after\":\"1234\"");
@@ -192,6 +195,47 @@ class NetnsAgentIT {
                 .contains("notice: log.format changed in " + state + ".yaml; that takes effect when the agent restarts");
         assertThat(out).as(out).contains("@bad.reported=0").contains("mode is plan or apply, found 'sideways'");
         assertThat(out).as("the previous configuration (apply) stayed whole\n" + out).contains("@bad.still-applies=0");
+    }
+
+    /**
+     * Regression: a setting the kernel refuses every time made the daemon in apply mode write a new
+     * failed change set every pass (7 journal files in 30 s) and anti-flap never stopped it. Now
+     * each failure backs the setting off (2, 4, ... intervals) and failing more than
+     * {@code --flap-limit} times freezes it: with a 1 s interval and a limit of 2 there are exactly
+     * three failed change sets, then a {@code frozen} event, then no more.
+     */
+    @Test
+    void aSettingTheKernelKeepsRefusingBacksOffAndFreezes() throws Exception {
+        Path policies = tmp.resolve("refused");
+        Files.createDirectories(policies);
+        Files.writeString(policies.resolve("net.yaml"), """
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: refused-by-the-kernel}
+                spec:
+                  settings:
+                    - sysctl: {key: net.ipv4.tcp_adv_win_scale, value: 100}
+                """);
+        Path state = tmp.resolve("state-refused");
+        Path script = tmp.resolve("agent-refused.sh");
+        Files.writeString(script, head(state) + """
+                agent run --mode apply --no-default-policies --no-system-policies --policies %s --state-dir $STATE \\
+                    --interval 1s --splay 0s --flap-limit 2 --flap-window 1h > $STATE.log 2>&1 &
+                AGENT=$!
+                trap 'kill $AGENT 2>/dev/null; wait $AGENT 2>/dev/null; echo "--- agent log"; cat $STATE.log' EXIT
+                until_ "grep -q '\\"event\\":\\"frozen\\"' $EV 2>/dev/null" 150; echo "@frozen=$?"
+                echo "@sets.atfreeze=$(ls $STATE/journal | wc -l)"
+                N=$(grep -c '"event":"pass"' $EV)
+                until_ "[ \\$(grep -c '\\"event\\":\\"pass\\"' $EV) -ge \\$((N+3)) ]" 100; echo "@morepasses=$?"
+                echo "@sets.later=$(ls $STATE/journal | wc -l)"
+                echo "@scale=$(cat /proc/sys/net/ipv4/tcp_adv_win_scale)"
+                echo "--- events"; cat $EV
+                """.formatted(policies));
+        String out = inNamespace(script);
+        assertThat(out).as(out).contains("@frozen=0").contains("@morepasses=0");
+        assertThat(out).as(out).contains("@sets.atfreeze=3").contains("@sets.later=3");
+        assertThat(out).as(out).contains("its change failed 3 times in PT1H; left as it is until the agent restarts")
+                .contains("not tried again before").doesNotContain("@scale=100");
     }
 
     /**

@@ -63,6 +63,49 @@ class NetnsNicIT {
         return dir;
     }
 
+    /**
+     * Regression: for a veth named {@code v0.10} (VLAN-style names such as {@code eth0.100}), every
+     * key form of {@code net.ipv4.conf.v0.10.rp_filter} was mapped to {@code conf/v0/10/rp_filter},
+     * reported "not applicable", and nothing was set. Now sysctl(8)'s convention holds (a dot inside
+     * an interface name is {@code /} in the dotted key; the slash form has the dot as it is), and
+     * {@code nicSysctl} sets a per-interface key on the NICs its selector picks from the facts.
+     */
+    @Test
+    void dottedInterfaceNamesFollowSysctl8AndNicSysctlSelectsNics() throws Exception {
+        Path p = policies("vlan-names", """
+                - sysctl: {key: net.ipv4.conf.v0/10.rp_filter, value: 2}
+                - sysctl: {key: net/ipv4/conf/v0.10/accept_redirects, value: 0}
+                - nicSysctl: {select: 'nic.name.startsWith("v0")', family: ipv4, key: arp_announce, value: 2}
+                """);
+        String state = tmp.resolve("s-vlan").toString();
+        StringBuilder log = new StringBuilder();
+        Map<String, String> v = inNamespace("""
+                ip link add v0.10 type veth peer name v0.11
+                show() { for k in v0.10/rp_filter v0.10/accept_redirects v0.10/arp_announce v0.11/arp_announce vethA/arp_announce; do
+                  echo "@$1.$k=$(cat /proc/sys/net/ipv4/conf/$k)"; done; }
+                show before
+                eval "$CHAMELEON apply --yes --no-default-policies --policies %s --state-dir %s"; echo "@apply.rc=$?"
+                show applied
+                eval "$CHAMELEON plan --exit-code --no-default-policies --policies %s"; echo "@plan.rc=$?"
+                eval "$CHAMELEON rollback --last --state-dir %s"; echo "@rollback.rc=$?"
+                show after
+                """.formatted(p, state, p, state), log);
+        String ctx = log.toString();
+        assertThat(v.get("apply.rc")).as(ctx).isEqualTo("0");
+        assertThat(v.get("applied.v0.10/rp_filter")).as(ctx).isEqualTo("2");
+        assertThat(v.get("applied.v0.10/accept_redirects")).as(ctx).isEqualTo("0");
+        assertThat(v.get("applied.v0.10/arp_announce")).as(ctx).isEqualTo("2");
+        assertThat(v.get("applied.v0.11/arp_announce")).as(ctx).isEqualTo("2");
+        assertThat(v.get("applied.vethA/arp_announce")).as("not selected").isEqualTo(v.get("before.vethA/arp_announce"));
+        assertThat(ctx).contains("verified  sysctl:net.ipv4.conf.v0/10.rp_filter: " + v.get("before.v0.10/rp_filter") + " -> 2")
+                .contains("verified  nicSysctl:v0.10/ipv4.arp_announce: ").doesNotContain("Not applicable here");
+        assertThat(v.get("plan.rc")).as("after apply nothing is pending:\n" + ctx).isEqualTo("0");
+        assertThat(v.get("rollback.rc")).as(ctx).isEqualTo("0");
+        for (String k : List.of("v0.10/rp_filter", "v0.10/accept_redirects", "v0.10/arp_announce", "v0.11/arp_announce")) {
+            assertThat(v.get("after." + k)).as(k + " restored").isEqualTo(v.get("before." + k));
+        }
+    }
+
     @Test
     void vethMtuAndTxqueuelenAreAppliedVerifiedAndRolledBack() throws Exception {
         Path p = policies("veth-tuning", """
@@ -106,11 +149,11 @@ class NetnsNicIT {
                 """);
         Path readOnly = policies("read-only", """
                 - nic: {name: vethA, mtu: 1400}
-                - sysctl: {key: net.ipv4.tcp_available_congestion_control, value: reno}
+                - sysctl: {key: net.ipv4.conf.all.mc_forwarding, value: 1}
                 """);
         Path einval = policies("einval", """
                 - sysctl: {key: net.core.somaxconn, value: 1024}
-                - sysctl: {key: net.ipv4.ip_local_port_range, value: "60000 1000"}
+                - sysctl: {key: net.ipv4.tcp_adv_win_scale, value: 100}
                 """);
         Map<String, String> v = inNamespace("""
                 echo "@mtu.before=$(cat /sys/class/net/vethA/mtu)"
@@ -130,9 +173,9 @@ class NetnsNicIT {
         assertThat(v.get("einval.rc")).as(ctx).isEqualTo("1");
         assertThat(ctx).contains("nic vethA/mtu = 70000: 'ip link set dev vethA mtu 70000' failed")
                 .contains("undone: nic:vethA/txqueuelen → " + v.get("qlen.before"))
-                .contains("sysctl net.ipv4.tcp_available_congestion_control = reno: the kernel refused the write")
+                .contains("sysctl net.ipv4.conf.all.mc_forwarding = 1: the kernel refused the write")
                 .contains("undone: nic:vethA/mtu → " + v.get("mtu.before"))
-                .contains("sysctl net.ipv4.ip_local_port_range = 60000 1000: the kernel refused the write to /proc/sys/net/ipv4/ip_local_port_range (Invalid argument)")
+                .contains("sysctl net.ipv4.tcp_adv_win_scale = 100: the kernel refused the write to /proc/sys/net/ipv4/tcp_adv_win_scale (Invalid argument)")
                 .contains("undone: sysctl:net.core.somaxconn → " + v.get("somaxconn.before"));
         assertThat(v.get("mtu.after")).isEqualTo(v.get("mtu.before"));
         assertThat(v.get("qlen.after")).isEqualTo(v.get("qlen.before"));

@@ -111,6 +111,32 @@ public final class Engine {
         return j;
     }
 
+    /**
+     * Change sets a crashed or killed run left unfinished ({@code in-progress} or
+     * {@code rolling-back}) that wait to be recovered: undone by the next {@code apply},
+     * {@code rollback} or start of the agent in apply mode. Empty while another process holds the
+     * change lock (its change set is running, not interrupted). Reads the journal only.
+     */
+    public List<ChangeSet> interrupted() {
+        if (stateFolder().changeRunning()) {
+            return List.of();
+        }
+        List<ChangeSet> out = new java.util.ArrayList<>();
+        for (Journal.Loaded l : journal().list()) {
+            if (l.ok() && dev.chameleon.actuators.Applier.UNFINISHED.contains(l.changeSet().status())) {
+                out.add(l.changeSet());
+            }
+        }
+        return out;
+    }
+
+    /** One line for people about an interrupted change set, saying what recovers it. */
+    public static String interruptedNote(ChangeSet cs) {
+        return "change set " + cs.id() + " was interrupted (" + cs.status() + ", " + cs.entries().size()
+                + " setting(s) recorded): a run stopped in the middle of it; the next 'chameleon apply', 'chameleon rollback' "
+                + "or start of the agent in apply mode undoes it";
+    }
+
     // --- policies ---
 
     /**

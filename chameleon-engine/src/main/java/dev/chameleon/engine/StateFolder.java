@@ -60,6 +60,29 @@ public final class StateFolder {
     }
 
     /**
+     * True when another process holds the change lock now (an apply, rollback or recovery runs).
+     * Never creates the folder or the lock file; a lock file that cannot be opened counts as free.
+     */
+    public boolean changeRunning() {
+        Path f = dir.resolve("lock");
+        if (!Files.exists(f)) {
+            return false;
+        }
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            FileLock l = ch.tryLock();
+            if (l == null) {
+                return true;
+            }
+            l.release();
+            return false;
+        } catch (OverlappingFileLockException e) {
+            return true; // this process holds it
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
      * Takes the agent lock for the daemon's life and writes this process's pid into it; close it
      * to release.
      *

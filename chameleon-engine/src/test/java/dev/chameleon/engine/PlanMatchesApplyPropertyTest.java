@@ -68,10 +68,14 @@ class PlanMatchesApplyPropertyTest {
 
     @Provide
     Arbitrary<List<PolicySpec>> policySets() {
-        Arbitrary<String> number = Arbitraries.integers().between(0, 70000).map(String::valueOf);
-        Arbitrary<String> value = Arbitraries.oneOf(number, number.map(n -> "{atLeast: " + n + "}"), number.map(n -> "{atMost: " + n + "}"));
-        Arbitrary<Setting> sysctl = Combinators.combine(Arbitraries.of(SYSCTLS), value, Arbitraries.of("", ", persist: true"))
-                .as((k, v, p) -> new Setting("sysctl: {key: " + k + ", value: " + v + p + "}"));
+        // values within each key's documented range (dev.chameleon.model.SysctlTypes): others are refused at compile time
+        Arbitrary<Setting> sysctl = Arbitraries.of(SYSCTLS).flatMap(k -> {
+            long max = dev.chameleon.model.SysctlTypes.of(k).map(t -> t.max()).filter(java.util.Objects::nonNull).orElse(70000L);
+            Arbitrary<String> number = Arbitraries.integers().between(0, (int) Math.min(max, 70000)).map(String::valueOf);
+            Arbitrary<String> value = Arbitraries.oneOf(number, number.map(n -> "{atLeast: " + n + "}"), number.map(n -> "{atMost: " + n + "}"));
+            return Combinators.combine(value, Arbitraries.of("", ", persist: true"))
+                    .as((v, p) -> new Setting("sysctl: {key: " + k + ", value: " + v + p + "}"));
+        });
         Arbitrary<Setting> missing = Arbitraries.just(new Setting("sysctl: {key: kernel.not_on_this_kernel, value: 1}"));
         Arbitrary<Setting> thp = Arbitraries.of("always", "madvise", "never").map(v -> new Setting("sysfs: {knob: thp.enabled, value: " + v + "}"));
         Arbitrary<Setting> huge = Arbitraries.oneOf(Arbitraries.integers().between(0, 64).map(String::valueOf),

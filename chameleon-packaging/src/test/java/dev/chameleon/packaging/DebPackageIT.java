@@ -59,6 +59,10 @@ class DebPackageIT {
         assertThat(root.resolve("usr/share/chameleon/chameleon.jar")).isRegularFile();
         assertThat(Files.getPosixFilePermissions(root.resolve("usr/bin/chameleon"))).contains(PosixFilePermission.OTHERS_EXECUTE);
         assertThat(root.resolve("lib/systemd/system/chameleon.service")).isRegularFile();
+        // completion and man page, generated from the picocli model at build time
+        assertThat(Files.readString(root.resolve("usr/share/bash-completion/completions/chameleon"))).contains("complete -F _complete_chameleon");
+        assertThat(Files.readString(root.resolve("usr/share/zsh/vendor-completions/_chameleon"))).startsWith("#compdef chameleon");
+        assertThat(root.resolve("usr/share/man/man1/chameleon.1.gz")).isNotEmptyFile();
         assertThat(Files.readString(root.resolve("etc/chameleon/agent.yaml"))).contains("mode: plan");
         assertThat(root.resolve("var/lib/chameleon")).isDirectory();
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(root.resolve("var/lib/chameleon")))).isEqualTo("rwx------");
@@ -113,6 +117,7 @@ class DebPackageIT {
         assertThat(root.resolve("usr/share/chameleon/chameleon.jar")).doesNotExist();
         assertThat(root.resolve("usr/bin/chameleon")).doesNotExist();
         assertThat(root.resolve("lib/systemd/system/chameleon.service")).doesNotExist();
+        assertThat(root.resolve("usr/share/man/man1/chameleon.1.gz")).doesNotExist();
         assertThat(root.resolve("var/lib/chameleon/journal.jsonl")).hasContent("{\"changeset\":1}");
         assertThat(Files.readString(conf)).contains("mode: apply");
         assertThat(systemctlLog()).contains("disable chameleon.service");

@@ -117,7 +117,7 @@ public final class Condition {
                 List<ExprError> errors = new ArrayList<>();
                 for (CelIssue issue : r.getErrors()) {
                     errors.add(new ExprError(issue.getSourceLocation().getLine(), issue.getSourceLocation().getColumn() + 1,
-                            issue.getMessage()));
+                            issue.getMessage() + didYouMean(issue.getMessage(), extraRoots)));
                 }
                 return new Result(null, errors);
             }
@@ -141,6 +141,33 @@ public final class Condition {
         } catch (CelEvaluationException e) {
             return new Result(null, List.of(new ExprError(1, 1, e.getMessage())));
         }
+    }
+
+    private static final java.util.regex.Pattern UNDECLARED = java.util.regex.Pattern.compile("undeclared reference to '([^']+)'");
+    private static final java.util.regex.Pattern UNDEFINED_FIELD = java.util.regex.Pattern.compile("undefined field '([^']+)'");
+
+    /**
+     * " (did you mean 'platform'?)" for CEL's "undeclared reference to 'platfrom'" (closest fact
+     * root or element variable) and "undefined field 'hypervisr'" (closest field of any fact
+     * group); empty when nothing is close ({@link dev.chameleon.model.DidYouMean}).
+     */
+    private static String didYouMean(String message, List<String> extraRoots) {
+        var m = UNDECLARED.matcher(message);
+        java.util.Collection<String> known;
+        if (m.find()) {
+            known = new java.util.TreeSet<>(SCHEMA.variables().keySet());
+            known.addAll(extraRoots);
+        } else if ((m = UNDEFINED_FIELD.matcher(message)).find()) {
+            known = new java.util.TreeSet<>();
+            for (var t : SCHEMA.types()) {
+                if (t instanceof dev.cel.common.types.StructType st) {
+                    known.addAll(st.fieldNames());
+                }
+            }
+        } else {
+            return "";
+        }
+        return dev.chameleon.model.DidYouMean.suggest(m.group(1), known).map(x -> " (did you mean '" + x + "'?)").orElse("");
     }
 
     private static CelCompiler compiler(String element) {

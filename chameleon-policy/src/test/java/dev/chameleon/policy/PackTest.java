@@ -145,6 +145,7 @@ class PackTest {
                 case "kernelCmdline" -> "{arg: quiet}";
                 case "tunedProfile" -> "{profile: virtual-guest}";
                 case "nic" -> "{name: eth0, mtu: 9000}";
+                case "nicSysctl" -> "{key: rp_filter, value: 2}";
                 case "package" -> "{name: nginx, optIn: true}";
                 default -> "{}";
             };

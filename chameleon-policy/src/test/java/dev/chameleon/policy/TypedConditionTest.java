@@ -45,7 +45,7 @@ class TypedConditionTest {
         assertThat(e.line()).isEqualTo(5);
         // when: 'platform.hypervisr ...' — the quote is column 9, the dot before the field column 18
         assertThat(e.column()).isEqualTo(18);
-        assertThat(e.format()).isEqualTo("p0.yaml:5:18: error: spec.when: undefined field 'hypervisr'\n"
+        assertThat(e.format()).isEqualTo("p0.yaml:5:18: error: spec.when: undefined field 'hypervisr' (did you mean 'hypervisor'?)\n"
                 + "    when: 'platform.hypervisr == \"vmware\"'\n"
                 + "                   ^");
     }
@@ -70,6 +70,15 @@ class TypedConditionTest {
         assertThat(e.message()).startsWith("blockQueue.select:").contains("undefined field 'rotatonal'");
         assertThat(e.line()).isEqualTo(6);
         assertThat(e.excerpt().substring(e.column() - 1)).startsWith(".rotatonal");
+    }
+
+    /** Field trial: a misspelt fact said only "undeclared reference" / "undefined field"; now the closest known name is offered. */
+    @Test
+    void misspeltFactsGetADidYouMean() {
+        assertThat(onlyError(policy("platfrom.hypervisor == \"kvm\"")).message())
+                .contains("undeclared reference to 'platfrom'").endsWith("(did you mean 'platform'?)");
+        assertThat(onlyError(policy("disks.exists(d, d.rotatonal)")).message()).endsWith("(did you mean 'rotational'?)");
+        assertThat(onlyError(policy("memory.zzzzzzzz > 1")).message()).contains("undefined field 'zzzzzzzz'").doesNotContain("did you mean");
     }
 
     @Test

@@ -19,6 +19,12 @@ import java.util.TreeSet;
  * {@code window} is frozen (left alone and reported) until the agent restarts. A setting whose
  * change set failed the health gate is frozen at the value that failed: left alone while the
  * policies want that value, until the agent restarts.
+ *
+ * <p>A setting whose change failed (the kernel refused the write, or it did not read back as
+ * written) is retried with a back-off: after its n-th failure it is left alone for
+ * {@code 2^n × interval} (at most {@code window}); failing more than {@code limit} times in
+ * {@code window} freezes it like flapping does. Before, the daemon wrote a new failed change set
+ * every pass.
  */
 public final class Drift {
     /** A managed setting found changed: the baseline value, what is there now, and when it was first seen. */
@@ -31,6 +37,18 @@ public final class Drift {
     private final Map<String, Deque<Instant>> corrections = new HashMap<>();
     private final Set<String> frozen = new TreeSet<>();
     private final Map<String, String> gateFailed = new HashMap<>();
+    private final Map<String, Deque<Instant>> failures = new HashMap<>();
+    private final Map<String, Instant> retryAfter = new HashMap<>();
+
+    /**
+     * What a failed change of a setting leads to.
+     *
+     * @param failures how many times it failed within the window
+     * @param frozen   true when this failure froze it (left alone until the agent restarts)
+     * @param retryAt  when it is tried again (not frozen)
+     */
+    public record Failure(int failures, boolean frozen, Instant retryAt) {
+    }
 
     /** New anti-flap limits (a configuration reload); counts so far are kept. */
     public void limits(int newLimit, Duration newWindow) {
@@ -97,6 +115,43 @@ public final class Drift {
             return frozen.add(key);
         }
         return false;
+    }
+
+    /**
+     * Counts one failed change of {@code key} at {@code now}: it is left alone for
+     * {@code 2^n × interval} after its n-th failure in the window (at most the window), and frozen
+     * when it failed more than the limit.
+     */
+    public Failure failed(String key, Instant now, Duration interval) {
+        Deque<Instant> d = failures.computeIfAbsent(key, k -> new ArrayDeque<>());
+        d.addLast(now);
+        while (!d.isEmpty() && d.peekFirst().isBefore(now.minus(window))) {
+            d.removeFirst();
+        }
+        int n = d.size();
+        if (n > limit) {
+            retryAfter.remove(key);
+            return new Failure(n, frozen.add(key), null);
+        }
+        Duration wait = interval.multipliedBy(1L << Math.min(n, 20));
+        if (wait.compareTo(window) > 0) {
+            wait = window;
+        }
+        Instant at = now.plus(wait);
+        retryAfter.put(key, at);
+        return new Failure(n, false, at);
+    }
+
+    /** True while {@code key} waits after a failed change ({@link #failed}). */
+    public boolean backingOff(String key, Instant now) {
+        Instant at = retryAfter.get(key);
+        return at != null && now.isBefore(at);
+    }
+
+    /** A change of {@code key} was applied and verified: its failures are forgotten. */
+    public void succeeded(String key) {
+        failures.remove(key);
+        retryAfter.remove(key);
     }
 
     public boolean isFrozen(String key) {

@@ -28,6 +28,37 @@ public final class ChangeSetCodec {
     private ChangeSetCodec() {
     }
 
+    /**
+     * The change set as a tree of maps and lists, in the journal file's shape ({@code sequence},
+     * {@code id}, {@code createdAt}, {@code trigger}, {@code status}, {@code message},
+     * {@code entries[]} of {@code seq}, {@code key}, {@code before}, {@code after}, {@code reason},
+     * {@code undoCommand}, {@code state}, {@code error}), for {@code -o json} of the commands.
+     */
+    public static java.util.Map<String, Object> tree(ChangeSet cs) {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("sequence", cs.sequence());
+        m.put("id", cs.id());
+        m.put("createdAt", cs.createdAt());
+        m.put("trigger", cs.trigger());
+        m.put("status", cs.status());
+        m.put("message", cs.message());
+        java.util.List<Object> entries = new java.util.ArrayList<>();
+        for (JournalEntry e : cs.entries()) {
+            java.util.Map<String, Object> em = new java.util.LinkedHashMap<>();
+            em.put("seq", e.seq());
+            em.put("key", e.key());
+            em.put("before", e.before());
+            em.put("after", e.after());
+            em.put("reason", e.reason());
+            em.put("undoCommand", e.undoCommand());
+            em.put("state", e.state());
+            em.put("error", e.error());
+            entries.add(em);
+        }
+        m.put("entries", entries);
+        return m;
+    }
+
     /** The change set as indented JSON, UTF-8. */
     public static byte[] write(ChangeSet cs) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream(1024);

@@ -13,7 +13,7 @@ import java.util.Optional;
 public final class SettingKinds {
     private static final List<SettingKind> STANDARD = List.of(new SysctlSetting(), new SysfsSetting(), new BlockQueueSetting(),
             new HugepagesSetting(), new KernelModuleSetting(), new ServiceSetting(), new FileSetting(), new KernelCmdlineSetting(),
-            new TunedProfileSetting(), new NicSetting(), new PackageSetting());
+            new TunedProfileSetting(), new NicSetting(), new NicSysctlSetting(), new PackageSetting());
     private static final Map<String, SettingKind> BY_NAME = new LinkedHashMap<>();
 
     static {

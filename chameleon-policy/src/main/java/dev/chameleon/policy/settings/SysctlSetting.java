@@ -1,8 +1,10 @@
 package dev.chameleon.policy.settings;
 
 import dev.chameleon.model.SettingEncodings;
+import dev.chameleon.model.SysctlTypes;
 import dev.chameleon.policy.Syntax;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.nodes.MappingNode;
@@ -14,6 +16,12 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
  * a number, a word, or {@code {atLeast: N}} / {@code {atMost: N}}; blanks are collapsed
  * ({@code "4096 87380 6291456"}). {@code persist: true} also wants the boot-time drop-in
  * ({@code sysctl:persist/KEY}). Rules: {@code sysctl:KEY} (and {@code sysctl:persist/KEY}).
+ *
+ * <p>The key is in sysctl(8)'s form: dotted, a dot inside an interface name written {@code /}
+ * ({@code net.ipv4.conf.v0/10.rp_filter}); the slash form ({@code net/ipv4/conf/v0.10/rp_filter})
+ * is turned into it. A key the kernel documents as a write-only trigger or read-only, and a value
+ * outside its documented type ({@link SysctlTypes}), are refused here, before anything runs.
+ * A port list is kept in the kernel's form ({@code 8080,8081} → {@code 8080-8081}).
  */
 final class SysctlSetting implements SettingKind {
     private static final Pattern KEY = Pattern.compile("[a-z0-9_]+([./][a-zA-Z0-9_*@:-]+)+");
@@ -59,8 +67,14 @@ final class SysctlSetting implements SettingKind {
             in.err(m.get("key").getValueNode(), "'" + key + "' is not a sysctl key (expected dotted words such as net.core.somaxconn)");
             return;
         }
-        String k = key.replace('/', '.');
-        String v = value.strip().replaceAll("\\s+", " ");
+        String k = SysctlTypes.dotted(key);
+        Optional<String> refused = SysctlTypes.refusal(k, value);
+        if (refused.isPresent()) {
+            boolean keyItself = SysctlTypes.of(k).map(t -> t.writeOnly() || t.readOnly()).orElse(false);
+            in.err((keyItself ? m.get("key") : m.get("value")).getValueNode(), refused.get());
+            return;
+        }
+        String v = SysctlTypes.canonical(k, value);
         out.add(k, v);
         if ("true".equals(persist)) {
             out.add(SettingEncodings.sysctlPersisted(k).target(), v);
