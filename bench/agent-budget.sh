@@ -3,7 +3,7 @@
 # `chameleon run --mode apply`, measured inside a throwaway network/PID/mount namespace so the
 # machine's own interfaces and sysctls are never touched. Needs root (unshare, ip).
 #
-#   bench/agent-budget.sh [IDLE_SECONDS=600] [JAR=chameleon-agent/target/chameleon.jar]
+#   bench/agent-budget.sh [IDLE_SECONDS=600] [JAR=chameleon-cli/target/chameleon.jar]
 #
 # Targets: latency ≤ 1 s, idle CPU ≤ 0.1 % of a core (over 10 minutes), peak RSS ≤ 64 MiB.
 #
@@ -26,11 +26,11 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 IDLE=${1:-600}
-JAR=$(readlink -f "${2:-$HERE/chameleon-agent/target/chameleon.jar}")
+JAR=$(readlink -f "${2:-$HERE/chameleon-cli/target/chameleon.jar}")
 UNIT="${CHAMELEON_UNIT:-$HERE/chameleon-packaging/src/deb/files/chameleon.service}"
 LAUNCHER="$HERE/chameleon-packaging/src/deb/files/chameleon"
 [ "$(id -u)" = 0 ] || { echo "needs root (network namespace)" >&2; exit 2; }
-[ -f "$JAR" ] || { echo "no $JAR; build with ./mvnw -o -B -pl chameleon-agent -am package -DskipTests" >&2; exit 2; }
+[ -f "$JAR" ] || { echo "no $JAR; build with ./mvnw -o -B -pl chameleon-cli -am package -DskipTests" >&2; exit 2; }
 # The unit's Environment= lines, as NAME=VALUE words for env(1).
 UNIT_ENV=()
 while IFS= read -r line; do

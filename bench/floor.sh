@@ -16,7 +16,7 @@ RUNS="${1:-15}"
 cd "$HERE"
 ./chameleon facts --output json >/dev/null
 ./chameleon facts --output json >/dev/null
-JAR="$HERE/chameleon-agent/target/chameleon.jar"
+JAR="$HERE/chameleon-cli/target/chameleon.jar"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 javac -cp "$JAR" -d "$WORK" bench/floor/*.java

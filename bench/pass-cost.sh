@@ -8,8 +8,8 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 PASSES="${1:-40}"
-JAR="$HERE/chameleon-agent/target/chameleon.jar"
-[ -f "$JAR" ] || { echo "no $JAR; build with ./mvnw -o -B -pl chameleon-agent -am package -DskipTests" >&2; exit 2; }
+JAR="$HERE/chameleon-cli/target/chameleon.jar"
+[ -f "$JAR" ] || { echo "no $JAR; build with ./mvnw -o -B -pl chameleon-cli -am package -DskipTests" >&2; exit 2; }
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 javac -cp "$JAR" -d "$WORK" "$HERE/bench/pass/PassCost.java"

@@ -7,7 +7,7 @@
 #
 # Build the jars from commits first, e.g. in a scratch clone:
 #   git clone -q . /tmp/b && cd /tmp/b && git checkout -q COMMIT && \
-#     ./mvnw -o -q -B -DskipTests package -pl chameleon-agent -am && cp chameleon-agent/target/chameleon.jar /tmp/COMMIT.jar
+#     ./mvnw -o -q -B -DskipTests package -pl chameleon-cli -am && cp chameleon-cli/target/chameleon.jar /tmp/COMMIT.jar
 set -euo pipefail
 RUNS="$1"; shift
 OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -XX:-UsePerfData -Xlog:disable -Xlog:all=error:stderr"

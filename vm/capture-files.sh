@@ -34,7 +34,8 @@ copy /proc/cpuinfo /proc/meminfo /proc/modules /proc/cmdline /proc/version /proc
      /proc/sys/kernel/osrelease /proc/sys/kernel/version /proc/1/comm /proc/1/cgroup /etc/os-release /usr/lib/os-release
 for f in /sys/class/dmi/id/*; do [ "${f##*/}" = uevent ] || copy "$f"; done
 for f in /sys/firmware/acpi/tables/*; do [ -f "$f" ] && copy "$f"; done
-copy /sys/firmware/efi /sys/hypervisor/type /sys/hypervisor/uuid
+copy /sys/firmware/efi /sys/hypervisor/type /sys/hypervisor/uuid /sys/hypervisor/properties/features \
+     /sys/devices/system/clocksource/clocksource0/available_clocksource /sys/devices/system/clocksource/clocksource0/current_clocksource
 copy /sys/devices/system/cpu/online /sys/devices/system/cpu/possible /sys/devices/system/cpu/smt/control \
      /sys/devices/system/cpu/smt/active /sys/devices/system/cpu/vulnerabilities/* /sys/devices/system/cpu/cpu0/cpufreq/*
 for n in /sys/devices/system/node/node*; do copy "$n/cpulist" "$n/meminfo"; done

@@ -40,3 +40,13 @@ if [[ ${#SELECTED[@]} -eq 0 ]] || want qemu-numa-smt-hugepages; then
     -blockdev node-name=b1,driver=null-co,size=1073741824 -device virtio-blk-pci,drive=b1 \
     -netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0,mq=on,vectors=10,romfile=
 fi
+if [[ ${#SELECTED[@]} -eq 0 ]] || want qemu-q35-tcg-no-cpuid-tool; then
+  # the field trial's machine (issue 12): QEMU firmware, emulated (TCG), no virt-what and no cpuid
+  # module, so nothing reads CPUID; only the kernel's clocksources and log can tell KVM from TCG
+  CAPTURE_NO_CPUID_HELPER=1 CAPTURE_MODULES="virtio_pci virtio_net virtio_blk" CAPTURE_SMP=2 \
+  "$HERE/vm/capture-tree.sh" qemu-q35-tcg-no-cpuid-tool -machine q35 \
+    -cpu 'qemu64,model-id=QEMU Virtual CPU version 2.5+' \
+    -smbios 'type=1,manufacturer=QEMU,product=Standard PC (Q35 + ICH9,, 2009),serial=capture-no-cpuid-01' \
+    -blockdev node-name=b1,driver=null-co,size=4294967296 -device virtio-blk-pci,drive=b1,serial=vblk-serial-2 \
+    -netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:57,romfile=
+fi

@@ -13,42 +13,56 @@
 # this script cuts it out.
 # @DISK@ in the arguments becomes a 64 MB sparse raw disk. TCG only, about 25 s per capture.
 # Environment: CAPTURE_SMP (-smp, default 2), CAPTURE_MEM (-m in MB, default 1024),
-# CAPTURE_KERNEL_ARGS (appended to the kernel command line).
+# CAPTURE_KERNEL_ARGS (appended to the kernel command line), CAPTURE_NO_CPUID_HELPER=1 (do not
+# run virt-what's CPUID helper: a machine without virt-what, where only the kernel's own signals
+# tell KVM from emulation), CAPTURE_MODULES (the drivers the guest loads, default: every storage
+# and network driver of the VM tests; a real machine loads only its devices'). The kernel log
+# (busybox dmesg) is kept as commands/dmesg.
 set -euo pipefail
 HERE="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 [[ $# -ge 1 ]] || { echo "usage: $0 NAME [QEMU-ARGS...]" >&2; exit 2; }
 NAME="$1"; shift
 [[ "$NAME" =~ ^[a-z0-9_-]+$ ]] || { echo "capture: NAME must match [a-z0-9_-]+" >&2; exit 2; }
-JAR="$HERE/chameleon-agent/target/chameleon.jar"
+JAR="$HERE/chameleon-cli/target/chameleon.jar"
 [[ -f "$JAR" ]] || (cd "$HERE" && ./mvnw -q -B -o -DskipTests package)
 WORK="$(mktemp -d -t capture.XXXXXX)"
 trap 'rm -rf "$WORK"' EXIT
-GUEST="$HERE/chameleon-agent/target/vm-capture"
+GUEST="$HERE/chameleon-cli/target/vm-capture"
 CHAMELEON_VM_EXTRA_MODULES="ahci libahci libata ${CHAMELEON_VM_EXTRA_MODULES:-}" \
   "$HERE/vm/build-guest.sh" "$JAR" "$GUEST" > "$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
 
 mkdir -p "$WORK/overlay"
 cat > "$WORK/overlay/scenario.sh" <<'EOF'
 # runs in the guest (busybox sh) as root
-for m in virtio_pci virtio_net virtio_blk virtio_scsi virtio_balloon e1000 e1000e vmxnet3 vmw_pvscsi \
-         vmw_balloon nvme ahci ata_piix sd_mod sr_mod; do modprobe "$m" 2>/dev/null; done
+for m in $(cat /capture-modules); do modprobe "$m" 2>/dev/null; done
 mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
 sleep 1
 sh /capture-files.sh /tmp/cap
 # virt-what's CPUID helper (from the build host's virt-what package; the guest has glibc for the
 # JRE): its real output, as the sensor runs it on machines that have virt-what
-/virt-what-cpuid-helper > /tmp/cap/commands/virt-what-cpuid-helper
-rc=$?; [ "$rc" = 0 ] || echo "$rc" > /tmp/cap/commands/virt-what-cpuid-helper.exit
+if [ ! -e /no-cpuid-helper ]; then
+  /virt-what-cpuid-helper > /tmp/cap/commands/virt-what-cpuid-helper
+  rc=$?; [ "$rc" = 0 ] || echo "$rc" > /tmp/cap/commands/virt-what-cpuid-helper.exit
+fi
+dmesg > /tmp/cap/commands/dmesg
 echo "CAPTURE-BEGIN"
 tar czf - -C /tmp/cap . | base64
 echo "CAPTURE-END"
 EOF
 cp "$HERE/vm/capture-files.sh" "$WORK/overlay/capture-files.sh"
-HELPER=/usr/libexec/virt-what-cpuid-helper
-[[ -x "$HELPER" ]] || HELPER=/usr/lib/virt-what/virt-what-cpuid-helper
-[[ -x "$HELPER" ]] || { echo "capture: virt-what-cpuid-helper not found (apt-get install virt-what)" >&2; exit 1; }
-cp "$HELPER" "$WORK/overlay/virt-what-cpuid-helper"
-(cd "$WORK/overlay" && printf 'scenario.sh\ncapture-files.sh\nvirt-what-cpuid-helper\n' | cpio -o -H newc --quiet | gzip) > "$WORK/overlay.cpio.gz"
+if [[ "${CAPTURE_NO_CPUID_HELPER:-}" == 1 ]]; then
+  : > "$WORK/overlay/virt-what-cpuid-helper" # not run
+else
+  HELPER=/usr/libexec/virt-what-cpuid-helper
+  [[ -x "$HELPER" ]] || HELPER=/usr/lib/virt-what/virt-what-cpuid-helper
+  [[ -x "$HELPER" ]] || { echo "capture: virt-what-cpuid-helper not found (apt-get install virt-what)" >&2; exit 1; }
+  cp "$HELPER" "$WORK/overlay/virt-what-cpuid-helper"
+fi
+echo "${CAPTURE_MODULES:-virtio_pci virtio_net virtio_blk virtio_scsi virtio_balloon e1000 e1000e vmxnet3 vmw_pvscsi vmw_balloon nvme ahci ata_piix sd_mod sr_mod}" \
+  > "$WORK/overlay/capture-modules"
+FILES='scenario.sh\ncapture-files.sh\nvirt-what-cpuid-helper\ncapture-modules\n'
+if [[ "${CAPTURE_NO_CPUID_HELPER:-}" == 1 ]]; then touch "$WORK/overlay/no-cpuid-helper"; FILES="${FILES}no-cpuid-helper\n"; fi
+(cd "$WORK/overlay" && printf "$FILES" | cpio -o -H newc --quiet | gzip) > "$WORK/overlay.cpio.gz"
 cat "$GUEST/initramfs.cpio.gz" "$WORK/overlay.cpio.gz" > "$WORK/initramfs.cpio.gz"
 truncate -s 64M "$WORK/disk.img"
 ARGS=()
@@ -65,6 +79,8 @@ find "$DEST/root" -type d -empty -exec touch {}/.keep \;
 {
   echo "Captured by vm/capture-tree.sh on $(date -u +%Y-%m-%d) from a QEMU $(qemu-system-x86_64 --version | head -1 | awk '{print $4}') guest"
   echo "(TCG, -smp ${CAPTURE_SMP:-2}, -m ${CAPTURE_MEM:-1024}, kernel args: ${CAPTURE_KERNEL_ARGS:-none}) running Debian's kernel $(cat "$DEST/root/proc/sys/kernel/osrelease" 2>/dev/null) with busybox."
+  if [[ "${CAPTURE_NO_CPUID_HELPER:-}" == 1 ]]; then echo "virt-what's CPUID helper was not run (CAPTURE_NO_CPUID_HELPER=1): a machine without virt-what."; fi
+  if [[ -n "${CAPTURE_MODULES:-}" ]]; then echo "Drivers loaded: $CAPTURE_MODULES"; fi
   echo "License: same as this repository (the data describes our own emulated machine)."
   echo
   echo "QEMU arguments:"

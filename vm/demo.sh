@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ./chameleon demo SCENARIO | --list   (the launcher hands "demo" to this script)
 #
-# Boots one of the VM suite's scenarios (chameleon-agent/src/test/resources/vm/scenarios/NAME.yaml)
+# Boots one of the VM suite's scenarios (chameleon-cli/src/test/resources/vm/scenarios/NAME.yaml)
 # under QEMU with the real agent inside and shows live what it sees and does; exits 0 when the
 # scenario's expectations held, 1 when they did not, 2 for a bad command line. Builds the agent and
 # the test harness first when their sources are newer (about a minute), and the guest image when
@@ -9,7 +9,7 @@
 # ~/.cache/chameleon-vm when that is not writable). Needs qemu-system-x86 and a JDK 17.
 set -euo pipefail
 HERE="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
-MODULE="$HERE/chameleon-agent"            # the module that builds chameleon.jar and holds the VM harness
+MODULE="$HERE/chameleon-cli"              # the module that builds chameleon.jar and holds the VM harness
 JAR="$MODULE/target/chameleon.jar"
 CLASSES="$MODULE/target/test-classes"
 SCENARIOS="$MODULE/src/test/resources/vm/scenarios"
@@ -49,4 +49,4 @@ if stale; then
   touch "$JAR"
 fi
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
-exec "$JAVA" -Dchameleon.jar="$JAR" -Dchameleon.repo="$HERE" -cp "$CLASSES:$JAR" dev.chameleon.agent.vm.VmDemo "$1"
+exec "$JAVA" -Dchameleon.jar="$JAR" -Dchameleon.repo="$HERE" -cp "$CLASSES:$JAR" dev.chameleon.cli.vm.VmDemo "$1"

@@ -1,5 +1,7 @@
 package dev.chameleon.actuators;
 
+import dev.chameleon.model.ChangeSet;
+import dev.chameleon.model.JournalEntry;
 import dev.chameleon.host.Host;
 import dev.chameleon.model.DesiredSetting;
 import dev.chameleon.model.Plan;

@@ -3,8 +3,8 @@ package dev.chameleon.actuators;
 import dev.chameleon.host.Host;
 import dev.chameleon.host.HostFile;
 import dev.chameleon.model.SettingKey;
-import java.io.IOException;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Block device queue knobs under {@code /sys/block/DEV/queue/}: {@code DEV/scheduler},
@@ -14,7 +14,7 @@ import java.util.List;
  * kernel offers. The numeric knobs accept {@code >=N} / {@code <=N}. Not applicable when the device
  * or knob is missing, the knob is not one of these three, or the scheduler is not offered.
  */
-public final class BlockQueueActuator implements Actuator {
+public final class BlockQueueActuator extends KernelFileActuator {
     static final List<String> KNOBS = List.of("scheduler", "read_ahead_kb", "nr_requests");
 
     @Override
@@ -22,7 +22,8 @@ public final class BlockQueueActuator implements Actuator {
         return "blockQueue";
     }
 
-    static String path(SettingKey key) {
+    @Override
+    String path(SettingKey key) {
         String t = key.target();
         int i = t.indexOf('/');
         if (i <= 0 || t.contains("..") || t.indexOf('/', i + 1) >= 0) {
@@ -36,22 +37,19 @@ public final class BlockQueueActuator implements Actuator {
     }
 
     @Override
-    public Current read(Host host, SettingKey key) {
-        String p;
+    Optional<String> invalid(SettingKey key) {
         try {
-            p = path(key);
+            path(key);
         } catch (IllegalArgumentException e) {
-            return Current.notApplicable(e.getMessage());
+            return Optional.of(e.getMessage());
         }
-        if (!KNOBS.contains(knob(key))) {
-            return Current.notApplicable("blockQueue manages " + String.join(", ", KNOBS) + "; not " + knob(key));
-        }
-        HostFile f = host.root().read(p);
-        return switch (f.status()) {
-            case PRESENT -> Current.value(normalize(key, f.text()));
-            case ABSENT -> Current.notApplicable("no " + p + " on this machine");
-            case UNREADABLE -> Current.error("cannot read " + p + ": " + f.error());
-        };
+        return KNOBS.contains(knob(key)) ? Optional.empty()
+                : Optional.of("blockQueue manages " + String.join(", ", KNOBS) + "; not " + knob(key));
+    }
+
+    @Override
+    String absent(Host host, SettingKey key, String path) {
+        return "no " + path + " on this machine";
     }
 
     /** The choices a multi-choice knob offers, from its file ({@code none [mq-deadline]} → both); empty otherwise. */
@@ -66,26 +64,26 @@ public final class BlockQueueActuator implements Actuator {
     }
 
     @Override
-    public Current target(Host host, SettingKey key, String desired, Current current) {
+    public Current resolve(SettingKey key, String desired, String current) {
         String d = normalize(key, desired);
         if (knob(key).equals("scheduler")) {
-            return Values.oneOf(d, choices(host, key));
+            return Current.value(d);
         }
-        return Values.number("blockQueue " + key.target(), d, current.value());
+        return Values.number("blockQueue " + key.target(), d, current);
     }
 
     @Override
-    public void write(Host host, SettingKey key, String value, String before) throws ActuatorException {
-        try {
-            host.root().writeKernelFile(path(key), value);
-        } catch (IOException e) {
-            throw new ActuatorException("blockQueue " + key.target() + " = " + value + ": the kernel refused the write to "
-                    + path(key) + " (" + SysctlActuator.kernelAnswer(e) + ")", e);
-        }
+    public Optional<String> machineCheck(SettingKey key, String desired) {
+        return knob(key).equals("scheduler") ? Optional.of("whether the kernel offers the scheduler '" + normalize(key, desired)
+                + "' for " + key.target().substring(0, key.target().indexOf('/')) + " (its choices are read on the machine)") : Optional.empty();
     }
 
     @Override
-    public String manualCommand(SettingKey key, String value) {
-        return "echo " + value + " > " + path(key);
+    public Current target(Host host, SettingKey key, String desired, Current current) {
+        Current r = resolve(key, desired, current.value());
+        if (r.isValue() && knob(key).equals("scheduler")) {
+            return Values.oneOf(r.value(), choices(host, key));
+        }
+        return r;
     }
 }

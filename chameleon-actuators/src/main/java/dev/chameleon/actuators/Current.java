@@ -4,13 +4,15 @@ package dev.chameleon.actuators;
  * What an actuator found on the machine for one setting.
  *
  * @param state {@link State#VALUE} with a normalised value; {@link State#NOT_APPLICABLE} when the
- *              setting cannot exist here (the note says why); {@link State#ERROR} when reading failed
+ *              setting cannot exist here (the note says why); {@link State#ERROR} when reading failed;
+ *              {@link State#UNKNOWN} when only the machine can answer and it was not asked
+ *              ({@link Actuator#resolve} without a host; the note says what it would take)
  * @param value the normalised current value, or empty
  * @param note  why not applicable, or what went wrong; for a value, an optional remark such as
  *              {@code pending-reboot: the running kernel was booted without it}; else empty
  */
 public record Current(State state, String value, String note) {
-    public enum State { VALUE, NOT_APPLICABLE, ERROR }
+    public enum State { VALUE, NOT_APPLICABLE, ERROR, UNKNOWN }
 
     public Current {
         value = value == null ? "" : value;
@@ -32,6 +34,11 @@ public record Current(State state, String value, String note) {
 
     public static Current error(String what) {
         return new Current(State.ERROR, "", what);
+    }
+
+    /** Not decidable without the machine: {@code what} it would take ("the running value of sysctl vm.swappiness"). */
+    public static Current unknown(String what) {
+        return new Current(State.UNKNOWN, "", what);
     }
 
     public boolean isValue() {

@@ -1,5 +1,6 @@
 package dev.chameleon.actuators;
 
+import dev.chameleon.model.SettingEncodings;
 import dev.chameleon.host.Host;
 import dev.chameleon.host.HostFile;
 import dev.chameleon.host.SysRoot;
@@ -46,7 +47,7 @@ public final class FileActuator implements Actuator {
     static Map<String, String> fields(String value) {
         Map<String, String> m = new LinkedHashMap<>();
         String v = value.strip();
-        if (v.equals(ManagedFile.ABSENT)) {
+        if (v.equals(SettingEncodings.ABSENT)) {
             return m;
         }
         for (String part : v.split("\\s+")) {
@@ -96,7 +97,7 @@ public final class FileActuator implements Actuator {
             return Current.notApplicable(path + " is a symbolic link; chameleon manages regular files only");
         }
         if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
-            return Current.value(ManagedFile.ABSENT);
+            return Current.value(SettingEncodings.ABSENT);
         }
         if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
             return Current.notApplicable(path + " is not a regular file");
@@ -129,12 +130,22 @@ public final class FileActuator implements Actuator {
     }
 
     @Override
+    public Current resolve(SettingKey key, String desired, String current) {
+        return target(null, key, desired, current);
+    }
+
+    @Override
     public Current target(Host host, SettingKey key, String desired, Current current) {
-        if (desired.strip().equals(ManagedFile.ABSENT)) {
-            return Current.value(ManagedFile.ABSENT);
+        return target(host, key, desired, current.value());
+    }
+
+    /** The target; {@code host} null: without the machine (an owner given by name is then unknown, except root). */
+    private Current target(Host host, SettingKey key, String desired, String current) {
+        if (desired.strip().equals(SettingEncodings.ABSENT)) {
+            return Current.value(SettingEncodings.ABSENT);
         }
         Map<String, String> want = fields(desired);
-        Map<String, String> now = fields(current.value());
+        Map<String, String> now = fields(current);
         if (!want.containsKey("content")) {
             return Current.notApplicable("file " + key.target() + ": no content given");
         }
@@ -158,16 +169,22 @@ public final class FileActuator implements Actuator {
         String[] og = owner.split(":", 2);
         String uid = id(host, "/etc/passwd", og[0]);
         String gid = id(host, "/etc/group", og.length > 1 ? og[1] : og[0]);
+        if (host == null && (uid == null || gid == null)) {
+            return Current.unknown("the numeric ids of owner '" + owner + "' (the machine's /etc/passwd and /etc/group)");
+        }
         if (uid == null || gid == null) {
             return Current.notApplicable("file " + key.target() + ": owner '" + owner + "' is not known on this machine (/etc/passwd, /etc/group)");
         }
         return Current.value(value(content, mode, uid + ":" + gid));
     }
 
-    /** A numeric id, or the id of a name in a passwd/group file under the root; null when unknown. */
+    /** A numeric id, or the id of a name in a passwd/group file under the root ({@code host} null: only root); null when unknown. */
     static String id(Host host, String file, String nameOrId) {
         if (nameOrId.matches("\\d+")) {
             return nameOrId;
+        }
+        if (host == null) {
+            return nameOrId.equals("root") ? "0" : null;
         }
         HostFile f = host.root().read(file);
         for (String line : f.text().split("\n")) {
@@ -185,7 +202,7 @@ public final class FileActuator implements Actuator {
         Path p = host.root().resolve(path);
         String what = "file " + path + " = " + brief(value);
         try {
-            if (value.strip().equals(ManagedFile.ABSENT)) {
+            if (value.strip().equals(SettingEncodings.ABSENT)) {
                 Files.deleteIfExists(p);
                 return;
             }
@@ -221,7 +238,7 @@ public final class FileActuator implements Actuator {
                 Files.deleteIfExists(tmp);
             }
         } catch (IOException | RuntimeException e) {
-            String why = e instanceof IOException io ? SysctlActuator.kernelAnswer(io) : String.valueOf(e.getMessage());
+            String why = e instanceof IOException io ? KernelFileActuator.kernelAnswer(io) : String.valueOf(e.getMessage());
             throw new ActuatorException(what + ": cannot write " + path + " (" + why + ")", e);
         }
     }
@@ -234,7 +251,7 @@ public final class FileActuator implements Actuator {
 
     @Override
     public String manualCommand(SettingKey key, String value) {
-        if (value.strip().equals(ManagedFile.ABSENT)) {
+        if (value.strip().equals(SettingEncodings.ABSENT)) {
             return "rm -f " + key.target();
         }
         Map<String, String> f = fields(value);

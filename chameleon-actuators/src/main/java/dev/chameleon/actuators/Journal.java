@@ -1,13 +1,10 @@
 package dev.chameleon.actuators;
 
+import dev.chameleon.model.ChangeSet;
 import dev.chameleon.host.SysRoot;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -20,7 +17,8 @@ import java.util.stream.Stream;
  * The record of every change Chameleon made, under {@code STATE_DIR/journal/}: one JSON file per
  * change set ({@code <id>.json}), replaced atomically and fsync'd at every step, so that the old
  * value is on disk before any write reaches the machine. Files are never deleted; a file that
- * cannot be parsed is reported by name and left as it is.
+ * cannot be parsed is reported by name and left as it is. The state folder's lock, taken by whoever
+ * writes the journal, is the engine's ({@code dev.chameleon.engine.StateFolder}).
  */
 public final class Journal {
     private static final DateTimeFormatter ID = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS").withZone(ZoneOffset.UTC);
@@ -90,7 +88,7 @@ public final class Journal {
         Path file = dir.resolve(cs.id() + ".json");
         try {
             Files.createDirectories(dir);
-            SysRoot.writeAtomically(file, ChangeSetJson.write(cs));
+            SysRoot.writeAtomically(file, dev.chameleon.model.json.ChangeSetCodec.write(cs));
         } catch (IOException e) {
             String why = e instanceof java.nio.file.FileAlreadyExistsException ? "a file is in the way of the folder " + e.getMessage()
                     : e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null ? fse.getReason()
@@ -126,7 +124,7 @@ public final class Journal {
             }
             int before = out.size();
             try {
-                ChangeSet cs = ChangeSetJson.read(f);
+                ChangeSet cs = dev.chameleon.model.json.ChangeSetCodec.read(f);
                 if (cs.id() == null || cs.status() == null || cs.entries() == null) {
                     out.add(new Loaded(f, null, "not a change set (id, status or entries missing)"));
                 } else {
@@ -145,31 +143,5 @@ public final class Journal {
         out.sort(java.util.Comparator.comparingLong((Loaded l) -> l.ok() ? l.changeSet().sequence() : -1)
                 .thenComparing(l -> l.file().getFileName().toString()));
         return out;
-    }
-
-    /**
-     * Takes the state folder's lock so that two Chameleon processes never change the machine at
-     * once; close the returned handle to release it.
-     *
-     * @throws IOException when another process holds it
-     */
-    public AutoCloseable lock() throws IOException {
-        Files.createDirectories(stateDir);
-        FileChannel ch = FileChannel.open(stateDir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock l;
-        try {
-            l = ch.tryLock();
-        } catch (OverlappingFileLockException e) {
-            l = null;
-        }
-        if (l == null) {
-            ch.close();
-            throw new IOException("another chameleon process holds " + stateDir.resolve("lock"));
-        }
-        FileLock held = l;
-        return () -> {
-            held.release();
-            ch.close();
-        };
     }
 }

@@ -1,5 +1,6 @@
 package dev.chameleon.actuators;
 
+import dev.chameleon.model.SettingEncodings;
 import dev.chameleon.host.Command;
 import dev.chameleon.host.CommandResult;
 import dev.chameleon.host.Host;
@@ -95,7 +96,7 @@ public final class KernelCmdlineActuator implements Actuator {
             configured = m.find() && words(m.group(1)).contains(arg);
         }
         boolean running = words(host.root().read("/proc/cmdline").text()).contains(arg);
-        String value = configured ? "present" : "absent";
+        String value = configured ? "present" : SettingEncodings.ABSENT;
         if (configured != running) {
             return Current.value(value, "pending-reboot: the running kernel (/proc/cmdline) " + (running ? "still has" : "does not have")
                     + " " + arg + " until the next boot");
@@ -104,8 +105,8 @@ public final class KernelCmdlineActuator implements Actuator {
     }
 
     @Override
-    public Current target(Host host, SettingKey key, String desired, Current current) {
-        return Values.oneOf(normalize(key, desired), List.of("present", "absent"));
+    public Current resolve(SettingKey key, String desired, String current) {
+        return Values.oneOf(normalize(key, desired), List.of("present", SettingEncodings.ABSENT));
     }
 
     @Override
@@ -128,7 +129,7 @@ public final class KernelCmdlineActuator implements Actuator {
             }
             args.remove(arg);
         }
-        ManagedFile.write(host, DROP_IN, args.isEmpty() ? ManagedFile.ABSENT
+        ManagedFile.write(host, DROP_IN, args.isEmpty() ? SettingEncodings.ABSENT
                         : "GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT "
                 + String.join(" ", args) + "\"\n", what);
         CommandResult r = host.commands().run(Command.of("update-grub"), Commands.BOOTLOADER);

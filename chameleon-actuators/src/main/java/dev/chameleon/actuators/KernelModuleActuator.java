@@ -1,5 +1,6 @@
 package dev.chameleon.actuators;
 
+import dev.chameleon.model.SettingEncodings;
 import dev.chameleon.host.Command;
 import dev.chameleon.host.Host;
 import dev.chameleon.host.HostFile;
@@ -58,7 +59,7 @@ public final class KernelModuleActuator implements Actuator {
         switch (aspect(key)) {
             case "options" -> {
                 Current f = ManagedFile.read(host, optionsFile(name));
-                if (!f.isValue() || f.value().equals(ManagedFile.ABSENT)) {
+                if (!f.isValue() || f.value().equals(SettingEncodings.ABSENT)) {
                     return f;
                 }
                 for (String line : f.value().split("\n")) {
@@ -151,7 +152,7 @@ public final class KernelModuleActuator implements Actuator {
     }
 
     @Override
-    public Current target(Host host, SettingKey key, String desired, Current current) {
+    public Current resolve(SettingKey key, String desired, String current) {
         String d = normalize(key, desired);
         String name = module(key);
         switch (aspect(key)) {
@@ -159,21 +160,33 @@ public final class KernelModuleActuator implements Actuator {
                 if (!d.equals("loaded") && !d.equals("unloaded")) {
                     return Current.notApplicable("kernelModule " + name + ": state must be loaded or unloaded, not '" + d + "'");
                 }
-                if (d.equals("unloaded") && current.value().equals("loaded")) {
-                    Optional<String> busy = inUse(host, name);
-                    if (busy.isPresent()) {
-                        return Current.error("kernelModule " + name + " = unloaded: refused, " + busy.get());
-                    }
-                }
                 return Current.value(d);
             }
             case "blacklist" -> {
                 return Values.oneOf(d, java.util.List.of("yes", "no"));
             }
             default -> {
-                return Current.value(d.isEmpty() ? ManagedFile.ABSENT : d);
+                return Current.value(d.isEmpty() ? SettingEncodings.ABSENT : d);
             }
         }
+    }
+
+    @Override
+    public Optional<String> machineCheck(SettingKey key, String desired) {
+        return aspect(key).equals("state") && normalize(key, desired).equals("unloaded")
+                ? Optional.of("whether " + module(key) + " is in use or built into the kernel (unloading is refused then)") : Optional.empty();
+    }
+
+    @Override
+    public Current target(Host host, SettingKey key, String desired, Current current) {
+        Current r = resolve(key, desired, current.value());
+        if (r.isValue() && aspect(key).equals("state") && r.value().equals("unloaded") && current.value().equals("loaded")) {
+            Optional<String> busy = inUse(host, module(key));
+            if (busy.isPresent()) {
+                return Current.error("kernelModule " + module(key) + " = unloaded: refused, " + busy.get());
+            }
+        }
+        return r;
     }
 
     /** Why a loaded module cannot be unloaded (in use, built in), or empty. */
@@ -197,10 +210,10 @@ public final class KernelModuleActuator implements Actuator {
         String name = module(key);
         String what = "kernelModule " + key.target() + " = " + value;
         switch (aspect(key)) {
-            case "options" -> ManagedFile.write(host, optionsFile(name), value.equals(ManagedFile.ABSENT) ? ManagedFile.ABSENT
+            case "options" -> ManagedFile.write(host, optionsFile(name), value.equals(SettingEncodings.ABSENT) ? SettingEncodings.ABSENT
                     : "options " + name + " " + value + "\n", what);
             case "blacklist" -> ManagedFile.write(host, blacklistFile(name), value.equals("yes")
-                    ? "blacklist " + name + "\n" : ManagedFile.ABSENT, what);
+                    ? "blacklist " + name + "\n" : SettingEncodings.ABSENT, what);
             default -> {
                 if (value.equals("unloaded")) {
                     Optional<String> busy = inUse(host, name);
@@ -218,7 +231,7 @@ public final class KernelModuleActuator implements Actuator {
     public String manualCommand(SettingKey key, String value) {
         String name = module(key);
         return switch (aspect(key)) {
-            case "options" -> value.equals(ManagedFile.ABSENT) ? "rm -f " + optionsFile(name)
+            case "options" -> value.equals(SettingEncodings.ABSENT) ? "rm -f " + optionsFile(name)
                     : "echo 'options " + name + " " + value + "' > " + optionsFile(name);
             case "blacklist" -> value.equals("yes") ? "echo 'blacklist " + name + "' > " + blacklistFile(name) : "rm -f " + blacklistFile(name);
             default -> value.equals("loaded") ? "modprobe " + name : "modprobe -r " + name;

@@ -1,6 +1,7 @@
 package dev.chameleon.actuators;
 
 import dev.chameleon.host.Host;
+import dev.chameleon.model.SettingEncodings;
 import dev.chameleon.host.HostFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,8 +16,6 @@ import dev.chameleon.host.SysRoot;
  * machine paths resolved under the host's root.
  */
 final class ManagedFile {
-    /** The value of a managed file that does not exist. */
-    static final String ABSENT = "absent";
     /** The first line of every file Chameleon writes; a file without it was written by someone else. */
     static final String HEADER = "# Managed by chameleon; 'chameleon rollback' removes it.\n";
 
@@ -24,7 +23,7 @@ final class ManagedFile {
     }
 
     /**
-     * The file's text without the header, {@link #ABSENT}, or an error; a file that exists without
+     * The file's text without the header, {@link SettingEncodings#ABSENT}, or an error; a file that exists without
      * Chameleon's header is an error, so that a hand-written file is never overwritten.
      */
     static Current read(Host host, String path) {
@@ -32,19 +31,19 @@ final class ManagedFile {
         return switch (f.status()) {
             case PRESENT -> f.text().startsWith(HEADER) ? Current.value(f.text().substring(HEADER.length()))
                     : Current.error(path + " exists but was not written by chameleon (no '" + HEADER.strip() + "' line); leaving it alone");
-            case ABSENT -> Current.value(ABSENT);
+            case ABSENT -> Current.value(SettingEncodings.ABSENT);
             case UNREADABLE -> Current.error("cannot read " + path + ": " + f.error());
         };
     }
 
     /**
      * Writes the header and {@code text} atomically with mode 0644, or deletes the file when
-     * {@code text} is {@link #ABSENT}; an emptied systemd drop-in folder ({@code UNIT.d}) goes too.
+     * {@code text} is {@link SettingEncodings#ABSENT}; an emptied systemd drop-in folder ({@code UNIT.d}) goes too.
      */
     static void write(Host host, String path, String text, String what) throws ActuatorException {
         Path p = host.root().resolve(path);
         try {
-            if (text.equals(ABSENT)) {
+            if (text.equals(SettingEncodings.ABSENT)) {
                 Files.deleteIfExists(p);
                 Path dir = p.getParent();
                 if (path.startsWith("/etc/systemd/system/") && dir.getFileName().toString().endsWith(".d")) {
@@ -59,8 +58,8 @@ final class ManagedFile {
                 Files.setAttribute(p, "unix:mode", 0644);
             }
         } catch (IOException | RuntimeException e) {
-            throw new ActuatorException(what + ": cannot " + (text.equals(ABSENT) ? "remove " : "write ") + path + " ("
-                    + SysctlActuator.kernelAnswer(e instanceof IOException io ? io : new IOException(e.getMessage())) + ")", e);
+            throw new ActuatorException(what + ": cannot " + (text.equals(SettingEncodings.ABSENT) ? "remove " : "write ") + path + " ("
+                    + KernelFileActuator.kernelAnswer(e instanceof IOException io ? io : new IOException(e.getMessage())) + ")", e);
         }
     }
 }

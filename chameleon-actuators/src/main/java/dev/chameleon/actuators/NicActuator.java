@@ -145,14 +145,27 @@ public final class NicActuator implements Actuator {
     }
 
     @Override
-    public Current target(Host host, SettingKey key, String desired, Current current) {
+    public Current resolve(SettingKey key, String desired, String current) {
         Target t = parse(key);
         String d = normalize(key, desired);
         if (t.attr().startsWith("offload.")) {
             return Values.oneOf(d, java.util.List.of("on", "off"));
         }
-        Current n = Values.number("nic " + key.target(), d, current.value());
-        if (!n.isValue() || t.attr().equals("mtu") || t.attr().equals("txqueuelen")) {
+        return Values.number("nic " + key.target(), d, current);
+    }
+
+    @Override
+    public java.util.Optional<String> machineCheck(SettingKey key, String desired) {
+        Target t = parse(key);
+        return t != null && (t.attr().startsWith("channels.") || t.attr().startsWith("rings."))
+                ? java.util.Optional.of("the driver's maximum for " + key.target() + " (ethtool on the machine)") : java.util.Optional.empty();
+    }
+
+    @Override
+    public Current target(Host host, SettingKey key, String desired, Current current) {
+        Target t = parse(key);
+        Current n = resolve(key, desired, current.value());
+        if (!n.isValue() || t.attr().startsWith("offload.") || t.attr().equals("mtu") || t.attr().equals("txqueuelen")) {
             return n;
         }
         Current out = ethtool(host, t.attr().startsWith("channels.") ? "-l" : "-g", t.iface());

@@ -2,6 +2,7 @@ package dev.chameleon.actuators;
 
 import dev.chameleon.host.Command;
 import dev.chameleon.host.Host;
+import dev.chameleon.model.SettingEncodings;
 import dev.chameleon.model.SettingKey;
 import java.util.List;
 import java.util.Optional;
@@ -53,22 +54,22 @@ public final class PackageActuator implements Actuator {
                 if (stanza.lines().anyMatch(l -> l.equals("Package: " + name))) {
                     boolean installed = stanza.lines().anyMatch(l -> l.equals("Status: install ok installed"));
                     String version = stanza.lines().filter(l -> l.startsWith("Version: ")).map(l -> l.substring(9).strip()).findFirst().orElse("");
-                    return Current.value(installed ? ("installed " + version).strip() : "absent");
+                    return Current.value(installed ? ("installed " + version).strip() : SettingEncodings.ABSENT);
                 }
             }
-            return Current.value("absent");
+            return Current.value(SettingEncodings.ABSENT);
         }
         var r = host.commands().run(Command.of("rpm", "-q", "--qf", "%{VERSION}-%{RELEASE}", name));
         if (r.status() != dev.chameleon.host.CommandResult.Status.RAN) {
             return Current.error("cannot run 'rpm -q " + name + "': " + r.stderr().strip());
         }
-        return Current.value(r.exitCode() == 0 ? ("installed " + r.stdout().strip()).strip() : "absent");
+        return Current.value(r.exitCode() == 0 ? ("installed " + r.stdout().strip()).strip() : SettingEncodings.ABSENT);
     }
 
     @Override
-    public Current target(Host host, SettingKey key, String desired, Current current) {
+    public Current resolve(SettingKey key, String desired, String current) {
         String d = normalize(key, desired);
-        return d.startsWith("installed ") ? Current.value(d) : Values.oneOf(d, List.of("installed", "absent"));
+        return d.startsWith("installed ") ? Current.value(d) : Values.oneOf(d, List.of("installed", SettingEncodings.ABSENT));
     }
 
     @Override

@@ -4,6 +4,7 @@ import dev.chameleon.host.Host;
 import dev.chameleon.model.DesiredSetting;
 import dev.chameleon.model.Plan;
 import dev.chameleon.model.PlanEntry;
+import dev.chameleon.model.SettingKey;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -28,17 +29,28 @@ public final class Planner {
         this.actuators = actuators;
     }
 
+    /** The plan of {@code desired} on the machine, leaving what a running TuneD owns to it ({@link TunedOwnership}). */
     public Plan plan(Host host, List<DesiredSetting> desired) {
+        return plan(host, desired, TunedOwnership.load(host)::owner);
+    }
+
+    /**
+     * The plan of {@code desired} on the machine.
+     *
+     * @param owner why someone else owns a key (a running TuneD), or empty: such keys are planned
+     *              not applicable with that note, and not read
+     */
+    public Plan plan(Host host, List<DesiredSetting> desired, java.util.function.Function<SettingKey, Optional<String>> owner) {
         List<PlanEntry> out = new ArrayList<>();
         Map<String, Optional<String>> unavailable = new HashMap<>();
-        TunedOwnership tuned = TunedOwnership.load(host);
         for (DesiredSetting d : desired) {
-            out.add(entry(host, d, unavailable, tuned));
+            out.add(entry(host, d, unavailable, owner));
         }
         return new Plan(ServiceActuator.order(out));
     }
 
-    PlanEntry entry(Host host, DesiredSetting d, Map<String, Optional<String>> unavailable, TunedOwnership tuned) {
+    PlanEntry entry(Host host, DesiredSetting d, Map<String, Optional<String>> unavailable,
+                    java.util.function.Function<SettingKey, Optional<String>> tuned) {
         Optional<Actuator> found = actuators.forKind(d.key().kind());
         if (found.isEmpty()) {
             return new PlanEntry(d, PlanEntry.Action.NOT_APPLICABLE, "", "no actuator for setting kind " + d.key().kind());
@@ -51,7 +63,7 @@ public final class Planner {
             if (why.isPresent()) {
                 return new PlanEntry(d, PlanEntry.Action.NOT_APPLICABLE, "", why.get());
             }
-            Optional<String> owner = tuned.owner(d.key());
+            Optional<String> owner = tuned.apply(d.key());
             if (owner.isPresent()) {
                 return new PlanEntry(d, PlanEntry.Action.NOT_APPLICABLE, "", owner.get());
             }
@@ -71,7 +83,53 @@ public final class Planner {
     }
 
     private static PlanEntry notValue(DesiredSetting d, Current c, String current) {
-        PlanEntry.Action action = c.state() == Current.State.ERROR ? PlanEntry.Action.ERROR : PlanEntry.Action.NOT_APPLICABLE;
+        PlanEntry.Action action = switch (c.state()) {
+            case ERROR -> PlanEntry.Action.ERROR;
+            case UNKNOWN -> PlanEntry.Action.UNKNOWN;
+            default -> PlanEntry.Action.NOT_APPLICABLE;
+        };
         return new PlanEntry(d, action, current, c.note(), "");
+    }
+
+    /**
+     * The plan without the machine, from current values read elsewhere (an agent's last report):
+     * the same comparison as {@link #plan}, through each actuator's pure part ({@link Actuator#resolve},
+     * {@link Actuator#satisfies}). A key without a reported value is {@link PlanEntry.Action#UNKNOWN};
+     * a change whose target the machine would still check ({@link Actuator#machineCheck}) says so
+     * in its note. Ownership by TuneD and a kind unavailable here are the machine's to tell: an
+     * agent reports no value for such keys, so they are unknown.
+     *
+     * @param currents key → normalised current value, as {@link Actuator#read} gave it on the machine
+     */
+    public Plan planFrom(List<DesiredSetting> desired, Map<SettingKey, String> currents) {
+        List<PlanEntry> out = new ArrayList<>();
+        for (DesiredSetting d : desired) {
+            out.add(entryFrom(d, currents.get(d.key())));
+        }
+        return new Plan(ServiceActuator.order(out));
+    }
+
+    private PlanEntry entryFrom(DesiredSetting d, String current) {
+        Optional<Actuator> found = actuators.forKind(d.key().kind());
+        if (found.isEmpty()) {
+            return new PlanEntry(d, PlanEntry.Action.NOT_APPLICABLE, "", "no actuator for setting kind " + d.key().kind());
+        }
+        if (current == null) {
+            return new PlanEntry(d, PlanEntry.Action.UNKNOWN, "", "no current value of " + d.key() + " was reported "
+                    + "(not read there: not applicable, not readable, or not asked for)", "");
+        }
+        Actuator a = found.get();
+        Current t;
+        try {
+            t = a.resolve(d.key(), d.value(), current);
+        } catch (RuntimeException e) {
+            return new PlanEntry(d, PlanEntry.Action.ERROR, current, d.key() + ": " + e.getMessage(), "");
+        }
+        if (t.state() != Current.State.VALUE) {
+            return notValue(d, t, current);
+        }
+        boolean ok = a.satisfies(d.key(), t.value(), current);
+        String note = ok ? "" : a.machineCheck(d.key(), d.value()).map(c -> "not checked without the machine: " + c).orElse("");
+        return new PlanEntry(d, ok ? PlanEntry.Action.OK : PlanEntry.Action.CHANGE, current, note, t.value());
     }
 }

@@ -1,5 +1,6 @@
 package dev.chameleon.actuators;
 
+import dev.chameleon.model.SettingEncodings;
 import dev.chameleon.host.Command;
 import dev.chameleon.host.CommandResult;
 import dev.chameleon.host.Host;
@@ -89,7 +90,7 @@ public final class ServiceActuator implements Actuator {
         String aspect = aspect(key);
         if (RESOURCES.contains(aspect)) {
             Current f = ManagedFile.read(host, dropIn(unit, aspect));
-            if (!f.isValue() || f.value().equals(ManagedFile.ABSENT)) {
+            if (!f.isValue() || f.value().equals(SettingEncodings.ABSENT)) {
                 return f;
             }
             for (String line : f.value().split("\n")) {
@@ -153,16 +154,16 @@ public final class ServiceActuator implements Actuator {
     }
 
     @Override
-    public Current target(Host host, SettingKey key, String desired, Current current) {
+    public Current resolve(SettingKey key, String desired, String current) {
         String d = normalize(key, desired);
         String aspect = aspect(key);
         return switch (aspect) {
             case "active" -> Values.oneOf(d, List.of("running", "stopped"));
             case "enabled" -> Values.oneOf(d, List.of("enabled", "disabled", "masked"));
-            case "CPUWeight", "IOWeight" -> d.equals(ManagedFile.ABSENT) || (aspect.equals("CPUWeight") && d.equals("idle"))
+            case "CPUWeight", "IOWeight" -> d.equals(SettingEncodings.ABSENT) || (aspect.equals("CPUWeight") && d.equals("idle"))
                     || weight(d) ? Current.value(d) : Current.notApplicable(aspect + " must be 1..10000" + (aspect.equals("CPUWeight")
                     ? " or idle" : "") + ", not '" + d + "'");
-            default -> d.equals(ManagedFile.ABSENT) || d.equals("infinity") || d.matches("\\d+[KMGT]?") || d.matches("\\d{1,3}(\\.\\d+)?%")
+            default -> d.equals(SettingEncodings.ABSENT) || d.equals("infinity") || d.matches("\\d+[KMGT]?") || d.matches("\\d{1,3}(\\.\\d+)?%")
                     ? Current.value(d) : Current.notApplicable(aspect + " must be bytes (512M, 2G), a percentage (80%) or infinity, not '" + d + "'");
         };
     }
@@ -183,7 +184,7 @@ public final class ServiceActuator implements Actuator {
         String what = "service " + key.target() + " = " + value;
         if (RESOURCES.contains(aspect)) {
             String section = unit.endsWith(".slice") ? "Slice" : unit.endsWith(".scope") ? "Scope" : "Service";
-            ManagedFile.write(host, dropIn(unit, aspect), value.equals(ManagedFile.ABSENT) ? ManagedFile.ABSENT
+            ManagedFile.write(host, dropIn(unit, aspect), value.equals(SettingEncodings.ABSENT) ? SettingEncodings.ABSENT
                     : "[" + section + "]\n" + aspect + "=" + value + "\n", what);
             Commands.run(host, Command.of("systemctl", "daemon-reload"), Commands.QUICK, what);
             return;
@@ -208,7 +209,7 @@ public final class ServiceActuator implements Actuator {
         String unit = unit(key);
         String aspect = aspect(key);
         if (RESOURCES.contains(aspect)) {
-            return (value.equals(ManagedFile.ABSENT) ? "rm -f " + dropIn(unit, aspect)
+            return (value.equals(SettingEncodings.ABSENT) ? "rm -f " + dropIn(unit, aspect)
                     : "printf '[Service]\\n" + aspect + "=" + value + "\\n' > " + dropIn(unit, aspect)) + " && systemctl daemon-reload";
         }
         if (aspect.equals("active")) {

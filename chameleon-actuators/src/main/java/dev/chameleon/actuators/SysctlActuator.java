@@ -1,9 +1,9 @@
 package dev.chameleon.actuators;
 
 import dev.chameleon.host.Host;
-import dev.chameleon.host.HostFile;
 import dev.chameleon.model.SettingKey;
-import java.io.IOException;
+import java.util.Optional;
+import dev.chameleon.model.SettingEncodings;
 
 /**
  * Kernel parameters.
@@ -19,25 +19,23 @@ import java.io.IOException;
  * {@code /etc/sysctl.d/90-chameleon-vm.swappiness.conf} ({@code vm.swappiness = 10}); its value is
  * the number or {@code absent} (no drop-in). Undo restores or removes the drop-in.
  */
-public final class SysctlActuator implements Actuator {
-    static final String PERSIST = "persist/";
-
+public final class SysctlActuator extends KernelFileActuator {
     @Override
     public String kind() {
-        return "sysctl";
+        return SettingEncodings.SYSCTL;
     }
 
-    static String path(SettingKey key) {
+    @Override
+    String path(SettingKey key) {
         return "/proc/sys/" + name(key).replace('.', '/');
     }
 
     static String name(SettingKey key) {
-        String t = key.target();
-        return t.startsWith(PERSIST) ? t.substring(PERSIST.length()) : t;
+        return SettingEncodings.sysctlName(key);
     }
 
     static boolean persist(SettingKey key) {
-        return key.target().startsWith(PERSIST);
+        return SettingEncodings.isSysctlPersisted(key);
     }
 
     static String dropIn(SettingKey key) {
@@ -45,80 +43,71 @@ public final class SysctlActuator implements Actuator {
     }
 
     @Override
+    Optional<String> invalid(SettingKey key) {
+        return name(key).contains("/") || name(key).contains("..") ? Optional.of("'" + name(key) + "' is not a sysctl name") : Optional.empty();
+    }
+
+    @Override
+    String absent(Host host, SettingKey key, String path) {
+        return "this kernel has no " + key.target() + " (" + path + " does not exist)";
+    }
+
+    @Override
     public Current read(Host host, SettingKey key) {
-        if (name(key).contains("/") || name(key).contains("..")) {
-            return Current.notApplicable("'" + name(key) + "' is not a sysctl name");
+        if (!persist(key) || invalid(key).isPresent()) {
+            return super.read(host, key);
         }
-        if (persist(key)) {
-            Current f = ManagedFile.read(host, dropIn(key));
-            if (!f.isValue() || f.value().equals(ManagedFile.ABSENT)) {
-                return f;
-            }
-            for (String line : f.value().split("\n")) {
-                int eq = line.indexOf('=');
-                if (eq > 0 && line.substring(0, eq).strip().equals(name(key))) {
-                    return Current.value(normalize(key, line.substring(eq + 1)));
-                }
-            }
-            return Current.error(dropIn(key) + " does not set " + name(key) + "; it was edited by hand");
+        Current f = ManagedFile.read(host, dropIn(key));
+        if (!f.isValue() || f.value().equals(SettingEncodings.ABSENT)) {
+            return f;
         }
-        HostFile f = host.root().read(path(key));
-        return switch (f.status()) {
-            case PRESENT -> Current.value(normalize(key, f.text()));
-            case ABSENT -> Current.notApplicable("this kernel has no " + key.target() + " (" + path(key) + " does not exist)");
-            case UNREADABLE -> Current.error("cannot read " + path(key) + ": " + f.error());
-        };
+        for (String line : f.value().split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0 && line.substring(0, eq).strip().equals(name(key))) {
+                return Current.value(normalize(key, line.substring(eq + 1)));
+            }
+        }
+        return Current.error(dropIn(key) + " does not set " + name(key) + "; it was edited by hand");
+    }
+
+    @Override
+    public Current resolve(SettingKey key, String desired, String current) {
+        String d = normalize(key, desired);
+        if (!SettingEncodings.isRelative(d)) {
+            return Current.value(d);
+        }
+        if (persist(key) && current.equals(SettingEncodings.ABSENT)) {
+            return Current.unknown("the running value of sysctl " + name(key) + " (a relative value for a new drop-in "
+                    + "is resolved against it)");
+        }
+        return Values.number("sysctl " + name(key), d, current);
     }
 
     @Override
     public Current target(Host host, SettingKey key, String desired, Current current) {
         String d = normalize(key, desired);
-        if (Values.isRelative(d)) {
-            String base = current.value();
-            if (persist(key) && base.equals(ManagedFile.ABSENT)) {
-                Current running = read(host, new SettingKey(kind(), name(key)));
-                base = running.isValue() ? running.value() : "";
-            }
-            return Values.number("sysctl " + name(key), d, base);
+        if (SettingEncodings.isRelative(d) && persist(key) && current.value().equals(SettingEncodings.ABSENT)) {
+            Current running = read(host, new SettingKey(kind(), name(key)));
+            return Values.number("sysctl " + name(key), d, running.isValue() ? running.value() : "");
         }
-        return Current.value(d);
+        return resolve(key, desired, current.value());
     }
 
     @Override
     public void write(Host host, SettingKey key, String value, String before) throws ActuatorException {
         if (persist(key)) {
-            ManagedFile.write(host, dropIn(key), value.equals(ManagedFile.ABSENT) ? ManagedFile.ABSENT
+            ManagedFile.write(host, dropIn(key), value.equals(SettingEncodings.ABSENT) ? SettingEncodings.ABSENT
                     : name(key) + " = " + value + "\n",
                     "sysctl " + key.target() + " = " + value);
             return;
         }
-        try {
-            host.root().writeKernelFile(path(key), value);
-        } catch (IOException e) {
-            throw new ActuatorException("sysctl " + key.target() + " = " + value + ": the kernel refused the write to "
-                    + path(key) + " (" + kernelAnswer(e) + ")", e);
-        }
-    }
-
-    static String kernelAnswer(IOException e) {
-        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        if (e instanceof java.nio.file.AccessDeniedException) {
-            return "permission denied";
-        }
-        if (e instanceof java.nio.file.NoSuchFileException) {
-            return "it does not exist";
-        }
-        if (e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null) {
-            return fse.getReason();
-        }
-        int i = m.lastIndexOf('(');
-        return i >= 0 && m.endsWith(")") ? m.substring(i + 1, m.length() - 1) : m;
+        super.write(host, key, value, before);
     }
 
     @Override
     public String manualCommand(SettingKey key, String value) {
         if (persist(key)) {
-            return value.equals(ManagedFile.ABSENT) ? "rm -f " + dropIn(key)
+            return value.equals(SettingEncodings.ABSENT) ? "rm -f " + dropIn(key)
                     : "echo '" + name(key) + " = " + value + "' > " + dropIn(key);
         }
         return "sysctl -w " + key.target() + "='" + value + "'";

@@ -3,7 +3,6 @@ package dev.chameleon.actuators;
 import dev.chameleon.host.Host;
 import dev.chameleon.host.HostFile;
 import dev.chameleon.model.SettingKey;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,7 +27,7 @@ import java.util.Optional;
  * both forms can be written back, so undo restores a mixed state exactly. Not applicable when the
  * file is missing (no THP, no cpufreq in this VM, no SMT control) or the value is not allowed.
  */
-public final class SysfsActuator implements Actuator {
+public final class SysfsActuator extends KernelFileActuator {
     private static final String CPUS = "/sys/devices/system/cpu";
     private static final Map<String, String> SINGLE = Map.of(
             "thp.enabled", "/sys/kernel/mm/transparent_hugepage/enabled",
@@ -46,18 +45,36 @@ public final class SysfsActuator implements Actuator {
         return "sysfs";
     }
 
+    /** The file of a single-file knob. */
+    @Override
+    String path(SettingKey key) {
+        String p = SINGLE.get(key.target());
+        if (p == null) {
+            throw new IllegalArgumentException("sysfs " + key.target() + " is not a single file");
+        }
+        return p;
+    }
+
+    @Override
+    String absent(Host host, SettingKey key, String path) {
+        return "no " + path + " on this machine (" + (key.target().startsWith("thp") ? "kernel without transparent huge pages"
+                : "kernel without SMT control") + ")";
+    }
+
+    @Override
+    Current present(SettingKey key, String text) {
+        String v = Values.selected(text);
+        if (key.target().equals("smt.control") && !v.equals("on") && !v.equals("off")) {
+            return Current.notApplicable("SMT control is '" + v + "' here and cannot be changed at run time");
+        }
+        return Current.value(v);
+    }
+
     @Override
     public Current read(Host host, SettingKey key) {
         String t = key.target();
         if (SINGLE.containsKey(t)) {
-            String p = SINGLE.get(t);
-            HostFile f = host.root().read(p);
-            return switch (f.status()) {
-                case PRESENT -> smtState(t, Values.selected(f.text()));
-                case ABSENT -> Current.notApplicable("no " + p + " on this machine (" + (t.startsWith("thp") ? "kernel without transparent huge pages"
-                        : "kernel without SMT control") + ")");
-                case UNREADABLE -> Current.error("cannot read " + p + ": " + f.error());
-            };
+            return super.read(host, key);
         }
         if (PER_CPU.containsKey(t)) {
             Map<String, String> values = new LinkedHashMap<>();
@@ -85,13 +102,6 @@ public final class SysfsActuator implements Actuator {
         return Current.notApplicable("unknown sysfs knob '" + t + "' (known: " + String.join(", ", KNOBS) + ")");
     }
 
-    private static Current smtState(String target, String v) {
-        if (target.equals("smt.control") && !v.equals("on") && !v.equals("off")) {
-            return Current.notApplicable("SMT control is '" + v + "' here and cannot be changed at run time");
-        }
-        return Current.value(v);
-    }
-
     /** CPU folders ({@code cpu0}, {@code cpu1}, …) in numeric order. */
     static List<String> cpus(Host host) {
         List<String> out = new ArrayList<>();
@@ -110,12 +120,28 @@ public final class SysfsActuator implements Actuator {
     }
 
     @Override
-    public Current target(Host host, SettingKey key, String desired, Current current) {
-        String t = key.target();
+    public Current resolve(SettingKey key, String desired, String current) {
         String d = normalize(key, desired);
-        if (t.equals("smt.control")) {
+        if (key.target().equals("smt.control")) {
             return d.equals("forceoff") ? Current.notApplicable("smt.control forceoff cannot be undone without a reboot; use off")
                     : Values.oneOf(d, List.of("on", "off"));
+        }
+        return Current.value(d);
+    }
+
+    @Override
+    public Optional<String> machineCheck(SettingKey key, String desired) {
+        return SINGLE.containsKey(key.target()) && !key.target().equals("smt.control") || PER_CPU.containsKey(key.target())
+                ? Optional.of("whether this machine offers '" + normalize(key, desired) + "' for " + key.target()
+                + " (its choices are read on the machine)") : Optional.empty();
+    }
+
+    @Override
+    public Current target(Host host, SettingKey key, String desired, Current current) {
+        Current r = resolve(key, desired, current.value());
+        String t = key.target();
+        if (!r.isValue() || t.equals("smt.control")) {
+            return r;
         }
         Optional<String> choices = Optional.empty();
         if (SINGLE.containsKey(t)) {
@@ -126,14 +152,14 @@ public final class SysfsActuator implements Actuator {
                 choices = host.root().readTrimmed(CPUS + "/" + cpus.get(0) + "/cpufreq/" + PER_CPU.get(t)[1]);
             }
         }
-        return choices.map(c -> Values.oneOf(d, Values.choices(c))).orElse(Current.value(d));
+        return choices.map(c -> Values.oneOf(r.value(), Values.choices(c))).orElse(r);
     }
 
     @Override
     public void write(Host host, SettingKey key, String value, String before) throws ActuatorException {
         String t = key.target();
         if (SINGLE.containsKey(t)) {
-            writeFile(host, key, SINGLE.get(t), value);
+            super.write(host, key, value, before);
             return;
         }
         Map<String, String> perCpu = new LinkedHashMap<>();
@@ -154,20 +180,11 @@ public final class SysfsActuator implements Actuator {
         }
     }
 
-    private static void writeFile(Host host, SettingKey key, String path, String value) throws ActuatorException {
-        try {
-            host.root().writeKernelFile(path, value);
-        } catch (IOException e) {
-            throw new ActuatorException("sysfs " + key.target() + " = " + value + ": the kernel refused the write to " + path
-                    + " (" + SysctlActuator.kernelAnswer(e) + ")", e);
-        }
-    }
-
     @Override
     public String manualCommand(SettingKey key, String value) {
         String t = key.target();
         if (SINGLE.containsKey(t)) {
-            return "echo " + value + " > " + SINGLE.get(t);
+            return super.manualCommand(key, value);
         }
         if (PER_CPU.containsKey(t) && value.contains("=")) {
             List<String> parts = new ArrayList<>();

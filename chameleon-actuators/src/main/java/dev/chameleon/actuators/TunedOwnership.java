@@ -31,6 +31,11 @@ public final class TunedOwnership {
         this.owned = owned;
     }
 
+    /** Owns nothing: TuneD does not run, or the machine is not asked (a simulation). */
+    public static TunedOwnership none() {
+        return NONE;
+    }
+
     /** Reads TuneD's active profiles under the host's root; empty when TuneD is not running. */
     public static TunedOwnership load(Host host) {
         if (!host.root().exists("/run/tuned/tuned.pid")) {

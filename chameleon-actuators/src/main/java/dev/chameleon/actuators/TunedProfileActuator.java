@@ -46,6 +46,12 @@ public final class TunedProfileActuator implements Actuator {
     }
 
     @Override
+    public Optional<String> machineCheck(SettingKey key, String desired) {
+        return normalize(key, desired).equals("none") ? Optional.empty()
+                : Optional.of("whether TuneD offers the profile '" + normalize(key, desired) + "' ('tuned-adm list' on the machine)");
+    }
+
+    @Override
     public Current target(Host host, SettingKey key, String desired, Current current) {
         String d = normalize(key, desired);
         if (d.equals("none")) {

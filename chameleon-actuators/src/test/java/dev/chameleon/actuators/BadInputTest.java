@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * that cannot be found, a journal that cannot be written partway through, truncated and corrupted
  * journal files. Each error names the setting, the expected and the found value; the change set is
  * undone; the journal stays readable. (Kernel refusals — EINVAL, read-only knobs — need a real
- * kernel and are tested in chameleon-agent's NetnsNicIT.)
+ * kernel and are tested in chameleon-cli's NetnsNicIT.)
  */
 class BadInputTest {
     @TempDir

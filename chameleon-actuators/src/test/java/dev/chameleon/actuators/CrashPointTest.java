@@ -1,5 +1,6 @@
 package dev.chameleon.actuators;
 
+import dev.chameleon.model.ChangeSet;
 import static dev.chameleon.actuators.Fixture.want;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

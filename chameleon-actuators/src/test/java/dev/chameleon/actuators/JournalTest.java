@@ -1,5 +1,6 @@
 package dev.chameleon.actuators;
 
+import dev.chameleon.model.ChangeSet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.chameleon.actuators;
 
+import dev.chameleon.model.JournalEntry;
 import static dev.chameleon.actuators.Fixture.want;
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,24 +1,25 @@
 package dev.chameleon.agent;
 
-import dev.chameleon.actuators.Actuators;
 import dev.chameleon.actuators.Applier;
-import dev.chameleon.actuators.ChangeSet;
-import dev.chameleon.actuators.Journal;
-import dev.chameleon.actuators.JournalEntry;
 import dev.chameleon.agent.loop.AgentMetrics;
 import dev.chameleon.agent.loop.Cost;
 import dev.chameleon.agent.loop.Drift;
 import dev.chameleon.agent.loop.EventLog;
 import dev.chameleon.agent.loop.HealthGate;
-import dev.chameleon.agent.loop.PlainJson;
 import dev.chameleon.agent.loop.Triggers.Trigger;
-import dev.chameleon.host.Host;
+import dev.chameleon.engine.Engine;
+import dev.chameleon.engine.EngineException;
+import dev.chameleon.engine.Pass;
+import dev.chameleon.model.ChangeSet;
 import dev.chameleon.model.DesiredSetting;
 import dev.chameleon.model.FactSet;
+import dev.chameleon.model.JournalEntry;
 import dev.chameleon.model.PlanEntry;
+import dev.chameleon.model.event.Event;
+import dev.chameleon.model.json.StatusCodec;
+import dev.chameleon.model.status.AgentStatus;
 import dev.chameleon.policy.PolicySet;
 import dev.chameleon.sensors.FactCache;
-import dev.chameleon.sensors.SensorSuite;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,21 +36,28 @@ import java.util.random.RandomGenerator;
 /**
  * The loop of {@code chameleon run}: sense → evaluate → plan → (apply → verify) → report, every
  * interval plus a random splay, and at once on a {@link Trigger}; a burst of triggers within the
- * debounce time is one pass. Time and randomness are injected so tests are deterministic.
- * Stopping it changes nothing on the machine.
+ * debounce time is one pass. Each pass is the engine's ({@link Engine#pass}); what apply may touch
+ * is the engine's {@link dev.chameleon.engine.ApplyScope}, narrowed by this loop's own memory
+ * (keys it froze for flapping or a failed health gate). Time and randomness are injected so tests
+ * are deterministic. Stopping it changes nothing on the machine.
  */
-final class Agent {
-    record Settings(boolean apply, Duration interval, Duration splay, Duration debounce, long maxPasses,
+public final class Agent {
+    /** The loop's settings, as {@link AgentConfig} gives them. */
+    public record Settings(boolean apply, Duration interval, Duration splay, Duration debounce, long maxPasses,
                     int flapLimit, Duration flapWindow) {
     }
 
-    /** What a configuration reload (SIGHUP) hands the running agent: its new settings and health gate. */
-    record Reconfiguration(Settings settings, HealthGate gate) {
+    /** What a configuration reload (SIGHUP) hands the running agent: its new settings, health gate and engine. */
+    public record Reconfiguration(Settings settings, HealthGate gate, Engine engine) {
     }
 
-    private final Host host;
-    private final Supplier<PolicySet> loader;
-    private final Journal journal;
+    /** Compiles the policies an engine's configuration names (tests give policies of their own). */
+    public interface PolicyLoader {
+        PolicySet load(Engine engine);
+    }
+
+    private volatile Engine engine;
+    private final PolicyLoader loader;
     private volatile Settings settings;
     private volatile Supplier<Reconfiguration> reconfigure;
     private final EventLog events;
@@ -57,77 +65,88 @@ final class Agent {
     private final RandomGenerator random;
     private final BlockingQueue<Trigger> queue = new LinkedBlockingQueue<>();
     private final FactCache cache = new FactCache();
-    private volatile SensorSuite sensors = SensorSuite.standard();
     private final Drift drift;
     private final Instant started;
     private volatile PolicySet policies;
-    private volatile Map<String, Object> lastPass = Map.of();
+    private volatile Event.PassSummary lastPass;
     private volatile Map<String, Object> platform = Map.of();
     private volatile List<String> pending = List.of();
     private volatile long passes;
     private volatile String ueventSource = "none";
     private volatile HealthGate gate;
-    private volatile Map<String, Object> lastGate;
+    private volatile AgentStatus.Last lastGate;
+    private volatile Pass last;
     private final AgentMetrics metrics = new AgentMetrics();
     // the last evaluation and what it was made from (pass thread only)
     private PolicySet.Evaluation evaluation;
     private PolicySet evaluatedPolicies;
     private Map<String, Object> evaluatedFacts;
 
-    Agent(Host host, Supplier<PolicySet> loader, Journal journal, Settings settings, EventLog events, Clock clock,
-          RandomGenerator random) {
-        this.host = host;
+    /**
+     * @param engine the engine the passes run on (its configuration: machine, sensors, policies, state folder)
+     * @param loader compiles the policies; reloads (SIGHUP, a policy folder changed) call it again
+     */
+    public Agent(Engine engine, PolicyLoader loader, Settings settings, EventLog events, Clock clock, RandomGenerator random) {
+        this.engine = engine;
         this.loader = loader;
-        this.journal = journal;
         this.settings = settings;
         this.events = events;
         this.clock = clock;
         this.random = random;
         this.drift = new Drift(settings.flapLimit(), settings.flapWindow());
         this.started = clock.instant();
-        this.policies = loader.get();
+        this.policies = loader.load(engine);
         metrics.policies(policies.policies().size());
     }
 
-    BlockingQueue<Trigger> queue() {
+    public BlockingQueue<Trigger> queue() {
         return queue;
     }
 
-    void ueventSource(String s) {
+    public void ueventSource(String s) {
         ueventSource = s;
     }
 
     /**
-     * On SIGHUP, before policies are reloaded: asks {@code r} for the configuration read again; it
-     * throws {@link UserError} for a file that does not read, and the previous configuration stays.
+     * On SIGHUP, before policies are reloaded: asks {@code r} for the configuration read again and
+     * a new engine built from it; it throws for a file that does not read, and the previous
+     * configuration and engine stay whole.
      */
-    void onReconfigure(Supplier<Reconfiguration> r) {
+    public void onReconfigure(Supplier<Reconfiguration> r) {
         reconfigure = r;
     }
 
-    /** Senses with {@code s} (the standard suite until called; the cloud metadata probe is configured there). */
-    void sensors(SensorSuite s) {
-        sensors = s;
-    }
-
     /** Checks every change set this agent applies with {@code g} (off until called). */
-    void healthGate(HealthGate g) {
+    public void healthGate(HealthGate g) {
         gate = g;
     }
 
     /** What the agent counts about its passes, for the metrics endpoint. */
-    AgentMetrics metrics() {
+    public AgentMetrics metrics() {
         return metrics;
     }
 
+    /** The engine the next pass runs on. */
+    public Engine engine() {
+        return engine;
+    }
+
+    /**
+     * The last pass: its facts, its plan document and the current values it read (what a client
+     * of the running agent asks for instead of sensing again); null before the first.
+     */
+    public Pass lastPass() {
+        return last;
+    }
+
     /** The wait before the next timed pass: the interval plus a uniform random splay in [0, splay]. */
-    Duration nextDelay() {
+    public Duration nextDelay() {
         long splay = settings.splay().toMillis();
         return settings.interval().plusMillis(splay <= 0 ? 0 : random.nextLong(splay + 1));
     }
 
     /** Runs passes until interrupted or {@code maxPasses} is reached. */
-    void loop() throws InterruptedException {
+    public void loop() throws InterruptedException {
         Trigger why = new Trigger("start", "", false);
         while (true) {
             pass(why);
@@ -141,7 +160,7 @@ final class Agent {
     }
 
     /** Collects the triggers that follow {@code first} within the debounce time into one. */
-    Trigger debounce(Trigger first) throws InterruptedException {
+    public Trigger debounce(Trigger first) throws InterruptedException {
         List<Trigger> all = new ArrayList<>(List.of(first));
         long deadline = System.nanoTime() + settings.debounce().toNanos() * 4;
         Trigger t;
@@ -154,12 +173,22 @@ final class Agent {
         boolean reload = all.stream().anyMatch(Trigger::reload);
         String sources = all.stream().map(Trigger::source).distinct().reduce((a, b) -> a + "+" + b).orElse("");
         String detail = all.size() == 1 ? first.detail() : all.size() + " events, first: " + first.detail();
-        events.emit("trigger", ordered("source", sources, "detail", detail, "events", all.size()));
+        events.emit(new Event.Triggered(sources, detail, all.size()));
         return new Trigger(sources, detail, reload);
     }
 
+    /** What one pass found, filled as it goes (the pass event's fields). */
+    private static final class Summary {
+        Boolean evaluated;
+        Integer pending;
+        Integer drift;
+        String changeSet;
+        String healthGate;
+        String error;
+    }
+
     /** One pass; never throws for a failing sensor, policy reload or apply (they are reported). */
-    synchronized void pass(Trigger why) {
+    public synchronized void pass(Trigger why) {
         long t0 = System.nanoTime();
         Instant now = clock.instant();
         if (why.reload() && why.source().contains("sighup") && reconfigure != null) {
@@ -167,44 +196,47 @@ final class Agent {
                 Reconfiguration r = reconfigure.get();
                 settings = r.settings();
                 gate = r.gate();
+                engine = r.engine();
                 drift.limits(settings.flapLimit(), settings.flapWindow());
-                events.emit("config", ordered("mode", settings.apply() ? "apply" : "plan", "interval", settings.interval().toString(),
-                        "splay", settings.splay().toString(), "healthGate", r.gate() == null ? "off" : r.gate().settings().describe()));
-            } catch (UserError e) {
-                events.emit("error", ordered("message", "configuration not reloaded, the previous one stays: " + e.getMessage()));
+                events.emit(new Event.ConfigReloaded(settings.apply() ? "apply" : "plan", settings.interval().toString(),
+                        settings.splay().toString(), r.gate() == null ? null : r.gate().settings().report()));
+            } catch (EngineException e) {
+                events.emit(new Event.Problem("configuration not reloaded, the previous one stays: " + e.getMessage()));
             }
         }
         if (why.reload()) {
             try {
-                policies = loader.get();
-                events.emit("reload", ordered("policies", policies.policies().size()));
+                policies = loader.load(engine);
+                events.emit(new Event.PoliciesReloaded(policies.policies().size()));
                 metrics.policies(policies.policies().size());
-            } catch (UserError e) {
-                events.emit("error", ordered("message", "policies not reloaded, the previous ones stay: " + e.getMessage()));
+            } catch (EngineException e) {
+                events.emit(new Event.Problem("policies not reloaded, the previous ones stay: " + e.getMessage()));
             }
         }
         if (why.source().contains("uevent") || why.source().contains("sighup")) {
             cache.invalidate(); // hardware changed, or the operator asked to read everything again
         }
-        Map<String, Object> summary = new LinkedHashMap<>();
+        Summary summary = new Summary();
+        Engine e0 = engine;
         try {
-            FactSet facts = sensors.collect(host, cache);
+            FactSet facts = e0.sense(cache);
             Map<String, Object> seen = comparable(facts.asMap());
             PolicySet current = policies;
             PolicySet.Evaluation ev;
             if (current == evaluatedPolicies && seen.equals(evaluatedFacts)) {
                 ev = evaluation; // same policies, same facts: the same decisions; only the settings are read again
-                summary.put("evaluated", false);
+                summary.evaluated = false;
             } else {
                 ev = current.evaluate(facts);
                 evaluation = ev;
                 evaluatedPolicies = current;
                 evaluatedFacts = seen;
-                summary.put("evaluated", true);
+                summary.evaluated = true;
             }
-            Session s = Session.plan(host, facts, current, ev);
+            Pass s = e0.plan(current, facts, ev);
+            last = s;
             platform = s.facts().get("platform").filter(Map.class::isInstance).map(m -> castMap(m)).orElse(Map.of());
-            Map<String, String> baseline = Drift.baseline(journal);
+            Map<String, String> baseline = Drift.baseline(e0.journal());
             for (PlanEntry e : s.plan().entries()) {
                 String key = e.setting().key().toString();
                 if (e.action() == PlanEntry.Action.ERROR || e.action() == PlanEntry.Action.NOT_APPLICABLE) {
@@ -212,50 +244,41 @@ final class Agent {
                 }
                 drift.observe(key, baseline.get(key), e.current(), now).ifPresent(c -> {
                     metrics.drift(c.key());
-                    events.emit("external-change", ordered("key", c.key(), "before", c.before(), "after", c.after(),
-                            "when", c.when().toString(), "mode", s.evaluation().mode(e.setting().key()),
-                            "policy", e.setting().reason().policy()));
+                    events.emit(new Event.ExternalChange(c.key(), c.before(), c.after(), c.when().toString(),
+                            s.evaluation().mode(e.setting().key()).label(), e.setting().reason().policy()));
                 });
             }
             List<PlanEntry> changes = s.plan().changes();
             pending = changes.stream().map(e -> e.setting().key() + ": " + e.current() + " -> " + e.target()).toList();
             for (String err : s.policyErrors()) {
-                events.emit("error", ordered("message", "could not evaluate, left out: " + err));
+                events.emit(new Event.Problem("could not evaluate, left out: " + err));
             }
-            summary.put("pending", changes.size());
+            summary.pending = changes.size();
             metrics.pending(changes.size());
-            summary.put("drift", drift.open().size());
+            summary.drift = drift.open().size();
             if (settings.apply() && !changes.isEmpty()) {
-                apply(s, baseline, now, summary);
+                apply(e0, s, now, summary);
             }
         } catch (RuntimeException e) {
-            summary.put("error", e.toString());
-            events.emit("error", ordered("message", "pass failed: " + e));
+            summary.error = e.toString();
+            events.emit(new Event.Problem("pass failed: " + e));
         }
         passes++;
         long nanos = System.nanoTime() - t0;
-        summary.put("durationMillis", nanos / 1_000_000);
         metrics.frozen(drift.frozen().size());
         metrics.pass(why.source(), nanos, clock.instant());
-        Map<String, Object> last = ordered("at", now.toString(), "trigger", why.source(), "detail", why.detail(),
-                "mode", settings.apply() ? "apply" : "plan");
-        last.putAll(summary);
-        lastPass = last;
-        events.emit("pass", last);
+        Event.PassSummary done = new Event.PassSummary(now.toString(), why.source(), why.detail(), settings.apply() ? "apply" : "plan",
+                summary.evaluated, summary.pending, summary.drift, summary.changeSet, summary.healthGate, summary.error, nanos / 1_000_000);
+        lastPass = done;
+        events.emit(new Event.PassDone(done));
     }
 
-    private void apply(Session s, Map<String, String> baseline, Instant now, Map<String, Object> summary) {
-        Map<dev.chameleon.model.SettingKey, String> once = ApplyCommand.leftAlone(s.evaluation(), journal);
-        Map<String, String> changing = new java.util.HashMap<>();
-        s.plan().changes().forEach(e -> changing.put(e.setting().key().toString(), e.target()));
+    private void apply(Engine e0, Pass s, Instant now, Summary summary) {
         List<DesiredSetting> todo = new ArrayList<>();
-        for (DesiredSetting d : s.evaluation().applicable()) {
+        for (DesiredSetting d : s.scope().changes(s.plan(), drift::isFrozen)) {
             String key = d.key().toString();
-            if (once.containsKey(d.key()) || !changing.containsKey(key) || drift.isFrozen(key, changing.get(key))) {
-                continue;
-            }
             if (drift.open().containsKey(key) && drift.corrected(key, now)) {
-                events.emit("frozen", ordered("key", key, "reason", "changed more than " + settings.flapLimit() + " times in "
+                events.emit(new Event.Frozen(key, "changed more than " + settings.flapLimit() + " times in "
                         + settings.flapWindow() + "; left as it is until the agent restarts"));
                 continue;
             }
@@ -264,9 +287,8 @@ final class Agent {
         if (todo.isEmpty()) {
             return;
         }
-        Applier applier = new Applier(Actuators.standard(), journal);
-        try (AutoCloseable lock = journal.lock()) {
-            Applier.Result r = applier.apply(host, todo, "run --mode apply");
+        try (Engine.Changes changes = e0.changes()) {
+            Applier.Result r = changes.apply(todo, "run --mode apply");
             ChangeSet cs = r.changeSet();
             if (cs != null) {
                 metrics.changeSet(cs);
@@ -274,26 +296,25 @@ final class Agent {
                 for (JournalEntry e : cs.entries()) {
                     entries.add(e.state() + " " + e.key() + ": " + e.before() + " -> " + e.after() + " (undo: " + e.undoCommand() + ")");
                 }
-                events.emit("change-set", ordered("id", cs.id(), "status", cs.status(), "ok", r.ok(), "message", r.message(),
-                        "entries", entries));
-                summary.put("changeSet", cs.id());
+                events.emit(new Event.ChangeSetRecorded(cs.id(), cs.status(), r.ok(), r.message(), entries));
+                summary.changeSet = cs.id();
                 HealthGate g = gate;
-                if (r.ok() && cs.status().equals("applied") && g != null && g.enabled()) {
-                    summary.put("healthGate", judge(g, applier, cs));
+                if (r.ok() && cs.status().equals(ChangeSet.APPLIED) && g != null && g.enabled()) {
+                    summary.healthGate = judge(g, changes, cs);
                 }
             }
         } catch (Exception e) {
-            events.emit("error", ordered("message", "not applied this pass: " + e.getMessage()));
+            events.emit(new Event.Problem("not applied this pass: " + e.getMessage()));
         }
     }
 
     /**
-     * Runs the health gate on a change set just applied (the journal lock held); on failure it is
+     * Runs the health gate on a change set just applied (the change lock held); on failure it is
      * rolled back and its settings frozen at the values that failed. Reports a
      * {@code health-gate} event (and a {@code change-set} event for the rollback); returns the outcome.
      */
-    private String judge(HealthGate g, Applier applier, ChangeSet cs) {
-        HealthGate.Outcome o = g.judge(host, applier, cs);
+    private String judge(HealthGate g, Engine.Changes changes, ChangeSet cs) {
+        HealthGate.Outcome o = g.judge(changes, cs);
         if (o.rollback() != null) {
             ChangeSet rb = o.rollback().changeSet();
             metrics.gateRolledBack(rb);
@@ -301,16 +322,13 @@ final class Agent {
             for (JournalEntry e : rb.entries()) {
                 entries.add(e.state() + " " + e.key() + ": " + e.after() + " -> " + e.before());
             }
-            events.emit("change-set", ordered("id", rb.id(), "status", rb.status(), "ok", o.rollback().ok(), "message",
-                    o.rollback().message(), "entries", entries));
+            events.emit(new Event.ChangeSetRecorded(rb.id(), rb.status(), o.rollback().ok(), o.rollback().message(), entries));
         }
         o.failedValues().forEach(drift::gateFailed);
-        Map<String, Object> f = o.fields();
-        events.emit("health-gate", f);
-        Map<String, Object> last = ordered("at", clock.instant().toString());
-        last.putAll(f);
-        lastGate = last;
-        o.failedValues().forEach((key, value) -> events.emit("frozen", ordered("key", key, "reason", "change set " + cs.id()
+        Event.GateOutcome report = o.report();
+        events.emit(new Event.HealthGateJudged(report));
+        lastGate = new AgentStatus.Last(clock.instant().toString(), report);
+        o.failedValues().forEach((key, value) -> events.emit(new Event.Frozen(key, "change set " + cs.id()
                 + " failed the health gate; " + value + " is not applied again until the agent restarts")));
         return o.outcome();
     }
@@ -322,7 +340,7 @@ final class Agent {
      * {@code meta.collectedAt} and, per sensor, {@code durationMs} and {@code cachedValues}
      * (how many constants came from the cache: none on the first pass).
      */
-    static Map<String, Object> comparable(Map<String, Object> tree) {
+    public static Map<String, Object> comparable(Map<String, Object> tree) {
         Map<String, Object> out = new LinkedHashMap<>(tree);
         if (tree.get("meta") instanceof Map<?, ?> meta) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -352,41 +370,25 @@ final class Agent {
         return out;
     }
 
-    /** The status document {@code chameleon status} shows, as JSON. */
-    String status() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("pid", ProcessHandle.current().pid());
-        m.put("mode", settings.apply() ? "apply" : "plan");
-        m.put("startedAt", started.toString());
-        m.put("interval", settings.interval().toString());
-        m.put("uevents", ueventSource);
-        m.put("passes", passes);
-        m.put("platform", platform);
-        m.put("lastPass", lastPass);
-        m.put("pending", pending);
-        List<Map<String, Object>> d = new ArrayList<>();
-        drift.open().values().forEach(c -> d.add(ordered("key", c.key(), "before", c.before(), "after", c.after(), "when", c.when().toString())));
-        m.put("drift", d);
-        m.put("frozen", List.copyOf(drift.frozen()));
+    /** What {@code chameleon status} shows: the agent's status record. */
+    public AgentStatus report() {
+        List<AgentStatus.Drift> d = new ArrayList<>();
+        drift.open().values().forEach(c -> d.add(new AgentStatus.Drift(c.key(), c.before(), c.after(), c.when().toString())));
         HealthGate g = gate;
-        Map<String, Object> hg = new LinkedHashMap<>((g == null ? HealthGate.Settings.off() : g.settings()).describe());
-        hg.put("last", lastGate);
-        m.put("healthGate", hg);
-        m.put("cost", Cost.now(host.root().isLive() ? host.root() : dev.chameleon.host.SysRoot.live()));
-        m.put("eventsFile", String.valueOf(events.file()));
-        return PlainJson.compact(m);
+        Engine e = engine;
+        return new AgentStatus(ProcessHandle.current().pid(), settings.apply() ? "apply" : "plan", started.toString(),
+                settings.interval().toString(), ueventSource, passes, platform, lastPass, pending, d, List.copyOf(drift.frozen()),
+                new AgentStatus.Gate((g == null ? HealthGate.Settings.off() : g.settings()).report(), lastGate),
+                Cost.report(e.host().root().isLive() ? e.host().root() : dev.chameleon.host.SysRoot.live()), String.valueOf(events.file()));
+    }
+
+    /** The status document {@code chameleon status} shows, as one line of JSON. */
+    public String status() {
+        return StatusCodec.write(report());
     }
 
     @SuppressWarnings("unchecked")
     private static Map<String, Object> castMap(Object o) {
         return (Map<String, Object>) o;
-    }
-
-    static Map<String, Object> ordered(Object... kv) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        for (int i = 0; i < kv.length; i += 2) {
-            m.put((String) kv[i], kv[i + 1]);
-        }
-        return m;
     }
 }

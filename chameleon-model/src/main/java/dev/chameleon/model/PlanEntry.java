@@ -8,7 +8,8 @@ import java.util.Objects;
  * @param setting the desired setting and its reason
  * @param action  {@link Action#CHANGE} when the machine differs, {@link Action#OK} when it already
  *                matches, {@link Action#NOT_APPLICABLE} when the setting cannot exist here,
- *                {@link Action#ERROR} when the current value could not be read
+ *                {@link Action#ERROR} when the current value could not be read, {@link Action#UNKNOWN}
+ *                when planned without the machine and only the machine could tell
  * @param current the current value in normalised form; empty string when absent or unreadable
  * @param note    for not-applicable and error entries, the reason in words; for others an
  *                optional remark (for example {@code pending-reboot: ...}); else empty
@@ -18,7 +19,9 @@ import java.util.Objects;
  */
 public record PlanEntry(DesiredSetting setting, Action action, String current, String note, String target) {
     public enum Action {
-        CHANGE("change"), OK("ok"), NOT_APPLICABLE("not-applicable"), ERROR("error");
+        CHANGE("change"), OK("ok"), NOT_APPLICABLE("not-applicable"), ERROR("error"),
+        /** Planned without the machine (a simulation) and not decidable so; the note says what it would take. */
+        UNKNOWN("unknown");
 
         private final String label;
 

@@ -86,7 +86,23 @@ public final class Condition {
      *         (1-based line and column)
      */
     static Result compile(String text, String element) {
-        CelCompiler compiler = compiler(element);
+        return compile(text, element, compiler(element), element == null ? List.of() : List.of(element));
+    }
+
+    /**
+     * Compiles a fleet selector: the fact variables and {@value #LABELS} (the agent's labels,
+     * {@code map<string, string>}); see {@link FleetSelector}.
+     */
+    static Result compileFleet(String text) {
+        return compile(text, null, compiler(FLEET), List.of(LABELS));
+    }
+
+    /** The variable holding an agent's labels in fleet selectors. */
+    static final String LABELS = "labels";
+    /** Compiler-cache key of the fleet selector compiler (no element variable has this name). */
+    private static final String FLEET = "@fleet";
+
+    private static Result compile(String text, String element, CelCompiler compiler, List<String> extraRoots) {
         CelValidationResult r = compiler.compile(text);
         if (r.hasError()) {
             List<ExprError> errors = new ArrayList<>();
@@ -103,9 +119,7 @@ public final class Condition {
                         "condition must be a boolean, but this expression is of type " + ast.getResultType().name())));
             }
             java.util.Set<String> roots = new java.util.HashSet<>(SCHEMA.variables().keySet());
-            if (element != null) {
-                roots.add(element);
-            }
+            roots.addAll(extraRoots);
             List<String> refs = FactRefs.of(ast.getExpr(), roots);
             return new Result(new Condition(text, RUNTIME.createProgram(ast), List.copyOf(refs), element), List.of());
         } catch (CelValidationException | CelEvaluationException e) {
@@ -123,7 +137,9 @@ public final class Condition {
                     .setTypeProvider(SCHEMA)
                     .addFunctionDeclarations(Functions.declarations());
             SCHEMA.variables().forEach(b::addVar);
-            if (element != null) {
+            if (key.equals(FLEET)) {
+                b.addVar(LABELS, dev.cel.common.types.MapType.create(SimpleType.STRING, SimpleType.STRING));
+            } else if (element != null) {
                 b.addVar(element, SCHEMA.elementType(element));
             }
             c = b.build();

@@ -1,5 +1,6 @@
 package dev.chameleon.policy;
 
+import dev.chameleon.model.PolicyMode;
 import java.util.List;
 
 /**
@@ -16,19 +17,24 @@ import java.util.List;
  *                    order, then those of its profiles that it does not set itself
  * @param profiles    {@code spec.profiles}: the profiles it applies, with positions
  */
-public record Policy(String name, String description, String file, int line, int priority, String mode,
+public record Policy(String name, String description, String file, int line, int priority, PolicyMode mode,
                      Condition when, List<SettingRule> settings, List<Ref> profiles) {
-    /** The modes a policy can have. */
-    public static final java.util.Set<String> MODES = java.util.Set.of("enforce", "apply-once", "audit");
-
     public Policy {
+        java.util.Objects.requireNonNull(mode, "mode");
         settings = List.copyOf(settings);
         profiles = List.copyOf(profiles);
     }
 
+    /** A policy whose mode is written as a word ({@code enforce}, {@code apply-once}, {@code audit}). */
+    public Policy(String name, String description, String file, int line, int priority, String mode, Condition when,
+                  List<SettingRule> settings, List<Ref> profiles) {
+        this(name, description, file, line, priority, PolicyMode.parse(mode).orElseThrow(() ->
+                new IllegalArgumentException("not a policy mode: '" + mode + "'")), when, settings, profiles);
+    }
+
     /** Whether its settings are only reported, never applied ({@code mode: audit}). */
     public boolean audit() {
-        return mode.equals("audit");
+        return mode == PolicyMode.AUDIT;
     }
 
     Policy withSettings(List<SettingRule> resolved) {

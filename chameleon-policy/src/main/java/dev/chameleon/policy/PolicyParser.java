@@ -1,5 +1,9 @@
 package dev.chameleon.policy;
 
+import dev.chameleon.model.PolicyMode;
+import dev.chameleon.model.SettingEncodings;
+import dev.chameleon.policy.settings.SettingKind;
+import dev.chameleon.policy.settings.SettingKinds;
 import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -45,25 +49,18 @@ import org.yaml.snakeyaml.reader.ReaderException;
  * </pre>
  * Unknown keys, wrong types and bad values are errors; parsing never throws for bad input.
  */
-public final class PolicyParser {
+public final class PolicyParser extends Syntax {
     /** Files larger than this (4 MiB) are refused before parsing. */
     public static final int MAX_FILE_BYTES = 4 << 20;
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?");
-    private static final Pattern SYSCTL_KEY = Pattern.compile("[a-z0-9_]+([./][a-zA-Z0-9_*@:-]+)+");
-    private static final Pattern MODULE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
-    /** Longest setting value accepted, in characters. */
-    static final int MAX_VALUE_CHARS = 4096;
-    private static final Pattern SCHEDULER = Pattern.compile("[a-z0-9_-]{1,32}");
 
     private static final Set<String> KINDS = Set.of("Policy", "Profile", "PolicyTest");
-    /** The setting kind of recommendations for people: planned and shown, never applied. */
-    public static final String ADVICE = "advice";
+    /** The setting kind of recommendations for people: planned and shown, never applied (it has no actuator). */
+    public static final String ADVICE = SettingEncodings.ADVICE;
 
-    private final List<PolicyError> errors = new ArrayList<>();
     private final List<Policy> policies = new ArrayList<>();
     private final List<Profile> profiles = new ArrayList<>();
     private final List<PolicyTest> tests = new ArrayList<>();
-    private SourceText src;
 
     /** The documents of one file, by kind, in written order. */
     public record Documents(List<Policy> policies, List<Profile> profiles, List<PolicyTest> tests) {
@@ -126,97 +123,6 @@ public final class PolicyParser {
         }
     }
 
-    private static String oneLine(String s) {
-        return s.replaceAll("\\s+", " ").strip();
-    }
-
-    private PolicyError err(Node n, String message) {
-        PolicyError e = src.error(n.getStartMark().getLine() + 1, n.getStartMark().getColumn() + 1, message);
-        errors.add(e);
-        return e;
-    }
-
-    private Map<String, NodeTuple> mapping(Node n, String what, Set<String> allowed) {
-        if (!(n instanceof MappingNode m)) {
-            err(n, what + " must be a mapping, found " + describe(n));
-            return null;
-        }
-        Map<String, NodeTuple> out = new LinkedHashMap<>();
-        for (NodeTuple t : m.getValue()) {
-            if (!(t.getKeyNode() instanceof ScalarNode k)) {
-                err(t.getKeyNode(), "keys in " + what + " must be plain words");
-                continue;
-            }
-            if (out.containsKey(k.getValue())) {
-                err(k, "duplicate key '" + k.getValue() + "' in " + what + " (also at line "
-                        + (out.get(k.getValue()).getKeyNode().getStartMark().getLine() + 1) + ")");
-                continue;
-            }
-            if (!allowed.contains(k.getValue())) {
-                err(k, "unknown key '" + k.getValue() + "' in " + what + " (allowed: " + String.join(", ", sorted(allowed)) + ")");
-                continue;
-            }
-            out.put(k.getValue(), t);
-        }
-        return out;
-    }
-
-    private static List<String> sorted(Set<String> s) {
-        List<String> l = new ArrayList<>(s);
-        l.sort(null);
-        return l;
-    }
-
-    private static String describe(Node n) {
-        if (n instanceof ScalarNode s) {
-            return "'" + (s.getValue().length() > 40 ? s.getValue().substring(0, 40) + "…" : s.getValue()) + "'";
-        }
-        return n instanceof MappingNode ? "a mapping" : n instanceof SequenceNode ? "a list" : "something else";
-    }
-
-    private String scalar(Map<String, NodeTuple> m, String key, String what, boolean required) {
-        NodeTuple t = m.get(key);
-        if (t == null) {
-            return null;
-        }
-        if (!(t.getValueNode() instanceof ScalarNode s)) {
-            err(t.getValueNode(), what + "." + key + " must be a single value, found " + describe(t.getValueNode()));
-            return null;
-        }
-        if (required && s.getValue().isBlank()) {
-            err(s, what + "." + key + " must not be empty");
-            return null;
-        }
-        return s.getValue();
-    }
-
-    /**
-     * A setting's value: a number or a word, not empty, not null, not a YAML boolean (write 1 or 0,
-     * or quote the word), at most {@link #MAX_VALUE_CHARS} characters.
-     */
-    private String settingValue(Map<String, NodeTuple> m, String key, String what) {
-        NodeTuple t = m.get(key);
-        if (t == null) {
-            return null;
-        }
-        if (!(t.getValueNode() instanceof ScalarNode s)) {
-            err(t.getValueNode(), what + "." + key + " must be a single value, found " + describe(t.getValueNode()));
-            return null;
-        }
-        if (s.getTag().equals(org.yaml.snakeyaml.nodes.Tag.NULL) || s.getValue().isBlank()) {
-            err(s, what + "." + key + " is empty; give the value to set");
-            return null;
-        }
-        if (s.getTag().equals(org.yaml.snakeyaml.nodes.Tag.BOOL)) {
-            err(s, what + "." + key + " is the YAML boolean " + s.getValue() + "; kernel settings take 1 or 0 (quote it to mean the word)");
-            return null;
-        }
-        if (s.getValue().length() > MAX_VALUE_CHARS) {
-            err(s, what + "." + key + " is " + s.getValue().length() + " characters long; values are limited to " + MAX_VALUE_CHARS);
-            return null;
-        }
-        return s.getValue();
-    }
 
     private void document(Node doc) {
         int errorsBefore = errors.size();
@@ -271,7 +177,7 @@ public final class PolicyParser {
 
     private void policy(Node specNode, String name, String description, int docLine, int errorsBefore) {
         int priority = 50;
-        String mode = "enforce";
+        PolicyMode mode = PolicyMode.ENFORCE;
         Condition when = Condition.always();
         List<SettingRule> settings = new ArrayList<>();
         List<Ref> profileRefs = List.of();
@@ -292,10 +198,10 @@ public final class PolicyParser {
         }
         String md = scalar(spec, "mode", "spec", true);
         if (md != null) {
-            if (!Policy.MODES.contains(md)) {
+            if (PolicyMode.parse(md).isEmpty()) {
                 err(spec.get("mode").getValueNode(), "spec.mode must be enforce, apply-once or audit, found '" + md + "'");
             } else {
-                mode = md;
+                mode = PolicyMode.parse(md).get();
             }
         }
         if (spec.containsKey("when")) {
@@ -569,97 +475,14 @@ public final class PolicyParser {
         return v;
     }
 
-    private Condition expression(ScalarNode node, String element, String what) {
-        String text = node.getValue();
-        if (text.isBlank()) {
-            err(node, what + " is empty; leave it out for 'always'");
-            return null;
-        }
-        Condition.Result r;
-        try {
-            r = Condition.compile(text, element);
-        } catch (RuntimeException e) {
-            err(node, what + ": cannot compile: " + e.getMessage());
-            return null;
-        }
-        if (r.condition() != null) {
-            return r.condition();
-        }
-        for (Condition.ExprError e : r.errors()) {
-            int[] at = sourcePosition(node, e.line(), e.column());
-            errors.add(src.error(at[0], at[1], what + ": " + oneLine(e.message())));
-        }
-        return null;
-    }
+
+    /** Every setting kind a policy may use, in the order error messages list them ({@link SettingKinds}). */
+    public static final List<String> SETTING_KINDS = SettingKinds.names();
 
     /**
-     * Maps a 1-based line and column inside a scalar's value back to the file. YAML may have
-     * folded the value (folded and plain scalars join lines with a space, block scalars drop the
-     * indentation), so the value's characters are matched in order against the source, skipping
-     * what folding removed.
-     */
-    private int[] sourcePosition(ScalarNode node, int line, int column) {
-        String value = node.getValue();
-        int k = 0;
-        for (int l = 1; l < line && k < value.length(); k++) {
-            if (value.charAt(k) == '\n') {
-                l++;
-            }
-        }
-        k = Math.min(value.length() - 1, k + Math.max(0, column - 1));
-        String text = src.text();
-        int p = offsetOf(node.getStartMark().getLine(), node.getStartMark().getColumn());
-        DumperOptions.ScalarStyle style = node.getScalarStyle();
-        if (style == DumperOptions.ScalarStyle.LITERAL || style == DumperOptions.ScalarStyle.FOLDED) {
-            int nl = text.indexOf('\n', p);
-            p = nl < 0 ? text.length() : nl + 1;
-        } else if (style == DumperOptions.ScalarStyle.SINGLE_QUOTED || style == DumperOptions.ScalarStyle.DOUBLE_QUOTED) {
-            p++;
-        }
-        for (int i = 0; i <= k && p < text.length(); i++) {
-            char c = value.charAt(i);
-            while (p < text.length() && text.charAt(p) != c && (Character.isWhitespace(text.charAt(p)) || Character.isWhitespace(c)
-                    || text.charAt(p) == '\'' || text.charAt(p) == '"' || text.charAt(p) == '\\')) {
-                p++;
-            }
-            if (i < k) {
-                p++;
-            }
-        }
-        if (p >= text.length()) {
-            return new int[] {node.getStartMark().getLine() + 1, node.getStartMark().getColumn() + 1};
-        }
-        String before = text.substring(0, p);
-        int outLine = (int) before.chars().filter(ch -> ch == '\n').count() + 1;
-        return new int[] {outLine, p - (before.lastIndexOf('\n') + 1) + 1};
-    }
-
-    /** The char offset of a 0-based line and column in the source. */
-    private int offsetOf(int line, int column) {
-        String text = src.text();
-        int p = 0;
-        for (int l = 0; l < line && p >= 0; l++) {
-            p = text.indexOf('\n', p) + 1;
-            if (p == 0) {
-                return text.length();
-            }
-        }
-        return Math.min(text.length(), p + column);
-    }
-
-    /** Every setting kind a policy may use, in the order error messages list them. */
-    public static final List<String> SETTING_KINDS = List.of("sysctl", "sysfs", "blockQueue", "hugepages", "kernelModule", "service", "file",
-            "kernelCmdline", "tunedProfile", "nic", "package");
-    private static final Pattern SYSFS_KNOB = Pattern.compile("thp\\.enabled|thp\\.defrag|cpu\\.governor|cpu\\.epp|smt\\.control");
-    private static final Pattern WORD = Pattern.compile("[A-Za-z0-9_.+-]{1,64}");
-    private static final Pattern NUMBER = Pattern.compile("(>=|<=)?\\s*\\d{1,18}");
-    private static final Pattern UNIT = Pattern.compile("[A-Za-z0-9@_.:\\\\-]{1,255}");
-    private static final Pattern IFACE = Pattern.compile("[A-Za-z0-9_.:@-]{1,15}");
-    private static final Pattern PACKAGE = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9+._-]{0,127}");
-
-    /**
-     * One item of {@code spec.settings}; a single item may yield several rules (a service's state,
-     * enablement and resource controls). Empty after an error, which is recorded with its position.
+     * One item of {@code spec.settings}, read by its kind ({@link SettingKind}); a single item may
+     * yield several rules (a service's state, enablement and resource controls). Empty after an
+     * error, which is recorded with its position.
      */
     private List<SettingRule> setting(Node item) {
         Map<String, NodeTuple> one = mapping(item, "a setting", Set.copyOf(SETTING_KINDS));
@@ -676,440 +499,13 @@ public final class PolicyParser {
         }
         String kind = one.keySet().iterator().next();
         Node body = one.get(kind).getValueNode();
-        int line = item.getStartMark().getLine() + 1;
-        int col = item.getStartMark().getColumn() + 1;
         int errorsBefore = errors.size();
         List<SettingRule> out = new ArrayList<>();
-        switch (kind) {
-            case "sysctl" -> sysctl(body, out, line, col);
-            case "sysfs" -> {
-                Map<String, NodeTuple> m = mapping(body, "sysfs", Set.of("knob", "value"));
-                String knob = m == null ? null : required(m, body, "knob", "sysfs", "{knob: thp.enabled, value: madvise}");
-                String value = m == null ? null : required(m, body, "value", "sysfs", "{knob: thp.enabled, value: madvise}");
-                if (knob != null && !SYSFS_KNOB.matcher(knob).matches()) {
-                    err(m.get("knob").getValueNode(), "'" + knob + "' is not a sysfs knob Chameleon manages (thp.enabled, thp.defrag, "
-                            + "cpu.governor, cpu.epp, smt.control)");
-                } else if (knob != null && value != null && word(m, "value", value, "sysfs.value")) {
-                    out.add(new SettingRule("sysfs", knob, value, Optional.empty(), line, col));
-                }
-            }
-            case "hugepages" -> {
-                Map<String, NodeTuple> m = mapping(body, "hugepages", Set.of("size", "count"));
-                String size = m == null ? null : required(m, body, "size", "hugepages", "{size: 2M, count: 512}");
-                String count = m == null ? null : number(m, "count", "hugepages", true);
-                if (!(m != null && m.containsKey("count"))) {
-                    err(body, "hugepages needs a count, e.g. {size: 2M, count: 512}");
-                }
-                String kb = size == null ? null : pageSize(size);
-                if (size != null && kb == null) {
-                    err(m.get("size").getValueNode(), "'" + size + "' is not a huge page size (2M, 1G or 2048kB)");
-                } else if (kb != null && count != null) {
-                    out.add(new SettingRule("hugepages", kb, count, Optional.empty(), line, col));
-                }
-            }
-            case "kernelModule" -> kernelModule(body, out, line, col);
-            case "service" -> service(body, out, line, col);
-            case "file" -> file(body, out, line, col);
-            case "kernelCmdline" -> {
-                Map<String, NodeTuple> m = mapping(body, "kernelCmdline", Set.of("arg", "state"));
-                String arg = m == null ? null : required(m, body, "arg", "kernelCmdline", "{arg: mitigations=off, state: present}");
-                String state = m == null ? null : scalar(m, "state", "kernelCmdline", true);
-                if (arg != null && !arg.matches("[A-Za-z0-9_.,:=/+-]{1,200}")) {
-                    err(m.get("arg").getValueNode(), "'" + arg + "' is not a plain kernel argument (letters, digits, _ . , : = / + -)");
-                } else if (state != null && !state.equals("present") && !state.equals("absent")) {
-                    err(m.get("state").getValueNode(), "kernelCmdline.state must be present or absent, found '" + state + "'");
-                } else if (arg != null) {
-                    out.add(new SettingRule("kernelCmdline", arg, state == null ? "present" : state, Optional.empty(), line, col));
-                }
-            }
-            case "tunedProfile" -> {
-                Map<String, NodeTuple> m = mapping(body, "tunedProfile", Set.of("profile"));
-                String profile = m == null ? null : required(m, body, "profile", "tunedProfile", "{profile: virtual-guest}");
-                if (profile != null && word(m, "profile", profile, "tunedProfile.profile")) {
-                    out.add(new SettingRule("tunedProfile", "active", profile, Optional.empty(), line, col));
-                }
-            }
-            case "nic" -> nic(body, out, line, col);
-            case "package" -> {
-                Map<String, NodeTuple> m = mapping(body, "package", Set.of("name", "state", "optIn"));
-                String name = m == null ? null : required(m, body, "name", "package", "{name: nginx, state: installed, optIn: true}");
-                String state = m == null ? null : scalar(m, "state", "package", true);
-                String optIn = m == null ? null : scalar(m, "optIn", "package", true);
-                if (m != null && !"true".equals(optIn)) {
-                    err(m.containsKey("optIn") ? m.get("optIn").getValueNode() : body, "package settings install or remove software; "
-                            + "say so explicitly with optIn: true");
-                } else if (name != null && !PACKAGE.matcher(name).matches()) {
-                    err(m.get("name").getValueNode(), "'" + name + "' is not a package name");
-                } else if (state != null && !state.equals("installed") && !state.equals("absent")) {
-                    err(m.get("state").getValueNode(), "package.state must be installed or absent, found '" + state + "'");
-                } else if (name != null) {
-                    out.add(new SettingRule("package", name, state == null ? "installed" : state, Optional.empty(), line, col));
-                }
-            }
-            default -> blockQueue(body, out, line, col);
-        }
+        SettingKinds.named(kind).orElseThrow().read(this, body,
+                new SettingKind.Rules(kind, item.getStartMark().getLine() + 1, item.getStartMark().getColumn() + 1, out));
         return errors.size() > errorsBefore ? List.of() : out;
     }
 
-    private String required(Map<String, NodeTuple> m, Node body, String key, String kind, String example) {
-        if (!m.containsKey(key)) {
-            err(body, kind + " needs " + (key.matches("[aeiou].*") ? "an " : "a ") + key + ", e.g. " + example);
-            return null;
-        }
-        return scalar(m, key, kind, true);
-    }
-
-    private boolean word(Map<String, NodeTuple> m, String key, String value, String what) {
-        if (!WORD.matcher(value).matches()) {
-            err(m.get(key).getValueNode(), what + " must be one word (letters, digits, _ . + -), found '" + value + "'");
-            return false;
-        }
-        return true;
-    }
-
-    /**
-     * A whole number, {@code ">=N"} / {@code "<=N"}, or {@code {atLeast: N}} / {@code {atMost: N}};
-     * returned as {@code N}, {@code >=N} or {@code <=N}.
-     */
-    private String number(Map<String, NodeTuple> m, String key, String what, boolean relativeAllowed) {
-        NodeTuple t = m.get(key);
-        if (t == null) {
-            return null;
-        }
-        Node v = t.getValueNode();
-        if (v instanceof MappingNode && relativeAllowed) {
-            Map<String, NodeTuple> r = mapping(v, what + "." + key, Set.of("atLeast", "atMost"));
-            if (r == null || r.size() != 1) {
-                if (r != null) {
-                    err(v, what + "." + key + " takes one of atLeast or atMost, e.g. {atLeast: 4096}");
-                }
-                return null;
-            }
-            String which = r.keySet().iterator().next();
-            String n = scalar(r, which, what + "." + key, true);
-            if (n == null || !n.strip().matches("\\d{1,18}")) {
-                if (n != null) {
-                    err(r.get(which).getValueNode(), what + "." + key + "." + which + " must be a whole number, found '" + n + "'");
-                }
-                return null;
-            }
-            return (which.equals("atLeast") ? ">=" : "<=") + n.strip();
-        }
-        String n = scalar(m, key, what, true);
-        if (n == null) {
-            return null;
-        }
-        if (!NUMBER.matcher(n.strip()).matches() || (!relativeAllowed && !n.strip().matches("\\d+"))) {
-            err(v, what + "." + key + " must be a whole number" + (relativeAllowed ? " (or {atLeast: N}, {atMost: N})" : "") + ", found '" + n + "'");
-            return null;
-        }
-        return n.strip().replaceAll("\\s+", "");
-    }
 
     /** {@code 2M} → {@code 2048kB}, {@code 1G} → {@code 1048576kB}, {@code 2048kB} as is; null when not a size. */
-    static String pageSize(String s) {
-        var m = Pattern.compile("(\\d{1,9})\\s*(kB|K|M|G)").matcher(s.strip());
-        if (!m.matches()) {
-            return null;
-        }
-        long n = Long.parseLong(m.group(1));
-        long kb = switch (m.group(2)) {
-            case "M" -> n * 1024;
-            case "G" -> n * 1024 * 1024;
-            default -> n;
-        };
-        return kb + "kB";
-    }
-
-    private void sysctl(Node body, List<SettingRule> out, int line, int col) {
-        Map<String, NodeTuple> m = mapping(body, "sysctl", Set.of("key", "value", "persist"));
-        if (m == null) {
-            return;
-        }
-        String key = scalar(m, "key", "sysctl", true);
-        if (!m.containsKey("key")) {
-            err(body, "sysctl needs a key, e.g. {key: vm.swappiness, value: 10}");
-        }
-        if (!m.containsKey("value")) {
-            err(body, "sysctl needs a value, e.g. {key: vm.swappiness, value: 10}");
-        }
-        String value;
-        if (m.containsKey("value") && m.get("value").getValueNode() instanceof MappingNode) {
-            value = number(m, "value", "sysctl", true);
-        } else {
-            value = settingValue(m, "value", "sysctl");
-        }
-        String persist = scalar(m, "persist", "sysctl", true);
-        if (persist != null && !persist.equals("true") && !persist.equals("false")) {
-            err(m.get("persist").getValueNode(), "sysctl.persist must be true or false, found '" + persist + "'");
-            return;
-        }
-        if (key == null || value == null) {
-            return;
-        }
-        if (!SYSCTL_KEY.matcher(key).matches()) {
-            err(m.get("key").getValueNode(), "'" + key + "' is not a sysctl key (expected dotted words such as net.core.somaxconn)");
-            return;
-        }
-        String k = key.replace('/', '.');
-        String v = value.strip().replaceAll("\\s+", " ");
-        out.add(new SettingRule("sysctl", k, v, Optional.empty(), line, col));
-        if ("true".equals(persist)) {
-            out.add(new SettingRule("sysctl", "persist/" + k, v, Optional.empty(), line, col));
-        }
-    }
-
-    private void kernelModule(Node body, List<SettingRule> out, int line, int col) {
-        Map<String, NodeTuple> m = mapping(body, "kernelModule", Set.of("name", "state", "options", "blacklist"));
-        if (m == null) {
-            return;
-        }
-        String name = required(m, body, "name", "kernelModule", "{name: vmw_pvscsi, state: loaded}");
-        if (name == null) {
-            return;
-        }
-        if (!MODULE.matcher(name).matches()) {
-            err(m.get("name").getValueNode(), "'" + name + "' is not a kernel module name");
-            return;
-        }
-        String n = name.replace('-', '_');
-        String state = scalar(m, "state", "kernelModule", true);
-        String options = scalar(m, "options", "kernelModule", false);
-        String blacklist = scalar(m, "blacklist", "kernelModule", true);
-        if (state != null && !state.equals("loaded") && !state.equals("unloaded")) {
-            err(m.get("state").getValueNode(), "kernelModule.state must be loaded or unloaded, found '" + state + "'");
-            return;
-        }
-        if (blacklist != null && !blacklist.equals("true") && !blacklist.equals("false")) {
-            err(m.get("blacklist").getValueNode(), "kernelModule.blacklist must be true or false, found '" + blacklist + "'");
-            return;
-        }
-        if (options != null && !options.strip().matches("([A-Za-z0-9_]+(=[A-Za-z0-9_.,:+-]*)?\\s*)*")) {
-            err(m.get("options").getValueNode(), "kernelModule.options must be name=value words, found '" + options + "'");
-            return;
-        }
-        if (state != null || (options == null && blacklist == null)) {
-            out.add(new SettingRule("kernelModule", n, state == null ? "loaded" : state, Optional.empty(), line, col));
-        }
-        if (options != null) {
-            out.add(new SettingRule("kernelModule", n + "/options", options.isBlank() ? "absent" : options.strip().replaceAll("\\s+", " "),
-                    Optional.empty(), line, col));
-        }
-        if (blacklist != null) {
-            out.add(new SettingRule("kernelModule", n + "/blacklist", blacklist.equals("true") ? "yes" : "no", Optional.empty(), line, col));
-        }
-    }
-
-    private void service(Node body, List<SettingRule> out, int line, int col) {
-        Set<String> keys = Set.of("name", "state", "enabled", "masked", "CPUWeight", "IOWeight", "MemoryHigh", "MemoryMax");
-        Map<String, NodeTuple> m = mapping(body, "service", keys);
-        if (m == null) {
-            return;
-        }
-        String name = required(m, body, "name", "service", "{name: nginx, state: running, enabled: true}");
-        if (name == null) {
-            return;
-        }
-        if (!UNIT.matcher(name).matches() || name.contains("..") || name.contains("/")) {
-            err(m.get("name").getValueNode(), "'" + name + "' is not a systemd unit name");
-            return;
-        }
-        String state = scalar(m, "state", "service", true);
-        String enabled = scalar(m, "enabled", "service", true);
-        String masked = scalar(m, "masked", "service", true);
-        if (state != null && !state.equals("running") && !state.equals("stopped")) {
-            err(m.get("state").getValueNode(), "service.state must be running or stopped, found '" + state + "'");
-            return;
-        }
-        for (String b : new String[] {"enabled", "masked"}) {
-            String v = b.equals("enabled") ? enabled : masked;
-            if (v != null && !v.equals("true") && !v.equals("false")) {
-                err(m.get(b).getValueNode(), "service." + b + " must be true or false, found '" + v + "'");
-                return;
-            }
-        }
-        if ("true".equals(masked) && enabled != null) {
-            err(m.get("masked").getValueNode(), "service.masked: true leaves no room for enabled; drop one of them");
-            return;
-        }
-        if ("true".equals(masked) && "running".equals(state)) {
-            err(m.get("masked").getValueNode(), "a masked service cannot be running; use state: stopped");
-            return;
-        }
-        if (m.size() == 1) {
-            err(body, "service " + name + " says nothing to do; give state, enabled, masked or a resource control");
-            return;
-        }
-        if (state != null) {
-            out.add(new SettingRule("service", name + "/active", state, Optional.empty(), line, col));
-        }
-        if (enabled != null || masked != null) {
-            String v = "true".equals(masked) ? "masked" : "true".equals(enabled) ? "enabled" : "disabled";
-            out.add(new SettingRule("service", name + "/enabled", v, Optional.empty(), line, col));
-        }
-        for (String rc : List.of("CPUWeight", "IOWeight", "MemoryHigh", "MemoryMax")) {
-            String v = scalar(m, rc, "service", true);
-            if (v == null) {
-                continue;
-            }
-            boolean ok = rc.endsWith("Weight") ? v.matches("\\d{1,5}") && Integer.parseInt(v) >= 1 && Integer.parseInt(v) <= 10000
-                    || (rc.equals("CPUWeight") && v.equals("idle"))
-                    : v.matches("\\d+[KMGT]?|\\d{1,3}(\\.\\d+)?%|infinity");
-            if (!ok) {
-                err(m.get(rc).getValueNode(), "service." + rc + (rc.endsWith("Weight") ? " must be 1..10000" : " must be bytes (512M, 2G), "
-                        + "a percentage (80%) or infinity") + ", found '" + v + "'");
-                return;
-            }
-            out.add(new SettingRule("service", name + "/" + rc, v, Optional.empty(), line, col));
-        }
-    }
-
-    private void file(Node body, List<SettingRule> out, int line, int col) {
-        Map<String, NodeTuple> m = mapping(body, "file", Set.of("path", "content", "mode", "owner", "state"));
-        if (m == null) {
-            return;
-        }
-        String path = required(m, body, "path", "file", "{path: /etc/app.conf, content: \"...\", mode: \"0644\"}");
-        if (path == null) {
-            return;
-        }
-        if (!path.startsWith("/") || path.contains("/../") || path.endsWith("/") || path.matches(".*\\s.*")
-                || path.startsWith("/proc/") || path.startsWith("/sys/") || path.startsWith("/dev/")) {
-            err(m.get("path").getValueNode(), "'" + path + "' is not a file path Chameleon manages (absolute, no '..', "
-                    + "not under /proc, /sys or /dev)");
-            return;
-        }
-        String state = scalar(m, "state", "file", true);
-        if (state != null && !state.equals("present") && !state.equals("absent")) {
-            err(m.get("state").getValueNode(), "file.state must be present or absent, found '" + state + "'");
-            return;
-        }
-        if ("absent".equals(state)) {
-            if (m.size() > 2) {
-                err(body, "file with state: absent takes only a path");
-                return;
-            }
-            out.add(new SettingRule("file", path, "absent", Optional.empty(), line, col));
-            return;
-        }
-        String content = scalar(m, "content", "file", false);
-        if (content == null) {
-            if (!m.containsKey("content")) {
-                err(body, "file needs a content (or state: absent)");
-            }
-            return;
-        }
-        StringBuilder v = new StringBuilder();
-        String mode = scalar(m, "mode", "file", true);
-        if (mode != null) {
-            if (!mode.matches("0?[0-7]{3,4}")) {
-                err(m.get("mode").getValueNode(), "file.mode must be octal such as \"0644\" (quote it), found '" + mode + "'");
-                return;
-            }
-            v.append("mode=").append(String.format("%04o", Integer.parseInt(mode, 8))).append(' ');
-        }
-        String owner = scalar(m, "owner", "file", true);
-        if (owner != null) {
-            if (!owner.matches("[a-z_][a-z0-9_-]*(:[a-z_][a-z0-9_-]*)?|\\d+(:\\d+)?")) {
-                err(m.get("owner").getValueNode(), "file.owner must be user or user:group (names or numbers), found '" + owner + "'");
-                return;
-            }
-            v.append("owner=").append(owner).append(' ');
-        }
-        v.append("content=").append(java.util.Base64.getEncoder().encodeToString(content.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-        out.add(new SettingRule("file", path, v.toString(), Optional.empty(), line, col));
-    }
-
-    private void nic(Node body, List<SettingRule> out, int line, int col) {
-        Map<String, NodeTuple> m = mapping(body, "nic", Set.of("name", "mtu", "txqueuelen", "channels", "rings", "offload"));
-        if (m == null) {
-            return;
-        }
-        String name = required(m, body, "name", "nic", "{name: eth0, mtu: 9000}");
-        if (name == null) {
-            return;
-        }
-        if (!IFACE.matcher(name).matches()) {
-            err(m.get("name").getValueNode(), "'" + name + "' is not a network interface name");
-            return;
-        }
-        for (String k : List.of("mtu", "txqueuelen")) {
-            String v = number(m, k, "nic", true);
-            if (v != null) {
-                out.add(new SettingRule("nic", name + "/" + k, v, Optional.empty(), line, col));
-            }
-        }
-        for (String group : List.of("channels", "rings", "offload")) {
-            if (!m.containsKey(group)) {
-                continue;
-            }
-            Set<String> allowed = switch (group) {
-                case "channels" -> Set.of("combined", "rx", "tx", "other");
-                case "rings" -> Set.of("rx", "tx", "rx-mini", "rx-jumbo");
-                default -> Set.of("tso", "gso", "gro", "lro", "sg", "rx", "tx", "rxvlan", "txvlan");
-            };
-            Map<String, NodeTuple> g = mapping(m.get(group).getValueNode(), "nic." + group, allowed);
-            if (g == null) {
-                continue;
-            }
-            for (String k : g.keySet()) {
-                if (group.equals("offload")) {
-                    String v = scalar(g, k, "nic.offload", true);
-                    if (v != null && !Set.of("on", "off", "true", "false").contains(v)) {
-                        err(g.get(k).getValueNode(), "nic.offload." + k + " must be on or off, found '" + v + "'");
-                    } else if (v != null) {
-                        out.add(new SettingRule("nic", name + "/offload." + k, v.equals("true") || v.equals("on") ? "on" : "off",
-                                Optional.empty(), line, col));
-                    }
-                } else {
-                    String v = number(g, k, "nic." + group, true);
-                    if (v != null) {
-                        out.add(new SettingRule("nic", name + "/" + group + "." + k, v, Optional.empty(), line, col));
-                    }
-                }
-            }
-        }
-        if (m.size() == 1) {
-            err(body, "nic " + name + " says nothing to do; give mtu, txqueuelen, channels, rings or offload");
-        }
-    }
-
-    private void blockQueue(Node body, List<SettingRule> out, int line, int col) {
-        Map<String, NodeTuple> m = mapping(body, "blockQueue", Set.of("select", "scheduler", "read_ahead_kb", "nr_requests"));
-        if (m == null) {
-            return;
-        }
-        String sched = scalar(m, "scheduler", "blockQueue", true);
-        String ra = number(m, "read_ahead_kb", "blockQueue", true);
-        String nr = number(m, "nr_requests", "blockQueue", true);
-        if (!m.containsKey("scheduler") && !m.containsKey("read_ahead_kb") && !m.containsKey("nr_requests")) {
-            err(body, "blockQueue needs a scheduler, read_ahead_kb or nr_requests, e.g. {select: 'disk.virtio', scheduler: none}");
-            return;
-        }
-        if (sched != null && !SCHEDULER.matcher(sched).matches()) {
-            err(m.get("scheduler").getValueNode(), "'" + sched + "' is not an I/O scheduler name");
-            return;
-        }
-        Condition select = Condition.always();
-        if (m.containsKey("select")) {
-            Node s = m.get("select").getValueNode();
-            if (!(s instanceof ScalarNode ss)) {
-                err(s, "blockQueue.select must be a CEL expression over 'disk'");
-                return;
-            }
-            select = expression(ss, "disk", "blockQueue.select");
-            if (select == null) {
-                return;
-            }
-        }
-        if (sched != null) {
-            out.add(new SettingRule("blockQueue", "scheduler", sched, Optional.of(select), line, col));
-        }
-        if (ra != null) {
-            out.add(new SettingRule("blockQueue", "read_ahead_kb", ra, Optional.of(select), line, col));
-        }
-        if (nr != null) {
-            out.add(new SettingRule("blockQueue", "nr_requests", nr, Optional.of(select), line, col));
-        }
-    }
 }

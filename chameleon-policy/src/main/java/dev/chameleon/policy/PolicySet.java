@@ -2,6 +2,7 @@ package dev.chameleon.policy;
 
 import dev.chameleon.model.DesiredSetting;
 import dev.chameleon.model.FactSet;
+import dev.chameleon.model.PolicyMode;
 import dev.chameleon.model.Reason;
 import dev.chameleon.model.SettingKey;
 import java.io.IOException;
@@ -285,28 +286,29 @@ public final class PolicySet {
      * @param desired    the winning setting per key, in policy order then written order
      * @param outcomes   every policy, matched or not, with evaluation errors
      * @param overridden settings that lost to a higher priority
-     * @param modes      the winning policy's mode per key
+     * @param modes      the winning policy's mode per key, as written ({@code apply-once}); {@link #mode} reads it
      */
     public record Evaluation(List<DesiredSetting> desired, List<PolicyOutcome> outcomes, List<Overridden> overridden,
                              Map<SettingKey, String> modes) {
-        /** The mode of the policy that won a key: {@code enforce}, {@code apply-once} or {@code audit}. */
-        public String mode(SettingKey key) {
-            return modes.getOrDefault(key, "enforce");
+        /** The mode of the policy that won a key ({@link PolicyMode#ENFORCE} for a key no policy sets). */
+        public PolicyMode mode(SettingKey key) {
+            String m = modes.get(key);
+            return m == null ? PolicyMode.ENFORCE : PolicyMode.parse(m).orElseThrow();
         }
 
         /** What an apply may change: the desired settings minus those of {@code audit} policies and advice. */
         public List<DesiredSetting> applicable() {
-            return desired.stream().filter(d -> !mode(d.key()).equals("audit") && !isAdvice(d.key())).toList();
+            return desired.stream().filter(d -> mode(d.key()) != PolicyMode.AUDIT && !isAdvice(d.key())).toList();
         }
 
         /** Whether a key is advice for a person ({@code advice:smt-off}), which nothing applies. */
         public static boolean isAdvice(SettingKey key) {
-            return key.kind().equals(PolicyParser.ADVICE);
+            return key.kind().equals(dev.chameleon.model.SettingEncodings.ADVICE);
         }
 
         /** The desired settings of {@code audit} policies: reported by plan, never applied. */
         public List<DesiredSetting> audited() {
-            return desired.stream().filter(d -> mode(d.key()).equals("audit")).toList();
+            return desired.stream().filter(d -> mode(d.key()) == PolicyMode.AUDIT).toList();
         }
     }
 
@@ -335,7 +337,7 @@ public final class PolicySet {
                 for (DesiredSetting d : expand(p, r, facts, vars, used)) {
                     DesiredSetting w = winners.putIfAbsent(d.key(), d);
                     if (w == null) {
-                        modes.put(d.key(), p.mode());
+                        modes.put(d.key(), p.mode().label());
                     } else {
                         overridden.add(new Overridden(d, w));
                     }
@@ -353,11 +355,11 @@ public final class PolicySet {
      *
      * @param key        the setting asked about
      * @param winner     the desired setting and its reason, or empty when no matching policy sets it
-     * @param mode       the winner's mode, or empty
+     * @param mode       the winner's mode, or null when no matching policy sets it
      * @param losers     settings for the same key from matched policies that lost to the winner
      * @param unmatched  policies that would set the key but whose condition is false (or failed)
      */
-    public record Explanation(SettingKey key, java.util.Optional<DesiredSetting> winner, String mode,
+    public record Explanation(SettingKey key, java.util.Optional<DesiredSetting> winner, PolicyMode mode,
                               List<DesiredSetting> losers, List<PolicyOutcome> unmatched) {
     }
 
@@ -373,7 +375,7 @@ public final class PolicySet {
                 unmatched.add(o);
             }
         }
-        return new Explanation(key, winner, winner.map(w -> ev.mode(key)).orElse(""), losers, unmatched);
+        return new Explanation(key, winner, winner.map(w -> ev.mode(key)).orElse(null), losers, unmatched);
     }
 
     private static boolean mentions(SettingRule r, SettingKey key) {

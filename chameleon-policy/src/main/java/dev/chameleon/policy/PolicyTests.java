@@ -114,7 +114,7 @@ public final class PolicyTests {
             if (e.policy().isPresent() && !e.policy().get().equals(d.reason().policy())) {
                 failures.add(where + ": expected " + e.key() + " from policy " + e.policy().get() + ", but " + d.reason().policy() + " won");
             }
-            String mode = ev.mode(d.key());
+            String mode = ev.mode(d.key()).label();
             if (e.mode().isPresent() && !e.mode().get().equals(mode)) {
                 failures.add(where + ": expected " + e.key() + " in mode " + e.mode().get() + ", got " + mode);
             }

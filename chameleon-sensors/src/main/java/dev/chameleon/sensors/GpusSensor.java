@@ -68,7 +68,7 @@ public final class GpusSensor implements Sensor {
         }
         name(ctx, gpus);
         if (gpus.stream().anyMatch(g -> "0x10de".equals(g.get("vendorId")) && "nvidia".equals(g.get("driver")))) {
-            CommandResult r = ctx.host().commands().run(NVIDIA_SMI_MIG, Duration.ofSeconds(5));
+            CommandResult r = ctx.run(NVIDIA_SMI_MIG, Duration.ofSeconds(5));
             if (r.ok()) {
                 Map<String, String> mig = parseMigModes(r.stdout());
                 for (Map<String, Object> g : gpus) {
@@ -78,8 +78,9 @@ public final class GpusSensor implements Sensor {
                         ctx.provenance("gpus." + g.get("pciAddress") + ".migMode", r.source());
                     }
                 }
-            } else if (r.status() != CommandResult.Status.NOT_AVAILABLE) {
-                ctx.problem(r.source(), r.status() + (r.stderr().isBlank() ? "" : ": " + r.stderr().strip()));
+            } else if (r.status() == CommandResult.Status.RAN) {
+                // a timeout or a failure to start is noted by ctx.run itself
+                ctx.problem(r.source(), "exit " + r.exitCode() + (r.stderr().isBlank() ? "" : ": " + r.stderr().strip()));
             }
         }
         return gpus;

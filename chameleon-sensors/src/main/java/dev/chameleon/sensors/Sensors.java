@@ -26,6 +26,9 @@ public final class Sensors {
         AppsSensor.standardRules();
     }
 
+    /** Every sensor's name, in report order: the top-level fact keys they fill. */
+    public static final List<String> NAMES = List.of("platform", "cpu", "memory", "gpus", "nics", "disks", "os", "kernel", "security", "apps");
+
     /** Every sensor, in report order; the cloud metadata service is not asked. */
     public static List<Sensor> all() {
         return all(dev.chameleon.sensors.platform.MetadataProbe.Options.disabled());

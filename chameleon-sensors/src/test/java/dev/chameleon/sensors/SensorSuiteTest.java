@@ -112,8 +112,80 @@ class SensorSuiteTest {
         assertThat(f.get("disks.0.sizeBytes")).isEmpty();
         assertThat(f.get("meta.sensors.slow.status")).contains("timeout");
         assertThat(f.get("meta.sensors.slow.error")).contains("no answer within 200 ms");
+        assertThat(f.get("meta.sensors.slow.partial")).isEmpty();
+        // the real time it was given, not 0 (it never finished)
+        assertThat((Double) f.get("meta.sensors.slow.durationMs").orElseThrow()).isGreaterThanOrEqualTo(200.0);
         assertThat(f.get("meta.sensors.broken.status")).contains("failed");
         assertThat(f.get("meta.sensors.broken.error")).contains("IllegalStateException: parser bug");
         assertThat(f.get("broken")).isEmpty();
+    }
+
+    /**
+     * A sensor stuck past its deadline after settling part of its answer (here it waits on a
+     * latch nobody opens, standing in for a read that never returns) keeps what it settled.
+     */
+    @Test
+    void factsSettledBeforeTheDeadlineAreKeptWhenTheSensorRunsPastIt() {
+        java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicReference<java.util.Optional<Duration>> seen = new java.util.concurrent.atomic.AtomicReference<>();
+        Sensor stuck = new Sensor() {
+            public String name() {
+                return "stuck";
+            }
+
+            public Object sense(SensorContext ctx) throws InterruptedException {
+                seen.set(ctx.remaining());
+                ctx.settle(Map.of("fromFiles", "kept"));
+                never.await();
+                return Map.of("fromFiles", "kept", "fromCommand", "never");
+            }
+
+            public Duration timeout() {
+                return Duration.ofMillis(300);
+            }
+        };
+        FactSet f = new SensorSuite(List.of(stuck), Duration.ofSeconds(30)).collect(new Tree(tmp).host());
+        assertThat(f.get("stuck.fromFiles")).contains("kept");
+        assertThat(f.get("stuck.fromCommand")).isEmpty();
+        assertThat(f.get("meta.sensors.stuck.status")).contains("timeout");
+        assertThat(f.get("meta.sensors.stuck.partial")).contains(true);
+        assertThat(f.get("meta.sensors.stuck.error")).contains("no full answer within 300 ms; the facts settled before then are kept");
+        assertThat((Double) f.get("meta.sensors.stuck.durationMs").orElseThrow()).isGreaterThanOrEqualTo(300.0);
+        assertThat(seen.get()).hasValueSatisfying(d -> assertThat(d).isLessThanOrEqualTo(Duration.ofMillis(300)));
+    }
+
+    /** Commands run within what is left of the sensor's time; with too little left they are not started. */
+    @Test
+    void aCommandGetsAtMostTheSensorsRemainingTime() {
+        Tree t = new Tree(tmp).command("true", "");
+        java.util.List<Duration> timeouts = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.List<dev.chameleon.host.CommandResult> results = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Sensor s = new Sensor() {
+            public String name() {
+                return "cmds";
+            }
+
+            public Object sense(SensorContext ctx) throws InterruptedException {
+                timeouts.add(ctx.commandTimeout(Duration.ofSeconds(10)));
+                results.add(ctx.run(dev.chameleon.host.Command.of("true"), Duration.ofSeconds(10)));
+                Thread.sleep(ctx.remaining().orElseThrow().toMillis() - 50); // spend the budget but answer in time
+                timeouts.add(ctx.commandTimeout(Duration.ofSeconds(10)));
+                results.add(ctx.run(dev.chameleon.host.Command.of("true"), Duration.ofSeconds(10)));
+                return Map.of();
+            }
+
+            public Duration timeout() {
+                return Duration.ofSeconds(2);
+            }
+        };
+        FactSet f = new SensorSuite(List.of(s), Duration.ofSeconds(30)).collect(t.host());
+        // a tenth of the 2 s is kept back for the sensor's answer
+        assertThat(timeouts.get(0)).isLessThanOrEqualTo(Duration.ofMillis(1800)).isGreaterThan(Duration.ZERO);
+        assertThat(results.get(0).ok()).isTrue();
+        assertThat(timeouts.get(1)).isEqualTo(Duration.ZERO);
+        assertThat(results.get(1).status()).isEqualTo(dev.chameleon.host.CommandResult.Status.TIMED_OUT);
+        assertThat(f.get("meta.sensors.cmds.status")).contains("ok");
+        assertThat(f.get("meta.sensors.cmds.problems.0.source")).contains("command: true");
+        assertThat(f.get("meta.sensors.cmds.problems.0.error")).contains("not run: the sensor's time budget is spent");
     }
 }

@@ -147,6 +147,8 @@ class SensorsBadInputTest {
         assertThat(f.get("gpus.0.model")).contains("GA100 [A100 SXM4 40GB]");
         assertThat(f.get("gpus.0.migMode")).isEmpty();
         assertThat(f.get("meta.sensors.gpus.problems.0.error")).hasValueSatisfying(e ->
-                assertThat((String) e).startsWith("TIMED_OUT: timed out after"));
+                assertThat((String) e).startsWith("timed out after"));
+        assertThat(f.get("meta.sensors.gpus.problems.0.source")).contains("command: nvidia-smi --query-gpu=pci.bus_id,mig.mode.current --format=csv,noheader");
+        assertThat(f.get("meta.sensors.gpus.problems.1")).isEmpty();
     }
 }

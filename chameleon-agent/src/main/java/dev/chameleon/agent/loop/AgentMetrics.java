@@ -1,7 +1,7 @@
 package dev.chameleon.agent.loop;
 
-import dev.chameleon.actuators.ChangeSet;
-import dev.chameleon.actuators.JournalEntry;
+import dev.chameleon.model.ChangeSet;
+import dev.chameleon.model.JournalEntry;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Map;

@@ -19,8 +19,15 @@ public final class Cost {
      * {@code cpuMillis} (user + system CPU of the process, from {@link ProcessHandle}, as the
      * kernel counts it in /proc/self/stat), {@code heapUsedKiB} (Java heap in use, from
      * {@link Runtime}), {@code threads} (threads of the process, JVM threads included:
-     * {@code /proc/self/status} Threads). Each is absent when unreadable.
+     * {@code /proc/self/status} Threads). Each is null when unreadable.
      */
+    public static dev.chameleon.model.status.AgentStatus.Cost report(SysRoot proc) {
+        Map<String, Object> m = now(proc);
+        return new dev.chameleon.model.status.AgentStatus.Cost((Long) m.get("rssKiB"), (Long) m.get("peakRssKiB"), (Long) m.get("cpuMillis"),
+                (Long) m.get("heapUsedKiB"), (Long) m.get("threads"));
+    }
+
+    /** {@link #report} as a map, absent values left out. */
     public static Map<String, Object> now(SysRoot proc) {
         Map<String, Object> m = new LinkedHashMap<>();
         String status = selfStatus(proc);

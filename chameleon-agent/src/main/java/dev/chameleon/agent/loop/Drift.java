@@ -1,7 +1,7 @@
 package dev.chameleon.agent.loop;
 
 import dev.chameleon.actuators.Journal;
-import dev.chameleon.actuators.JournalEntry;
+import dev.chameleon.model.JournalEntry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;

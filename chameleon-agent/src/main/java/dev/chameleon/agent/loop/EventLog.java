@@ -1,5 +1,7 @@
 package dev.chameleon.agent.loop;
 
+import dev.chameleon.model.event.Event;
+import dev.chameleon.model.json.EventCodec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -7,14 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
- * The agent's report: every event as one JSON line appended to the events file (an operator can
- * {@code tail -f} it), and the same event on the log, as text or JSON lines.
- * Events: {@code start}, {@code trigger}, {@code pass}, {@code change-set}, {@code health-gate}, {@code external-change},
- * {@code frozen}, {@code error}, {@code stop}; each has {@code time} (ISO-8601) and {@code event}.
+ * The agent's report: every {@link Event} as one JSON line appended to the events file (an
+ * operator can {@code tail -f} it; {@link EventCodec} reads it back), and the same event on the
+ * log, as text or JSON lines. Each line has {@code time} (ISO-8601) and {@code event}.
  */
 public final class EventLog {
     private final Path file;
@@ -29,26 +28,23 @@ public final class EventLog {
         this.clock = clock;
     }
 
-    /** Writes one event; {@code fields} in order. A write failure of the events file goes to the log. */
-    public synchronized void emit(String event, Map<String, ?> fields) {
-        Map<String, Object> e = new LinkedHashMap<>();
-        e.put("time", clock.instant().toString());
-        e.put("event", event);
-        e.putAll(fields);
-        String line = PlainJson.compact(e);
+    /** Writes one event, stamped now. A write failure of the events file goes to the log. */
+    public synchronized void emit(Event event) {
+        Event.Logged e = new Event.Logged(clock.instant(), event);
+        String line = EventCodec.write(e);
         if (file != null) {
             try {
                 Files.createDirectories(file.toAbsolutePath().getParent());
                 Files.writeString(file, line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
             } catch (IOException ex) {
-                log.println(e.get("time") + " error: cannot write events file " + file + ": " + ex.getMessage());
+                log.println(e.time() + " error: cannot write events file " + file + ": " + ex.getMessage());
             }
         }
         if (jsonLog) {
             log.println(line);
         } else {
-            StringBuilder sb = new StringBuilder().append(e.get("time")).append(' ').append(event);
-            fields.forEach((k, v) -> sb.append(' ').append(k).append('=').append(v));
+            StringBuilder sb = new StringBuilder().append(e.time()).append(' ').append(event.type());
+            event.fields().forEach((k, v) -> sb.append(' ').append(k).append('=').append(v));
             log.println(sb);
         }
         log.flush();

@@ -1,7 +1,10 @@
 package dev.chameleon.agent.loop;
 
 import dev.chameleon.actuators.Applier;
-import dev.chameleon.actuators.ChangeSet;
+import dev.chameleon.engine.Engine;
+import dev.chameleon.engine.EngineException;
+import dev.chameleon.model.event.Event;
+import dev.chameleon.model.ChangeSet;
 import dev.chameleon.host.Command;
 import dev.chameleon.host.CommandResult;
 import dev.chameleon.host.CommandRunner;
@@ -100,15 +103,14 @@ public final class HealthGate {
             return !command.isEmpty() || url != null;
         }
 
-        /** The settings as the status document shows them (durations as {@code 30s}, {@code 500ms}). */
+        /** The settings as the status document and the config event show them (durations as {@code 30s}, {@code 500ms}). */
+        public Event.GateSettings report() {
+            return new Event.GateSettings(enabled(), command, url == null ? "" : url.toString(), text(timeout), text(settle));
+        }
+
+        /** {@link #report()} as a map, in its order. */
         public Map<String, Object> describe() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("enabled", enabled());
-            m.put("command", command);
-            m.put("url", url == null ? "" : url.toString());
-            m.put("timeout", text(timeout));
-            m.put("settle", text(settle));
-            return m;
+            return report().fields();
         }
     }
 
@@ -141,21 +143,14 @@ public final class HealthGate {
             return check + " " + target + ": " + what + (passed() || excerpt.isEmpty() ? "" : " (" + excerpt + ")");
         }
 
+        /** The check as the health-gate event reports it. */
+        public Event.Check report() {
+            return new Event.Check(check, target, outcome, exitCode, httpStatus, excerpt, durationMillis);
+        }
+
         /** The check as event fields, in a fixed order; absent values left out. */
         public Map<String, Object> fields() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("check", check);
-            m.put("target", target);
-            m.put("outcome", outcome);
-            if (exitCode != null) {
-                m.put("exitCode", exitCode);
-            }
-            if (httpStatus != null) {
-                m.put("httpStatus", httpStatus);
-            }
-            m.put("excerpt", excerpt);
-            m.put("durationMillis", durationMillis);
-            return m;
+            return report().fields();
         }
     }
 
@@ -210,21 +205,16 @@ public final class HealthGate {
          * {@code message} and {@code frozen} (the keys left alone from now on).
          */
         public Map<String, Object> fields() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("changeSet", changeSet.id());
-            m.put("outcome", outcome());
-            m.put("checks", verdict == null ? List.of() : verdict.fields());
-            if (verdict == null || !verdict.passed()) {
-                if (verdict != null) {
-                    m.put("failed", verdict.describe());
-                    m.put("rollback", rollback == null ? "not-started" : rollback.changeSet().status());
-                }
-                m.put("message", message);
-                if (verdict != null) {
-                    m.put("frozen", List.copyOf(failedValues().keySet()));
-                }
-            }
-            return m;
+            return report().fields();
+        }
+
+        /** The outcome as the {@code health-gate} event reports it ({@link #fields()} describes the fields). */
+        public Event.GateOutcome report() {
+            boolean failed = verdict != null && !verdict.passed();
+            return new Event.GateOutcome(changeSet.id(), outcome(), verdict == null ? List.of()
+                    : verdict.checks().stream().map(Check::report).toList(),
+                    failed ? verdict.describe() : null, failed ? rollback == null ? "not-started" : rollback.changeSet().status() : null,
+                    verdict == null || !verdict.passed() ? message : null, failed ? List.copyOf(failedValues().keySet()) : null);
         }
     }
 
@@ -267,7 +257,7 @@ public final class HealthGate {
      * journal marking it {@code rolled-back}, a value someone changed meanwhile left alone), with
      * {@code health gate failed: ...} as the cause in the journal. The caller holds the journal lock.
      */
-    public Outcome judge(Host host, Applier applier, ChangeSet cs) {
+    public Outcome judge(Engine.Changes changes, ChangeSet cs) {
         Verdict v;
         try {
             v = settleAndCheck();
@@ -280,9 +270,9 @@ public final class HealthGate {
             return new Outcome(cs, v, null, "");
         }
         try {
-            Applier.Result rb = applier.rollback(host, cs, false, "health gate failed: " + v.describe());
+            Applier.Result rb = changes.rollback(cs, false, "health gate failed: " + v.describe());
             return new Outcome(cs, v, rb, rb.message());
-        } catch (IOException e) {
+        } catch (EngineException.Failed e) {
             return new Outcome(cs, v, null, "the rollback could not start (" + e.getMessage() + "); the change set stays applied: "
                     + "'chameleon rollback --changeset " + cs.id() + "'");
         }

@@ -44,8 +44,22 @@ public final class YamlTree {
             return errorAt(at.getOrDefault(key + "#key", at.get(key)), key, why);
         }
 
+        /** {@code FILE:LINE:COLUMN: error: MESSAGE} with the caret under the value at {@code path}; the message as given. */
+        public String errorAt(String path, String message) {
+            return positionedAt(at.get(path), message);
+        }
+
+        /** As {@link #errorAt(String, String)}, the caret under the key at {@code path}. */
+        public String errorAtKeyOf(String path, String message) {
+            return positionedAt(at.getOrDefault(path + "#key", at.get(path)), message);
+        }
+
         private String errorAt(JsonLocation l, String key, String why) {
-            return positioned(file, lines, l == null ? 0 : l.getLineNr(), l == null ? 0 : l.getColumnNr(), key + " " + why);
+            return positionedAt(l, key + " " + why);
+        }
+
+        private String positionedAt(JsonLocation l, String message) {
+            return positioned(file, lines, l == null ? 0 : l.getLineNr(), l == null ? 0 : l.getColumnNr(), message);
         }
     }
 

@@ -2,8 +2,8 @@ package dev.chameleon.agent.loop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.chameleon.actuators.ChangeSet;
-import dev.chameleon.actuators.JournalEntry;
+import dev.chameleon.model.ChangeSet;
+import dev.chameleon.model.JournalEntry;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;

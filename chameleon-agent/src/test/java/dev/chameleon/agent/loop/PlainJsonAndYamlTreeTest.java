@@ -1,5 +1,6 @@
 package dev.chameleon.agent.loop;
 
+import dev.chameleon.model.json.Json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -33,7 +34,7 @@ class PlainJsonAndYamlTreeTest {
         tree.put("none", null);
         tree.put("entries", Arrays.asList("verified sysctl:vm.swappiness: 60 -> 10 (undo: sysctl -w vm.swappiness='60')", null, 7));
         tree.put("platform", Map.of("hypervisor", "kvm", "evidence", List.of(Map.of("signal", "cpu \"flag\"\n\t\u0001 é"))));
-        assertThat(PlainJson.compact(tree)).isEqualTo(new ObjectMapper().writeValueAsString(tree));
+        assertThat(Json.compact(tree)).isEqualTo(new ObjectMapper().writeValueAsString(tree));
     }
 
     @Test
@@ -41,7 +42,7 @@ class PlainJsonAndYamlTreeTest {
         Map<Object, Object> tree = new LinkedHashMap<>();
         tree.put("when", Instant.parse("2026-11-29T10:00:00Z"));
         tree.put(7, Path.of("/var/lib/chameleon"));
-        assertThat(PlainJson.compact(tree)).isEqualTo("{\"when\":\"2026-11-29T10:00:00Z\",\"7\":\"/var/lib/chameleon\"}");
+        assertThat(Json.compact(tree)).isEqualTo("{\"when\":\"2026-11-29T10:00:00Z\",\"7\":\"/var/lib/chameleon\"}");
     }
 
     @Test

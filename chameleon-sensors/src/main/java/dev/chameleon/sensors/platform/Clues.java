@@ -22,6 +22,21 @@ public final class Clues {
     String arch = "";
     /** /sys/devices/virtual/misc/kvm exists: this machine can run KVM guests itself. */
     boolean kvmHostCapable;
+    /** A CPUID hypervisor signature was read (virt-what's helper ran, or the CPUID device answered). */
+    boolean cpuidRead;
+    /**
+     * Sources that could have shown KVM and were read without showing it (x86 only: the CPUID
+     * signature, the registered clocksources, the kernel log), each as "what was seen".
+     */
+    final List<String> noKvmSeen = new ArrayList<>();
+    /** Where each {@link #noKvmSeen} entry was read. */
+    final List<String> noKvmSources = new ArrayList<>();
+
+    /** Notes that {@code source} could have shown KVM and showed {@code seen} instead. */
+    void noKvm(String seen, String source) {
+        noKvmSeen.add(seen);
+        noKvmSources.add(source);
+    }
 
     public void add(String signal, String value, String source, String supports, double weight) {
         evidence.add(new Evidence(signal, value, source, supports, weight));

@@ -167,6 +167,10 @@ public final class CpuSignals {
         String sig = r.stdout().replace("\0", "").strip();
         String src = Probe.source(CPUID_HELPER);
         List<String> supports = sig.isEmpty() ? List.of() : lookup(p.tables().cpuid(), sig);
+        c.cpuidRead = true;
+        if (c.isX86() && !mayHideKvm(p, supports)) {
+            c.noKvm("CPUID leaf 0x40000000: " + (sig.isEmpty() ? "no signature" : sig), src);
+        }
         if (!supports.isEmpty()) {
             for (String s : supports) {
                 c.add("cpuid.signature", sig, src, s, 0.8);
@@ -203,12 +207,29 @@ public final class CpuSignals {
             return;
         }
         String src = CPUID_DEVICE + " (leaf 0x40000000)";
+        c.cpuidRead = true;
         if ((littleEndianInt(leaf1.get(), 8) >>> 31) == 0) {
             c.note("cpuid.device", "hypervisor bit clear in leaf 1: no signature to read", CPUID_DEVICE + " (leaf 1)");
+            c.noKvm("CPUID leaf 1: hypervisor bit clear", CPUID_DEVICE + " (leaf 1)");
             return;
         }
         String sig = p.root().readCpuid(0, HYPERVISOR_LEAF).map(CpuSignals::signature).orElse("");
         List<String> supports = sig.isEmpty() ? List.of() : lookup(p.tables().cpuid(), sig);
+        boolean kvmBehind = false;
+        if (mayHideKvm(p, supports)) {
+            // KVM exposing another hypervisor's interface (QEMU's hv-* enlightenments) keeps its
+            // own signature one block up, at 0x40000100 (QEMU docs/system/i386/hyperv.rst)
+            String next = p.root().readCpuid(0, HYPERVISOR_LEAF + 0x100).map(CpuSignals::signature).orElse("");
+            if (lookup(p.tables().cpuid(), next).contains("hypervisor=kvm")) {
+                // KVM's own leaf, not an interface it lends: firm evidence for kvm
+                c.add("cpuid.kvm-leaf", next + " (behind " + sig + ")", CPUID_DEVICE + " (leaf 0x40000100)", "hypervisor=kvm", 0.85);
+                kvmBehind = true;
+            }
+        }
+        if (!kvmBehind && !supports.contains("hypervisor=kvm")) {
+            c.noKvm("CPUID leaf 0x40000000: " + (sig.isEmpty() ? "no signature" : sig)
+                    + (mayHideKvm(p, supports) ? ", nothing at 0x40000100" : ""), src);
+        }
         if (!supports.isEmpty()) {
             for (String s : supports) {
                 c.add("cpuid.signature", sig, src, s, 0.8);
@@ -218,6 +239,22 @@ public final class CpuSignals {
             // itself; under QEMU-family firmware, emulation (TCG before QEMU 5 had no signature)
             c.add("cpuid.signature", sig.isEmpty() ? "(no signature)" : sig + " (not a known signature)", src, "accel=tcg", 0.5);
         }
+    }
+
+    /**
+     * Whether a signature that names {@code supports} leaves KVM possible: it is KVM's, or it is
+     * an interface KVM also presents ({@code sharedInterfaces}: Hyper-V's {@code Microsoft Hv}).
+     */
+    static boolean mayHideKvm(Probe p, List<String> supports) {
+        for (String s : supports) {
+            if (s.equals("hypervisor=kvm")) {
+                return true;
+            }
+            if (s.startsWith("hypervisor=") && p.tables().sharedInterfaces().getOrDefault(s.substring(11), List.of()).contains("kvm")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The vendor signature of a hypervisor leaf: EBX, ECX, EDX as ASCII, NULs and non-printables dropped. */

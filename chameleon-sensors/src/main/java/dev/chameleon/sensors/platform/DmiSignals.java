@@ -151,9 +151,14 @@ public final class DmiSignals {
             String f = d.has("sys_vendor") ? "sys_vendor" : "product_name";
             c.add("dmi." + f, d.get(f) + (d.has("product_name") && f.equals("sys_vendor") ? " / " + d.get("product_name") : ""),
                     d.sources().get(f), "hypervisor=none", 0.6);
-        } else if (!vmMarker && d.has("sys_vendor") && d.has("product_name") && !DmiParsers.isPlaceholder(d.get("product_name"))) {
-            c.add("dmi.sys_vendor", d.get("sys_vendor") + " / " + d.get("product_name"), d.sources().get("sys_vendor"),
-                    "hypervisor=none", 0.4);
+        } else if (!vmMarker) {
+            // a vendor and a product (the system's, else the board's: a Surface's board is
+            // "Microsoft Corporation" / "Surface Pro 7+") and no VM marker: weak bare-metal evidence
+            String vendor = d.has("sys_vendor") ? "sys_vendor" : d.has("board_vendor") ? "board_vendor" : null;
+            String product = d.has("product_name") ? "product_name" : d.has("board_name") ? "board_name" : null;
+            if (vendor != null && product != null) {
+                c.add("dmi." + vendor, d.get(vendor) + " / " + d.get(product), d.sources().get(vendor), "hypervisor=none", 0.4);
+            }
         }
     }
 

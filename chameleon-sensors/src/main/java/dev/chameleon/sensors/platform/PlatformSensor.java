@@ -1,18 +1,26 @@
 package dev.chameleon.sensors.platform;
 
+import dev.chameleon.host.Command;
+import dev.chameleon.host.CommandResult;
+import dev.chameleon.host.CommandRunner;
 import dev.chameleon.host.Host;
+import dev.chameleon.host.SysRoot;
 import dev.chameleon.sensors.Sensor;
 import dev.chameleon.sensors.SensorContext;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * The {@code platform} sensor: hypervisor, finer VMM product, cloud, container, a confidence for
  * the combined answer and the evidence behind it.
  *
  * <p>Signals are read in the established order (firmware DMI strings, the CPU's hypervisor flag
- * and signature, hypervisor interfaces, ACPI table OEM ids, PCI ids, container markers), each by
+ * and signature, hypervisor interfaces, the kernel's own clocksources and log, ACPI table OEM
+ * ids, PCI ids, container markers), each by
  * its own reader, into one clue list that the {@link Resolver} weighs. Signature strings live in
  * {@code signatures.yaml}. Reading never throws for missing, unreadable or garbled sources.
  */
@@ -44,8 +52,12 @@ public final class PlatformSensor implements Sensor {
         return "platform";
     }
 
-    /** One detection's facts and provenance, kept in the {@link dev.chameleon.sensors.FactCache}. */
-    private record Detected(Map<String, Object> facts, Map<String, String> provenance) {
+    /**
+     * One detection's facts and provenance, kept in the {@link dev.chameleon.sensors.FactCache},
+     * and the problems it met (commands that timed out or were not started for lack of time),
+     * reported again by every collection that reuses it.
+     */
+    private record Detected(Map<String, Object> facts, Map<String, String> provenance, List<Map<String, Object>> problems) {
     }
 
     /**
@@ -54,21 +66,44 @@ public final class PlatformSensor implements Sensor {
      * change while the agent runs, and a daemon that re-ran every reader and command each
      * interval would spend its CPU budget on it; the daemon invalidates {@code platform} on
      * events that can change it (device hotplug, live migration).
+     *
+     * <p>Commands run within the sensor's remaining time ({@link SensorContext#run}): a hung
+     * command is killed with its process group when its share runs out, later commands get what
+     * is left or are not started, and the answer is resolved from every clue read until then
+     * (files, the commands that answered). After each reader the answer so far is settled
+     * ({@link SensorContext#settle}), so even a reader stuck past the deadline loses nothing
+     * read before it. An answer that lacks a command's output is cached like any other (a
+     * command that hangs once on a broken bus hangs again: retrying it every pass would pile up
+     * stuck processes); its problems are reported with it each time, until an event drops it.
      */
     @Override
     public Object sense(SensorContext ctx) {
+        boolean[] fresh = {false};
         Detected d = ctx.constant("answer", () -> {
-            Resolver.Answer a = detect(ctx.host());
+            fresh[0] = true;
+            List<Map<String, Object>> problems = new ArrayList<>();
+            Resolver.Answer a = detect(ctx.host().root(), c -> {
+                CommandResult r = ctx.run(c, CommandRunner.DEFAULT_TIMEOUT);
+                if (r.status() == CommandResult.Status.TIMED_OUT || r.status() == CommandResult.Status.FAILED_TO_START) {
+                    problems.add(Map.of("source", Probe.source(c), "error", r.stderr()));
+                }
+                return r;
+            }, partial -> ctx.settle(toFacts(partial)));
             Map<String, String> prov = new LinkedHashMap<>();
             a.provenance().forEach((layer, source) -> prov.put("platform." + layer, source));
             prov.put("platform.evidence", "platform sensor: " + a.evidence().size() + " clue(s)");
             Map<String, Object> facts = toFacts(a);
+            ctx.settle(facts);
             if (metadata.enabled()) {
                 addMetadata(facts, new MetadataProbe(metadata).probe());
                 prov.put("platform.metadata", metadata.baseUrl());
             }
-            return new Detected(facts, prov);
+            return new Detected(facts, prov, List.copyOf(problems));
         });
+        if (!fresh[0]) {
+            // this collection's problems were noted as they happened; a reused answer repeats its own
+            d.problems().forEach(p -> ctx.problem(String.valueOf(p.get("source")), p.get("error") + " (when the kept answer was read)"));
+        }
         d.provenance().forEach(ctx::provenance);
         return d.facts();
     }
@@ -93,21 +128,32 @@ public final class PlatformSensor implements Sensor {
         }
     }
 
-    /** Reads every source of the host and resolves the answer. */
+    /** Reads every source of the host and resolves the answer; commands get the runner's default timeout. */
     public Resolver.Answer detect(Host host) {
+        return detect(host.root(), host.commands()::run, a -> { });
+    }
+
+    /**
+     * Reads every source under {@code root}, running commands through {@code commands}, and
+     * resolves the answer; {@code settled} gets the answer resolved from the clues read so far
+     * after each reader.
+     */
+    Resolver.Answer detect(SysRoot root, Function<Command, CommandResult> commands, Consumer<Resolver.Answer> settled) {
         Signatures.Tables t = tables != null ? tables : Signatures.standard();
-        Probe p = new Probe(host.root(), host.commands(), t);
-        // signal order (also the tie-break order): firmware DMI, CPU, hypervisor interfaces,
-        // ACPI, PCI, containers; the architecture is found before all of them
+        Probe p = new Probe(root, commands, t);
+        // signal order (also the tie-break order): firmware DMI, CPU, hypervisor interfaces, the
+        // kernel's own conclusions (clocksources, its log), ACPI, PCI, containers; the
+        // architecture is found before all of them
         List<Runnable> readers = List.of(
                 () -> CpuSignals.readArch(p),
                 () -> CloudSignals.read(p, DmiSignals.read(p)),
                 () -> CpuSignals.read(p),
                 () -> HypervisorSignals.read(p),
+                () -> KernelSignals.read(p),
                 () -> AcpiSignals.read(p),
                 () -> PciSignals.read(p),
                 () -> ContainerSignals.read(p));
-        String[] names = {"arch", "dmi", "cpu", "hypervisor", "acpi", "pci", "container"};
+        String[] names = {"arch", "dmi", "cpu", "hypervisor", "kernel", "acpi", "pci", "container"};
         for (int i = 0; i < readers.size(); i++) {
             try {
                 readers.get(i).run();
@@ -115,6 +161,9 @@ public final class PlatformSensor implements Sensor {
                 // one broken source never loses the others' clues
                 p.clues().note("reader." + names[i], "failed: " + e.getClass().getSimpleName()
                         + (e.getMessage() == null ? "" : ": " + e.getMessage()), "platform sensor");
+            }
+            if (i > 0 && i < readers.size() - 1) {
+                settled.accept(Resolver.resolve(p.clues(), t));
             }
         }
         return Resolver.resolve(p.clues(), t);

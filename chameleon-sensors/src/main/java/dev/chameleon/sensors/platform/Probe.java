@@ -13,19 +13,28 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * What every signal reader gets: the machine (files under the root, commands through the
- * runner), the signature tables, and the clue list to add to. Commands run at most once.
+ * runner), the signature tables, and the clue list to add to. Commands run at most once, each
+ * through {@code run}: the runner with its default timeout, or (in a sensor) the sensor
+ * context's {@link dev.chameleon.sensors.SensorContext#run}, which keeps every command within
+ * what is left of the sensor's time.
  */
 public final class Probe {
     private final SysRoot root;
-    private final CommandRunner commands;
+    private final Function<Command, CommandResult> commands;
     private final Signatures.Tables tables;
     private final Clues clues = new Clues();
     private final Map<String, CommandResult> ran = new HashMap<>();
 
     public Probe(SysRoot root, CommandRunner commands, Signatures.Tables tables) {
+        this(root, commands::run, tables);
+    }
+
+    /** A probe whose commands run through {@code commands} (which may cut their time or refuse them). */
+    public Probe(SysRoot root, Function<Command, CommandResult> commands, Signatures.Tables tables) {
         this.root = root;
         this.commands = commands;
         this.tables = tables;
@@ -81,7 +90,7 @@ public final class Probe {
         }
         CommandResult r;
         try {
-            r = commands.run(c);
+            r = commands.apply(c);
         } catch (RuntimeException e) {
             r = new CommandResult(CommandResult.Status.FAILED_TO_START, -1, "",
                     e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()), source(c));

@@ -10,10 +10,14 @@ import java.util.Set;
 /**
  * Turns the clue list into one answer per layer.
  *
- * <p>Hypervisor: every named hypervisor scores the largest weight among its clues; QEMU-family
- * clues ({@code family=qemu}) compete as one candidate together with kvm and qemu clues and are
- * resolved to kvm (any kvm clue, or a product that only runs on KVM) or qemu (a TCG signature or
- * an emulation hint), kvm by default. The strongest candidate wins (ties: the clue read first,
+ * <p>Hypervisor: every named hypervisor scores the largest weight among its clues; interface
+ * clues (a CPUID signature and what derives from it) for a hypervisor nothing else names are
+ * read as the hypervisor that lends that interface when firmware names one
+ * ({@code sharedInterfaces}); QEMU-family clues ({@code family=qemu}) compete as one candidate
+ * together with kvm and qemu clues and are resolved to kvm (any kvm clue, or a product that only
+ * runs on KVM), qemu (a TCG signature, an emulation hint, or every readable KVM signal showing no
+ * KVM: {@code kvm.absent}), and kvm by default only when nothing could tell, at reduced
+ * confidence with a {@code resolver.default} note. The strongest candidate wins (ties: the clue read first,
  * which follows the signal order DMI, CPU, hypervisor interfaces, ACPI, PCI). Bare metal
  * ({@code none}) wins only when its evidence is stronger than every VM clue; a VM clue without a
  * name gives {@code unknown}. Cloud clues that contradict the resolved hypervisor (Azure runs
@@ -32,10 +36,19 @@ public final class Resolver {
     private Resolver() {
     }
 
+    /**
+     * Signals that name a paravirtual interface rather than the hypervisor itself: the CPUID
+     * signature (and {@code lscpu}, which reads it), the kernel's log line and paravirtual clock
+     * derived from it. A hypervisor may present another's ({@code sharedInterfaces}).
+     */
+    static final Set<String> INTERFACE_SIGNALS = Set.of("cpuid.signature", "lscpu.hypervisor-vendor", "kernel.log",
+            "clocksource.available", "clocksource.current");
+
     public static Answer resolve(Clues clues, Signatures.Tables tables) {
         List<Evidence> all = new ArrayList<>(clues.evidence());
+        List<Evidence> notes = new ArrayList<>();
         // 1. hypervisor without the conditional clues: is this a VM?
-        List<Evidence> base = all.stream().filter(e -> !e.supports().startsWith(IF_VM)).toList();
+        List<Evidence> base = interfaces(all.stream().filter(e -> !e.supports().startsWith(IF_VM)).toList(), tables, new ArrayList<>());
         Hv first = hypervisor(base, tables);
         boolean vm = !first.answer.equals("none") && (first.answer.equals("unknown") ? first.vmScore > 0 : true);
         List<Evidence> used = new ArrayList<>();
@@ -48,7 +61,18 @@ public final class Resolver {
                 used.add(e);
             }
         }
+        used = interfaces(used, tables, notes);
         Hv hv = vm ? hypervisor(used, tables) : first;
+        if (hv.family && hv.member.equals(DEFAULT) && !clues.noKvmSeen.isEmpty()) {
+            // a QEMU-family machine whose kernel-side KVM signals were read and show no KVM:
+            // emulated, as systemd-detect-virt answers qemu from DMI when CPUID shows no KVM
+            used.add(new Evidence("kvm.absent", String.join("; ", clues.noKvmSeen), String.join(", ",
+                    new java.util.LinkedHashSet<>(clues.noKvmSources)), "accel=tcg", NO_KVM_WEIGHT));
+            hv = hypervisor(used, tables);
+        } else if (hv.family && hv.member.equals(DEFAULT)) {
+            notes.add(new Evidence("resolver.default", "kvm assumed: QEMU family, and no CPUID signature, clocksource or kernel log"
+                    + " to tell KVM from emulation", "platform sensor", "nothing", 0));
+        }
         String hypervisor = hv.answer;
 
         // 2. vmm consistent with the hypervisor
@@ -131,6 +155,7 @@ public final class Resolver {
         layers.put("container", round(containerConf));
 
         List<Evidence> evidence = new ArrayList<>(dedupe(used));
+        evidence.addAll(notes);
         evidence.addAll(rejected);
         Map<String, String> prov = new LinkedHashMap<>();
         prov.put("hypervisor", mainSource(used, hypervisor.equals("unknown") ? Set.of("vm") : supportsFor(hypervisor, hv)));
@@ -142,7 +167,65 @@ public final class Resolver {
         return new Answer(hypervisor, vmm, cloud, container, Math.max(0.0, Math.min(1.0, overall)), layers, evidence, prov);
     }
 
-    private record Hv(String answer, double score, double vmScore, double confidence, boolean family) {
+    /** How a QEMU-family member was chosen: a clue named it, only hints did, or nothing did. */
+    static final String NAMED = "named";
+    static final String HINT = "hint";
+    static final String DEFAULT = "default";
+    /** Weight of "every readable KVM signal shows no KVM" as an emulation hint. */
+    static final double NO_KVM_WEIGHT = 0.5;
+
+    private record Hv(String answer, double score, double vmScore, double confidence, boolean family, String member) {
+    }
+
+    /**
+     * Reads interface clues as their hypervisor's when the machine shows another: a clue from an
+     * {@link #INTERFACE_SIGNALS interface signal} for hypervisor H, where nothing but interface
+     * signals names H, is taken as supporting S when {@code sharedInterfaces[H]} lists S and a
+     * firmware, device or product clue names S (for kvm: any QEMU-family clue, since QEMU
+     * offers Hyper-V enlightenments only with KVM). A note says which were read so.
+     */
+    static List<Evidence> interfaces(List<Evidence> ev, Signatures.Tables tables, List<Evidence> notes) {
+        if (tables.sharedInterfaces().isEmpty()) {
+            return ev;
+        }
+        Map<String, Double> firm = new LinkedHashMap<>();
+        for (Evidence e : ev) {
+            String s = e.supports();
+            if (s.equals("family=qemu")) {
+                firm.merge("kvm", e.weight(), Math::max);
+            } else if (s.startsWith("vmm=") && tables.vmmHypervisor().containsKey(e.answer())) {
+                firm.merge(tables.vmmHypervisor().get(e.answer()), e.weight() * 0.9, Math::max);
+            } else if (s.startsWith("hypervisor=") && !INTERFACE_SIGNALS.contains(e.signal())) {
+                firm.merge(e.answer(), e.weight(), Math::max);
+            }
+        }
+        List<Evidence> out = new ArrayList<>(ev.size());
+        Set<String> noted = new LinkedHashSet<>();
+        for (Evidence e : ev) {
+            if (INTERFACE_SIGNALS.contains(e.signal()) && e.supports().startsWith("hypervisor=")
+                    && firm.getOrDefault(e.answer(), 0.0) == 0.0) {
+                String presenter = null;
+                double w = 0;
+                for (String s : tables.sharedInterfaces().getOrDefault(e.answer(), List.of())) {
+                    double f = firm.getOrDefault(s, 0.0);
+                    if (f > w) {
+                        presenter = s;
+                        w = f;
+                    }
+                }
+                if (presenter != null) {
+                    out.add(e.withSupports("hypervisor=" + presenter, e.weight()));
+                    if (noted.add(e.signal() + "=" + e.value())) {
+                        notes.add(new Evidence("resolver.interface", e.signal() + " \"" + e.value() + "\" names the " + e.answer()
+                                + " interface, which " + presenter + " also presents; other clues name " + presenter, e.source(),
+                                "nothing", 0));
+                    }
+                    continue;
+                }
+            }
+            out.add(e);
+        }
+        return out;
     }
 
     private static Hv hypervisor(List<Evidence> ev, Signatures.Tables tables) {
@@ -202,13 +285,18 @@ public final class Resolver {
             }
         }
         boolean isFamily = "#qemu".equals(best);
+        String member = NAMED;
         if (isFamily) {
             if (kvm > 0 && kvm >= qemu) {
                 best = "kvm";
-            } else if (qemu > 0 || tcg > 0) {
+            } else if (qemu > 0) {
                 best = "qemu";
+            } else if (tcg > 0) {
+                best = "qemu";
+                member = HINT;
             } else {
                 best = "kvm";
+                member = DEFAULT;
             }
         }
         double vmStrength = Math.max(bestW, vmScore);
@@ -234,8 +322,10 @@ public final class Resolver {
                 }
             }
             double a = Math.max(agree(ev, sup), bestW);
-            if (isFamily && kvm == 0 && qemu == 0 && tcg == 0) {
-                a *= 0.8; // member of the QEMU family taken by default
+            if (isFamily && member.equals(DEFAULT)) {
+                a *= 0.6; // a QEMU-family machine; kvm taken by default, nothing could tell
+            } else if (isFamily && member.equals(HINT)) {
+                a *= 0.85; // emulation from hints (no KVM where KVM would show), not from TCG's own signature
             }
             conf = a * (1 - 0.4 * conflict);
         } else if (vmScore > 0) {
@@ -248,7 +338,7 @@ public final class Resolver {
             answer = "unknown";
             conf = 0.1;
         }
-        return new Hv(answer, bestW, vmScore, Math.max(0.05, Math.min(0.99, conf)), isFamily);
+        return new Hv(answer, bestW, vmScore, Math.max(0.05, Math.min(0.99, conf)), isFamily && !answer.equals("none"), member);
     }
 
     private static Set<String> supportsFor(String hypervisor, Hv hv) {

@@ -101,7 +101,10 @@ public final class Signatures {
             List<TextRule> mountinfo,
             List<TextRule> kernelRelease,
             Map<String, String> vmmHypervisor,
-            Map<String, List<String>> cloudHypervisors) {
+            Map<String, List<String>> cloudHypervisors,
+            Map<String, List<String>> clocksources,
+            List<TextRule> kernelLog,
+            Map<String, List<String>> sharedInterfaces) {
         public Tables {
             dmi = nz(dmi);
             cpuid = nz(cpuid);
@@ -122,6 +125,9 @@ public final class Signatures {
             kernelRelease = nz(kernelRelease);
             vmmHypervisor = nz(vmmHypervisor);
             cloudHypervisors = nz(cloudHypervisors);
+            clocksources = nz(clocksources);
+            kernelLog = nz(kernelLog);
+            sharedInterfaces = nz(sharedInterfaces);
         }
 
         private static <T> List<T> nz(List<T> l) {
@@ -177,7 +183,8 @@ public final class Signatures {
         Map<String, Object> m = map(doc, "the signature file");
         keys(m, "the signature file", Set.of("dmi", "cpuid", "lscpuHypervisorVendor", "cpuinfo", "pciVendors",
                 "pciDevices", "lspci", "acpi", "acpiDevices", "modules", "files", "deviceTreeHypervisor", "virtioPorts",
-                "containerEnv", "cgroup", "mountinfo", "kernelRelease", "vmmHypervisor", "cloudHypervisors"));
+                "containerEnv", "cgroup", "mountinfo", "kernelRelease", "vmmHypervisor", "cloudHypervisors", "clocksources",
+                "kernelLog", "sharedInterfaces"));
         Tables t = new Tables(
                 list(m.get("dmi"), "dmi", Signatures::dmiRule),
                 stringLists(m.get("cpuid"), "cpuid"),
@@ -197,7 +204,10 @@ public final class Signatures {
                 list(m.get("mountinfo"), "mountinfo", Signatures::textRule),
                 list(m.get("kernelRelease"), "kernelRelease", Signatures::textRule),
                 strings(m.get("vmmHypervisor"), "vmmHypervisor"),
-                stringLists(m.get("cloudHypervisors"), "cloudHypervisors"));
+                stringLists(m.get("cloudHypervisors"), "cloudHypervisors"),
+                stringLists(m.get("clocksources"), "clocksources"),
+                list(m.get("kernelLog"), "kernelLog", Signatures::textRule),
+                stringLists(m.get("sharedInterfaces"), "sharedInterfaces"));
         validate(t);
         return t;
     }
@@ -347,7 +357,7 @@ public final class Signatures {
             }
             r.when().values().forEach(Match::parse);
         }
-        for (List<TextRule> l : List.of(t.cpuinfo(), t.lspci(), t.cgroup(), t.mountinfo(), t.kernelRelease())) {
+        for (List<TextRule> l : List.of(t.cpuinfo(), t.lspci(), t.cgroup(), t.mountinfo(), t.kernelRelease(), t.kernelLog())) {
             l.forEach(r -> Match.parse(r.match()));
         }
         for (AcpiRule r : t.acpi()) {

@@ -38,6 +38,11 @@ class CpuidDeviceTest {
 
     /** Writes leaf 1 (ECX bit 31 as given) and leaf 0x40000000 with the signature, sparse. */
     private void cpuid(boolean hypervisorBit, String signature) throws IOException {
+        cpuid(hypervisorBit, signature, null);
+    }
+
+    /** As above, and {@code behind} at leaf 0x40000100 when not null. */
+    private void cpuid(boolean hypervisorBit, String signature, String behind) throws IOException {
         Path p = tmp.resolve("root/dev/cpu/0/cpuid");
         Files.createDirectories(p.getParent());
         try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
@@ -46,14 +51,22 @@ class CpuidDeviceTest {
             f.seek(1);
             f.write(leaf1.array());
             if (signature != null) {
-                byte[] hv = new byte[16];
-                ByteBuffer.wrap(hv).order(ByteOrder.LITTLE_ENDIAN).putInt(0x40000001);
-                byte[] sig = signature.getBytes(StandardCharsets.US_ASCII);
-                System.arraycopy(sig, 0, hv, 4, Math.min(12, sig.length));
-                f.seek(0x4000_0000L);
-                f.write(hv);
+                hypervisorLeaf(f, 0x4000_0000L, signature);
+            }
+            if (behind != null) {
+                hypervisorLeaf(f, 0x4000_0100L, behind);
             }
         }
+    }
+
+    /** A hypervisor leaf at {@code leaf}: EAX the highest leaf of its block, EBX ECX EDX the signature. */
+    private static void hypervisorLeaf(RandomAccessFile f, long leaf, String signature) throws IOException {
+        byte[] hv = new byte[16];
+        ByteBuffer.wrap(hv).order(ByteOrder.LITTLE_ENDIAN).putInt((int) leaf + 1);
+        byte[] sig = signature.getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(sig, 0, hv, 4, Math.min(12, sig.length));
+        f.seek(leaf);
+        f.write(hv);
     }
 
     private Resolver.Answer detect() throws IOException {
@@ -139,5 +152,42 @@ class CpuidDeviceTest {
         leaf[4] = (byte) 0xFF;
         leaf[5] = 'V';
         assertThat(CpuSignals.signature(leaf)).isEqualTo("V");
+    }
+
+    /**
+     * KVM with Hyper-V enlightenments (QEMU {@code -cpu host,hv_relaxed}) answers leaf 0x40000000
+     * with {@code Microsoft Hv} and keeps {@code KVMKVMKVM} at 0x40000100: systemd-detect-virt
+     * answered microsoft (https://github.com/systemd/systemd/issues/17894, Synology VMM, and
+     * https://github.com/systemd/systemd/issues/28001). Without any firmware clue (Synology's
+     * strings are not in the report) the leaf behind it decides.
+     */
+    @Test
+    void kvmWithHyperVEnlightenmentsIsFoundBehindMicrosoftHv() throws IOException {
+        file("/proc/cpuinfo", X86_GUEST_CPUINFO);
+        cpuid(true, "Microsoft Hv", "KVMKVMKVM");
+        Resolver.Answer a = detect();
+        assertThat(a.hypervisor()).isEqualTo("kvm");
+        assertThat(a.evidence()).anySatisfy(e -> {
+            assertThat(e.signal()).isEqualTo("cpuid.kvm-leaf");
+            assertThat(e.value()).isEqualTo("KVMKVMKVM (behind Microsoft Hv)");
+            assertThat(e.source()).isEqualTo("/dev/cpu/0/cpuid (leaf 0x40000100)");
+        });
+        assertThat(a.evidence()).anySatisfy(e -> {
+            assertThat(e.signal()).isEqualTo("resolver.interface");
+            assertThat(e.value()).contains("Microsoft Hv").contains("hyperv interface, which kvm also presents");
+        });
+        assertThat(a.evidence()).noneSatisfy(e -> assertThat(e.supports()).isEqualTo("hypervisor=hyperv"));
+    }
+
+    /** Real Hyper-V: its firmware says so and nothing sits at 0x40000100. */
+    @Test
+    void hyperVWithItsOwnFirmwareStaysHyperV() throws IOException {
+        file("/proc/cpuinfo", X86_GUEST_CPUINFO.replace("QEMU Virtual CPU version 2.5+", "Intel(R) Xeon(R) Platinum 8272CL CPU @ 2.60GHz"));
+        file("/sys/class/dmi/id/sys_vendor", "Microsoft Corporation\n");
+        file("/sys/class/dmi/id/product_name", "Virtual Machine\n");
+        cpuid(true, "Microsoft Hv");
+        Resolver.Answer a = detect();
+        assertThat(a.hypervisor()).isEqualTo("hyperv");
+        assertThat(a.evidence()).noneSatisfy(e -> assertThat(e.signal()).isEqualTo("resolver.interface"));
     }
 }

@@ -24,7 +24,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Runs the platform sensor over every fixture case (the shared collection under
- * {@code -Dchameleon.fixtures} and the repository's own captured machines) and compares with
+ * {@code -Dchameleon.fixtures}, the repository's own captured machines, and the cases rebuilt
+ * from bug reports against other detectors, {@code src/test/resources/platform-reports}) and compares with
  * each case's expected.yaml: {@code any} accepts anything, other values must match, {@code vmm}
  * is checked only when present.
  *
@@ -58,10 +59,20 @@ class PlatformFixturesTest {
     }
 
     static Path localRoot() {
-        Path p = Path.of("src/test/machines");
+        return moduleFolder("src/test/machines");
+    }
+
+    /** The cases rebuilt from public bug reports against other detectors (see their README.md). */
+    static Path reportsRoot() {
+        return moduleFolder("src/test/resources/platform-reports");
+    }
+
+    /** A folder of this module, from the module (Maven) or from the repository ({@code chameleon.repo}). */
+    static Path moduleFolder(String relative) {
+        Path p = Path.of(relative);
         if (!Files.isDirectory(p)) {
             String repo = System.getProperty("chameleon.repo");
-            p = Path.of(repo == null ? "." : repo, "chameleon-sensors/src/test/machines");
+            p = Path.of(repo == null ? "." : repo, "chameleon-sensors", relative);
         }
         return p;
     }
@@ -80,6 +91,11 @@ class PlatformFixturesTest {
         }
         List<Path> all = new ArrayList<>(shared);
         all.addAll(caseDirs(localRoot()));
+        List<Path> reports = caseDirs(reportsRoot());
+        if (reports.isEmpty()) {
+            throw new IllegalStateException("no report cases under " + reportsRoot().toAbsolutePath());
+        }
+        all.addAll(reports);
         return all.stream().map(d -> Arguments.of(d.getFileName().toString(), d));
     }
 
@@ -130,6 +146,7 @@ class PlatformFixturesTest {
         List<String> names = new ArrayList<>();
         caseDirs(sharedRoot()).forEach(d -> names.add(d.getFileName().toString()));
         caseDirs(localRoot()).forEach(d -> names.add(d.getFileName().toString()));
+        caseDirs(reportsRoot()).forEach(d -> names.add(d.getFileName().toString()));
         assertThat(names).containsAll(KNOWN_MISSES.keySet());
         assertThat(KNOWN_MISSES.values()).allSatisfy(r -> assertThat(r).isNotBlank());
     }

@@ -1,0 +1,210 @@
+package dev.chameleon.agent;
+
+import dev.chameleon.agent.loop.ControlSocket;
+import dev.chameleon.agent.loop.EventLog;
+import dev.chameleon.agent.loop.HealthGate;
+import dev.chameleon.agent.loop.MetricsListen;
+import dev.chameleon.agent.loop.MetricsServer;
+import dev.chameleon.agent.loop.Triggers;
+import dev.chameleon.engine.Engine;
+import dev.chameleon.engine.EngineException;
+import dev.chameleon.host.HostCommandRunner;
+import dev.chameleon.host.SysRoot;
+import dev.chameleon.model.event.Event;
+import dev.chameleon.policy.PolicySet;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
+
+/**
+ * The daemon ({@code chameleon run}): one agent per state folder, its control socket, triggers
+ * (kernel uevents, policy folders, SIGHUP), events, optional metrics and health gate, and the
+ * {@link Agent} loop on an {@link Engine} built from an {@link AgentConfig}. On SIGHUP it asks for
+ * the configuration again and builds a new engine from it; when either fails, the running
+ * configuration and engine stay whole and an error event says why.
+ */
+public final class Daemon {
+    private final AgentConfig config;
+    private final PrintWriter out;
+    private final Supplier<AgentConfig> reload;
+    private final Function<String, String> names;
+
+    /**
+     * @param config the configuration to start with
+     * @param out    where log lines and notices go
+     * @param reload reads the configuration again (SIGHUP); throws {@link EngineException} for one that does not read
+     * @param names  how the caller names engine settings in messages ({@code stateDir} → {@code --state-dir})
+     */
+    public Daemon(AgentConfig config, PrintWriter out, Supplier<AgentConfig> reload, Function<String, String> names) {
+        this.config = Objects.requireNonNull(config);
+        this.out = out;
+        this.reload = reload;
+        this.names = names;
+    }
+
+    /**
+     * Runs until stopped (SIGTERM, an interrupt) or {@code maxPasses}; stopping changes nothing on the machine.
+     *
+     * @throws EngineException.BadInput the socket path is too long or holds something else; policies do not compile
+     * @throws EngineException.Refused  not root for apply; another agent holds the state folder or answers on the socket
+     * @throws EngineException.Failed   the metrics address cannot be bound
+     */
+    public void run() throws InterruptedException, IOException {
+        Engine engine = Engine.of(config.engine());
+        if (config.apply()) {
+            engine.requireRoot();
+        }
+        Path state = engine.stateFolder().path();
+        Path sock = config.socket() != null ? config.socket() : state.resolve("agent.sock");
+        if (sock.toString().getBytes(StandardCharsets.UTF_8).length > 107) {
+            throw new EngineException.BadInput("socket", " " + sock + ": too long for a Unix socket (at most 107 bytes)");
+        }
+        try (AutoCloseable agentLock = engine.stateFolder().agentLock()) {
+            try {
+                ControlSocket.refuseIfAnswered(sock); // before recovery or anything else
+            } catch (ControlSocket.InUse e) {
+                throw new EngineException.Refused(e.getMessage());
+            } catch (ControlSocket.NotASocket e) {
+                throw new EngineException.BadInput("socket", ": " + e.getMessage());
+            }
+            run(engine, state, sock);
+        } catch (EngineException | InterruptedException | IOException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException(e);
+        }
+    }
+
+    /** The agent's life, with the state folder's lock held. */
+    private void run(Engine engine, Path state, Path sock) throws Exception {
+        Clock clock = Clock.systemUTC();
+        EventLog events = new EventLog(config.eventsFile() != null ? config.eventsFile() : state.resolve("events.jsonl"), out,
+                config.jsonLog(), clock);
+        // compiled once here (bad policies fail the start) and handed to the first pass; reloads compile again
+        AtomicReference<PolicySet> firstLoad = new AtomicReference<>(engine.loadPolicies());
+        if (config.apply()) {
+            try (Engine.Changes changes = engine.changes()) {
+                changes.recover().lines().forEach(out::println);
+            }
+        }
+        Agent agent = new Agent(engine, e -> {
+            PolicySet first = firstLoad.getAndSet(null);
+            return first != null ? first : e.loadPolicies();
+        }, settings(config), events, clock, RandomGenerator.getDefault());
+        // the gate checks the operator's service on this machine, also with --root (a tree has no services)
+        agent.healthGate(new HealthGate(config.healthGate(), new HostCommandRunner()));
+        Path eventsAt = events.file();
+        agent.onReconfigure(() -> reconfigure(state, sock, eventsAt));
+        try (Triggers triggers = new Triggers(agent.queue(), msg -> events.emit(new Event.Notice(msg)));
+             ControlSocket control = ControlSocket.open(sock, agent::status);
+             MetricsServer served = serve(config.metrics(), agent)) {
+            // a --root tree is not this kernel: its hotplug is not ours to hear
+            if (config.uevents() && engine.host().root().isLive()) {
+                agent.ueventSource(triggers.uevents(true));
+            }
+            triggers.policyFolders(engine.policyFolders());
+            triggers.sighup();
+            Thread main = Thread.currentThread();
+            Thread hook = new Thread(() -> {
+                events.emit(new Event.Stop("stopping; the machine is left as it is"));
+                main.interrupt();
+            });
+            Runtime.getRuntime().addShutdownHook(hook);
+            events.emit(new Event.Start(config.mode(), config.interval().toString(), state.toString(), sock.toString(),
+                    ProcessHandle.current().pid(), served == null ? null : "http://" + MetricsListen.format(served.address()) + "/metrics"));
+            try {
+                agent.loop();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            try {
+                if (Runtime.getRuntime().removeShutdownHook(hook)) {
+                    // the end of --max-passes: the same stop event a SIGTERM writes
+                    events.emit(new Event.Stop("stopping; the machine is left as it is"));
+                }
+            } catch (IllegalStateException e) {
+                // shutting down already: the hook writes it
+            }
+        }
+    }
+
+    static Agent.Settings settings(AgentConfig c) {
+        return new Agent.Settings(c.apply(), c.interval(), c.splay(), c.debounce(), c.maxPasses(), c.flapLimit(), c.flapWindow());
+    }
+
+    /**
+     * Starts the metrics endpoint on {@code at}; null when {@code at} is null. Micrometer is loaded
+     * only here, so an agent without metrics does not carry it.
+     */
+    static MetricsServer serve(InetSocketAddress at, Agent agent) {
+        if (at == null) {
+            return null;
+        }
+        try {
+            return MetricsServer.start(at, agent.metrics(), SysRoot.live());
+        } catch (IOException e) {
+            throw new EngineException.Failed("metrics: " + e.getMessage());
+        }
+    }
+
+    /**
+     * SIGHUP: the configuration read again and a new engine built from it. Mode, interval, splay,
+     * anti-flap, health gate, policy folders and the built-in pack take effect now; the state
+     * folder, socket, events file, metrics, cloud metadata and log format only at a restart (a
+     * notice says so). A configuration that does not read, asks for apply without root, or names
+     * policies that do not compile throws, and the running one stays.
+     */
+    private Agent.Reconfiguration reconfigure(Path state, Path sock, Path eventsAt) {
+        try {
+            AgentConfig next = reload.get();
+            Engine engine = Engine.of(next.engine());
+            if (next.apply()) {
+                engine.requireRoot();
+            }
+            HealthGate g = new HealthGate(next.healthGate(), new HostCommandRunner());
+            engine.loadPolicies();   // fails here, before anything changes, when the new folders do not compile
+            List<String> later = new ArrayList<>();
+            if (!engine.stateFolder().path().equals(state)) {
+                later.add("stateDir");
+            }
+            if (!(next.socket() != null ? next.socket() : state.resolve("agent.sock")).equals(sock)) {
+                later.add("socket");
+            }
+            if (next.eventsFile() != null && !next.eventsFile().equals(eventsAt)) {
+                later.add("events.file");
+            }
+            if (!Objects.equals(next.metrics(), config.metrics())) {
+                later.add("metrics");
+            }
+            if (!next.engine().metadata().equals(config.engine().metadata())) {
+                later.add("cloudMetadata");
+            }
+            if (next.jsonLog() != config.jsonLog()) {
+                later.add("log.format");
+            }
+            if (!later.isEmpty()) {
+                out.println("chameleon: notice: " + String.join(", ", later) + " changed in " + next.configFile()
+                        + "; that takes effect when the agent restarts");
+            }
+            if (next.apply()) {
+                // switching to apply: finish or undo what an earlier run left unfinished, as a start in apply mode does
+                try (Engine.Changes changes = engine.changes()) {
+                    changes.recover().lines().forEach(out::println);
+                }
+            }
+            return new Agent.Reconfiguration(settings(next), g, engine);
+        } catch (EngineException.BadInput e) {
+            throw new EngineException.BadInput(e.describe(names));
+        }
+    }
+}

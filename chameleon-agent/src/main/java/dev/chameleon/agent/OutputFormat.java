@@ -1,4 +1,0 @@
-package dev.chameleon.agent;
-
-/** How results are printed: a table for people, JSON or YAML for programs. */
-enum OutputFormat { table, json, yaml }

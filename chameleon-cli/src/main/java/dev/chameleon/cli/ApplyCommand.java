@@ -1,0 +1,103 @@
+package dev.chameleon.cli;
+
+import dev.chameleon.actuators.Applier;
+import dev.chameleon.engine.Engine;
+import dev.chameleon.engine.Pass;
+import dev.chameleon.model.ChangeSet;
+import dev.chameleon.model.DesiredSetting;
+import dev.chameleon.model.JournalEntry;
+import dev.chameleon.model.PlanEntry;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code chameleon apply --yes}: one pass of sense → decide → plan → apply → verify. */
+@Command(name = "apply", mixinStandardHelpOptions = true,
+        description = "Apply the plan: journal each old value, write, verify; undo the whole change set on any failure.")
+final class ApplyCommand implements Callable<Integer> {
+    @Mixin
+    HostOptions hostOptions;
+    @Mixin
+    PolicyOptions policyOptions;
+    @Mixin
+    StateOptions stateOptions;
+
+    @Option(names = "--yes", description = "Really change the machine (without it, apply refuses).")
+    boolean yes;
+
+    @Option(names = "--only", paramLabel = "KEY", arity = "1..*",
+            description = "Apply only these settings (kind:target as 'plan' shows them, e.g. sysctl:vm.swappiness; "
+                    + "kind:* for a whole kind). The rest of the plan is left as it is.")
+    List<String> only = new ArrayList<>();
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        Engine engine = hostOptions.engine(policyOptions, stateOptions);
+        var policies = engine.loadPolicies();
+        if (!yes) {
+            throw new UserError(ExitCode.BAD_INPUT, "apply changes the machine; run 'chameleon plan' to see what it would do, "
+                    + "then 'chameleon apply --yes'. Nothing was changed.");
+        }
+        engine.requireRoot();
+        try (Engine.Changes changes = engine.changes()) {
+            changes.recover().lines().forEach(out::println);
+            Pass s = engine.pass(policies);
+            for (String e : s.policyErrors()) {
+                out.println("could not evaluate, left out: " + e);
+            }
+            // Settings of audit-mode policies are reported by plan and never applied; apply-once
+            // settings that an earlier, still standing change set applied are left as they are now.
+            s.scope().appliedOnce().forEach((key, cs) ->
+                    out.println("Left alone (apply-once, applied before in change set " + cs + "): " + key));
+            List<DesiredSetting> todo = s.scope().todo(only);
+            Applier.Result result = changes.apply(todo, only.isEmpty() ? "apply --yes" : "apply --yes --only " + String.join(" ", only));
+            if (!s.evaluation().audited().isEmpty()) {
+                out.println("Left alone (audit mode, reported only): " + s.evaluation().audited().size() + " setting(s); see 'chameleon plan'.");
+            }
+            print(out, result);
+            // what could not be evaluated, read or applied was left as it is: say so in the exit code too
+            return result.ok() && s.policyErrors().isEmpty() && errors(result).isEmpty() ? ExitCode.OK : ExitCode.FAILED;
+        }
+    }
+
+    /** Settings the applier could not handle: unreadable now, or refused by their actuator. */
+    static List<PlanEntry> errors(Applier.Result result) {
+        return result.plan().entries().stream().filter(e -> e.action() == PlanEntry.Action.ERROR).toList();
+    }
+
+    static void print(PrintWriter out, Applier.Result result) {
+        List<PlanEntry> errors = errors(result);
+        for (PlanEntry e : errors) {
+            out.println("Not applied (error): " + e.key() + ": " + e.note());
+        }
+        ChangeSet cs = result.changeSet();
+        if (cs == null) {
+            out.println(errors.isEmpty() ? "Nothing to change: the machine already matches the policies."
+                    : "Nothing changed; " + errors.size() + " setting(s) could not be applied (above).");
+            out.flush();
+            return;
+        }
+        List<JournalEntry> entries = cs.entries();
+        out.println("Change set " + cs.id() + " (" + cs.status() + "):");
+        for (JournalEntry e : entries) {
+            out.printf("  %-9s %s: %s -> %s%n", e.state(), e.key(), Render.brief(e.before()), Render.brief(e.after()));
+            out.printf("            %s%n", e.reason());
+            out.printf("            undo by hand: %s%n", e.undoCommand());
+            if (!e.error().isEmpty()) {
+                out.printf("            error: %s%n", e.error());
+            }
+        }
+        out.println(result.ok() ? result.message() : "FAILED: " + result.message());
+        out.flush();
+    }
+}

@@ -1,0 +1,112 @@
+package dev.chameleon.cli;
+
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+import dev.chameleon.engine.EngineException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code chameleon} command line: {@code facts}, {@code detect}, {@code plan},
+ * {@code apply}, {@code rollback}, {@code history}.
+ */
+@Command(name = "chameleon", mixinStandardHelpOptions = true, version = "chameleon 0.1.0",
+        description = "Senses the infrastructure this VM runs on and keeps the guest's configuration fitted to it.",
+        footerHeading = "%nExit codes:%n",
+        footer = {"  0  success (plan --exit-code: nothing to change)",
+                "  1  failure: an apply failed and was undone, a setting could not be read,",
+                "     a rollback could not finish, or the journal has an unreadable file;",
+                "     apply and plan --exit-code: a policy's condition could not be evaluated here",
+                "  2  bad input: options, policies, agent.yaml (positioned errors), missing --yes",
+                "  3  plan --exit-code: changes pending",
+                "  4  refused: not root, another chameleon is changing this machine,",
+                "     or another agent runs with the same state folder"})
+public final class Cli implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "say what to do: facts, detect, plan, apply, rollback, history, explain, policy, run or status");
+    }
+
+    /** Runs the CLI with the given arguments and returns the exit code. */
+    public static int run(String... args) {
+        return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+    }
+
+    /** The subcommands, by name, in help order. */
+    static Map<String, Supplier<Object>> subcommands() {
+        Map<String, Supplier<Object>> m = new LinkedHashMap<>();
+        m.put("facts", FactsCommand::new);
+        m.put("detect", DetectCommand::new);
+        m.put("plan", PlanCommand::new);
+        m.put("apply", ApplyCommand::new);
+        m.put("rollback", RollbackCommand::new);
+        m.put("history", HistoryCommand::new);
+        m.put("explain", ExplainCommand::new);
+        m.put("policy", PolicyCommand::new);
+        m.put("run", RunCommand::new);
+        m.put("status", StatusCommand::new);
+        return m;
+    }
+
+    /** The exit code an engine refusal means: bad input 2, refused 4, failed 1. */
+    static int exitCode(EngineException e) {
+        if (e instanceof EngineException.BadInput) {
+            return ExitCode.BAD_INPUT;
+        }
+        return e instanceof EngineException.Refused ? ExitCode.REFUSED : ExitCode.FAILED;
+    }
+
+    /** The engine's message with its settings named as options ({@code stateDir} → {@code --state-dir}). */
+    static String message(EngineException e) {
+        return e instanceof EngineException.BadInput b ? b.describe(Cli::option) : e.getMessage();
+    }
+
+    /** The option of an engine setting: {@code stateDir} → {@code --state-dir}. */
+    static String option(String setting) {
+        return "--" + setting.replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT);
+    }
+
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cl = new CommandLine(new Cli());
+        // Only the subcommand being run is built: picocli models every registered command by
+        // reflection at start-up, and one-shot commands such as 'facts' are judged by start-up time.
+        Map<String, Supplier<Object>> all = subcommands();
+        String first = args.length > 0 ? args[0] : "";
+        if (all.containsKey(first)) {
+            cl.addSubcommand(first, all.get(first).get());
+        } else {
+            all.forEach((name, make) -> cl.addSubcommand(name, make.get()));
+            cl.addSubcommand("help", new CommandLine.HelpCommand());
+        }
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setParameterExceptionHandler((ex, a) -> {
+            // picocli's own messages may start with "Error: "; ours already say "chameleon: "
+            String msg = String.valueOf(ex.getMessage());
+            err.println("chameleon: " + (msg.startsWith("Error: ") ? msg.substring("Error: ".length()) : msg));
+            err.println("Run 'chameleon " + (ex.getCommandLine().getCommandName().equals("chameleon") ? "" : ex.getCommandLine().getCommandName() + " ")
+                    + "--help' for usage.");
+            return ExitCode.BAD_INPUT;
+        });
+        cl.setExecutionExceptionHandler((ex, c, pr) -> {
+            if (ex instanceof UserError u) {
+                err.println("chameleon: " + u.getMessage());
+                return u.exitCode();
+            }
+            if (ex instanceof EngineException e) {
+                err.println("chameleon: " + message(e));
+                return exitCode(e);
+            }
+            err.println("chameleon: internal error: " + ex);
+            ex.printStackTrace(err);
+            return ExitCode.FAILED;
+        });
+        return cl.execute(args);
+    }
+}

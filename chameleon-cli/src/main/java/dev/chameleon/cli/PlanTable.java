@@ -1,0 +1,92 @@
+package dev.chameleon.cli;
+
+import dev.chameleon.model.plan.PlanDocument;
+import java.io.PrintWriter;
+import java.util.List;
+
+/**
+ * The plan for people, rendered from the {@link PlanDocument} alone (so a plan that travelled,
+ * from the daemon or the control plane, prints as the standalone command prints it): the
+ * platform, every policy and whether it matched, then the changes, what is already as desired,
+ * what is not applicable, what could not be read, advice, and the counts.
+ */
+final class PlanTable {
+    private PlanTable() {
+    }
+
+    static void print(PlanDocument d, PrintWriter out) {
+        PlanDocument.Platform p = d.platform();
+        out.printf("Platform: hypervisor %s%s, cloud %s, container %s (confidence %s)%n",
+                p.hypervisor() == null ? "(not known)" : p.hypervisor(),
+                p.vmm() == null ? "" : " (" + p.vmm() + ")",
+                p.cloud() == null ? "(not known)" : p.cloud(),
+                p.container() == null ? "(not known)" : p.container(),
+                p.confidence() == null ? "-" : String.valueOf(p.confidence()));
+        out.println();
+        out.println("Policies:");
+        for (PlanDocument.PolicyRow o : d.policies()) {
+            String state = o.error() != null ? "ERROR" : o.matched() ? "matched" : "not matched";
+            out.printf("  %-24s %-11s %s%n", o.name(), state, o.source());
+            if (!o.when().equals("true")) {
+                out.printf("  %-24s   when %s%n", "", o.when());
+            }
+            if (!o.facts().isEmpty()) {
+                out.printf("  %-24s   because %s%n", "", String.join(", ", o.facts()));
+            }
+            if (o.error() != null) {
+                out.printf("  %-24s   error: %s%n", "", o.error());
+            }
+        }
+        section(out, d, PlanDocument.Action.CHANGE, "Changes");
+        section(out, d, PlanDocument.Action.OK, "Already as desired");
+        section(out, d, PlanDocument.Action.NOT_APPLICABLE, "Not applicable here");
+        section(out, d, PlanDocument.Action.ERROR, "Could not be read");
+        section(out, d, PlanDocument.Action.UNKNOWN, "Not known without the machine");
+        List<PlanDocument.Entry> advice = d.entries().stream().filter(e -> e.action() == PlanDocument.Action.ADVICE).toList();
+        if (!advice.isEmpty()) {
+            out.println();
+            out.println("Advice for a person (never applied) (" + advice.size() + "):");
+            for (PlanDocument.Entry e : advice) {
+                out.printf("  ! %s: %s%n", e.key().target(), e.desired());
+                out.printf("      %s%n", e.describe());
+            }
+        }
+        PlanDocument.Summary s = d.summary();
+        out.println();
+        out.printf("Plan: %d to change, %d already set, %d not applicable, %d unreadable.%n", s.change(), s.ok(), s.notApplicable(), s.error());
+        if (s.appliedOnce() > 0) {
+            out.printf("Apply-once: %d setting(s) were applied before and changed since; apply leaves them.%n", s.appliedOnce());
+        }
+        if (s.audit() > 0) {
+            out.printf("Audit: %d setting(s) differ from audit-mode policies; apply leaves them alone.%n", s.audit());
+        }
+        if (s.unknown() > 0) {
+            out.printf("Unknown: %d setting(s) cannot be decided without the machine.%n", s.unknown());
+        }
+        out.flush();
+    }
+
+    private static void section(PrintWriter out, PlanDocument d, PlanDocument.Action action, String title) {
+        List<PlanDocument.Entry> list = d.entries().stream().filter(e -> e.action() == action).toList();
+        if (list.isEmpty()) {
+            return;
+        }
+        out.println();
+        out.println(title + " (" + list.size() + "):");
+        String none = "";
+        for (PlanDocument.Entry e : list) {
+            String note = e.note() == null ? none : e.note();
+            switch (action) {
+                case CHANGE -> out.printf("  %s %s: %s -> %s%s%n", e.audited() || e.appliedOnce() ? "?" : "~", e.key(),
+                        Render.brief(e.current()), Render.brief(e.writes()),
+                        e.audited() ? "   [audit: reported only, apply leaves it]" : e.appliedOnce() ? "   [" + note + "]" : "");
+                case OK -> out.printf("  = %s: %s%s%n", e.key(), Render.brief(e.current()), note.isEmpty() ? "" : " (" + Render.printable(note) + ")");
+                default -> out.printf("  - %s: %s%n", e.key(), Render.printable(note));
+            }
+            out.printf("      %s%n", e.describe());
+            if (!e.facts().isEmpty() && action == PlanDocument.Action.CHANGE) {
+                out.printf("      because %s%n", String.join(", ", e.facts()));
+            }
+        }
+    }
+}

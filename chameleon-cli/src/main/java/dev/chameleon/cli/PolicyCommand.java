@@ -1,0 +1,215 @@
+package dev.chameleon.cli;
+
+import dev.chameleon.policy.FactSchema;
+import dev.chameleon.policy.PolicyError;
+import dev.chameleon.policy.PolicyException;
+import dev.chameleon.policy.PolicySet;
+import dev.chameleon.policy.PolicyTest;
+import dev.chameleon.policy.PolicyTests;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code chameleon policy validate|test|schema}: tools for people who write policies. */
+@Command(name = "policy", mixinStandardHelpOptions = true,
+        description = "Check, test and describe policies.",
+        subcommands = {PolicyCommand.Validate.class, PolicyCommand.Test.class, PolicyCommand.Schema.class})
+final class PolicyCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "say what to do: validate, test or schema");
+    }
+
+    /** Where a JSON Schema lives on the classpath. */
+    static final String JSON_SCHEMA = dev.chameleon.policy.PolicySet.JSON_SCHEMA;
+
+    /**
+     * {@code policy validate FILE…}: compiles the files together with the built-in pack (so
+     * references to its profiles resolve and conflicts with it show). Exit 0 when all compile,
+     * 2 with every positioned error otherwise.
+     */
+    @Command(name = "validate", mixinStandardHelpOptions = true,
+            description = "Compile policy files (with the built-in pack) and report every error with its position.")
+    static final class Validate implements Callable<Integer> {
+        @Parameters(paramLabel = "FILE|DIR", arity = "1..*", description = "Policy files or folders.")
+        List<Path> files = new ArrayList<>();
+
+        @Option(names = "--no-default-policies", description = "Validate without the built-in pack.")
+        boolean noDefaults;
+
+        @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "table, json or yaml (default: ${DEFAULT-VALUE})")
+        OutputFormat output = OutputFormat.table;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            List<PolicyError> errors = new ArrayList<>();
+            List<PolicySet.Source> sources = new ArrayList<>(noDefaults ? List.of() : PolicySet.defaultPack());
+            List<PolicySet.Source> mine = dev.chameleon.engine.Engine.paths(files, errors);
+            sources.addAll(mine);
+            PolicySet set = null;
+            if (errors.isEmpty()) {
+                try {
+                    set = PolicySet.compile(sources);
+                } catch (PolicyException e) {
+                    errors.addAll(e.errors());
+                }
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            Set<String> names = mine.stream().map(PolicySet.Source::name).collect(Collectors.toSet());
+            if (output == OutputFormat.table) {
+                if (set != null) {
+                    long policies = set.policies().stream().filter(p -> names.contains(p.file())).count();
+                    long profiles = set.profiles().stream().filter(p -> names.contains(p.file())).count();
+                    long tests = set.tests().stream().filter(p -> names.contains(p.file())).count();
+                    out.printf("ok: %d file(s): %d policies, %d profiles, %d tests%n", mine.size(), policies, profiles, tests);
+                } else {
+                    spec.commandLine().getErr().println(errors.stream().map(PolicyError::format).collect(Collectors.joining("\n")));
+                    spec.commandLine().getErr().printf("%d error(s)%n", errors.size());
+                }
+            } else {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("ok", set != null);
+                m.put("files", mine.stream().map(PolicySet.Source::name).toList());
+                List<Object> errs = new ArrayList<>();
+                for (PolicyError e : errors) {
+                    Map<String, Object> em = new LinkedHashMap<>();
+                    em.put("file", e.file());
+                    em.put("line", e.line());
+                    em.put("column", e.column());
+                    em.put("message", e.message());
+                    em.put("excerpt", e.excerpt());
+                    errs.add(em);
+                }
+                m.put("errors", errs);
+                out.print(Render.as(output, m));
+                if (output == OutputFormat.json) {
+                    out.println();
+                }
+            }
+            out.flush();
+            spec.commandLine().getErr().flush();
+            return set != null ? ExitCode.OK : ExitCode.BAD_INPUT;
+        }
+    }
+
+    /**
+     * {@code policy test [DIR|FILE…]}: runs the {@code kind: PolicyTest} documents found in the
+     * given files against the policies in them plus the built-in pack; without arguments, runs
+     * the built-in pack's own tests. Exit 0 when all pass, 1 when any fails, 2 when the
+     * policies or tests do not compile.
+     */
+    @Command(name = "test", mixinStandardHelpOptions = true,
+            description = "Run policy tests (kind: PolicyTest): facts in, expected settings out. Without arguments: the built-in pack's tests.")
+    static final class Test implements Callable<Integer> {
+        @Parameters(paramLabel = "DIR|FILE", arity = "0..*", description = "Folders or files holding policies and their tests.")
+        List<Path> paths = new ArrayList<>();
+
+        @Option(names = "--no-default-policies", description = "Test without the built-in pack.")
+        boolean noDefaults;
+
+        @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "table, json or yaml (default: ${DEFAULT-VALUE})")
+        OutputFormat output = OutputFormat.table;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            List<PolicyError> errors = new ArrayList<>();
+            List<PolicySet.Source> sources = new ArrayList<>(noDefaults ? List.of() : PolicySet.defaultPack());
+            List<PolicySet.Source> mine = paths.isEmpty() ? PolicyTests.packTests() : dev.chameleon.engine.Engine.paths(paths, errors);
+            sources.addAll(mine);
+            PolicySet set = dev.chameleon.engine.Engine.compile(sources, errors);
+            Set<String> names = mine.stream().map(PolicySet.Source::name).collect(Collectors.toSet());
+            List<PolicyTest> tests = set.tests().stream().filter(t -> names.contains(t.file())).toList();
+            List<PolicyTests.Result> results = PolicyTests.run(set, tests, Test::sense);
+            long failed = results.stream().filter(r -> !r.passed()).count();
+            PrintWriter out = spec.commandLine().getOut();
+            if (output == OutputFormat.table) {
+                for (PolicyTests.Result r : results) {
+                    out.printf("%s  %s (%s)%n", r.passed() ? "PASS" : "FAIL", r.test().name(), r.test().location());
+                    r.failures().forEach(f -> out.println("      " + f));
+                }
+                out.printf("%d test(s): %d passed, %d failed%n", results.size(), results.size() - failed, failed);
+            } else {
+                List<Object> list = new ArrayList<>();
+                for (PolicyTests.Result r : results) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("name", r.test().name());
+                    m.put("source", r.test().location());
+                    m.put("passed", r.passed());
+                    m.put("failures", r.failures());
+                    list.add(m);
+                }
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("tests", list);
+                m.put("passed", results.size() - failed);
+                m.put("failed", failed);
+                out.print(Render.as(output, m));
+                if (output == OutputFormat.json) {
+                    out.println();
+                }
+            }
+            out.flush();
+            if (results.isEmpty()) {
+                throw new UserError(ExitCode.BAD_INPUT, "no policy tests (kind: PolicyTest) found in " + paths);
+            }
+            return failed == 0 ? ExitCode.OK : ExitCode.FAILED;
+        }
+
+        private static dev.chameleon.model.FactSet sense(Path root, Path commands) {
+            return dev.chameleon.engine.Engine.of(dev.chameleon.engine.EngineConfig.builder().root(root).rootMayBeMissing().commands(commands).build()).sense();
+        }
+    }
+
+    /** {@code policy schema}: the JSON Schema of Policy, Profile and PolicyTest documents; {@code --facts}: the fact schema. */
+    @Command(name = "schema", mixinStandardHelpOptions = true,
+            description = "Print the JSON Schema of policy documents (for editors), or with --facts the typed fact paths conditions may use.")
+    static final class Schema implements Callable<Integer> {
+        @Option(names = "--facts", description = "Print the fact schema (path: type) instead.")
+        boolean facts;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws IOException {
+            PrintWriter out = spec.commandLine().getOut();
+            if (facts) {
+                FactSchema.standard().describe().forEach(out::println);
+                out.println("elements: " + FactSchema.standard().elements().entrySet().stream()
+                        .map(e -> e.getKey() + " (each of " + e.getValue() + ")").collect(Collectors.joining(", ")));
+            } else {
+                try (InputStream in = PolicyCommand.class.getResourceAsStream(JSON_SCHEMA)) {
+                    if (in == null) {
+                        throw new IOException("JSON Schema " + JSON_SCHEMA + " missing from the classpath");
+                    }
+                    out.print(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                }
+            }
+            out.flush();
+            return ExitCode.OK;
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package dev.chameleon.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chameleon.host.Host;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code chameleon status}: asks the running agent over its control socket. */
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = "Show what the running agent ('chameleon run') knows: platform, last pass, pending changes, drift, its own cost.")
+final class StatusCommand implements Callable<Integer> {
+    @Mixin
+    HostOptions hostOptions;
+    @Mixin
+    StateOptions stateOptions;
+
+    @Option(names = "--socket", paramLabel = "FILE", description = "The agent's control socket (default: STATE-DIR/agent.sock).")
+    Path socket;
+
+    @Option(names = "--json", description = "Print the agent's answer as JSON.")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        Path sock = socket != null ? socket : hostOptions.engine(null, stateOptions).stateFolder().path().resolve("agent.sock");
+        String reply;
+        try {
+            reply = dev.chameleon.agent.loop.ControlSocket.ask(sock, "status");
+        } catch (IOException e) {
+            throw new UserError(ExitCode.FAILED, "no agent answers on " + sock + " (" + e.getMessage() + "); is 'chameleon run' running?");
+        }
+        if (json) {
+            out.print(reply);
+            out.flush();
+            return ExitCode.OK;
+        }
+        try {
+            JsonNode n = new ObjectMapper().readTree(reply);
+            out.printf("Agent pid %s, mode %s, up since %s, %s passes, uevents via %s%n", n.path("pid").asText(), n.path("mode").asText(),
+                    n.path("startedAt").asText(), n.path("passes").asText(), n.path("uevents").asText());
+            JsonNode p = n.path("platform");
+            // the answer, as 'chameleon detect' prints it; the evidence is in --json
+            StringBuilder plat = new StringBuilder();
+            for (String k : List.of("hypervisor", "vmm", "cloud", "container", "confidence")) {
+                if (p.hasNonNull(k)) {
+                    plat.append(plat.length() == 0 ? "" : ", ").append(k).append(' ').append(p.get(k).asText());
+                }
+            }
+            out.printf("Platform: %s%n", plat.length() > 0 ? plat : "(not sensed yet)");
+            JsonNode lp = n.path("lastPass");
+            out.printf("Last pass: %s (trigger %s), %s pending, %s ms%s%n", lp.path("at").asText("-"), lp.path("trigger").asText("-"),
+                    lp.path("pending").asText("0"), lp.path("durationMillis").asText("-"),
+                    lp.has("changeSet") ? ", change set " + lp.path("changeSet").asText() : "");
+            out.println("Pending changes: " + (n.path("pending").size() == 0 ? "none" : ""));
+            n.path("pending").forEach(x -> out.println("  " + x.asText()));
+            out.println("Drift (changed by someone else): " + (n.path("drift").size() == 0 ? "none" : ""));
+            n.path("drift").forEach(d -> out.printf("  %s: %s -> %s (seen %s)%n", d.path("key").asText(), d.path("before").asText(),
+                    d.path("after").asText(), d.path("when").asText()));
+            if (n.path("frozen").size() > 0) {
+                out.println("Frozen (flapping or failed the health gate; left alone until the agent restarts): " + n.path("frozen"));
+            }
+            printGate(out, n.path("healthGate"));
+            JsonNode c = n.path("cost");
+            out.printf("Cost: RSS %s KiB (peak %s KiB), CPU %s ms, heap %s KiB, %s threads%n", c.path("rssKiB").asText("?"),
+                    c.path("peakRssKiB").asText("?"), c.path("cpuMillis").asText("?"), c.path("heapUsedKiB").asText("?"),
+                    c.path("threads").asText("?"));
+            out.println("Events: " + n.path("eventsFile").asText());
+        } catch (IOException e) {
+            out.print(reply);
+        }
+        out.flush();
+        return ExitCode.OK;
+    }
+
+    /** {@code Health gate: off}, or what it checks and its last verdict. */
+    private static void printGate(PrintWriter out, JsonNode g) {
+        if (!g.path("enabled").asBoolean()) {
+            out.println("Health gate: off");
+            return;
+        }
+        StringBuilder what = new StringBuilder();
+        if (g.path("command").size() > 0) {
+            java.util.List<String> words = new java.util.ArrayList<>();
+            g.path("command").forEach(w -> words.add(w.asText()));
+            what.append("command ").append(String.join(" ", words));
+        }
+        if (!g.path("url").asText().isEmpty()) {
+            what.append(what.length() > 0 ? ", " : "").append("url ").append(g.path("url").asText());
+        }
+        out.printf("Health gate: %s (timeout %s, settle %s)%n", what, g.path("timeout").asText(), g.path("settle").asText());
+        JsonNode last = g.path("last");
+        if (!last.isObject()) {
+            out.println("  last: none yet (no change set applied since the start)");
+            return;
+        }
+        out.printf("  last: %s at %s, change set %s%s%n", last.path("outcome").asText(), last.path("at").asText(),
+                last.path("changeSet").asText(), last.has("failed") ? ": " + last.path("failed").asText() : "");
+        if (last.has("rollback")) {
+            out.printf("  rollback: %s: %s%n", last.path("rollback").asText(), last.path("message").asText());
+        }
+    }
+}

@@ -1,0 +1,386 @@
+package dev.chameleon.engine;
+
+import dev.chameleon.actuators.Actuators;
+import dev.chameleon.actuators.Applier;
+import dev.chameleon.actuators.Journal;
+import dev.chameleon.actuators.Planner;
+import dev.chameleon.actuators.TunedOwnership;
+import dev.chameleon.host.Host;
+import dev.chameleon.host.Privileges;
+import dev.chameleon.model.ChangeSet;
+import dev.chameleon.model.DesiredSetting;
+import dev.chameleon.model.FactSet;
+import dev.chameleon.model.Plan;
+import dev.chameleon.policy.PolicyError;
+import dev.chameleon.policy.PolicyException;
+import dev.chameleon.policy.PolicySet;
+import dev.chameleon.sensors.FactCache;
+import dev.chameleon.sensors.SensorSuite;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * One engine under every command, the daemon and (from reported data) the control plane's
+ * simulation: the host, sensors, policy sources and actuators assembled from one
+ * {@link EngineConfig}, and the steps of a pass on top of them.
+ *
+ * <ul>
+ * <li>{@link #sense} → {@link #pass} (evaluate the policies, plan against the machine, decide what
+ * apply may touch through one {@link ApplyScope}) → {@link Pass};</li>
+ * <li>{@link #changes()} takes the state folder's change lock and gives the steps that change the
+ * machine: recovery of unfinished change sets, apply (write, verify, journal; undone on any
+ * failure) and rollback;</li>
+ * <li>{@link #applySettings} and {@link #rollback(String, boolean, String)} do one such step in one call
+ * (what learned tuning uses to try settings and undo them).</li>
+ * </ul>
+ * An engine is immutable apart from the journal on disk; a daemon reloading its configuration
+ * builds a new one. Every refusal is an {@link EngineException}.
+ */
+public final class Engine {
+    private final EngineConfig config;
+    private final Host host;
+    private final SensorSuite sensors;
+    private final Actuators actuators;
+    private volatile StateFolder state;
+    private volatile Journal journal;
+
+    private Engine(EngineConfig config, Host host, SensorSuite sensors, Actuators actuators) {
+        this.config = config;
+        this.host = host;
+        this.sensors = sensors;
+        this.actuators = actuators;
+    }
+
+    /** Assembles the engine a configuration describes: nothing is read or run yet. */
+    public static Engine of(EngineConfig config) {
+        Host host = Host.forOptions(config.root(), config.commands());
+        SensorSuite suite = SensorSuite.standard(config.metadata()).without(config.sensorsOff());
+        return new Engine(config, host, suite, Actuators.standard());
+    }
+
+    public EngineConfig config() {
+        return config;
+    }
+
+    /** The machine: files under the root, commands through the runner. */
+    public Host host() {
+        return host;
+    }
+
+    /** The sensors, switched as the configuration says. */
+    public SensorSuite sensors() {
+        return sensors;
+    }
+
+    public Actuators actuators() {
+        return actuators;
+    }
+
+    /**
+     * The state folder: {@code stateDir} as given, else {@value EngineConfig#DEFAULT_STATE} under the root.
+     *
+     * @throws EngineException.BadInput when something other than a folder is there (setting {@code stateDir})
+     */
+    public StateFolder stateFolder() {
+        StateFolder s = state;
+        if (s == null) {
+            Path p = config.stateDir() != null ? config.stateDir() : host.root().resolve(EngineConfig.DEFAULT_STATE);
+            if (Files.exists(p) && !Files.isDirectory(p)) {
+                throw new EngineException.BadInput("stateDir", " " + p + ": not a folder");
+            }
+            s = state = new StateFolder(p);
+        }
+        return s;
+    }
+
+    /** The journal in the state folder. */
+    public Journal journal() {
+        Journal j = journal;
+        if (j == null) {
+            j = journal = new Journal(stateFolder().path());
+        }
+        return j;
+    }
+
+    // --- policies ---
+
+    /**
+     * The policy sources in load order: the built-in pack, {@value EngineConfig#SYSTEM_POLICIES}
+     * under the root (when present), then each configured path; a folder or file given twice
+     * loads once. Sources that cannot be read become {@code errors}.
+     */
+    public List<PolicySet.Source> policySources(List<PolicyError> errors) {
+        List<PolicySet.Source> sources = new ArrayList<>();
+        if (config.builtinPolicies()) {
+            sources.addAll(PolicySet.defaultPack());
+        }
+        if (config.systemPolicies() && host.root().isDirectory(EngineConfig.SYSTEM_POLICIES)) {
+            sources.addAll(PolicySet.directory(host.root().resolve(EngineConfig.SYSTEM_POLICIES), errors));
+        }
+        sources.addAll(paths(config.policyPaths(), errors));
+        return sources;
+    }
+
+    /**
+     * Compiles the policies.
+     *
+     * @throws EngineException.BadInput a source that cannot be read, or policies that do not
+     *                                  compile: every positioned error, one per line
+     */
+    public PolicySet loadPolicies() {
+        List<PolicyError> errors = new ArrayList<>();
+        return compile(policySources(errors), errors);
+    }
+
+    /** The policy folders to watch for changes: policies.d under the root (when present) and each folder (or file's folder) configured. */
+    public List<Path> policyFolders() {
+        List<Path> dirs = new ArrayList<>();
+        if (config.systemPolicies() && host.root().isDirectory(EngineConfig.SYSTEM_POLICIES)) {
+            dirs.add(host.root().resolve(EngineConfig.SYSTEM_POLICIES));
+        }
+        for (Path p : config.policyPaths()) {
+            Path d = Files.isDirectory(p) ? p : p.toAbsolutePath().getParent();
+            if (d != null && Files.isDirectory(d) && !dirs.contains(d)) {
+                dirs.add(d);
+            }
+        }
+        return dirs;
+    }
+
+    /** Folders and files as sources, each file once however often it is named. */
+    public static List<PolicySet.Source> paths(List<Path> paths, List<PolicyError> errors) {
+        List<PolicySet.Source> sources = new ArrayList<>();
+        Set<Path> seen = new HashSet<>();
+        for (Path p : paths) {
+            Path real;
+            try {
+                real = p.toRealPath();
+            } catch (IOException e) {
+                real = p.toAbsolutePath().normalize();
+            }
+            if (!seen.add(real)) {
+                continue;
+            }
+            if (Files.isDirectory(p)) {
+                sources.addAll(PolicySet.directory(p, errors));
+            } else if (Files.isRegularFile(p)) {
+                sources.addAll(PolicySet.file(p, errors));
+            } else {
+                errors.add(new PolicyError(p.toString(), 0, 0, "no such file or folder", ""));
+            }
+        }
+        // a folder given twice, or a folder and a file in it, loads each file once
+        Map<Path, PolicySet.Source> unique = new LinkedHashMap<>();
+        for (PolicySet.Source s : sources) {
+            unique.putIfAbsent(Path.of(s.name()).toAbsolutePath().normalize(), s);
+        }
+        return new ArrayList<>(unique.values());
+    }
+
+    /**
+     * Compiles {@code sources}, or refuses with every problem positioned.
+     *
+     * @throws EngineException.BadInput {@code errors} (unreadable sources) or compile errors
+     */
+    public static PolicySet compile(List<PolicySet.Source> sources, List<PolicyError> errors) {
+        if (!errors.isEmpty()) {
+            throw new EngineException.BadInput("cannot load policies; nothing was changed\n"
+                    + errors.stream().map(PolicyError::format).collect(Collectors.joining("\n")));
+        }
+        try {
+            return PolicySet.compile(sources);
+        } catch (PolicyException e) {
+            throw new EngineException.BadInput("policies do not compile; nothing was changed\n"
+                    + e.errors().stream().map(PolicyError::format).collect(Collectors.joining("\n")));
+        }
+    }
+
+    // --- a pass ---
+
+    /** What the sensors find, everything read afresh. */
+    public FactSet sense() {
+        return sensors.collect(host);
+    }
+
+    /** What the sensors find, constants taken from {@code cache} (the daemon keeps one between passes). */
+    public FactSet sense(FactCache cache) {
+        return sensors.collect(host, cache);
+    }
+
+    /** Senses, evaluates {@code policies} and plans. */
+    public Pass pass(PolicySet policies) {
+        return pass(policies, new FactCache());
+    }
+
+    /** Senses (constants from {@code cache}), evaluates and plans. */
+    public Pass pass(PolicySet policies, FactCache cache) {
+        FactSet facts = sense(cache);
+        return plan(policies, facts, policies.evaluate(facts));
+    }
+
+    /**
+     * Plans {@code ev} (an evaluation of {@code policies} against {@code facts}): decides what
+     * apply may touch and reads every other setting's current value.
+     */
+    public Pass plan(PolicySet policies, FactSet facts, PolicySet.Evaluation ev) {
+        ApplyScope scope = ApplyScope.of(ev, ApplyScope.appliedValues(journal()), TunedOwnership.load(host));
+        Plan plan = new Planner(actuators).plan(host, ev.desired(), scope::owner);
+        return new Pass(facts, policies, ev, plan, scope);
+    }
+
+    // --- changing the machine ---
+
+    /**
+     * Refuses to change the live machine without root; a root folder needs no privilege.
+     *
+     * @throws EngineException.Refused on this machine, not root
+     */
+    public void requireRoot() {
+        if (host.root().isLive() && !Privileges.isRoot()) {
+            throw new EngineException.Refused("changing this machine needs root (run with sudo); "
+                    + "'chameleon plan' works without. Nothing was changed.");
+        }
+    }
+
+    /**
+     * Takes the state folder's change lock and returns the steps that change the machine; close
+     * it to release the lock.
+     *
+     * @throws EngineException.Refused another process holds the lock
+     */
+    public Changes changes() {
+        return new Changes(stateFolder().changeLock());
+    }
+
+    /**
+     * Applies {@code settings} as one change set, with the change lock taken for the call: the
+     * settings are planned against the machine, each change journalled, written and verified,
+     * and the whole set undone on any failure.
+     *
+     * @param trigger why, as the journal records it ({@code tuner trial 3: vm.dirty_ratio})
+     */
+    public Applier.Result applySettings(List<DesiredSetting> settings, String trigger) {
+        try (Changes c = changes()) {
+            return c.apply(settings, trigger);
+        }
+    }
+
+    /** Rolls back the applied change set {@code id}, with the change lock taken for the call ({@link Changes#rollback(String, boolean, String)}). */
+    public Applier.Result rollback(String id, boolean force, String cause) {
+        try (Changes c = changes()) {
+            return c.rollback(id, force, cause);
+        }
+    }
+
+    /** Every change set still (partly) in place, in journal order. */
+    public List<ChangeSet> appliedChangeSets() {
+        return new Applier(actuators, journal()).applied();
+    }
+
+    /** The newest change set still (partly) in place. */
+    public Optional<ChangeSet> lastApplied() {
+        return new Applier(actuators, journal()).lastApplied();
+    }
+
+    /**
+     * The applied change set {@code id}.
+     *
+     * @throws EngineException.BadInput no applied change set has it (setting {@code changeset})
+     */
+    public ChangeSet appliedChangeSet(String id) {
+        return appliedChangeSets().stream().filter(c -> c.id().equals(id)).findFirst().orElseThrow(() ->
+                new EngineException.BadInput("changeset", " " + id + ": no applied change set with this id (see 'chameleon history'); nothing was changed"));
+    }
+
+    /** Why {@code cs} cannot be rolled back alone (a later change set changed the same settings), or empty. */
+    public Optional<String> blockedBy(ChangeSet cs) {
+        return new Applier(actuators, journal()).blockedBy(cs);
+    }
+
+    /** What a rollback of {@code cs} would put back, one line each, changing nothing. */
+    public List<String> previewRollback(ChangeSet cs, boolean force) {
+        return new Applier(actuators, journal()).previewRollback(host, cs, force);
+    }
+
+    /**
+     * The steps that change the machine, with the state folder's change lock held until
+     * {@link #close()}: recovery, apply, rollback. Not thread-safe; one at a time per state folder.
+     */
+    public final class Changes implements AutoCloseable {
+        private final AutoCloseable lock;
+        private final Applier applier;
+
+        private Changes(AutoCloseable lock) {
+            this.lock = lock;
+            this.applier = new Applier(actuators, journal());
+        }
+
+        /** Undoes what a crashed run left unfinished; reports journal files that cannot be read (kept as they are). */
+        public Recovery recover() {
+            List<Journal.Loaded> bad = journal().list().stream().filter(l -> !l.ok()).toList();
+            return new Recovery(bad, applier.recover(host));
+        }
+
+        /**
+         * Applies {@code settings} as one change set (planned again against the machine first;
+         * those already as desired are not touched).
+         *
+         * @throws EngineException.Failed the change set cannot even be started in the journal; nothing changed
+         */
+        public Applier.Result apply(List<DesiredSetting> settings, String trigger) {
+            try {
+                return applier.apply(host, settings, trigger);
+            } catch (IOException e) {
+                throw new EngineException.Failed("cannot start a change set: " + e.getMessage() + "; nothing was changed");
+            }
+        }
+
+        /**
+         * Rolls back {@code cs} in reverse, back to the journalled values.
+         *
+         * @param force also put back values someone changed after the apply
+         * @param cause why, first in the change set's message (null: an operator's rollback)
+         * @throws EngineException.Failed the rollback cannot be started in the journal (the message is the journal's)
+         */
+        public Applier.Result rollback(ChangeSet cs, boolean force, String cause) {
+            try {
+                return applier.rollback(host, cs, force, cause);
+            } catch (IOException e) {
+                throw new EngineException.Failed(e.getMessage()); // the journal's own words: "cannot write the journal file F: ..."
+            }
+        }
+
+        /**
+         * Rolls back the applied change set {@code id}.
+         *
+         * @throws EngineException.BadInput no applied change set has this id
+         * @throws EngineException.Refused  a later change set changed the same settings
+         */
+        public Applier.Result rollback(String id, boolean force, String cause) {
+            ChangeSet cs = appliedChangeSet(id);
+            Optional<String> blocked = blockedBy(cs);
+            if (blocked.isPresent()) {
+                throw new EngineException.Refused("change set " + id + ": " + blocked.get() + "; nothing was changed");
+            }
+            return rollback(cs, force, cause);
+        }
+
+        @Override
+        public void close() {
+            try {
+                lock.close();
+            } catch (Exception e) {
+                throw new EngineException.Failed("cannot release the state lock: " + e.getMessage());
+            }
+        }
+    }
+}

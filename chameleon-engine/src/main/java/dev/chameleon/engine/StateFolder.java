@@ -1,0 +1,122 @@
+package dev.chameleon.engine;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * The state folder's two locks, in one place, and why there are two.
+ *
+ * <ul>
+ * <li>{@link #changeLock()} ({@code STATE/lock}) is held while a change set is applied, rolled
+ * back or recovered — seconds — so that two processes never change the machine or write the
+ * journal at once. {@code chameleon apply}, {@code rollback} and the daemon's apply take it.</li>
+ * <li>{@link #agentLock()} ({@code STATE/agent.lock}, holding the agent's pid) is held for the
+ * daemon's whole life, so that one state folder has one agent — even in plan mode, where it
+ * never changes anything but owns the socket, the events file and the drift baseline.</li>
+ * </ul>
+ * Folding them into one would mean either a running agent refuses every {@code chameleon apply}
+ * and {@code rollback} for as long as it runs (it would hold the change lock for good), or a
+ * second agent could start between two of the first one's passes. So they stay two, taken
+ * through here only.
+ */
+public final class StateFolder {
+    private final Path dir;
+
+    StateFolder(Path dir) {
+        this.dir = dir;
+    }
+
+    /** The folder. */
+    public Path path() {
+        return dir;
+    }
+
+    /**
+     * Takes the change lock; close it to release.
+     *
+     * @throws EngineException.Refused when another process holds it ("another chameleon process
+     *                                 holds STATE/lock; nothing was changed")
+     * @throws EngineException.Failed  when the folder cannot be made
+     */
+    public AutoCloseable changeLock() {
+        Path f = dir.resolve("lock");
+        FileChannel ch = open(f);
+        FileLock l = tryLock(ch);
+        if (l == null) {
+            close(ch);
+            throw new EngineException.Refused("another chameleon process holds " + f + "; nothing was changed");
+        }
+        return () -> {
+            l.release();
+            ch.close();
+        };
+    }
+
+    /**
+     * Takes the agent lock for the daemon's life and writes this process's pid into it; close it
+     * to release.
+     *
+     * @throws EngineException.Refused when another agent holds it, naming its pid
+     */
+    public AutoCloseable agentLock() {
+        Path f = dir.resolve("agent.lock");
+        FileChannel ch = open(f);
+        FileLock l = tryLock(ch);
+        if (l == null) {
+            String pid;
+            try {
+                pid = new String(Files.readAllBytes(f), StandardCharsets.UTF_8).strip();
+            } catch (IOException e) {
+                pid = "";
+            }
+            close(ch);
+            throw new EngineException.Refused("another agent" + (pid.isEmpty() ? "" : " (pid " + pid + ")")
+                    + " runs with the state folder " + dir + "; stop it first (systemctl stop chameleon), or give this one its own --state-dir");
+        }
+        try {
+            ch.truncate(0);
+            ch.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+        } catch (IOException e) {
+            close(ch);
+            throw new EngineException.Failed("cannot write " + f + ": " + e.getMessage());
+        }
+        return () -> {
+            l.release();
+            ch.close();
+        };
+    }
+
+    private FileChannel open(Path f) {
+        try {
+            Files.createDirectories(dir);
+            return FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new EngineException.Failed("cannot open " + f + ": " + e.getMessage() + "; nothing was changed");
+        }
+    }
+
+    private static FileLock tryLock(FileChannel ch) {
+        try {
+            return ch.tryLock();
+        } catch (OverlappingFileLockException e) {
+            return null;
+        } catch (IOException e) {
+            throw new EngineException.Failed("cannot lock: " + e.getMessage() + "; nothing was changed");
+        }
+    }
+
+    private static void close(FileChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException e) {
+            // closing a channel we failed to lock: nothing held
+        }
+    }
+}

@@ -1,0 +1,264 @@
+package dev.chameleon.policy;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.DumperOptions;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+
+/**
+ * Positioned reading of policy YAML: mappings with their allowed keys, single values, setting
+ * values, numbers ({@code N}, {@code {atLeast: N}}, {@code {atMost: N}}), words and CEL
+ * expressions, each problem recorded as a {@link PolicyError} at the node's {@code file:line:column}
+ * (reading never throws for bad input). {@link PolicyParser} reads documents with it, and each
+ * setting kind ({@link dev.chameleon.policy.settings.SettingKind}) reads its own mapping with it.
+ */
+public abstract class Syntax {
+    /** Longest setting value accepted, in characters. */
+    static final int MAX_VALUE_CHARS = 4096;
+    private static final Pattern WORD = Pattern.compile("[A-Za-z0-9_.+-]{1,64}");
+    private static final Pattern NUMBER = Pattern.compile("(>=|<=)?\\s*\\d{1,18}");
+
+    final List<PolicyError> errors = new ArrayList<>();
+    SourceText src;
+
+    Syntax() {
+    }
+
+    /** How many problems were recorded so far (a reader compares before and after to see whether its part was clean). */
+    public int errorCount() {
+        return errors.size();
+    }
+
+    public static String oneLine(String s) {
+        return s.replaceAll("\\s+", " ").strip();
+    }
+
+    public PolicyError err(Node n, String message) {
+        PolicyError e = src.error(n.getStartMark().getLine() + 1, n.getStartMark().getColumn() + 1, message);
+        errors.add(e);
+        return e;
+    }
+
+    public Map<String, NodeTuple> mapping(Node n, String what, Set<String> allowed) {
+        if (!(n instanceof MappingNode m)) {
+            err(n, what + " must be a mapping, found " + describe(n));
+            return null;
+        }
+        Map<String, NodeTuple> out = new LinkedHashMap<>();
+        for (NodeTuple t : m.getValue()) {
+            if (!(t.getKeyNode() instanceof ScalarNode k)) {
+                err(t.getKeyNode(), "keys in " + what + " must be plain words");
+                continue;
+            }
+            if (out.containsKey(k.getValue())) {
+                err(k, "duplicate key '" + k.getValue() + "' in " + what + " (also at line "
+                        + (out.get(k.getValue()).getKeyNode().getStartMark().getLine() + 1) + ")");
+                continue;
+            }
+            if (!allowed.contains(k.getValue())) {
+                err(k, "unknown key '" + k.getValue() + "' in " + what + " (allowed: " + String.join(", ", sorted(allowed)) + ")");
+                continue;
+            }
+            out.put(k.getValue(), t);
+        }
+        return out;
+    }
+
+    static List<String> sorted(Set<String> s) {
+        List<String> l = new ArrayList<>(s);
+        l.sort(null);
+        return l;
+    }
+
+    public static String describe(Node n) {
+        if (n instanceof ScalarNode s) {
+            return "'" + (s.getValue().length() > 40 ? s.getValue().substring(0, 40) + "…" : s.getValue()) + "'";
+        }
+        return n instanceof MappingNode ? "a mapping" : n instanceof SequenceNode ? "a list" : "something else";
+    }
+
+    public String scalar(Map<String, NodeTuple> m, String key, String what, boolean required) {
+        NodeTuple t = m.get(key);
+        if (t == null) {
+            return null;
+        }
+        if (!(t.getValueNode() instanceof ScalarNode s)) {
+            err(t.getValueNode(), what + "." + key + " must be a single value, found " + describe(t.getValueNode()));
+            return null;
+        }
+        if (required && s.getValue().isBlank()) {
+            err(s, what + "." + key + " must not be empty");
+            return null;
+        }
+        return s.getValue();
+    }
+
+    /**
+     * A setting's value: a number or a word, not empty, not null, not a YAML boolean (write 1 or 0,
+     * or quote the word), at most {@link #MAX_VALUE_CHARS} characters.
+     */
+    public String settingValue(Map<String, NodeTuple> m, String key, String what) {
+        NodeTuple t = m.get(key);
+        if (t == null) {
+            return null;
+        }
+        if (!(t.getValueNode() instanceof ScalarNode s)) {
+            err(t.getValueNode(), what + "." + key + " must be a single value, found " + describe(t.getValueNode()));
+            return null;
+        }
+        if (s.getTag().equals(org.yaml.snakeyaml.nodes.Tag.NULL) || s.getValue().isBlank()) {
+            err(s, what + "." + key + " is empty; give the value to set");
+            return null;
+        }
+        if (s.getTag().equals(org.yaml.snakeyaml.nodes.Tag.BOOL)) {
+            err(s, what + "." + key + " is the YAML boolean " + s.getValue() + "; kernel settings take 1 or 0 (quote it to mean the word)");
+            return null;
+        }
+        if (s.getValue().length() > MAX_VALUE_CHARS) {
+            err(s, what + "." + key + " is " + s.getValue().length() + " characters long; values are limited to " + MAX_VALUE_CHARS);
+            return null;
+        }
+        return s.getValue();
+    }
+
+    public Condition expression(ScalarNode node, String element, String what) {
+        String text = node.getValue();
+        if (text.isBlank()) {
+            err(node, what + " is empty; leave it out for 'always'");
+            return null;
+        }
+        Condition.Result r;
+        try {
+            r = Condition.compile(text, element);
+        } catch (RuntimeException e) {
+            err(node, what + ": cannot compile: " + e.getMessage());
+            return null;
+        }
+        if (r.condition() != null) {
+            return r.condition();
+        }
+        for (Condition.ExprError e : r.errors()) {
+            int[] at = sourcePosition(node, e.line(), e.column());
+            errors.add(src.error(at[0], at[1], what + ": " + oneLine(e.message())));
+        }
+        return null;
+    }
+
+    /**
+     * Maps a 1-based line and column inside a scalar's value back to the file. YAML may have
+     * folded the value (folded and plain scalars join lines with a space, block scalars drop the
+     * indentation), so the value's characters are matched in order against the source, skipping
+     * what folding removed.
+     */
+    private int[] sourcePosition(ScalarNode node, int line, int column) {
+        String value = node.getValue();
+        int k = 0;
+        for (int l = 1; l < line && k < value.length(); k++) {
+            if (value.charAt(k) == '\n') {
+                l++;
+            }
+        }
+        k = Math.min(value.length() - 1, k + Math.max(0, column - 1));
+        String text = src.text();
+        int p = offsetOf(node.getStartMark().getLine(), node.getStartMark().getColumn());
+        DumperOptions.ScalarStyle style = node.getScalarStyle();
+        if (style == DumperOptions.ScalarStyle.LITERAL || style == DumperOptions.ScalarStyle.FOLDED) {
+            int nl = text.indexOf('\n', p);
+            p = nl < 0 ? text.length() : nl + 1;
+        } else if (style == DumperOptions.ScalarStyle.SINGLE_QUOTED || style == DumperOptions.ScalarStyle.DOUBLE_QUOTED) {
+            p++;
+        }
+        for (int i = 0; i <= k && p < text.length(); i++) {
+            char c = value.charAt(i);
+            while (p < text.length() && text.charAt(p) != c && (Character.isWhitespace(text.charAt(p)) || Character.isWhitespace(c)
+                    || text.charAt(p) == '\'' || text.charAt(p) == '"' || text.charAt(p) == '\\')) {
+                p++;
+            }
+            if (i < k) {
+                p++;
+            }
+        }
+        if (p >= text.length()) {
+            return new int[] {node.getStartMark().getLine() + 1, node.getStartMark().getColumn() + 1};
+        }
+        String before = text.substring(0, p);
+        int outLine = (int) before.chars().filter(ch -> ch == '\n').count() + 1;
+        return new int[] {outLine, p - (before.lastIndexOf('\n') + 1) + 1};
+    }
+
+    /** The char offset of a 0-based line and column in the source. */
+    private int offsetOf(int line, int column) {
+        String text = src.text();
+        int p = 0;
+        for (int l = 0; l < line && p >= 0; l++) {
+            p = text.indexOf('\n', p) + 1;
+            if (p == 0) {
+                return text.length();
+            }
+        }
+        return Math.min(text.length(), p + column);
+    }
+
+    public String required(Map<String, NodeTuple> m, Node body, String key, String kind, String example) {
+        if (!m.containsKey(key)) {
+            err(body, kind + " needs " + (key.matches("[aeiou].*") ? "an " : "a ") + key + ", e.g. " + example);
+            return null;
+        }
+        return scalar(m, key, kind, true);
+    }
+
+    public boolean word(Map<String, NodeTuple> m, String key, String value, String what) {
+        if (!WORD.matcher(value).matches()) {
+            err(m.get(key).getValueNode(), what + " must be one word (letters, digits, _ . + -), found '" + value + "'");
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * A whole number, {@code ">=N"} / {@code "<=N"}, or {@code {atLeast: N}} / {@code {atMost: N}};
+     * returned as {@code N}, {@code >=N} or {@code <=N}.
+     */
+    public String number(Map<String, NodeTuple> m, String key, String what, boolean relativeAllowed) {
+        NodeTuple t = m.get(key);
+        if (t == null) {
+            return null;
+        }
+        Node v = t.getValueNode();
+        if (v instanceof MappingNode && relativeAllowed) {
+            Map<String, NodeTuple> r = mapping(v, what + "." + key, Set.of("atLeast", "atMost"));
+            if (r == null || r.size() != 1) {
+                if (r != null) {
+                    err(v, what + "." + key + " takes one of atLeast or atMost, e.g. {atLeast: 4096}");
+                }
+                return null;
+            }
+            String which = r.keySet().iterator().next();
+            String n = scalar(r, which, what + "." + key, true);
+            if (n == null || !n.strip().matches("\\d{1,18}")) {
+                if (n != null) {
+                    err(r.get(which).getValueNode(), what + "." + key + "." + which + " must be a whole number, found '" + n + "'");
+                }
+                return null;
+            }
+            return (which.equals("atLeast") ? ">=" : "<=") + n.strip();
+        }
+        String n = scalar(m, key, what, true);
+        if (n == null) {
+            return null;
+        }
+        if (!NUMBER.matcher(n.strip()).matches() || (!relativeAllowed && !n.strip().matches("\\d+"))) {
+            err(v, what + "." + key + " must be a whole number" + (relativeAllowed ? " (or {atLeast: N}, {atMost: N})" : "") + ", found '" + n + "'");
+            return null;
+        }
+        return n.strip().replaceAll("\\s+", "");
+    }
+}

@@ -1,0 +1,170 @@
+package dev.chameleon.server;
+
+import dev.chameleon.server.http.Api;
+import dev.chameleon.server.http.Dto;
+import dev.chameleon.server.http.Route;
+import dev.chameleon.server.service.Audit;
+import dev.chameleon.server.service.Bundles;
+import dev.chameleon.server.service.Enrollment;
+import dev.chameleon.server.service.Events;
+import dev.chameleon.server.service.FactsCache;
+import dev.chameleon.server.service.Inventory;
+import dev.chameleon.server.service.Notifier;
+import dev.chameleon.server.service.Policies;
+import dev.chameleon.server.service.Reports;
+import dev.chameleon.server.service.Rollouts;
+import dev.chameleon.server.service.Tokens;
+import dev.chameleon.server.store.Database;
+import dev.chameleon.wire.BundleSigner;
+import io.javalin.Javalin;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyStore;
+import java.time.Clock;
+import java.util.List;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+
+/**
+ * One control-plane replica, assembled: database (migrated), signing key, services, HTTP API.
+ * Holds nothing another replica would need: every fact of the fleet is in the database.
+ */
+public final class ControlPlane implements AutoCloseable {
+    /** The server's version (the project's). */
+    public static final String VERSION = "0.1.0";
+
+    private final ServerConfig config;
+    private final Database db;
+    private final Notifier notifier;
+    private final Tokens tokens;
+    private final Api api;
+    private final Javalin app;
+
+    private ControlPlane(ServerConfig config, Database db, Notifier notifier, Tokens tokens, Api api, Javalin app) {
+        this.config = config;
+        this.db = db;
+        this.notifier = notifier;
+        this.tokens = tokens;
+        this.api = api;
+        this.app = app;
+    }
+
+    /** Opens the database a configuration names (the embedded one under the data folder by default), migrated. */
+    public static Database database(ServerConfig config) {
+        prepareDataDir(config);
+        return Database.open(config.dbUrl().orElse(Database.embeddedUrl(config.dataDir())), config.poolSize());
+    }
+
+    private static void prepareDataDir(ServerConfig config) {
+        try {
+            if (!Files.isDirectory(config.dataDir())) {
+                Files.createDirectories(config.dataDir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot create the data folder " + config.dataDir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Starts a replica. */
+    public static ControlPlane start(ServerConfig config) {
+        return start(config, Clock.systemUTC(), List.of());
+    }
+
+    /**
+     * Starts a replica with a clock and extra routes (tests: the authorization safety net is
+     * checked with a route that forgets to check).
+     */
+    public static ControlPlane start(ServerConfig config, Clock clock, List<Route> extra) {
+        KeyStore tls = config.tls() ? Tls.keyStore(config.tlsCert().orElseThrow(), config.tlsKey().orElseThrow()) : null;
+        Database db = database(config);
+        try {
+            BundleSigner signer = new BundleSigner(SigningKey.load(config.dataDir(), db));
+            Notifier notifier = new Notifier(db);
+            Tokens tokens = new Tokens(db, clock);
+            FactsCache facts = new FactsCache(db);
+            Reports reports = new Reports(db, clock, notifier);
+            Policies policies = new Policies(db, clock, notifier);
+            Rollouts rollouts = new Rollouts(db, clock, notifier, facts);
+            Api.Services services = new Api.Services(db, tokens, new Enrollment(db, clock, signer.publicKey(), reports, notifier),
+                    reports, policies, rollouts, new Bundles(db, clock, signer, rollouts, policies, facts, notifier),
+                    new Inventory(db, clock, facts, notifier), new Events(db, notifier), new Audit(db), notifier,
+                    new Dto.ServerInfo(VERSION, db.kind().name().toLowerCase(java.util.Locale.ROOT), signer.publicKey()));
+            Api api = new Api(services, extra);
+            Javalin app = Javalin.create(cfg -> {
+                api.configure(cfg);
+                // errors Jetty answers before Javalin sees the request (a URI or headers too long) get the one error shape too
+                cfg.jetty.modifyServer(server -> server.setErrorHandler(new dev.chameleon.server.http.JsonErrorHandler()));
+                cfg.jetty.addConnector((server, http) -> {
+                    ServerConnector c;
+                    if (tls != null) {
+                        SslContextFactory.Server ssl = new SslContextFactory.Server();
+                        ssl.setKeyStore(tls);
+                        ssl.setKeyStorePassword(new String(Tls.PASSWORD));
+                        http.addCustomizer(new SecureRequestCustomizer(false));
+                        c = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(http));
+                    } else {
+                        c = new ServerConnector(server, new HttpConnectionFactory(http));
+                    }
+                    c.setHost(config.host());
+                    c.setPort(config.port());
+                    c.setIdleTimeout(Bundles.MAX_WAIT_SECONDS * 1000L + 30_000L);
+                    return c;
+                });
+            });
+            app.start();
+            return new ControlPlane(config, db, notifier, tokens, api, app);
+        } catch (RuntimeException e) {
+            db.close();
+            throw e;
+        }
+    }
+
+    /** The port it listens on (the real one when 0 was asked). */
+    public int port() {
+        return app.port();
+    }
+
+    /** {@code http(s)://HOST:PORT}. */
+    public String url() {
+        String h = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
+        return (config.tls() ? "https" : "http") + "://" + h + ":" + port();
+    }
+
+    public Database db() {
+        return db;
+    }
+
+    public Tokens tokens() {
+        return tokens;
+    }
+
+    public Api api() {
+        return api;
+    }
+
+    /** Every HTTP route Javalin has registered, as {@code METHOD path} (before/after filters left out). */
+    public List<String> registeredRoutes() {
+        return app.unsafe.internalRouter.allHttpHandlers().stream()
+                .filter(e -> e.endpoint.method.isHttpMethod())
+                .map(e -> e.endpoint.method.name() + " " + e.endpoint.path).sorted().toList();
+    }
+
+    public Notifier notifier() {
+        return notifier;
+    }
+
+    @Override
+    public void close() {
+        try {
+            notifier.release(); // long polls answer 304 before the server stops under them
+            app.stop();
+        } finally {
+            notifier.close();
+            db.close();
+        }
+    }
+}

@@ -1,0 +1,210 @@
+package dev.chameleon.server;
+
+import dev.chameleon.server.auth.Role;
+import dev.chameleon.server.service.Tokens;
+import dev.chameleon.server.store.Database;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code chameleon server}: runs a control-plane replica, and {@code chameleon server token create}
+ * makes an API token straight in the database (how the first admin token comes to be). Plain
+ * argument parsing here; the {@code chameleon} launcher's picocli command will map its options
+ * onto {@link #run(List, PrintStream, PrintStream)} when the CLI module exists.
+ *
+ * <pre>
+ * chameleon server [--listen HOST:PORT] [--data-dir DIR] [--db JDBC_URL] [--tls-cert FILE --tls-key FILE] [--pool N]
+ * chameleon server token create --name NAME [--role admin|operator|viewer] [--data-dir DIR] [--db JDBC_URL]
+ * </pre>
+ *
+ * Exit codes: 0 success, 1 failure (database unreachable, port in use, key mismatch), 2 bad options.
+ */
+public final class ServerMain {
+    private ServerMain() {
+    }
+
+    public static void main(String[] args) {
+        int code = run(List.of(args), System.out, System.err);
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+
+    /** Thrown for bad options; exit code 2. */
+    static final class Usage extends RuntimeException {
+        Usage(String message) {
+            super(message);
+        }
+    }
+
+    static final String USAGE = """
+            usage: chameleon server [--listen HOST:PORT] [--data-dir DIR] [--db JDBC_URL] [--tls-cert FILE --tls-key FILE] [--pool N]
+                   chameleon server token create --name NAME [--role admin|operator|viewer] [--data-dir DIR] [--db JDBC_URL]
+              --listen HOST:PORT  where to listen (default 127.0.0.1:8780); plain HTTP only on loopback
+              --data-dir DIR      the server's folder: bundle-signing key, embedded database
+                                  (default /var/lib/chameleon-server as root, else ~/.local/state/chameleon-server)
+              --db JDBC_URL       jdbc:postgresql://HOST:PORT/DB?user=U (password from ~/.pgpass or PGPASSFILE);
+                                  default: the embedded H2 database under the data folder
+              --tls-cert FILE     PEM certificate chain; with --tls-key, serve HTTPS
+              --tls-key FILE      PEM private key of the certificate
+              --pool N            most database connections of this replica (default 16)
+            """;
+
+    /** Runs with arguments; the exit code. A running server returns only when the JVM is asked to stop. */
+    public static int run(List<String> args, PrintStream out, PrintStream err) {
+        try {
+            if (args.size() >= 2 && args.get(0).equals("token") && args.get(1).equals("create")) {
+                return tokenCreate(args.subList(2, args.size()), out, err);
+            }
+            if (!args.isEmpty() && (args.get(0).equals("--help") || args.get(0).equals("-h"))) {
+                out.print(USAGE);
+                return 0;
+            }
+            ServerConfig cfg = parse(args, false).config();
+            ControlPlane cp = ControlPlane.start(cfg);
+            err.println("chameleon server " + ControlPlane.VERSION + " listening on " + cp.url() + " (database: "
+                    + cp.db().kind().name().toLowerCase(java.util.Locale.ROOT) + ", data: " + cfg.dataDir() + ")");
+            CountDownLatch stop = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                cp.close();
+                stop.countDown();
+            }, "chameleon-server-stop"));
+            stop.await();
+            return 0;
+        } catch (Usage e) {
+            err.println("chameleon server: " + e.getMessage());
+            err.print(USAGE);
+            return 2;
+        } catch (IllegalArgumentException e) {
+            err.println("chameleon server: " + e.getMessage());
+            return 2;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        } catch (RuntimeException e) {
+            err.println("chameleon server: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static int tokenCreate(List<String> args, PrintStream out, PrintStream err) {
+        Parsed p = parse(args, true);
+        if (p.name() == null) {
+            throw new Usage("token create needs --name NAME");
+        }
+        Role role = Role.of(p.role()).orElseThrow(() -> new Usage("--role must be admin, operator or viewer, got '" + p.role() + "'"));
+        try (Database db = ControlPlane.database(p.config())) {
+            Tokens.Created t = new Tokens(db, Clock.systemUTC()).createFromCommandLine(p.name(), role, hostName());
+            err.println("created " + role.wire() + " token " + t.id() + " (" + p.name() + "); it is shown once:");
+            out.println(t.token());
+            return 0;
+        }
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            return "localhost";
+        }
+    }
+
+    record Parsed(ServerConfig config, String name, String role) {
+    }
+
+    static Parsed parse(List<String> args, boolean tokenOptions) {
+        String host = ServerConfig.DEFAULT_HOST;
+        int port = ServerConfig.DEFAULT_PORT;
+        Path data = null;
+        String db = null;
+        Path cert = null;
+        Path key = null;
+        int pool = 16;
+        String name = null;
+        String role = "admin";
+        List<String> rest = new ArrayList<>(args);
+        List<String> known = new ArrayList<>(List.of("--listen", "--data-dir", "--db", "--tls-cert", "--tls-key", "--pool"));
+        if (tokenOptions) {
+            known.addAll(List.of("--name", "--role"));
+        }
+        while (!rest.isEmpty()) {
+            String opt = rest.remove(0);
+            String value;
+            int eq = opt.indexOf('=');
+            String optName = opt.startsWith("--") && eq > 0 ? opt.substring(0, eq) : opt;
+            if (!known.contains(optName)) {
+                throw new Usage(opt.startsWith("-") ? "unknown option " + optName : "unexpected argument '" + opt + "'");
+            }
+            if (opt.startsWith("--") && eq > 0) {
+                value = opt.substring(eq + 1);
+                opt = optName;
+            } else {
+                if (rest.isEmpty()) {
+                    throw new Usage(opt + " needs a value");
+                }
+                value = rest.remove(0);
+            }
+            switch (opt) {
+                case "--listen" -> {
+                    int colon = value.lastIndexOf(':');
+                    if (colon <= 0) {
+                        throw new Usage("--listen must be HOST:PORT, got '" + value + "'");
+                    }
+                    host = value.substring(0, colon).replace("[", "").replace("]", "");
+                    try {
+                        port = Integer.parseInt(value.substring(colon + 1));
+                    } catch (NumberFormatException e) {
+                        throw new Usage("--listen port must be a number, got '" + value.substring(colon + 1) + "'");
+                    }
+                }
+                case "--data-dir" -> data = Path.of(value);
+                case "--db" -> db = value;
+                case "--tls-cert" -> cert = Path.of(value);
+                case "--tls-key" -> key = Path.of(value);
+                case "--pool" -> {
+                    try {
+                        pool = Integer.parseInt(value);
+                    } catch (NumberFormatException e) {
+                        throw new Usage("--pool must be a number, got '" + value + "'");
+                    }
+                    if (pool < 1 || pool > 200) {
+                        throw new Usage("--pool must be 1 to 200, got " + pool);
+                    }
+                }
+                case "--name" -> {
+                    if (!tokenOptions) {
+                        throw new Usage("unknown option --name");
+                    }
+                    name = value;
+                }
+                case "--role" -> {
+                    if (!tokenOptions) {
+                        throw new Usage("unknown option --role");
+                    }
+                    role = value;
+                }
+                default -> throw new Usage("unknown option " + opt);
+            }
+        }
+        if (data == null) {
+            data = defaultDataDir();
+        }
+        return new Parsed(new ServerConfig(host, port, data, Optional.ofNullable(db), Optional.ofNullable(cert),
+                Optional.ofNullable(key), pool), name, role);
+    }
+
+    /** {@code /var/lib/chameleon-server} for root, else {@code $XDG_STATE_HOME/chameleon-server} or {@code ~/.local/state/chameleon-server}. */
+    static Path defaultDataDir() {
+        if ("root".equals(System.getProperty("user.name"))) {
+            return Path.of("/var/lib/chameleon-server");
+        }
+        String xdg = System.getenv("XDG_STATE_HOME");
+        return xdg != null && !xdg.isBlank() ? Path.of(xdg, "chameleon-server")
+                : Path.of(System.getProperty("user.home"), ".local", "state", "chameleon-server");
+    }
+}

@@ -1,0 +1,80 @@
+package dev.chameleon.server.service;
+
+import dev.chameleon.model.FactSet;
+import dev.chameleon.server.store.AgentStore;
+import dev.chameleon.server.store.Database;
+import dev.chameleon.wire.Json;
+import dev.chameleon.wire.WireFormatException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Every agent's last facts and labels, parsed, for selectors over the whole fleet (inventory
+ * queries, rollout counts, and the simulation of part 2). A cache of the database, not state:
+ * each {@link #refresh()} reads every agent's revision (two columns) and re-reads only the rows
+ * whose revision moved, so a replica sees what any replica wrote.
+ */
+public final class FactsCache {
+    /** One agent as selectors see it. */
+    public record Entry(String id, long rev, String hostname, Map<String, String> labels, FactSet facts) {
+    }
+
+    private static final int CHUNK = 500;
+    private final Database db;
+    private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+
+    public FactsCache(Database db) {
+        this.db = db;
+    }
+
+    /** Brings the cache up to date with the database and returns a snapshot, by agent id. */
+    public synchronized Map<String, Entry> refresh() {
+        Map<String, Long> revs = db.read(AgentStore::revisions);
+        entries.keySet().retainAll(revs.keySet());
+        List<String> stale = new ArrayList<>();
+        for (Map.Entry<String, Long> r : revs.entrySet()) {
+            Entry e = entries.get(r.getKey());
+            if (e == null || e.rev() != r.getValue()) {
+                stale.add(r.getKey());
+            }
+        }
+        for (int i = 0; i < stale.size(); i += CHUNK) {
+            List<String> ids = stale.subList(i, Math.min(stale.size(), i + CHUNK));
+            for (AgentStore.Selectable s : db.read(c -> AgentStore.selectable(c, ids))) {
+                entries.put(s.id(), entry(s));
+            }
+        }
+        return new HashMap<>(entries);
+    }
+
+    /**
+     * One agent as selectors see it, given its row's state read on the caller's connection: the
+     * cached entry when its revision is current, else its facts read and parsed now.
+     */
+    public Entry one(java.sql.Connection c, AgentStore.State state) throws java.sql.SQLException {
+        Entry cached = entries.get(state.id());
+        if (cached != null && cached.rev() == state.rev()) {
+            return cached;
+        }
+        Entry e = entry(new AgentStore.Selectable(state.id(), state.rev(), state.hostname(), state.labels(),
+                AgentStore.factsText(c, state.id())));
+        entries.put(state.id(), e);
+        return e;
+    }
+
+    @SuppressWarnings("unchecked")
+    static Entry entry(AgentStore.Selectable s) {
+        FactSet facts = FactSet.empty();
+        if (s.facts() != null) {
+            try {
+                facts = FactSet.of((Map<String, Object>) Json.parse(s.facts()), Map.of());
+            } catch (WireFormatException | ClassCastException | IllegalArgumentException e) {
+                facts = FactSet.empty(); // checked when stored; an unreadable row selects nothing
+            }
+        }
+        return new Entry(s.id(), s.rev(), s.hostname(), Mapper.labels(s.labels()), facts);
+    }
+}

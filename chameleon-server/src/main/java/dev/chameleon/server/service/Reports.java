@@ -1,0 +1,206 @@
+package dev.chameleon.server.service;
+
+import dev.chameleon.model.FactSet;
+import dev.chameleon.policy.FactSchema;
+import dev.chameleon.server.store.AgentStore;
+import dev.chameleon.server.store.Database;
+import dev.chameleon.server.store.EventStore;
+import dev.chameleon.server.store.ReportStore;
+import dev.chameleon.wire.BundleSigner;
+import dev.chameleon.wire.Json;
+import dev.chameleon.wire.Report;
+import dev.chameleon.wire.ReportBatch;
+import dev.chameleon.wire.ReportKind;
+import dev.chameleon.wire.ReportReceipt;
+import dev.chameleon.wire.WireFormatException;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Takes agents' report batches, once each: a report id this agent sent before is acknowledged as a
+ * duplicate and changes nothing. A batch is one transaction: all of it is stored or none.
+ *
+ * <p>Per kind: {@code facts} replace the agent's facts when their canonical JSON changed (and
+ * the platform columns the summary groups by); {@code plan} replaces its plan and pending count
+ * ({@code summary.change}); {@code current-values} replace its current values (for the
+ * simulation of part 2); {@code status} updates mode, pending changes, drift and running bundle
+ * and is kept (the agent's cost over time); {@code change-set} and {@code event} are kept as its
+ * history and appear in the fleet-wide feed.
+ */
+public final class Reports {
+    private static final Pattern EVENT_TYPE = Pattern.compile("[a-z][a-z0-9-]{0,39}");
+
+    private final Database db;
+    private final Clock clock;
+    private final Notifier notifier;
+
+    public Reports(Database db, Clock clock, Notifier notifier) {
+        this.db = db;
+        this.clock = clock;
+        this.notifier = notifier;
+    }
+
+    /** A fact tree checked to be plain values, with its canonical hash and platform columns. */
+    record Facts(String json, String hash, String hypervisor, String cloud, String container) {
+    }
+
+    /** Checks a facts payload; 400 naming the problem when it is not a plain fact tree. */
+    Facts facts(String json) {
+        Object tree;
+        try {
+            tree = Json.parse(json);
+        } catch (WireFormatException e) {
+            throw ApiException.invalid("facts: " + e.getMessage());
+        }
+        if (!(tree instanceof Map<?, ?> m)) {
+            throw ApiException.invalid("facts must be a JSON object");
+        }
+        FactSet fs;
+        try {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> typed = (Map<String, Object>) m;
+            fs = FactSet.of(typed, Map.of());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalid("facts: " + e.getMessage());
+        }
+        // known facts must have their schema's types (selectors read them); facts the schema does not
+        // name yet are kept (a newer agent may report more)
+        List<String> wrong = FactSchema.standard().check(fs.asMap()).stream().filter(p -> !p.startsWith("unknown fact")).toList();
+        if (!wrong.isEmpty()) {
+            throw ApiException.invalid("facts do not fit the fact schema", wrong.size() > 20 ? wrong.subList(0, 20) : wrong);
+        }
+        String canonical = Json.canonical(tree);
+        return new Facts(json, BundleSigner.sha256(canonical.getBytes(StandardCharsets.UTF_8)),
+                column(fs, "platform.hypervisor"), column(fs, "platform.cloud"), column(fs, "platform.container"));
+    }
+
+    private static String column(FactSet fs, String path) {
+        return fs.getString(path).map(s -> s.length() > 40 ? s.substring(0, 40) : s).orElse(null);
+    }
+
+    static long nextRev(Database db, Connection c) throws SQLException {
+        return db.nextval(c, "agent_revisions");
+    }
+
+    /** Stores facts on the agent's row when they differ from what is there; whether they did. */
+    boolean storeFacts(Connection c, String agentId, Facts f, Instant at) throws SQLException {
+        String before = AgentStore.factsHash(c, agentId);
+        if (before != null && before.strip().equals(f.hash())) {
+            return false;
+        }
+        AgentStore.facts(c, agentId, f.json(), f.hash(), f.hypervisor(), f.cloud(), f.container(), at, nextRev(db, c));
+        return true;
+    }
+
+    /**
+     * Stores a batch from an agent.
+     *
+     * @throws ApiException 400 when a payload does not fit its kind (nothing of the batch is stored)
+     */
+    public ReportReceipt ingest(String agentId, ReportBatch batch) {
+        // check every payload before touching the database
+        List<Object> checked = new ArrayList<>();
+        for (Report r : batch.reports()) {
+            checked.add(check(r));
+        }
+        boolean[] wake = {false};
+        ReportReceipt receipt = db.tx(c -> {
+            Instant now = clock.instant();
+            List<String> accepted = new ArrayList<>();
+            List<String> duplicates = new ArrayList<>();
+            boolean events = false;
+            for (int i = 0; i < batch.reports().size(); i++) {
+                Report r = batch.reports().get(i);
+                boolean keep = r.kind() == ReportKind.CHANGE_SET || r.kind() == ReportKind.EVENT || r.kind() == ReportKind.STATUS;
+                if (!ReportStore.insertOnce(c, agentId, r.id(), r.kind().wire(), Instant.parse(r.time()), now, keep ? r.payload() : null)) {
+                    duplicates.add(r.id());
+                    continue;
+                }
+                accepted.add(r.id());
+                events |= apply(c, agentId, r, checked.get(i), now);
+            }
+            AgentStore.seen(c, agentId, now);
+            if (events) {
+                wake[0] = true;
+            }
+            return new ReportReceipt(accepted, duplicates);
+        });
+        if (wake[0]) {
+            notifier.poke();
+        }
+        return receipt;
+    }
+
+    /** What a payload was checked into: Facts, a plan's pending count, a status, or the payload tree. */
+    private Object check(Report r) {
+        switch (r.kind()) {
+            case FACTS:
+                return facts(r.payload());
+            default:
+                try {
+                    return Json.parse(r.payload());
+                } catch (WireFormatException e) {
+                    throw ApiException.invalid("report " + r.id() + ": " + e.getMessage());
+                }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private boolean apply(Connection c, String agentId, Report r, Object checked, Instant now) throws SQLException {
+        Instant at = Instant.parse(r.time());
+        switch (r.kind()) {
+            case FACTS:
+                storeFacts(c, agentId, (Facts) checked, at);
+                return false;
+            case PLAN: {
+                Map<String, Object> plan = (Map<String, Object>) checked;
+                Integer pending = plan.get("summary") instanceof Map<?, ?> s && s.get("change") instanceof Long n
+                        ? (int) Math.min(Integer.MAX_VALUE, n) : null;
+                AgentStore.plan(c, agentId, r.payload(), pending, at);
+                return false;
+            }
+            case CURRENT_VALUES:
+                AgentStore.currentValues(c, agentId, r.payload(), at);
+                return false;
+            case STATUS: {
+                Map<String, Object> s = (Map<String, Object>) checked;
+                String mode = s.get("mode") instanceof String m && m.matches("[a-z-]{1,20}") ? m : null;
+                AgentStore.status(c, agentId, r.payload(), mode, intOf(s.get("pendingChanges")), intOf(s.get("drift")),
+                        s.get("bundleVersion") instanceof Long v ? v : null, at);
+                return false;
+            }
+            case CHANGE_SET: {
+                Map<String, Object> cs = (Map<String, Object>) checked;
+                int n = cs.get("entries") instanceof List<?> l ? l.size() : 0;
+                String status = cs.get("status") instanceof String st ? st : "reported";
+                EventStore.append(c, now, agentId, "change-set", "agent " + agentId + ": change set " + text(cs.get("id")) + " "
+                        + status + ", " + n + " setting" + (n == 1 ? "" : "s"), r.payload());
+                return true;
+            }
+            case EVENT: {
+                Map<String, Object> ev = (Map<String, Object>) checked;
+                String type = ev.get("type") instanceof String t && EVENT_TYPE.matcher(t).matches() ? t : "event";
+                String summary = ev.get("summary") instanceof String s ? s : ev.get("message") instanceof String m ? m : type;
+                EventStore.append(c, now, agentId, "agent." + type, "agent " + agentId + ": " + Names.shorten(summary), r.payload());
+                return true;
+            }
+            default:
+                throw new IllegalStateException(r.kind().toString());
+        }
+    }
+
+    private static Integer intOf(Object o) {
+        return o instanceof Long n && n >= 0 && n <= Integer.MAX_VALUE ? n.intValue() : null;
+    }
+
+    private static String text(Object o) {
+        return o instanceof String s ? Names.shorten(s) : "?";
+    }
+}

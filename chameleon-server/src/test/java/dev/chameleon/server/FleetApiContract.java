@@ -1,0 +1,329 @@
+package dev.chameleon.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.chameleon.wire.Bundle;
+import dev.chameleon.wire.BundleKey;
+import dev.chameleon.wire.BundleVerifier;
+import dev.chameleon.wire.Wire;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The control plane's API end to end over real HTTP, on one database; run on the embedded H2
+ * ({@link H2FleetApiTest}) and on a real PostgreSQL ({@link PostgresFleetApiTest}).
+ */
+abstract class FleetApiContract {
+    static final String POLICY = """
+            apiVersion: chameleon/v1
+            kind: Policy
+            metadata: {name: fleet-swappiness}
+            spec:
+              priority: 77
+              when: platform.hypervisor == "vmware"
+              settings:
+                - sysctl: {key: vm.swappiness, value: 5}
+            """;
+
+    abstract Fleet.Db db();
+
+    Fleet fleet;
+
+    @BeforeEach
+    void start() {
+        fleet = Fleet.start(db());
+    }
+
+    @AfterEach
+    void stop() {
+        fleet.close();
+    }
+
+    @Test
+    void enrollReportAndSeeTheAgent() {
+        String enroll = fleet.enrollToken(Map.of("ring", "canary", "team", "web"), 2);
+        Fleet.Agent a = fleet.enroll(enroll, "web-1", Fleet.facts("vmware", "none", true));
+        assertThat(a.credential()).startsWith("cha_" + a.id() + ".");
+        assertThat(a.enrollment().json().at("/bundleKey/algorithm").asText()).isEqualTo("Ed25519");
+
+        List<Map<String, Object>> batch = List.of(
+                Fleet.report("r1", "status", Map.of("mode", "plan", "pendingChanges", 3, "drift", 1, "rssBytes", 50_000_000)),
+                Fleet.report("r2", "plan", Map.of("entries", List.of(), "summary", Map.of("change", 4))),
+                Fleet.report("r3", "event", Map.of("type", "drift", "summary", "sysctl:vm.swappiness changed by someone else")),
+                Fleet.report("r4", "change-set", Map.of("id", "cs-1", "status", "applied", "entries", List.of(Map.of("key", "sysctl:vm.swappiness")))),
+                Fleet.report("r5", "current-values", Map.of("sysctl:vm.swappiness", "60")));
+        Http.Response r = fleet.report(a, batch);
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        assertThat(r.json().get("accepted")).hasSize(5);
+        long reports = fleet.count("reports");
+        long events = fleet.count("events");
+
+        // sent again (an outbox retry): acknowledged, nothing stored twice
+        Http.Response again = fleet.report(a, batch);
+        assertThat(again.json().get("accepted")).isEmpty();
+        assertThat(again.json().get("duplicates")).hasSize(5);
+        assertThat(fleet.count("reports")).isEqualTo(reports);
+        assertThat(fleet.count("events")).isEqualTo(events);
+
+        JsonNode agent = fleet.http.get("/api/v1/agents/" + a.id(), fleet.admin).json();
+        assertThat(agent.get("hostname").asText()).isEqualTo("web-1");
+        assertThat(agent.at("/labels/ring").asText()).isEqualTo("canary");
+        assertThat(agent.at("/platform/hypervisor").asText()).isEqualTo("vmware");
+        assertThat(agent.get("mode").asText()).isEqualTo("plan");
+        assertThat(agent.get("pendingChanges").asInt()).isEqualTo(4);
+        assertThat(agent.get("drift").asInt()).isEqualTo(1);
+
+        assertThat(fleet.http.get("/api/v1/agents/" + a.id() + "/facts", fleet.admin).json().at("/document/gpus/0/vendor").asText())
+                .isEqualTo("nvidia");
+        assertThat(fleet.http.get("/api/v1/agents/" + a.id() + "/plan", fleet.admin).json().at("/document/summary/change").asInt())
+                .isEqualTo(4);
+        assertThat(fleet.http.get("/api/v1/agents/" + a.id() + "/current-values", fleet.admin).json()
+                .at("/document/sysctl:vm.swappiness").asText()).isEqualTo("60");
+        assertThat(fleet.http.get("/api/v1/agents/" + a.id() + "/changes", fleet.admin).json().get(0).at("/payload/id").asText())
+                .isEqualTo("cs-1");
+        assertThat(fleet.http.get("/api/v1/agents/" + a.id() + "/status-history", fleet.admin).json().get(0).at("/payload/rssBytes")
+                .asLong()).isEqualTo(50_000_000L);
+        List<String> kinds = new ArrayList<>();
+        fleet.http.get("/api/v1/events?after=0", fleet.admin).json().forEach(e -> kinds.add(e.get("kind").asText()));
+        assertThat(kinds).containsSubsequence("agent.enrolled", "agent.drift", "change-set");
+
+        JsonNode summary = fleet.http.get("/api/v1/fleet/summary", fleet.admin).json();
+        assertThat(summary.get("agents").asInt()).isEqualTo(1);
+        assertThat(summary.get("withPendingChanges").asInt()).isEqualTo(1);
+        assertThat(summary.at("/platforms/0/hypervisor").asText()).isEqualTo("vmware");
+        assertThat(summary.at("/modes/plan").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void queryAgentsByAnyFactWithCel() {
+        String enroll = fleet.enrollToken(Map.of(), 10);
+        Fleet.Agent gpu = fleet.enroll(enroll, "gpu-1", Fleet.facts("vmware", "none", true));
+        fleet.enroll(enroll, "vm-2", Fleet.facts("vmware", "none", false));
+        fleet.enroll(enroll, "kvm-3", Fleet.facts("kvm", "aws", true));
+        JsonNode page = fleet.http.get("/api/v1/agents?where=" + java.net.URLEncoder.encode(
+                "platform.hypervisor == \"vmware\" && gpus.exists(g, g.vendor == \"nvidia\")", java.nio.charset.StandardCharsets.UTF_8),
+                fleet.admin).json();
+        assertThat(page.get("total").asInt()).isEqualTo(1);
+        assertThat(page.at("/items/0/id").asText()).isEqualTo(gpu.id());
+        // paging without a filter
+        JsonNode first = fleet.http.get("/api/v1/agents?limit=2", fleet.admin).json();
+        assertThat(first.get("items")).hasSize(2);
+        JsonNode second = fleet.http.get("/api/v1/agents?limit=2&after=" + first.get("next").asText(), fleet.admin).json();
+        assertThat(second.get("items")).hasSize(1);
+        assertThat(second.get("next").isNull()).isTrue();
+    }
+
+    @Test
+    void policyVersionsDiffAndPositionedErrors() {
+        Http.Response v1 = fleet.http.put("/api/v1/policies/web-tier", fleet.admin, "application/yaml", POLICY);
+        assertThat(v1.status()).as(v1.toString()).isEqualTo(201);
+        assertThat(v1.json().get("version").asInt()).isEqualTo(1);
+        assertThat(v1.json().at("/summary/policies/0").asText()).isEqualTo("fleet-swappiness");
+        // the same text again stores nothing
+        Http.Response same = fleet.http.put("/api/v1/policies/web-tier", fleet.admin, "application/yaml", POLICY);
+        assertThat(same.status()).isEqualTo(200);
+        assertThat(same.json().get("unchanged").asBoolean()).isTrue();
+
+        Map<String, Long> before = fleet.counts();
+        Http.Response broken = fleet.http.put("/api/v1/policies/web-tier", fleet.admin, "application/yaml",
+                POLICY.replace("platform.hypervisor", "platform.hypervisr"));
+        assertThat(broken.status()).isEqualTo(422);
+        assertThat(broken.json().get("errors").get(0).asText()).startsWith("web-tier.yaml:6:").contains("hypervisr").contains("^");
+        assertThat(fleet.counts()).isEqualTo(before);
+
+        Http.Response v2 = fleet.http.put("/api/v1/policies/web-tier?comment=lower", fleet.admin, "application/yaml",
+                POLICY.replace("value: 5", "value: 1"));
+        assertThat(v2.json().get("version").asInt()).isEqualTo(2);
+        JsonNode diff = fleet.http.get("/api/v1/policies/web-tier/diff?from=1&to=2", fleet.admin).json();
+        assertThat(diff.get("unified").asText()).contains("-    - sysctl: {key: vm.swappiness, value: 5}")
+                .contains("+    - sysctl: {key: vm.swappiness, value: 1}");
+        assertThat(diff.get("changed").get(0).asText()).isEqualTo("fleet-swappiness");
+        assertThat(fleet.http.get("/api/v1/policies/web-tier", fleet.admin).json()).hasSize(2);
+        assertThat(fleet.http.get("/api/v1/policies/web-tier/versions/1", fleet.admin).json().get("yaml").asText()).isEqualTo(POLICY);
+        Http.Response valid = fleet.http.send("POST", "/api/v1/policies/validate?name=draft", fleet.admin, "application/yaml",
+                "kind: Nonsense\n", Map.of(), Duration.ofSeconds(30));
+        assertThat(valid.status()).isEqualTo(422);
+        assertThat(valid.json().get("errors").get(0).asText()).startsWith("draft.yaml:1:");
+    }
+
+    private static Bundle bundle(Http.Response r) throws Exception {
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        return Wire.readBundle(r.body());
+    }
+
+    private static BundleVerifier verifier(Fleet.Agent a) throws Exception {
+        BundleKey k = Wire.readEnrollResponse(a.enrollment().body()).bundleKey();
+        return new BundleVerifier(k, a.id());
+    }
+
+    @Test
+    void canaryRolloutAdvanceLongPollAndRollback() throws Exception {
+        fleet.http.put("/api/v1/policies/web-tier", fleet.admin, "application/yaml", POLICY);
+        String enroll = fleet.enrollToken(Map.of(), 10);
+        Fleet.Agent canary = fleet.enroll(enroll, "canary-1", Fleet.facts("vmware", "none", false));
+        Fleet.Agent other = fleet.enroll(enroll, "web-2", Fleet.facts("vmware", "none", false));
+        Fleet.Agent kvm = fleet.enroll(enroll, "kvm-1", Fleet.facts("kvm", "none", false));
+
+        Http.Response asg = fleet.http.post("/api/v1/assignments", fleet.admin, Http.json(Map.of("name", "web",
+                "policy", "web-tier", "selector", "platform.hypervisor == \"vmware\"")));
+        assertThat(asg.status()).as(asg.toString()).isEqualTo(201);
+        assertThat(asg.json().get("matchedAgents").asInt()).isEqualTo(2);
+
+        // before any rollout: an empty, signed bundle
+        Http.Response b0 = fleet.http.get("/api/v1/agents/" + other.id() + "/bundle", other.credential());
+        BundleVerifier.Verified v0 = verifier(other).verify(bundle(b0), 0);
+        assertThat(v0.manifest().policies()).isEmpty();
+        String etag0 = b0.header("ETag");
+
+        Http.Response ro = fleet.http.post("/api/v1/assignments/web/rollouts", fleet.admin, Http.json(Map.of("version", 1,
+                "canaryAgents", List.of(canary.id()), "steps", List.of(50, 100))));
+        assertThat(ro.status()).as(ro.toString()).isEqualTo(201);
+        String rollout = ro.json().get("id").asText();
+        assertThat(ro.json().get("includedAgents").asInt()).isEqualTo(1);
+
+        BundleVerifier.Verified c1 = verifier(canary).verify(bundle(fleet.http.get("/api/v1/agents/" + canary.id() + "/bundle",
+                canary.credential())), 0);
+        assertThat(c1.manifest().policies()).extracting(e -> e.policy() + "@" + e.version()).containsExactly("web-tier@1");
+        assertThat(c1.bundle().file("policies/web.yaml").orElseThrow().content()).isEqualTo(POLICY);
+        // the kvm agent is not selected at all
+        assertThat(verifier(kvm).verify(bundle(fleet.http.get("/api/v1/agents/" + kvm.id() + "/bundle", kvm.credential())), 0)
+                .manifest().policies()).isEmpty();
+
+        // the other agent long-polls with its ETag; the rollout completing wakes it with the new bundle
+        // (the wait asked is longer than this test waits: only a wake-up answers in time)
+        CompletableFuture<Http.Response> poll = CompletableFuture.supplyAsync(() -> fleet.http.send("GET",
+                "/api/v1/agents/" + other.id() + "/bundle?wait=300", other.credential(), null, null, Map.of("If-None-Match", etag0),
+                Duration.ofSeconds(60)));
+        Thread.sleep(500);
+        assertThat(poll).isNotDone();
+        JsonNode adv = fleet.http.post("/api/v1/rollouts/" + rollout + "/advance", fleet.admin, "{}").json();
+        if (adv.get("state").asText().equals("running")) {
+            fleet.http.post("/api/v1/rollouts/" + rollout + "/advance", fleet.admin, "{}");
+        }
+        assertThat(fleet.http.get("/api/v1/rollouts/" + rollout, fleet.admin).json().get("state").asText()).isEqualTo("completed");
+        Http.Response woke = poll.get(40, java.util.concurrent.TimeUnit.SECONDS);
+        BundleVerifier.Verified o1 = verifier(other).verify(bundle(woke), v0.version());
+        assertThat(o1.version()).isGreaterThan(v0.version());
+        assertThat(o1.manifest().policies()).extracting(e -> e.policy() + "@" + e.version()).containsExactly("web-tier@1");
+
+        // unchanged: 304 with the same ETag, at once without wait
+        Http.Response same = fleet.http.send("GET", "/api/v1/agents/" + other.id() + "/bundle", other.credential(), null, null,
+                Map.of("If-None-Match", woke.header("ETag")), Duration.ofSeconds(30));
+        assertThat(same.status()).isEqualTo(304);
+        assertThat(same.header("ETag")).isEqualTo(woke.header("ETag"));
+
+        // roll back the completed rollout: back to no policy, as a new higher version
+        Http.Response back = fleet.http.post("/api/v1/rollouts/" + rollout + "/rollback", fleet.admin, "{}");
+        assertThat(back.json().get("state").asText()).isEqualTo("rolled-back");
+        BundleVerifier.Verified o2 = verifier(other).verify(bundle(fleet.http.get("/api/v1/agents/" + other.id() + "/bundle",
+                other.credential())), o1.version());
+        assertThat(o2.version()).isGreaterThan(o1.version());
+        assertThat(o2.manifest().policies()).isEmpty();
+
+        List<String> actions = new ArrayList<>();
+        fleet.http.get("/api/v1/audit", fleet.admin).json().forEach(e -> actions.add(e.get("action").asText()));
+        assertThat(actions).containsSubsequence("policy.upload", "assignment.create", "rollout.start", "rollout.advance",
+                "rollout.rollback");
+    }
+
+    @Test
+    void automaticStepsPauseAndResume() throws Exception {
+        fleet.close();
+        MovableClock clock = new MovableClock();
+        fleet = Fleet.start(db(), clock, List.of());
+        fleet.http.put("/api/v1/policies/web-tier", fleet.admin, "application/yaml", POLICY);
+        fleet.http.post("/api/v1/assignments", fleet.admin, Http.json(Map.of("name", "web", "policy", "web-tier", "selector", "true")));
+        JsonNode started = fleet.http.post("/api/v1/assignments/web/rollouts", fleet.admin, Http.json(Map.of("version", 1,
+                "steps", List.of(10, 50, 100), "intervalSeconds", 3600))).json();
+        String id = started.get("id").asText();
+        assertThat(started.get("percent").asInt()).as("no canaries: the first step at once").isEqualTo(10);
+
+        // an hour later the notifier's tick takes the next step by itself
+        clock.advance(Duration.ofMinutes(61));
+        assertThat(waitFor(id, "percent", "50")).isTrue();
+
+        assertThat(fleet.http.post("/api/v1/rollouts/" + id + "/pause", fleet.admin, "{}").json().get("state").asText()).isEqualTo("paused");
+        clock.advance(Duration.ofHours(5));
+        Thread.sleep(1000); // several ticks: a paused rollout does not move
+        assertThat(fleet.http.get("/api/v1/rollouts/" + id, fleet.admin).json().get("percent").asInt()).isEqualTo(50);
+        Http.Response refused = fleet.http.post("/api/v1/rollouts/" + id + "/advance", fleet.admin, "{}");
+        assertThat(refused.status()).isEqualTo(409);
+        assertThat(refused.json().get("message").asText()).contains("resume it first");
+        assertThat(fleet.http.post("/api/v1/rollouts/" + id + "/resume", fleet.admin, "{}").json().get("state").asText()).isEqualTo("running");
+        JsonNode done = fleet.http.post("/api/v1/rollouts/" + id + "/advance", fleet.admin, "{}").json();
+        assertThat(done.get("state").asText()).isEqualTo("completed");
+        assertThat(fleet.http.get("/api/v1/assignments/web", fleet.admin).json().get("stableVersion").asInt()).isEqualTo(1);
+    }
+
+    private boolean waitFor(String rollout, String field, String value) throws InterruptedException {
+        for (int i = 0; i < 100; i++) {
+            if (fleet.http.get("/api/v1/rollouts/" + rollout, fleet.admin).json().get(field).asText().equals(value)) {
+                return true;
+            }
+            Thread.sleep(100);
+        }
+        return false;
+    }
+
+    @Test
+    void removedAgentIsToldToReenroll() {
+        Fleet.Agent a = fleet.enroll(fleet.enrollToken(Map.of(), 1), "gone-1", Map.of());
+        assertThat(fleet.http.delete("/api/v1/agents/" + a.id(), fleet.admin).status()).isEqualTo(204);
+        Http.Response r = fleet.report(a, List.of(Fleet.report("x", "status", Map.of())));
+        assertThat(r.status()).isEqualTo(401);
+        assertThat(r.json().get("code").asText()).isEqualTo("reenroll");
+        assertThat(r.header("Chameleon-Reenroll")).isEqualTo("true");
+        assertThat(fleet.http.get("/api/v1/events", fleet.admin).json().findValuesAsText("kind")).contains("agent.removed");
+    }
+
+    @Test
+    void eventsLongPollWakesOnANewEvent() throws Exception {
+        Fleet.Agent a = fleet.enroll(fleet.enrollToken(Map.of(), 1), "ev-1", Map.of());
+        long last = fleet.http.get("/api/v1/events", fleet.admin).json().get(0).get("seq").asLong();
+        CompletableFuture<Http.Response> poll = CompletableFuture.supplyAsync(() -> fleet.http.send("GET",
+                "/api/v1/events?wait=60&after=" + last, fleet.admin, null, null, Map.of(), Duration.ofSeconds(60)));
+        Thread.sleep(500);
+        assertThat(poll).isNotDone();
+        fleet.report(a, List.of(Fleet.report("e1", "event", Map.of("type", "health-gate", "summary", "gate failed"))));
+        JsonNode got = poll.get(40, java.util.concurrent.TimeUnit.SECONDS).json();
+        assertThat(got.get(0).get("kind").asText()).isEqualTo("agent.health-gate");
+    }
+
+    @Test
+    void eventsStreamAsServerSentEvents() throws Exception {
+        Fleet.Agent a = fleet.enroll(fleet.enrollToken(Map.of(), 1), "sse-1", Map.of());
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpRequest req = java.net.http.HttpRequest.newBuilder(java.net.URI.create(fleet.server.url()
+                        + "/api/v1/events/stream")).header("Authorization", "Bearer " + fleet.admin)
+                .header("Accept", "text/event-stream").header("Last-Event-ID", "0").timeout(Duration.ofSeconds(60)).build();
+        java.net.http.HttpResponse<java.util.stream.Stream<String>> r = client.send(req,
+                java.net.http.HttpResponse.BodyHandlers.ofLines());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
+        CompletableFuture<List<String>> lines = CompletableFuture.supplyAsync(() -> {
+            List<String> seen = new ArrayList<>();
+            java.util.Iterator<String> it = r.body().iterator();
+            while (it.hasNext()) {
+                String l = it.next();
+                seen.add(l);
+                if (l.startsWith("event: agent.health-gate")) {
+                    break;
+                }
+            }
+            return seen;
+        });
+        // the stream starts after Last-Event-ID 0 (the enrollment), then a new event arrives live
+        fleet.report(a, List.of(Fleet.report("s1", "event", Map.of("type", "health-gate", "summary", "gate failed"))));
+        List<String> seen = lines.get(40, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(seen).contains("event: agent.enrolled").contains("event: agent.health-gate");
+        assertThat(seen).anyMatch(l -> l.startsWith("id: "));
+        r.body().close();
+    }
+}

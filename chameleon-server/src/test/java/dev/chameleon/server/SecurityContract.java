@@ -1,0 +1,241 @@
+package dev.chameleon.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chameleon.server.http.Route;
+import io.javalin.http.HandlerType;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every refusal: the right status, the one error shape, and nothing written (row counts of
+ * every table and the counters, read from the database, unchanged). Run on H2 and PostgreSQL.
+ */
+abstract class SecurityContract {
+    static final String SQL = "'; DROP TABLE agents; --";
+
+    abstract Fleet.Db db();
+
+    Fleet fleet;
+    MovableClock clock;
+    Fleet.Agent a;
+    Fleet.Agent b;
+    String viewer;
+    String operator;
+
+    @BeforeEach
+    void start() {
+        clock = new MovableClock();
+        // a route whose handler forgets to check authorization (the safety net must fail it)
+        Route forgetful = new Route(HandlerType.GET, "/api/v1/test/forgetful", Route.Who.VIEWER, "test", "forgets its check",
+                List.of(), null, 200, null, List.of(), ctx -> ctx.result("secret"));
+        fleet = Fleet.start(db(), clock, List.of(forgetful));
+        String enroll = fleet.enrollToken(Map.of("ring", "canary"), 2);
+        a = fleet.enroll(enroll, "a-1", Fleet.facts("vmware", "none", false));
+        b = fleet.enroll(enroll, "b-1", Fleet.facts("kvm", "none", false));
+        viewer = fleet.token("viewer");
+        operator = fleet.token("operator");
+        fleet.http.put("/api/v1/policies/web-tier", fleet.admin, "application/yaml", FleetApiContract.POLICY);
+    }
+
+    @AfterEach
+    void stop() {
+        fleet.close();
+    }
+
+    /** Sends, checks the status and error shape, and that no table changed. */
+    private Http.Response refused(int status, Supplier<Http.Response> call) {
+        Map<String, Long> before = fleet.counts();
+        Http.Response r = call.get();
+        assertThat(r.status()).as(r.toString()).isEqualTo(status);
+        assertThat(r.json().get("message").asText()).isNotBlank();
+        assertThat(r.json().get("requestId").asText()).isNotBlank();
+        assertThat(r.json().has("errors")).isTrue();
+        assertThat(fleet.counts()).as("nothing written").isEqualTo(before);
+        return r;
+    }
+
+    private String report(String id) {
+        return Http.json(Map.of("reports", List.of(Fleet.report(id, "status", Map.of("mode", "apply")))));
+    }
+
+    @Test
+    void noToken() {
+        refused(401, () -> fleet.http.get("/api/v1/agents", null));
+        refused(401, () -> fleet.http.put("/api/v1/policies/x", null, "application/yaml", FleetApiContract.POLICY));
+        refused(401, () -> fleet.http.post("/api/v1/agents/" + a.id() + "/reports", null, report("n1")));
+        refused(401, () -> fleet.http.post("/api/v1/tokens", "not-a-token", Http.json(Map.of("name", "x", "role", "admin"))));
+        refused(401, () -> fleet.http.send("GET", "/api/v1/agents", null, null, null, Map.of("Authorization", "Basic YTpi"),
+                Duration.ofSeconds(10)));
+    }
+
+    @Test
+    void revokedToken() {
+        String t = fleet.token("operator");
+        String id = t.substring(4, t.indexOf('.'));
+        assertThat(fleet.http.delete("/api/v1/tokens/" + id, fleet.admin).status()).isEqualTo(204);
+        Http.Response r = refused(401, () -> fleet.http.put("/api/v1/policies/other", t, "application/yaml", FleetApiContract.POLICY));
+        assertThat(r.json().get("message").asText()).contains("revoked");
+        refused(409, () -> fleet.http.delete("/api/v1/tokens/" + id, fleet.admin));
+        // a right id with a wrong secret
+        refused(401, () -> fleet.http.get("/api/v1/agents", t.substring(0, t.indexOf('.') + 1) + "A".repeat(43)));
+    }
+
+    @Test
+    void anotherAgentsCredential() {
+        refused(403, () -> fleet.http.post("/api/v1/agents/" + a.id() + "/reports", b.credential(), report("x1")));
+        refused(403, () -> fleet.http.get("/api/v1/agents/" + a.id() + "/bundle", b.credential()));
+        refused(403, () -> fleet.http.get("/api/v1/agents", a.credential()));
+        refused(403, () -> fleet.http.get("/api/v1/agents/" + b.id() + "/facts", a.credential()));
+        refused(403, () -> fleet.http.delete("/api/v1/agents/" + b.id(), a.credential()));
+        // an operator token cannot write an agent's reports either
+        refused(403, () -> fleet.http.post("/api/v1/agents/" + a.id() + "/reports", fleet.admin, report("x2")));
+    }
+
+    @Test
+    void viewerWriting() {
+        refused(403, () -> fleet.http.put("/api/v1/policies/web-tier", viewer, "application/yaml", FleetApiContract.POLICY + "\n"));
+        refused(403, () -> fleet.http.post("/api/v1/tokens", viewer, Http.json(Map.of("name", "x", "role", "admin"))));
+        refused(403, () -> fleet.http.post("/api/v1/enroll-tokens", viewer, Http.json(Map.of("name", "x"))));
+        refused(403, () -> fleet.http.delete("/api/v1/agents/" + a.id(), viewer));
+        refused(403, () -> fleet.http.put("/api/v1/agents/" + a.id() + "/labels", viewer, "application/json",
+                Http.json(Map.of("labels", Map.of()))));
+        refused(403, () -> fleet.http.post("/api/v1/assignments", viewer, Http.json(Map.of("name", "w", "policy", "web-tier",
+                "selector", "true"))));
+        // an operator cannot make tokens (admin only)
+        refused(403, () -> fleet.http.post("/api/v1/tokens", operator, Http.json(Map.of("name", "x", "role", "admin"))));
+        // reading is fine
+        assertThat(fleet.http.get("/api/v1/agents", viewer).status()).isEqualTo(200);
+    }
+
+    @Test
+    void enrollmentTokenPastItsUsesExpiryOrRevoked() {
+        Map<String, Object> body = Map.of("hostname", "c-1", "agentVersion", "0.1.0");
+        String used = fleet.enrollToken(Map.of(), 1);
+        fleet.enroll(used, "first", Map.of());
+        Http.Response r = refused(401, () -> fleet.http.post("/api/v1/enroll", null, Http.json(with(body, used))));
+        assertThat(r.json().get("message").asText()).contains("used up");
+
+        String expiring = fleet.enrollToken(Map.of(), 5);
+        clock.advance(Duration.ofHours(2));
+        assertThat(refused(401, () -> fleet.http.post("/api/v1/enroll", null, Http.json(with(body, expiring))))
+                .json().get("message").asText()).contains("expired");
+
+        String revoked = fleet.enrollToken(Map.of(), 5);
+        fleet.http.delete("/api/v1/enroll-tokens/" + revoked.substring(4, revoked.indexOf('.')), fleet.admin);
+        assertThat(refused(401, () -> fleet.http.post("/api/v1/enroll", null, Http.json(with(body, revoked))))
+                .json().get("message").asText()).contains("revoked");
+        refused(401, () -> fleet.http.post("/api/v1/enroll", null, Http.json(with(body, "che_en-0000000000000000." + "A".repeat(43)))));
+        refused(401, () -> fleet.http.post("/api/v1/enroll", null, Http.json(with(body, a.credential()))));
+    }
+
+    private static Map<String, Object> with(Map<String, Object> body, String token) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>(body);
+        m.put("enrollToken", token);
+        return m;
+    }
+
+    @Test
+    void oversizedBodies() {
+        String big = "{\"reports\":[{\"id\":\"big\",\"kind\":\"event\",\"time\":\"2026-12-04T13:00:00Z\",\"payload\":{\"x\":\""
+                + "a".repeat(5 << 20) + "\"}}]}";
+        refused(413, () -> fleet.http.post("/api/v1/agents/" + a.id() + "/reports", a.credential(), big));
+        refused(413, () -> fleet.http.put("/api/v1/policies/huge", fleet.admin, "application/yaml",
+                FleetApiContract.POLICY + "#" + "x".repeat(2 << 20) + "\n"));
+        refused(413, () -> fleet.http.post("/api/v1/tokens", fleet.admin, Http.json(Map.of("name", "x".repeat(100_000), "role", "viewer"))));
+    }
+
+    @Test
+    void malformedJsonAndYaml() {
+        Http.Response r = refused(400, () -> fleet.http.post("/api/v1/agents/" + a.id() + "/reports", a.credential(),
+                "{\"reports\": [\n  {\"id\": \"a\",,}]}"));
+        assertThat(r.json().get("message").asText()).startsWith("2:");
+        refused(400, () -> fleet.http.post("/api/v1/enroll", null, "{\"enrollToken\": "));
+        refused(400, () -> fleet.http.post("/api/v1/tokens", fleet.admin, "[1, 2"));
+        refused(400, () -> fleet.http.post("/api/v1/tokens", fleet.admin, "{\"name\": \"x\", \"role\": \"viewer\", \"extra\": 1}"));
+        refused(400, () -> fleet.http.post("/api/v1/tokens", fleet.admin, "null"));
+        refused(415, () -> fleet.http.put("/api/v1/agents/" + a.id() + "/labels", fleet.admin, "text/html", "{}"));
+        String unknownKind = Http.json(Map.of("reports", List.of(Fleet.report("f2", "status", Map.of()))))
+                .replace("\"status\"", "\"unknown-kind\"");
+        refused(400, () -> fleet.http.post("/api/v1/agents/" + a.id() + "/reports", a.credential(), unknownKind));
+        // a batch with one bad report stores none of it
+        refused(400, () -> fleet.http.post("/api/v1/agents/" + a.id() + "/reports", a.credential(), Http.json(Map.of("reports",
+                List.of(Fleet.report("ok-1", "status", Map.of("mode", "plan")), Fleet.report("f1", "facts", Map.of("platform", "x")
+                ))))));
+        Http.Response y = refused(422, () -> fleet.http.put("/api/v1/policies/web-tier", fleet.admin, "application/yaml",
+                "apiVersion: chameleon/v1\nkind: Policy\nmetadata: {name: x\nspec: [\n"));
+        assertThat(y.json().get("errors").get(0).asText()).matches("(?s)web-tier\\.yaml:\\d+:\\d+: error: .*");
+        refused(400, () -> fleet.http.put("/api/v1/policies/empty", fleet.admin, "application/yaml", "   \n"));
+    }
+
+    @Test
+    void hostileSelectors() {
+        String[] bad = {"platform.hypervisor ==", "platform.hypervisr == 'x'", "true||".repeat(700) + "true",
+                "(".repeat(500) + "true" + ")".repeat(500), SQL, "1 + 1"};
+        for (String sel : bad) {
+            refused(422, () -> fleet.http.post("/api/v1/assignments", fleet.admin, Http.json(Map.of("name", "w", "policy", "web-tier",
+                    "selector", sel))));
+            refused(422, () -> fleet.http.get("/api/v1/agents?where=" + URLEncoder.encode(sel, StandardCharsets.UTF_8), viewer));
+        }
+        // longer than a URI may be: Jetty's refusal, in the same error shape
+        Http.Response tooLong = refused(414, () -> fleet.http.get("/api/v1/agents?where=" + "x".repeat(20_000), viewer));
+        assertThat(tooLong.json().get("code").asText()).isEqualTo("too-large");
+        fleet.http.post("/api/v1/assignments", fleet.admin, Http.json(Map.of("name", "w", "policy", "web-tier", "selector", "true")));
+        refused(422, () -> fleet.http.post("/api/v1/assignments/w/rollouts", fleet.admin, Http.json(Map.of("version", 1,
+                "canarySelector", "labels.ring == 1"))));
+    }
+
+    @Test
+    void sqlLookingStringsInEveryField() {
+        // refused by validation: names, labels, host names, report ids, versions, path and query parameters
+        refused(400, () -> fleet.http.put("/api/v1/policies/" + URLEncoder.encode(SQL, StandardCharsets.UTF_8).replace("+", "%20"),
+                fleet.admin, "application/yaml", FleetApiContract.POLICY));
+        refused(400, () -> fleet.http.post("/api/v1/assignments", fleet.admin, Http.json(Map.of("name", SQL, "policy", "web-tier",
+                "selector", "true"))));
+        refused(400, () -> fleet.http.post("/api/v1/enroll-tokens", fleet.admin, Http.json(Map.of("name", "x", "labels", Map.of(SQL, "v")))));
+        refused(400, () -> fleet.http.post("/api/v1/enroll-tokens", fleet.admin, Http.json(Map.of("name", "x", "labels", Map.of("k", SQL)))));
+        refused(400, () -> fleet.http.put("/api/v1/agents/" + a.id() + "/labels", fleet.admin, "application/json",
+                Http.json(Map.of("labels", Map.of("team", SQL)))));
+        refused(400, () -> fleet.http.post("/api/v1/tokens", fleet.admin, Http.json(Map.of("name", "x", "role", SQL))));
+        refused(400, () -> fleet.http.post("/api/v1/agents/" + a.id() + "/reports", a.credential(), report(SQL)));
+        String enroll = fleet.enrollToken(Map.of(), 1);
+        refused(400, () -> fleet.http.post("/api/v1/enroll", null, Http.json(Map.of("enrollToken", enroll, "hostname", SQL))));
+        refused(401, () -> fleet.http.post("/api/v1/enroll", null, Http.json(Map.of("enrollToken", SQL, "hostname", "h"))));
+        refused(400, () -> fleet.http.get("/api/v1/policies/web-tier/versions/" + URLEncoder.encode(SQL, StandardCharsets.UTF_8), viewer));
+        refused(400, () -> fleet.http.get("/api/v1/events?after=" + URLEncoder.encode(SQL, StandardCharsets.UTF_8), viewer));
+        refused(404, () -> fleet.http.get("/api/v1/agents/" + URLEncoder.encode(SQL, StandardCharsets.UTF_8), viewer));
+        refused(403, () -> fleet.http.post("/api/v1/agents/" + URLEncoder.encode(SQL, StandardCharsets.UTF_8) + "/reports",
+                a.credential(), report("s1")));
+        // accepted as data and stored verbatim: free text, cursors, filters
+        Http.Response t = fleet.http.post("/api/v1/tokens", fleet.admin, Http.json(Map.of("name", SQL, "role", "viewer")));
+        assertThat(t.status()).isEqualTo(201);
+        assertThat(fleet.http.get("/api/v1/tokens", fleet.admin).json().findValuesAsText("name")).contains(SQL);
+        assertThat(fleet.http.get("/api/v1/agents?after=" + URLEncoder.encode(SQL, StandardCharsets.UTF_8), viewer).json()
+                .get("items")).hasSize(2);
+        assertThat(fleet.http.get("/api/v1/events?agent=" + URLEncoder.encode(SQL, StandardCharsets.UTF_8), viewer).json()).isEmpty();
+        Http.Response ev = fleet.http.post("/api/v1/agents/" + a.id() + "/reports", a.credential(), Http.json(Map.of("reports",
+                List.of(Fleet.report("sql-1", "event", Map.of("type", "drift", "summary", SQL))))));
+        assertThat(ev.status()).isEqualTo(200);
+        assertThat(fleet.http.get("/api/v1/agents/" + a.id() + "/events", viewer).json().get(0).get("summary").asText()).contains(SQL);
+        assertThat(fleet.count("agents")).isEqualTo(2);
+    }
+
+    @Test
+    void handlerThatNeverCheckedAuthorizationIsRefused() {
+        Http.Response r = refused(403, () -> fleet.http.get("/api/v1/test/forgetful", fleet.admin));
+        assertThat(r.body()).doesNotContain("secret");
+        assertThat(fleet.server.api().unchecked()).isEqualTo(1);
+    }
+
+    @Test
+    void unknownRoutesAndMethodsAnswerTheErrorShape() {
+        refused(404, () -> fleet.http.get("/api/v1/nothing-here", fleet.admin));
+    }
+}

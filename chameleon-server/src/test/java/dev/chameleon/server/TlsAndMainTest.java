@@ -1,0 +1,170 @@
+package dev.chameleon.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.StringWriter;
+import java.math.BigInteger;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** HTTPS from PEM files, the plain-HTTP refusal off loopback, and the server's command line. */
+class TlsAndMainTest {
+    @TempDir
+    Path dir;
+
+    private static X509Certificate selfSigned(KeyPair kp) throws Exception {
+        X500Name name = new X500Name("CN=127.0.0.1");
+        JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, BigInteger.ONE, Date.from(Instant.now().minusSeconds(60)),
+                Date.from(Instant.now().plus(Duration.ofDays(1))), name, kp.getPublic());
+        b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName(GeneralName.iPAddress, "127.0.0.1")));
+        return new JcaX509CertificateConverter().getCertificate(b.build(new JcaContentSignerBuilder("SHA256withRSA").build(kp.getPrivate())));
+    }
+
+    private static String pem(Object o) throws Exception {
+        StringWriter w = new StringWriter();
+        try (JcaPEMWriter p = new JcaPEMWriter(w)) {
+            p.writeObject(o);
+        }
+        return w.toString();
+    }
+
+    @Test
+    void servesHttpsFromPemFilesAndRefusesAMismatchedKey() throws Exception {
+        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+        g.initialize(2048);
+        KeyPair kp = g.generateKeyPair();
+        X509Certificate cert = selfSigned(kp);
+        Path certFile = dir.resolve("server.crt");
+        Path keyFile = dir.resolve("server.key");
+        Files.writeString(certFile, pem(cert));
+        Files.writeString(keyFile, pem(kp.getPrivate())); // Bouncy Castle writes RSA keys as PKCS#1 (RSA PRIVATE KEY)
+        assertThat(Files.readString(keyFile)).contains("RSA PRIVATE KEY");
+
+        ServerConfig cfg = ServerConfig.defaults(dir.resolve("data")).withPort(0).withTls("127.0.0.1", certFile, keyFile);
+        try (ControlPlane cp = ControlPlane.start(cfg)) {
+            assertThat(cp.url()).startsWith("https://127.0.0.1:");
+            KeyStore trust = KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            trust.setCertificateEntry("server", cert);
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            SSLContext ssl = SSLContext.getInstance("TLS");
+            ssl.init(null, tmf.getTrustManagers(), null);
+            Http https = new Http(cp.url(), HttpClient.newBuilder().sslContext(ssl).connectTimeout(Duration.ofSeconds(10)).build());
+            Http.Response r = https.get("/api/v1/server", null);
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.json().at("/bundleKey/algorithm").asText()).isEqualTo("Ed25519");
+            // plain HTTP on the TLS port gets no API answer
+            Http plain = new Http("http://127.0.0.1:" + cp.port());
+            assertThatThrownBy(() -> {
+                Http.Response p = plain.get("/api/v1/server", null);
+                if (p.status() != 200) {
+                    throw new IllegalStateException("refused: " + p.status());
+                }
+            }).isNotNull();
+        }
+
+        KeyPair other = g.generateKeyPair();
+        Path wrongKey = dir.resolve("other.key");
+        Files.writeString(wrongKey, pem(other.getPrivate()));
+        assertThatThrownBy(() -> ControlPlane.start(ServerConfig.defaults(dir.resolve("data2")).withPort(0)
+                .withTls("127.0.0.1", certFile, wrongKey))).hasMessageContaining("does not belong");
+        Files.writeString(dir.resolve("empty.crt"), "nothing");
+        assertThatThrownBy(() -> ControlPlane.start(ServerConfig.defaults(dir.resolve("data3")).withPort(0)
+                .withTls("127.0.0.1", dir.resolve("empty.crt"), keyFile))).hasMessageContaining("no CERTIFICATE");
+    }
+
+    @Test
+    void plainHttpIsRefusedOffLoopback() {
+        assertThatThrownBy(() -> new ServerConfig("0.0.0.0", 8780, dir, Optional.empty(), Optional.empty(), Optional.empty(), 4))
+                .hasMessageContaining("plain HTTP is refused on 0.0.0.0");
+        assertThatThrownBy(() -> new ServerConfig("10.1.2.3", 8780, dir, Optional.empty(), Optional.empty(), Optional.empty(), 4))
+                .hasMessageContaining("not a loopback");
+        assertThat(new ServerConfig("0.0.0.0", 8780, dir, Optional.empty(), Optional.of(dir.resolve("c")), Optional.of(dir.resolve("k")), 4)
+                .tls()).isTrue();
+        assertThat(new ServerConfig("::1", 8780, dir, Optional.empty(), Optional.empty(), Optional.empty(), 4).host()).isEqualTo("::1");
+        assertThatThrownBy(() -> new ServerConfig("127.0.0.1", 8780, dir, Optional.empty(), Optional.of(dir), Optional.empty(), 4))
+                .hasMessageContaining("go together");
+    }
+
+    private record Run(int code, String out, String err) {
+    }
+
+    private static Run main(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = ServerMain.run(List.of(args), new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true,
+                StandardCharsets.UTF_8));
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void commandLine() {
+        assertThat(main("--help").code()).isEqualTo(0);
+        Run bad = main("--bogus", "x");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("unknown option --bogus").contains("usage:");
+        assertThat(main("--listen", "nowhere").code()).isEqualTo(2);
+        assertThat(main("--listen", "127.0.0.1:http").code()).isEqualTo(2);
+        Run open = main("--listen", "0.0.0.0:8780", "--data-dir", dir.toString());
+        assertThat(open.code()).isEqualTo(2);
+        assertThat(open.err()).contains("plain HTTP is refused");
+        assertThat(main("token", "create", "--data-dir", dir.toString()).err()).contains("--name");
+        assertThat(main("token", "create", "--name", "x", "--role", "root", "--data-dir", dir.toString()).code()).isEqualTo(2);
+        Run bad2 = main("--data-dir", dir.toString(), "--db", "jdbc:mysql://x/y");
+        assertThat(bad2.code()).isEqualTo(2);
+        assertThat(bad2.err()).contains("jdbc:postgresql://");
+    }
+
+    @Test
+    void tokenCreateMakesTheFirstAdminToken() {
+        Path data = dir.resolve("srv");
+        Run made = main("token", "create", "--name", "first admin", "--data-dir", data.toString());
+        assertThat(made.code()).as(made.err()).isEqualTo(0);
+        String token = made.out().strip();
+        assertThat(token).startsWith("cht_tk-");
+        assertThat(made.err()).contains("admin token");
+        try (ControlPlane cp = ControlPlane.start(ServerConfig.defaults(data).withPort(0))) {
+            Http http = new Http(cp.url());
+            Http.Response me = http.get("/api/v1/whoami", token);
+            assertThat(me.json().get("role").asText()).isEqualTo("admin");
+            assertThat(http.get("/api/v1/audit", token).json().get(0).get("actorId").asText()).isEqualTo("server-cli");
+            assertThat(http.post("/api/v1/tokens", token, Http.json(Map.of("name", "ops", "role", "operator"))).status()).isEqualTo(201);
+            // the key file is the owner's only
+            assertThat(Files.exists(data.resolve("bundle-signing.key"))).isTrue();
+        }
+        try {
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                    data.resolve("bundle-signing.key")))).isEqualTo("rw-------");
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
