@@ -12,8 +12,8 @@ import java.util.stream.Stream;
  * The shell helpers every guest gets in /usr/local/bin: the files of the repository's
  * {@code vm/guest/} folder ({@code vm-state}: snapshots of the settings the agent can change, and
  * their comparison; {@code vm-wait}: poll a condition with a deadline; {@code vm-hotplug}: ask the
- * host for a QMP hotplug and time it; {@code vm-agent}: the daemon in the background). The Debian
- * guest of {@code vm/deb-guest.sh} gets the same files. Each file's header says what it does.
+ * host for a QMP hotplug and time it; {@code vm-agent}: the daemon in the background). Each
+ * file's header says what it does.
  */
 final class GuestHelpers {
     private GuestHelpers() {
