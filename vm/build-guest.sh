@@ -43,11 +43,12 @@ START=$SECONDS
 # Kernel modules a scenario may need (dependencies are added automatically).
 MODULES=(
   vmw_pvscsi vmxnet3 vmw_balloon vmw_vmci
-  virtio_pci virtio_net virtio_blk virtio_scsi virtio_balloon virtio_console
-  e1000 e1000e sd_mod sr_mod scsi_mod
+  virtio_pci virtio_net virtio_blk virtio_scsi virtio_balloon virtio_console virtio_rng
+  e1000 e1000e tulip sd_mod sr_mod scsi_mod ata_piix ahci
   hv_vmbus hv_netvsc hv_storvsc hv_utils hv_balloon
   xen-netfront xen-blkfront
-  nvme ena
+  nvme ena gve
+  cpuid
 )
 # shellcheck disable=SC2206
 MODULES+=(${CHAMELEON_VM_EXTRA_MODULES:-})
@@ -61,7 +62,8 @@ is_static_busybox() {
 need_pkgs=()
 command -v qemu-system-x86_64 >/dev/null || need_pkgs+=(qemu-system-x86)
 is_static_busybox || need_pkgs+=(busybox-static)
-{ command -v depmod && command -v modprobe; } >/dev/null || need_pkgs+=(kmod)
+{ command -v depmod && command -v modprobe && command -v kmod; } >/dev/null || need_pkgs+=(kmod)
+command -v ip >/dev/null || need_pkgs+=(iproute2)
 command -v cpio >/dev/null || need_pkgs+=(cpio)
 command -v xz >/dev/null || need_pkgs+=(xz-utils)
 command -v zstd >/dev/null || need_pkgs+=(zstd)
@@ -169,8 +171,9 @@ if [[ ! "$JMODS" =~ ^[a-z][a-z0-9.,]*$ ]]; then
   log "jdeps failed on the agent jar; using the fixed module list"
   JMODS="$FALLBACK_JMODS"
 fi
-# Always there: zip file system and the EC crypto provider (TLS), which jdeps cannot see.
-JMODS="$({ tr ',' '\n' <<<"$JMODS"; printf '%s\n' java.base jdk.zipfs jdk.crypto.ec; } | sort -u | paste -sd, -)"
+# Always there: zip file system, the EC crypto provider (TLS) and the random generators behind
+# RandomGenerator.getDefault() (the agent loop's splay), which are service-loaded: jdeps cannot see them.
+JMODS="$({ tr ',' '\n' <<<"$JMODS"; printf '%s\n' java.base jdk.zipfs jdk.crypto.ec jdk.random; } | sort -u | paste -sd, -)"
 JRE_KEY="$(printf '%s|%s|%s' "$JDK_VERSION" "$JMODS" "cds1" | sha256sum | cut -c1-16)"
 JRE="$CACHE/jre/$JRE_KEY"
 if [[ ! -f "$JRE/.done" ]]; then
@@ -221,6 +224,25 @@ build_platform() {
   for applet in $("$st/bin/busybox" --list-full); do
     [[ -e "$st/$applet" ]] || ln -s /bin/busybox "$st/$applet"
   done
+
+  # kmod's modprobe, rmmod, insmod, lsmod, modinfo and depmod over busybox's, as on any Debian
+  # system: busybox's "modprobe -r M" exits 1 when it cannot also remove a dependency of M that is
+  # still in use (virtio_ring under virtio_pci), after it did remove M; kmod leaves such a
+  # dependency alone and succeeds, which is what the agent's kernelModule undo expects.
+  local kmod
+  kmod="$(readlink -f "$(command -v kmod)")"
+  cp "$kmod" "$st/bin/kmod"
+  for applet in modprobe rmmod insmod lsmod modinfo depmod; do
+    rm -f "$st/sbin/$applet" "$st/bin/$applet"
+    ln -s /bin/kmod "$st/sbin/$applet"
+  done
+  copy_with_libs "$st" "$st/bin/kmod"
+  # iproute2's ip over busybox's, as on any Debian system: busybox's "ip link set" knows no
+  # txqueuelen, which the agent's nic kind sets with ip
+  cp "$(readlink -f "$(command -v ip)")" "$st/bin/ip.iproute2"
+  rm -f "$st/sbin/ip" "$st/bin/ip"
+  mv "$st/bin/ip.iproute2" "$st/bin/ip"
+  copy_with_libs "$st" "$st/bin/ip"
 
   # device nodes the kernel wants before /init runs (devtmpfs is mounted over /dev later)
   if [[ $(id -u) -eq 0 ]]; then
@@ -284,9 +306,15 @@ build_platform() {
   [[ -e "$st/lib64/ld-linux-x86-64.so.2" ]] || {
     mkdir -p "$st/lib64"; cp -L /lib64/ld-linux-x86-64.so.2 "$st/lib64/"; }
 
+  # The agent's own class-data archive (built with the agent archive below) when there is one:
+  # JVM start and class loading are most of a command's time under TCG. JVM log lines go to
+  # stderr, never into JSON on stdout.
   cat >"$st/usr/bin/chameleon" <<'EOF'
 #!/bin/sh
-exec /opt/chameleon/jre/bin/java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -jar /opt/chameleon/chameleon.jar "$@"
+CDS=-Xshare:auto
+[ -f /opt/chameleon/chameleon.jsa ] && CDS="-XX:SharedArchiveFile=/opt/chameleon/chameleon.jsa -Xshare:auto"
+exec /opt/chameleon/jre/bin/java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 $CDS -Xlog:disable -Xlog:all=error:stderr \
+  -jar /opt/chameleon/chameleon.jar "$@"
 EOF
   chmod 755 "$st/usr/bin/chameleon"
 
@@ -359,6 +387,50 @@ agent_st="$(mktemp -d)"
 trap 'rm -rf "$agent_st"' EXIT
 mkdir -p "$agent_st/opt/chameleon"
 cp "$AGENT_JAR" "$agent_st/opt/chameleon/chameleon.jar"
+# A fixed modification time: the class-data archive records the jar's, and the kernel restores
+# it when it unpacks the initramfs; this way an archive fits every build of the same classes.
+touch -d @1000000000 "$agent_st/opt/chameleon/chameleon.jar"
+
+# An application class-data archive of the agent (AppCDS: the classes of the JDK and of the agent
+# that detect, plan, explain and a plan-mode pass of run load, pre-parsed), cached by the jar's
+# content and the runtime. Built on this host in a chroot of the platform tree, so that the
+# paths it records are the guest's; the agent reads an empty tree there (no /proc, /sys), which
+# still loads its sensors, CEL, the pack and the planner. Optional: without it the guest runs
+# with the runtime's default archive.
+APPCDS="$CACHE/appcds/$JAR_KEY-$JRE_KEY.jsa"
+if [[ ! -f "$APPCDS" && $(id -u) -eq 0 ]] && command -v chroot >/dev/null && command -v unshare >/dev/null; then
+  log "building the agent's class-data archive"
+  ch="$(mktemp -d "$CACHE/platform/chroot.XXXXXX")"
+  (gzip -dc "$PLATFORM" | (cd "$ch" && cpio -idm --quiet 2>/dev/null)) || true
+  cp -p "$agent_st/opt/chameleon/chameleon.jar" "$ch/opt/chameleon/chameleon.jar"
+  mkdir -p "$ch/tmp/cds"
+  # (the dynamic loader finds the JRE's libraries through /proc/self/exe: a /proc in a mount
+  # namespace of its own, gone with the command)
+  in_chroot() { unshare -m sh -c 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' "$ch" "$@"; }
+  J=(in_chroot /opt/chameleon/jre/bin/java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto)
+  n=0
+  for cmd in "detect --output json" "plan --output json" "explain sysctl:vm.swappiness" "history --state-dir /tmp/cds/s" \
+             "run --mode plan --max-passes 1 --no-uevents --state-dir /tmp/cds/s"; do
+    n=$((n + 1))
+    # shellcheck disable=SC2086
+    "${J[@]}" -XX:DumpLoadedClassList=/tmp/cds/$n.lst -jar /opt/chameleon/chameleon.jar $cmd >/dev/null 2>&1 || true
+  done
+  cat "$ch"/tmp/cds/*.lst 2>/dev/null | grep -v '^#' | LC_ALL=C sort -u >"$ch/tmp/cds/all.lst" || true
+  mkdir -p "$CACHE/appcds"
+  if [[ -s "$ch/tmp/cds/all.lst" ]] && timeout 300 unshare -m sh -c 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' \
+       "$ch" /opt/chameleon/jre/bin/java -Xshare:dump \
+       -XX:SharedClassListFile=/tmp/cds/all.lst -XX:SharedArchiveFile=/tmp/cds/chameleon.jsa \
+       -cp /opt/chameleon/chameleon.jar >"$CACHE/appcds/dump.log" 2>&1; then
+    mv "$ch/tmp/cds/chameleon.jsa" "$APPCDS.tmp" && mv "$APPCDS.tmp" "$APPCDS"
+    log "class-data archive: $(wc -l <"$ch/tmp/cds/all.lst") classes, $(du -h "$APPCDS" | cut -f1)"
+  else
+    log "no class-data archive (the dump failed: $CACHE/appcds/dump.log); the guest runs without it"
+  fi
+  rm -rf "$ch"
+  # keep the three newest archives
+  find "$CACHE/appcds" -maxdepth 1 -name '*.jsa' -printf '%T@ %p\n' | sort -rn | tail -n +4 | cut -d' ' -f2- | xargs -r rm -f
+fi
+[[ -f "$APPCDS" ]] && cp "$APPCDS" "$agent_st/opt/chameleon/chameleon.jsa"
 (cd "$agent_st" && find opt | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$OUT_DIR/agent.cpio.gz"
 
 cp "$KROOT/boot/vmlinuz-$KVER" "$OUT_DIR/vmlinuz.tmp" && mv "$OUT_DIR/vmlinuz.tmp" "$OUT_DIR/vmlinuz"

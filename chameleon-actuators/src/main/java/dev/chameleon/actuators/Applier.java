@@ -41,13 +41,56 @@ public final class Applier {
 
     public static final Checkpoint NONE = step -> { };
 
+    /**
+     * The checkpoint of {@link #Applier(Actuators, Journal)}: {@link #NONE}, unless the environment
+     * variable {@code CHAMELEON_TEST_PAUSE_AT} is set. That is a test hook of the VM suite's crash
+     * scenario (never set by the package or the unit): every checkpoint is then printed to standard
+     * error as {@code chameleon-test: checkpoint N: STEP}, and at checkpoint N (1-based; 0: never)
+     * the process prints {@code chameleon-test: paused at checkpoint N: STEP} and sleeps until it
+     * is killed, so that the test can send SIGKILL exactly there.
+     *
+     * @throws IllegalStateException when the variable is set but is not a whole number &ge; 0
+     */
+    static Checkpoint fromEnvironment() {
+        String at = System.getenv("CHAMELEON_TEST_PAUSE_AT");
+        if (at == null || at.isBlank()) {
+            return NONE;
+        }
+        int pauseAt;
+        try {
+            pauseAt = Integer.parseInt(at.strip());
+        } catch (NumberFormatException e) {
+            pauseAt = -1;
+        }
+        if (pauseAt < 0) {
+            throw new IllegalStateException("CHAMELEON_TEST_PAUSE_AT=" + at + ": expected a checkpoint number (1, 2, ...; 0: none)");
+        }
+        int stop = pauseAt;
+        int[] seen = {0};
+        return step -> {
+            int n = ++seen[0];
+            System.err.println("chameleon-test: checkpoint " + n + ": " + step);
+            if (n == stop) {
+                System.err.println("chameleon-test: paused at checkpoint " + n + ": " + step);
+                System.err.flush();
+                while (true) {
+                    try {
+                        Thread.sleep(60_000);
+                    } catch (InterruptedException e) {
+                        // only SIGKILL ends the pause
+                    }
+                }
+            }
+        };
+    }
+
     private final Actuators actuators;
     private final Planner planner;
     private final Journal journal;
     private final Checkpoint checkpoint;
 
     public Applier(Actuators actuators, Journal journal) {
-        this(actuators, journal, NONE);
+        this(actuators, journal, fromEnvironment());
     }
 
     public Applier(Actuators actuators, Journal journal, Checkpoint checkpoint) {

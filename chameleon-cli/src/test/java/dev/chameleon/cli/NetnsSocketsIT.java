@@ -61,7 +61,7 @@ class NetnsSocketsIT {
             assertThat(here).doesNotContainKey(inode);
         } finally {
             nc.destroyForcibly();
-            nc.waitFor();
+            assertThat(nc.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).as("nc ended after SIGKILL").isTrue();
         }
         // the process is gone: an empty answer, no failure
         assertThat(SysRoot.live().listeningTcp(String.valueOf(nc.pid()))).isEmpty();

@@ -10,16 +10,30 @@ import java.util.concurrent.TimeUnit;
 
 /** Runs a real process for the integration tests and returns its exit code and output. */
 record Proc(int code, String out) {
+    /**
+     * Runs {@code argv} with standard input from /dev/null and its output (stdout and stderr) in a
+     * temporary file, so that waiting is bounded even when the child, or a grandchild holding its
+     * output open, never ends: after {@code timeoutSeconds} the child and its descendants are
+     * killed and the test fails with what they printed.
+     */
     static Proc run(List<String> argv, long timeoutSeconds) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true);
-        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        Process p = pb.start();
-        byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("timed out: " + argv);
+        Path log = Files.createTempFile("chameleon-proc", ".out");
+        try {
+            Process p = new ProcessBuilder(argv).redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectOutput(log.toFile())
+                    .start();
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                p.waitFor(10, TimeUnit.SECONDS);
+                throw new AssertionError("timed out after " + timeoutSeconds + " s: " + argv + "\n"
+                        + Files.readString(log, StandardCharsets.UTF_8));
+            }
+            return new Proc(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+        } finally {
+            Files.deleteIfExists(log);
         }
-        return new Proc(p.exitValue(), new String(out, StandardCharsets.UTF_8));
     }
 
     /** The command that starts the packaged agent: {@code java -jar target/chameleon.jar}. */

@@ -9,7 +9,9 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The .deb in a real Debian 12 guest: booted under QEMU (TCG) from its own kernel, with its own
@@ -23,6 +25,7 @@ class DebGuestIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
+    @Timeout(value = 40, unit = TimeUnit.MINUTES)   // one boot under TCG; the script's own bound (Proc.run) is 30 min
     void installsRunsAppliesUpgradesAndRemovesInADebianGuest() throws Exception {
         String deb = System.getProperty("chameleon.deb");
         assertThat(deb).as("system property chameleon.deb (run through 'mvn verify')").isNotNull();

@@ -342,17 +342,26 @@ class DebPackageIT {
 
         static Proc run(List<String> argv, long timeoutSeconds, Map<String, String> env, Path dir)
                 throws IOException, InterruptedException {
-            ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true);
-            pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-            pb.environment().putAll(env);
-            if (dir != null) pb.directory(dir.toFile());
-            Process p = pb.start();
-            byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new AssertionError("timed out: " + argv);
+            // output to a file, not a pipe read before waiting: the wait below is then bounded even
+            // when the child (or a grandchild that keeps the output open) never ends
+            Path log = Files.createTempFile("chameleon-proc", ".out");
+            try {
+                ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(log.toFile());
+                pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+                pb.environment().putAll(env);
+                if (dir != null) pb.directory(dir.toFile());
+                Process p = pb.start();
+                if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                    p.descendants().forEach(ProcessHandle::destroyForcibly);
+                    p.destroyForcibly();
+                    p.waitFor(10, TimeUnit.SECONDS);
+                    throw new AssertionError("timed out after " + timeoutSeconds + " s: " + argv + "\n"
+                            + Files.readString(log, StandardCharsets.UTF_8));
+                }
+                return new Proc(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+            } finally {
+                Files.deleteIfExists(log);
             }
-            return new Proc(p.exitValue(), new String(out, StandardCharsets.UTF_8));
         }
     }
 }

@@ -14,24 +14,32 @@ import java.util.regex.Pattern;
  *
  * <pre>
  * CHAMELEON-VM-BOOTED uptime=4.22 kernel=6.1.0-56-amd64
- * === STEP detect BEGIN ===
+ * === SCENARIO vmware BEGIN uptime=4.30 ===
+ * === STEP vmware/detect BEGIN ===
  * ...stdout...
- * === STEP detect STDERR ===
+ * === STEP vmware/detect STDERR ===
  * ...stderr...
- * === STEP detect END rc=0 took=1.52s ===
+ * === STEP vmware/detect END rc=0 took=1.52s ===
+ * === SCENARIO vmware END uptime=7.80 ===
  * CHAMELEON-VM-DONE rc=0 uptime=7.88
  * </pre>
  *
- * @param text  the console with carriage returns and terminal escape sequences removed
- * @param steps finished steps by name, in order
+ * Lines a step writes to the console itself while it runs ({@code CHAMELEON-QMP ...},
+ * {@code CHAMELEON-HOTPLUG-DONE ...}) and the live copies of its stdout ({@code ~live~ ...}) are
+ * not part of its captured output.
+ *
+ * @param text      the console with carriage returns and terminal escape sequences removed
+ * @param steps     finished steps by name ({@code scenario/step}), in order
+ * @param scenarios guest uptime (s) at each scenario's begin and end marker, by scenario name
  */
-record ConsoleLog(String text, Map<String, StepOutput> steps) {
+record ConsoleLog(String text, Map<String, StepOutput> steps, Map<String, double[]> scenarios) {
     private static final Pattern ANSI = Pattern.compile("\u001B(?:\\[[0-9;?]*[A-Za-z]|[A-Za-z])");
     private static final Pattern BEGIN = Pattern.compile("=== STEP (\\S+) BEGIN ===");
     private static final Pattern STDERR = Pattern.compile("=== STEP (\\S+) STDERR ===");
     private static final Pattern END = Pattern.compile("=== STEP (\\S+) END rc=(\\d+)(?: took=([0-9.]+)s)? ===");
     private static final Pattern DONE = Pattern.compile("(?m)^CHAMELEON-VM-DONE rc=(\\d+)(?: uptime=([0-9.]+))?");
     private static final Pattern BOOTED = Pattern.compile("(?m)^CHAMELEON-VM-BOOTED uptime=([0-9.]+)");
+    private static final Pattern SCENARIO = Pattern.compile("=== SCENARIO (\\S+) (BEGIN|END) uptime=([0-9.]+) ===");
 
     /** What one step printed; {@code seconds} is its wall time in the guest, -1 when unknown. */
     record StepOutput(String name, String stdout, String stderr, int exitCode, double seconds) {
@@ -43,13 +51,21 @@ record ConsoleLog(String text, Map<String, StepOutput> steps) {
     static ConsoleLog parse(String raw) {
         String text = ANSI.matcher(raw.replace("\r", "")).replaceAll("");
         Map<String, StepOutput> steps = new LinkedHashMap<>();
+        Map<String, double[]> scenarios = new LinkedHashMap<>();
         String current = null;
         StringBuilder out = new StringBuilder();
         StringBuilder err = new StringBuilder();
         StringBuilder sink = out;
         for (String line : text.split("\n", -1)) {
             Matcher m;
-            if ((m = BEGIN.matcher(line)).matches()) {
+            if (line.startsWith(QemuGuest.LIVE_PREFIX) || line.startsWith("CHAMELEON-QMP ")
+                    || line.startsWith("CHAMELEON-HOTPLUG-DONE ")) {
+                continue;
+            }
+            if ((m = SCENARIO.matcher(line)).matches()) {
+                double[] t = scenarios.computeIfAbsent(m.group(1), k -> new double[] {-1, -1});
+                t[m.group(2).equals("BEGIN") ? 0 : 1] = Double.parseDouble(m.group(3));
+            } else if ((m = BEGIN.matcher(line)).matches()) {
                 current = m.group(1);
                 out.setLength(0);
                 err.setLength(0);
@@ -64,7 +80,7 @@ record ConsoleLog(String text, Map<String, StepOutput> steps) {
                 sink.append(line).append('\n');
             }
         }
-        return new ConsoleLog(text, Collections.unmodifiableMap(steps));
+        return new ConsoleLog(text, Collections.unmodifiableMap(steps), Collections.unmodifiableMap(scenarios));
     }
 
     private static String strip(StringBuilder b) {
@@ -87,6 +103,12 @@ record ConsoleLog(String text, Map<String, StepOutput> steps) {
     Optional<Double> doneUptime() {
         Matcher m = DONE.matcher(text);
         return m.find() && m.group(2) != null ? Optional.of(Double.parseDouble(m.group(2))) : Optional.empty();
+    }
+
+    /** Seconds of guest time the scenario took (begin to end marker), or -1 when it did not finish. */
+    double scenarioSeconds(String name) {
+        double[] t = scenarios.get(name);
+        return t == null || t[0] < 0 || t[1] < 0 ? -1 : t[1] - t[0];
     }
 
     /** The last {@code n} lines, for failure messages. */

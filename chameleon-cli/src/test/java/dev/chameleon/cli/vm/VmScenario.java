@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -19,11 +20,17 @@ import java.util.regex.Pattern;
  * <pre>
  * name: vmware                       # [a-z0-9_-]+, also the log file name target/vm/NAME.log
  * description: ...
- * qemu: [...]                        # extra qemu-system-x86_64 arguments; @DISK@ = a raw scratch disk
- * diskMb: 64                         # size of @DISK@ (sparse), default 64
- * memoryMb: 1024                     # guest RAM, default 1024
- * kernelArgs: ""                     # appended to "console=ttyS0 quiet panic=-1"
- * timeoutSeconds: 360                # whole boot-to-poweroff budget, default 360
+ * machine: qemu-virtio               # run in the shared machine vm/machines/NAME.yaml (one boot for
+ *                                    # all scenarios naming it, in order of 'order', then name) ...
+ * qemu: [...]                        # ... or a machine of its own: the keys of VmMachine inline
+ * diskMb: 64                         # (qemu, diskMb, memoryMb, smp, kernelArgs, qmp)
+ * memoryMb: 1024
+ * kernelArgs: ""
+ * order: 50                          # place in a shared boot, default 50
+ * timeoutSeconds: 360                # this scenario's share of the boot-to-poweroff budget, default 360
+ * files:                             # written into the guest before the steps run (absolute paths)
+ *   /root/policies/p.yaml: |
+ *     apiVersion: chameleon/v1 ...
  * steps:
  *   - name: detect                   # [A-Za-z0-9_.-]+, unique
  *     run: chameleon detect --output json   # busybox sh script text, run as root in the guest
@@ -39,11 +46,16 @@ import java.util.regex.Pattern;
 public record VmScenario(
         @JsonProperty(value = "name", required = true) String name,
         @JsonProperty("description") String description,
+        @JsonProperty("machine") String machine,
         @JsonProperty("qemu") List<String> qemu,
         @JsonProperty("diskMb") Integer diskMb,
         @JsonProperty("memoryMb") Integer memoryMb,
+        @JsonProperty("smp") String smp,
         @JsonProperty("kernelArgs") String kernelArgs,
+        @JsonProperty("qmp") Map<String, List<JsonNode>> qmp,
+        @JsonProperty("order") Integer order,
         @JsonProperty("timeoutSeconds") Integer timeoutSeconds,
+        @JsonProperty("files") Map<String, String> files,
         @JsonProperty(value = "steps", required = true) List<Step> steps) {
 
     private static final Pattern SCENARIO_NAME = Pattern.compile("[a-z0-9_-]+");
@@ -52,13 +64,28 @@ public record VmScenario(
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
 
     public VmScenario {
-        qemu = qemu == null ? List.of() : List.copyOf(qemu);
         steps = steps == null ? List.of() : List.copyOf(steps);
         description = description == null ? "" : description;
-        kernelArgs = kernelArgs == null ? "" : kernelArgs;
-        diskMb = diskMb == null ? 64 : diskMb;
-        memoryMb = memoryMb == null ? 1024 : memoryMb;
+        order = order == null ? 50 : order;
         timeoutSeconds = timeoutSeconds == null ? 360 : timeoutSeconds;
+        files = files == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(files));
+    }
+
+    /**
+     * The machine this scenario runs on: the shared {@code machines/NAME.yaml} of {@code machine},
+     * or its own (inline keys), named after the scenario.
+     *
+     * @param machines the folder of machine files
+     */
+    public VmMachine machineIn(Path machines) {
+        if (machine != null) {
+            return VmMachine.load(machines.resolve(machine + ".yaml"));
+        }
+        return inline(Path.of("scenario " + name));
+    }
+
+    private VmMachine inline(Path file) {
+        return VmMachine.of(file, name, description, qemu, diskMb, memoryMb, smp, kernelArgs, qmp);
     }
 
     /** One command run inside the guest, with what its output must show. */
@@ -100,8 +127,20 @@ public record VmScenario(
         require(file, SCENARIO_NAME.matcher(s.name()).matches(), "name '" + s.name() + "' must match " + SCENARIO_NAME);
         require(file, s.name().equals(base), "name '" + s.name() + "' must equal the file name '" + base + "'");
         require(file, !s.steps().isEmpty(), "has no steps");
-        require(file, s.timeoutSeconds() > 0 && s.memoryMb() >= 256 && s.diskMb() > 0,
-                "timeoutSeconds, memoryMb (>= 256) and diskMb must be positive");
+        require(file, s.timeoutSeconds() > 0, "timeoutSeconds must be positive");
+        if (s.machine() != null) {
+            require(file, VmMachine.NAME.matcher(s.machine()).matches(), "machine '" + s.machine() + "' must match " + VmMachine.NAME);
+            require(file, s.qemu() == null && s.diskMb() == null && s.memoryMb() == null && s.smp() == null
+                    && s.kernelArgs() == null && s.qmp() == null,
+                    "with machine: " + s.machine() + " the machine's keys (qemu, diskMb, memoryMb, smp, kernelArgs, qmp) "
+                            + "belong in vm/machines/" + s.machine() + ".yaml");
+        } else {
+            s.inline(file);   // validates the inline machine
+        }
+        for (String path : s.files().keySet()) {
+            require(file, path.startsWith("/") && !path.contains("/../") && !path.endsWith("/") && !path.contains("//"),
+                    "files: '" + path + "' must be an absolute path to a file, without ..");
+        }
         Set<String> seen = new HashSet<>();
         for (Step step : s.steps()) {
             require(file, STEP_NAME.matcher(step.name()).matches(),
@@ -111,19 +150,6 @@ public record VmScenario(
             require(file, step.timeoutSeconds() > 0, "step '" + step.name() + "' timeoutSeconds must be positive");
             require(file, step.expect().json() == null || step.expect().json().isObject(),
                     "step '" + step.name() + "' expect.json must be a map");
-        }
-        for (int i = 0; i < s.qemu().size(); i++) {
-            String arg = s.qemu().get(i);
-            if ((arg.equals("-netdev") || arg.equals("-nic")) && i + 1 < s.qemu().size()) {
-                String value = s.qemu().get(i + 1);
-                require(file, !value.startsWith("user") || value.matches(".*\\brestrict=(on|yes|y)\\b.*"),
-                        arg + " " + value + ": user networking must have restrict=on (tests reach no network)");
-                require(file, value.startsWith("user") || value.startsWith("none"),
-                        arg + " " + value + ": only user networking with restrict=on is allowed");
-            }
-            require(file, !arg.equals("-accel") && !arg.equals("-kernel") && !arg.equals("-initrd")
-                    && !arg.equals("-append") && !arg.equals("-enable-kvm"),
-                    "qemu argument " + arg + " is set by the harness");
         }
         return s;
     }

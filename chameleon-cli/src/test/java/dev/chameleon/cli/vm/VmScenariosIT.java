@@ -4,14 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
-import java.net.URISyntaxException;
-import java.net.URL;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicContainer;
@@ -24,34 +24,44 @@ import org.junit.jupiter.api.TestFactory;
  * kernel under QEMU (TCG) with the platform's emulated hardware and the agent inside, run the
  * scenario's steps and check what each printed. See docs/vm-tests.md.
  *
- * <p>One container per scenario: a "boot" test (the guest ran all steps and powered off) and one
- * test per step. The guest boots once, when the first of them runs. Nothing is skipped: a missing
- * QEMU, kernel or agent jar is a failure. {@code -Dchameleon.vm.scenarios=vmware,...} picks a subset.
+ * <p>One container per scenario: a "boot" test (the guest ran all steps and powered off, and every
+ * QMP hotplug of the boot succeeded) and one test per step. Scenarios that name the same machine
+ * file share one boot; boots start when the factory runs, {@code -Dchameleon.vm.parallel=N}
+ * (default 2) at a time, and each test waits for its boot. Nothing is skipped: a missing QEMU,
+ * kernel or agent jar is a failure. {@code -Dchameleon.vm.scenarios=vmware,...} picks a subset.
  */
 class VmScenariosIT {
-
     @TestFactory
-    Stream<DynamicNode> scenarios() throws IOException, URISyntaxException {
-        List<Path> files = scenarioFiles();
-        assertThat(files).as("scenario files in vm/scenarios on the test classpath").isNotEmpty();
-        return files.stream().map(VmScenariosIT::scenario);
+    Stream<DynamicNode> scenarios() throws IOException {
+        String only = System.getProperty("chameleon.vm.scenarios", "").strip();
+        Set<String> wanted = only.isEmpty() ? Set.of()
+                : Arrays.stream(only.split(",")).map(String::strip).collect(Collectors.toSet());
+        List<VmScenario> scenarios = VmSuite.scenarios(wanted);
+        assertThat(scenarios).as("scenario files in vm/scenarios on the test classpath").isNotEmpty();
+        int parallel = Integer.getInteger("chameleon.vm.parallel", 2);
+        VmSuite suite = VmSuite.start(scenarios, parallel, System.out);
+        long wait = suite.worstCaseSeconds();
+        return scenarios.stream().map(s -> scenario(s, suite.boot(s), wait));
     }
 
-    private static DynamicNode scenario(Path file) {
-        VmScenario scenario = VmScenario.load(file);
-        Memo boot = new Memo(scenario);
+    private static DynamicNode scenario(VmScenario scenario, CompletableFuture<QemuGuest.Boot> future, long wait) {
         List<DynamicNode> tests = new ArrayList<>();
         tests.add(DynamicTest.dynamicTest("boot and power off", () -> {
-            QemuGuest.Boot b = boot.get();
-            if (b.timedOut() || b.console().doneExitCode().isEmpty()) {
-                fail("guest did not finish the scenario: " + b.describe() + "\n--- last console lines ---\n"
-                        + b.console().tail(60));
+            QemuGuest.Boot b = await(future, wait);
+            if (b.timedOut() || b.console().doneExitCode().isEmpty() || b.console().scenarioSeconds(scenario.name()) < 0) {
+                fail("guest did not finish scenario " + scenario.name() + ": " + b.describe()
+                        + "\n--- last console lines ---\n" + b.console().tail(60));
+            }
+            List<String> hotplugErrors = b.hotplugs().stream().filter(h -> h.error() != null)
+                    .map(h -> h.describe() + "\n    " + String.join("\n    ", h.transcript())).toList();
+            if (!hotplugErrors.isEmpty()) {
+                fail("QMP hotplug failed in the boot of " + b.group().name() + ":\n  " + String.join("\n  ", hotplugErrors));
             }
         }));
         for (VmScenario.Step step : scenario.steps()) {
             tests.add(DynamicTest.dynamicTest("step " + step.name() + ": " + oneLine(step.run()), () -> {
-                QemuGuest.Boot b = boot.get();
-                ConsoleLog.StepOutput out = b.console().steps().get(step.name());
+                QemuGuest.Boot b = await(future, wait);
+                ConsoleLog.StepOutput out = b.console().steps().get(scenario.name() + "/" + step.name());
                 if (out == null) {
                     fail("step '" + step.name() + "' has no END marker in the console: " + b.describe()
                             + "\n--- last console lines ---\n" + b.console().tail(60));
@@ -69,55 +79,17 @@ class VmScenariosIT {
         return DynamicContainer.dynamicContainer(scenario.toString(), tests.stream());
     }
 
-    /** Boots the scenario's guest once, on first use; remembers the failure too. */
-    private static final class Memo {
-        private final VmScenario scenario;
-        private QemuGuest.Boot boot;
-        private RuntimeException failure;
-
-        Memo(VmScenario scenario) {
-            this.scenario = scenario;
-        }
-
-        synchronized QemuGuest.Boot get() throws Exception {
-            if (failure != null) {
-                throw failure;
+    /** The boot, waiting a bounded time; its failure is rethrown as is. */
+    private static QemuGuest.Boot await(CompletableFuture<QemuGuest.Boot> future, long seconds) throws Exception {
+        try {
+            return future.get(seconds, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Exception ex) {
+                throw ex;
             }
-            if (boot == null) {
-                try {
-                    boot = QemuGuest.boot(GuestImage.get(), scenario);
-                    System.out.println("[vm] " + scenario.name() + ": " + boot.describe());
-                    boot.console().steps().values().forEach(s -> System.out.printf(
-                            "[vm] %s: step %s rc=%d took %.2f s%n", scenario.name(), s.name(), s.exitCode(), s.seconds()));
-                } catch (RuntimeException e) {
-                    failure = e;
-                    throw e;
-                } catch (Exception e) {
-                    failure = new IllegalStateException("booting scenario " + scenario.name() + " failed: " + e, e);
-                    throw failure;
-                }
-            }
-            return boot;
-        }
-    }
-
-    private static List<Path> scenarioFiles() throws IOException, URISyntaxException {
-        URL url = VmScenariosIT.class.getClassLoader().getResource("vm/scenarios");
-        assertThat(url).as("resource folder vm/scenarios").isNotNull();
-        Path dir = Path.of(url.toURI());
-        String only = System.getProperty("chameleon.vm.scenarios", "").strip();
-        Set<String> wanted = only.isEmpty() ? Set.of()
-                : Arrays.stream(only.split(",")).map(String::strip).collect(Collectors.toSet());
-        try (Stream<Path> s = Files.list(dir)) {
-            List<Path> files = s.filter(p -> p.toString().matches(".*\\.ya?ml$"))
-                    .filter(p -> wanted.isEmpty()
-                            || wanted.contains(p.getFileName().toString().replaceFirst("\\.ya?ml$", "")))
-                    .sorted()
-                    .toList();
-            if (!wanted.isEmpty()) {
-                assertThat(files).as("scenarios named by -Dchameleon.vm.scenarios=" + only).hasSize(wanted.size());
-            }
-            return files;
+            throw e;
+        } catch (TimeoutException e) {
+            throw new AssertionError("the boot did not end within " + seconds + " s of waiting", e);
         }
     }
 
