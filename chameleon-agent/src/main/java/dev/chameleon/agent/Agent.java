@@ -125,6 +125,25 @@ public final class Agent {
     }
 
     /**
+     * Waits up to {@code max} for a pass under way (passes hold this agent's monitor) to end; at
+     * once when none is. The stop hook's: a pass's event and its reports are written together.
+     */
+    public void awaitPass(java.time.Duration max) {
+        Thread t = new Thread(() -> {
+            synchronized (this) {
+                // entered: no pass is under way
+            }
+        }, "chameleon-await-pass");
+        t.setDaemon(true);
+        t.start();
+        try {
+            t.join(Math.max(1, max.toMillis()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
      * Called at the end of every pass with the pass (null when it failed before planning) and its
      * summary, on the pass thread: the control plane's reports. It must not block.
      */

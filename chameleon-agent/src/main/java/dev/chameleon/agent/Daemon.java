@@ -42,6 +42,9 @@ import java.util.random.RandomGenerator;
  */
 public final class Daemon {
     private final AgentConfig config;
+    /** How long a stop (SIGTERM) waits for a pass under way to end before the agent exits anyway. */
+    static final java.time.Duration STOP_WAIT = java.time.Duration.ofSeconds(5);
+
     private final PrintWriter out;
     private final Supplier<AgentConfig> reload;
     private final Function<String, String> names;
@@ -164,6 +167,9 @@ public final class Daemon {
             triggers.sighup();
             Thread main = Thread.currentThread();
             Thread hook = new Thread(() -> {
+                // a pass under way ends first (bounded), so its reports are queued with its event
+                // and no file write of it is cut by the interrupt below
+                agent.awaitPass(STOP_WAIT);
                 events.emit(new Event.Stop("stopping; the machine is left as it is"));
                 main.interrupt();
             });
