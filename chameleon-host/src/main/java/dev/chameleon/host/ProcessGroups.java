@@ -57,6 +57,7 @@ final class ProcessGroups {
         if (s == null) {
             return argv;
         }
+        hook();
         java.util.ArrayList<String> out = new java.util.ArrayList<>(argv.size() + 1);
         out.add(s.toString());
         out.addAll(argv);
@@ -66,11 +67,24 @@ final class ProcessGroups {
     /** Notes a group whose leader (a child of this JVM, so not a group leader before) is {@code pgid}. */
     static void started(long pgid) {
         RUNNING.add(pgid);
+        hook();
+    }
+
+    /**
+     * Installs the shutdown hook once, before the first command starts ({@link #inNewGroup}), so a
+     * JVM stopped between a command's start and {@link #started} still takes its group along.
+     */
+    static void hook() {
         if (!hooked) {
             synchronized (ProcessGroups.class) {
                 if (!hooked) {
+                    lib(); // JNA loaded now rather than first inside the hook
                     Thread t = new Thread(ProcessGroups::killAll, "chameleon-command-groups");
-                    Runtime.getRuntime().addShutdownHook(t);
+                    try {
+                        Runtime.getRuntime().addShutdownHook(t);
+                    } catch (IllegalStateException e) {
+                        // the JVM is already shutting down: the command is killed on the run's own paths
+                    }
                     hooked = true;
                 }
             }
@@ -101,6 +115,10 @@ final class ProcessGroups {
         for (Long g : List.copyOf(RUNNING)) {
             kill(g);
         }
+        // a command started but not yet noted in RUNNING: each command is a child of this JVM that
+        // leads its own group (setsid), so its pid is its group's id; for any other child no group
+        // has that id and the kill is a no-op (ESRCH)
+        ProcessHandle.current().children().forEach(c -> signal(c.pid()));
     }
 
     /** The groups of commands running now (tests). */
