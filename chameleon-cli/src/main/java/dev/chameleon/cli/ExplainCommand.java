@@ -106,6 +106,7 @@ final class ExplainCommand implements Callable<Integer> {
             u.put("source", o.policy().location());
             u.put("when", o.policy().when().text());
             u.put("facts", o.facts());
+            o.failedClause().ifPresent(c -> u.put("failed", c.clause()));
             if (!o.error().isEmpty()) {
                 u.put("error", o.error());
             }
@@ -154,6 +155,7 @@ final class ExplainCommand implements Callable<Integer> {
                 if (!o.facts().isEmpty()) {
                     out.printf("      facts: %s%n", String.join(", ", o.facts()));
                 }
+                o.failedClause().ifPresent(c -> out.printf("      fails at %s%n", c.clause()));
                 if (!o.error().isEmpty()) {
                     out.printf("      error: %s%n", o.error());
                 }

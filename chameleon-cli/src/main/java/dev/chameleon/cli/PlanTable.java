@@ -49,6 +49,9 @@ final class PlanTable {
             if (!o.facts().isEmpty()) {
                 out.printf("  %-24s   because %s%n", "", String.join(", ", o.facts()));
             }
+            if (o.failed() != null) {
+                out.printf("  %-24s   fails at %s%n", "", o.failed());
+            }
             if (o.error() != null) {
                 out.printf("  %-24s   error: %s%n", "", o.error());
             }

@@ -41,11 +41,20 @@ public final class Condition {
 
     private final String text;
     private final CelRuntime.Program program;
+    /** The checked AST (null for {@link #always()}); its top-level conjuncts explain a false result. */
+    private final CelAbstractSyntaxTree ast;
+    /** The top-level {@code &&} clauses, built on first use (most conditions are never explained). */
+    private volatile List<Clause> clauses;
     private final List<String> references;
 
     private final String element;
 
     private Condition(String text, CelRuntime.Program program, List<String> references, String element) {
+        this(text, program, references, element, null);
+    }
+
+    private Condition(String text, CelRuntime.Program program, List<String> references, String element, CelAbstractSyntaxTree ast) {
+        this.ast = ast;
         this.element = element;
         this.text = text;
         this.program = program;
@@ -137,7 +146,7 @@ public final class Condition {
             java.util.Set<String> roots = new java.util.HashSet<>(SCHEMA.variables().keySet());
             roots.addAll(extraRoots);
             List<String> refs = FactRefs.of(ast.getExpr(), roots);
-            return new Result(new Condition(text, RUNTIME.createProgram(ast), List.copyOf(refs), element), List.of());
+            return new Result(new Condition(text, RUNTIME.createProgram(ast), List.copyOf(refs), element, ast), List.of());
         } catch (CelEvaluationException e) {
             return new Result(null, List.of(new ExprError(1, 1, e.getMessage())));
         }
@@ -248,6 +257,158 @@ public final class Condition {
 
     private static final Outcome TRUE = new Outcome(true, "");
     private static final Outcome FALSE = new Outcome(false, "");
+
+    /**
+     * Why a {@code when:} condition that is a conjunction ({@code a && b && c}, parentheses and
+     * nesting flattened) did not hold: its first clause, in written order, that is false or
+     * cannot be evaluated here. Each clause is evaluated on its own from the condition's checked
+     * AST (no second compile), in the same fact variables as the whole ({@link #activation}).
+     *
+     * @return the clause as CEL text (unparsed from the AST, so spacing is CEL's) with the facts
+     *         it reads, {@code path = value}; empty when the condition is not a conjunction of at
+     *         least two clauses, or when every clause holds (the whole is then false only through
+     *         short-circuit errors, which {@link Outcome#error()} already names)
+     */
+    public java.util.Optional<FailedClause> failingClause(FactSet facts) {
+        if (ast == null || element != null) {
+            return java.util.Optional.empty();
+        }
+        List<Clause> cs = clauses();
+        if (cs.size() < 2) {
+            return java.util.Optional.empty();
+        }
+        Map<String, Object> vars = activation(facts);
+        for (Clause c : cs) {
+            Outcome o = c.condition.evaluate(vars);
+            if (!o.holds()) {
+                return java.util.Optional.of(new FailedClause(c.condition.text(), c.condition.describeFacts(facts, null, null), o.error()));
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * A clause of a conjunction that did not hold.
+     *
+     * @param clause the clause as CEL text
+     * @param facts  the facts it reads, {@code path = value}
+     * @param error  why it could not be evaluated, or empty when it was simply false
+     */
+    public record FailedClause(String clause, List<String> facts, String error) {
+        public FailedClause {
+            facts = List.copyOf(facts);
+        }
+    }
+
+    private record Clause(Condition condition) {
+    }
+
+    private List<Clause> clauses() {
+        List<Clause> cs = clauses;
+        if (cs == null) {
+            List<dev.cel.common.ast.CelExpr> parts = new ArrayList<>();
+            List<Integer> operators = new ArrayList<>();
+            conjuncts(ast.getExpr(), parts, operators);
+            List<Clause> built = new ArrayList<>();
+            if (parts.size() >= 2) {
+                java.util.Set<String> roots = SCHEMA.variables().keySet();
+                for (dev.cel.common.ast.CelExpr part : parts) {
+                    String clauseText = clauseText(part, operators);
+                    if (clauseText == null) {
+                        built.clear(); // positions lost: explain nothing rather than half
+                        break;
+                    }
+                    CelAbstractSyntaxTree sub = CelAbstractSyntaxTree.newCheckedAst(part, ast.getSource(), ast.getReferenceMap(), ast.getTypeMap());
+                    try {
+                        built.add(new Clause(new Condition(clauseText, RUNTIME.createProgram(sub), List.copyOf(FactRefs.of(part, roots)), null, sub)));
+                    } catch (CelEvaluationException e) {
+                        built.clear();
+                        break;
+                    }
+                }
+            }
+            cs = List.copyOf(built);
+            clauses = cs;
+        }
+        return cs;
+    }
+
+    /** Flattens nested {@code &&} calls into their operands, keeping each operator's source offset. */
+    private void conjuncts(dev.cel.common.ast.CelExpr e, List<dev.cel.common.ast.CelExpr> out, List<Integer> operators) {
+        if (e.getKind() == dev.cel.common.ast.CelExpr.ExprKind.Kind.CALL && e.call().function().equals("_&&_")
+                && e.call().args().size() == 2 && e.call().target().isEmpty()) {
+            Integer at = ast.getSource().getPositionsMap().get(e.id());
+            if (at != null) {
+                operators.add(at);
+            }
+            for (dev.cel.common.ast.CelExpr a : e.call().args()) {
+                conjuncts(a, out, operators);
+            }
+        } else {
+            out.add(e);
+        }
+    }
+
+    /**
+     * A clause as the author wrote it: the source from its first node to the next {@code &&}
+     * after its last node, with the parentheses that belong to the enclosing expression dropped.
+     * Null when the AST carries no positions for it.
+     */
+    private String clauseText(dev.cel.common.ast.CelExpr part, List<Integer> operators) {
+        Map<Long, Integer> positions = ast.getSource().getPositionsMap();
+        int[] cps = text.codePoints().toArray();
+        int lo = Integer.MAX_VALUE;
+        int hi = -1;
+        for (long id : (Iterable<Long>) dev.cel.common.navigation.CelNavigableExpr.fromExpr(part).allNodes().map(n -> n.id())::iterator) {
+            Integer at = positions.get(id);
+            if (at != null) {
+                lo = Math.min(lo, at);
+                hi = Math.max(hi, at);
+            }
+        }
+        if (hi < 0 || lo >= cps.length) {
+            return null;
+        }
+        int end = cps.length;
+        for (int op : operators) {
+            if (op > hi && op < end) {
+                end = op;
+            }
+        }
+        String t = new String(cps, lo, end - lo).strip();
+        // a clause cut out of "(a || b) && c" is "a || b)": drop the closing parentheses it did
+        // not open, then open the ones it closes in the middle ("a || b) == true")
+        while (t.endsWith(")") && depth(t)[1] < 0) {
+            t = t.substring(0, t.length() - 1).strip();
+        }
+        int[] d = depth(t);
+        return d[0] < 0 ? "(".repeat(-d[0]) + t : t;
+    }
+
+    /** {lowest depth reached, final depth} of the parentheses of a CEL text, outside string literals. */
+    private static int[] depth(String t) {
+        int depth = 0;
+        int min = 0;
+        char quote = 0;
+        for (int i = 0; i < t.length(); i++) {
+            char c = t.charAt(i);
+            if (quote != 0) {
+                if (c == '\\') {
+                    i++;
+                } else if (c == quote) {
+                    quote = 0;
+                }
+            } else if (c == '"' || c == '\'') {
+                quote = c;
+            } else if (c == '(') {
+                depth++;
+            } else if (c == ')') {
+                depth--;
+                min = Math.min(min, depth);
+            }
+        }
+        return new int[] {min, depth};
+    }
 
     /**
      * The values of the facts the expression mentions, each as {@code path = value}; for a

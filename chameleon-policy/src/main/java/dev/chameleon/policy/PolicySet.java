@@ -258,6 +258,16 @@ public final class PolicySet {
             this.facts = facts;
         }
 
+        private java.util.Optional<Condition.FailedClause> failed;
+
+        /** The first clause of a conjunction that did not hold ({@link Condition#failingClause}), on first use. */
+        synchronized java.util.Optional<Condition.FailedClause> failed() {
+            if (failed == null) {
+                failed = condition.failingClause(facts);
+            }
+            return failed;
+        }
+
         private synchronized List<String> described() {
             if (described == null) {
                 described = List.copyOf(condition.describeFacts(facts, null, null));
@@ -283,6 +293,14 @@ public final class PolicySet {
      *              not match, computed when first read
      */
     public record PolicyOutcome(Policy policy, boolean matched, String error, List<String> facts) {
+        /**
+         * For a policy that did not match, the first clause of its {@code when:} conjunction that
+         * is false here ({@link Condition#failingClause}); empty for a match, or a condition that
+         * is not a conjunction of two or more clauses. Computed on first call.
+         */
+        public java.util.Optional<Condition.FailedClause> failedClause() {
+            return facts instanceof LazyFacts l ? l.failed() : java.util.Optional.empty();
+        }
     }
 
     /** A setting that a lower-priority policy wanted and lost. */

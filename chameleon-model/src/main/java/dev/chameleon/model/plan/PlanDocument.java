@@ -79,11 +79,18 @@ public record PlanDocument(Platform platform, List<PolicyRow> policies, List<Ent
      * @param source the document's {@code file:line} ({@code pack:NAME.yaml:LINE} for the built-in pack)
      * @param error  why the condition could not be evaluated here, or null
      * @param facts  the facts its condition reads, each {@code path = value}
+     * @param failed for a policy that did not match and whose condition is a conjunction
+     *               ({@code a && b}), the first clause that is false here, as CEL text; else null
      */
     public record PolicyRow(String name, String source, int priority, PolicyMode mode, String when, boolean matched, String error,
-                            List<String> facts) {
+                            List<String> facts, String failed) {
         public PolicyRow {
             facts = List.copyOf(facts);
+        }
+
+        /** A row without a failed clause (matched, or not a conjunction). */
+        public PolicyRow(String name, String source, int priority, PolicyMode mode, String when, boolean matched, String error, List<String> facts) {
+            this(name, source, priority, mode, when, matched, error, facts, null);
         }
     }
 

@@ -30,6 +30,10 @@ public final class JsonErrorHandler extends ErrorHandler {
         String id = java.util.UUID.randomUUID().toString();
         LoggerFactory.getLogger(JsonErrorHandler.class).info("request {} refused by Jetty: {} {}", id, status, message);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        // Jetty closes the connection after a request it could not parse; say so, or a client that
+        // pools connections (java.net.http) may send its next request on the closed one and get
+        // no answer at all (SecurityContract.hostileSelectors saw "header parser received no bytes")
+        response.getHeaders().put(HttpHeader.CONNECTION, org.eclipse.jetty.http.HttpHeaderValue.CLOSE.asString());
         response.getHeaders().put("X-Request-Id", id);
         response.write(true, ByteBuffer.wrap(Wire.write(new ErrorBody(message, code, List.of(), id)).getBytes(StandardCharsets.UTF_8)),
                 callback);
