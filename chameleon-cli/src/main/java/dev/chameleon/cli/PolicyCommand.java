@@ -94,6 +94,13 @@ final class PolicyCommand implements Runnable {
                     long profiles = set.profiles().stream().filter(p -> names.contains(p.file())).count();
                     long tests = set.tests().stream().filter(p -> names.contains(p.file())).count();
                     out.printf("ok: %d file(s): %d policies, %d profiles, %d tests%n", mine.size(), policies, profiles, tests);
+                    List<PolicyError> warnings = set.warnings().stream().filter(w -> names.contains(w.file())).toList();
+                    for (PolicyError w : warnings) {
+                        spec.commandLine().getErr().println(w.format("warning"));
+                    }
+                    if (!warnings.isEmpty()) {
+                        spec.commandLine().getErr().printf("%d warning(s)%n", warnings.size());
+                    }
                 } else {
                     spec.commandLine().getErr().println(errors.stream().map(PolicyError::format).collect(Collectors.joining("\n")));
                     spec.commandLine().getErr().printf("%d error(s)%n", errors.size());
@@ -104,15 +111,16 @@ final class PolicyCommand implements Runnable {
                 m.put("files", mine.stream().map(PolicySet.Source::name).toList());
                 List<Object> errs = new ArrayList<>();
                 for (PolicyError e : errors) {
-                    Map<String, Object> em = new LinkedHashMap<>();
-                    em.put("file", e.file());
-                    em.put("line", e.line());
-                    em.put("column", e.column());
-                    em.put("message", e.message());
-                    em.put("excerpt", e.excerpt());
-                    errs.add(em);
+                    errs.add(positioned(e));
                 }
                 m.put("errors", errs);
+                List<Object> warns = new ArrayList<>();
+                for (PolicyError w : set == null ? List.<PolicyError>of() : set.warnings()) {
+                    if (names.contains(w.file())) {
+                        warns.add(positioned(w));
+                    }
+                }
+                m.put("warnings", warns);
                 out.print(Render.as(output, m));
                 if (output == OutputFormat.json) {
                     out.println();
@@ -130,6 +138,17 @@ final class PolicyCommand implements Runnable {
      * the built-in pack's own tests. Exit 0 when all pass, 1 when any fails, 2 when the
      * policies or tests do not compile.
      */
+    /** {file, line, column, message, excerpt} of an error or warning, for -o json|yaml. */
+    static Map<String, Object> positioned(PolicyError e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("file", e.file());
+        m.put("line", e.line());
+        m.put("column", e.column());
+        m.put("message", e.message());
+        m.put("excerpt", e.excerpt());
+        return m;
+    }
+
     @Command(name = "test", mixinStandardHelpOptions = true,
             description = "Run policy tests (kind: PolicyTest): facts in, expected settings out. Without arguments: the built-in pack's tests.")
     static final class Test implements Callable<Integer> {

@@ -132,6 +132,36 @@ class PolicyCommandsTest {
     }
 
     @Test
+    void validateWarnsAtAnOptionalFactReadWithoutHasAndStillPasses() throws IOException {
+        write("/site/thp.yaml", """
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: thp}
+                spec:
+                  when: platform.container == "none" && memory.thp.enabled == "always"
+                  settings:
+                    - sysctl: {key: vm.swappiness, value: 5}
+                """);
+        String file = root.resolve("site/thp.yaml").toString();
+        CliTest.Run r = cli("policy", "validate", file);
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("ok: 1 file(s): 1 policies");
+        assertThat(r.err()).contains(file + ":5:41: warning: spec.when reads memory.thp.enabled,")
+                .contains("guard it with has(memory.thp) && has(memory.thp.enabled) && ...")
+                .contains("1 warning(s)");
+        CliTest.Run j = cli("policy", "validate", file, "-o", "json");
+        assertThat(j.out()).contains("\"warnings\" : [ {").contains("\"column\" : 41");
+    }
+
+    @Test
+    void planSaysWhichClauseKeptAPolicyFromMatching() throws IOException {
+        CliTest.Run r = cli("plan", "--all-policies", "--root", root.toString());
+        assertThat(r.code()).as(r.err()).isIn(0, 3);
+        // this tree is a VMware guest: the Hyper-V policy fails at its first clause, not at "container"
+        assertThat(r.out()).containsPattern("hyperv-guest +not matched[^\\n]*\\n(.*\\n)*? +fails at platform.hypervisor == \"hyperv\"");
+    }
+
+    @Test
     void explainNamesWinnerFactsAndLosers() throws IOException {
         CliTest.Run r = cli("explain", "sysctl:vm.min_free_kbytes", "--root", root.toString());
         assertThat(r.code()).as(r.err()).isZero();

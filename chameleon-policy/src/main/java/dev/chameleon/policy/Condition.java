@@ -259,6 +259,110 @@ public final class Condition {
     private static final Outcome FALSE = new Outcome(false, "");
 
     /**
+     * The optional facts this expression reads without a {@code has()} guard: a field selected
+     * from an object of the fact schema that is not in its {@code required:} list (so some
+     * machines leave it out, docs/facts.md "when absent"), with no {@code has()} anywhere in the
+     * expression on that path or below it. Reading such a fact where it is absent makes the
+     * condition an error rather than false. A path through an index or a call is not checked.
+     *
+     * @return each unguarded path once ({@code memory.thp.enabled}, {@code disk.rotational}),
+     *         with its 1-based line and column inside the expression, in order of first use; a
+     *         path whose longer path is unguarded too ({@code memory.thp} of
+     *         {@code memory.thp.enabled}) is part of the longer one's guard, not a read of its own
+     */
+    public List<UnguardedRead> unguardedOptionalReads() {
+        if (ast == null) {
+            return List.of();
+        }
+        Map<Long, Integer> positions = ast.getSource().getPositionsMap();
+        java.util.Set<String> guarded = new java.util.HashSet<>();
+        List<dev.cel.common.ast.CelExpr> reads = new ArrayList<>();
+        dev.cel.common.navigation.CelNavigableExpr.fromExpr(ast.getExpr()).allNodes().forEach(n -> {
+            dev.cel.common.ast.CelExpr e = n.expr();
+            if (e.getKind() != dev.cel.common.ast.CelExpr.ExprKind.Kind.SELECT) {
+                return;
+            }
+            String path = path(e);
+            if (path == null) {
+                return;
+            }
+            if (e.select().testOnly()) {
+                guarded.add(path);
+                return;
+            }
+            dev.cel.common.types.CelType operandType = ast.getTypeMap().get(e.select().operand().id());
+            // by kind and name: an AST read back from the ConditionCache holds type references, not the schema's StructTypes
+            if (operandType != null && operandType.kind() == dev.cel.common.types.CelKind.STRUCT
+                    && !SCHEMA.required(operandType.name(), e.select().field())) {
+                reads.add(e);
+            }
+        });
+        Map<String, int[]> out = new LinkedHashMap<>();
+        for (dev.cel.common.ast.CelExpr e : reads) {
+            String path = path(e);
+            boolean isGuarded = guarded.stream().anyMatch(g -> g.equals(path) || g.startsWith(path + "."));
+            if (isGuarded || out.containsKey(path)) {
+                continue;
+            }
+            int at = dev.cel.common.navigation.CelNavigableExpr.fromExpr(e).allNodes()
+                    .map(x -> positions.getOrDefault(x.id(), Integer.MAX_VALUE)).min(Integer::compare).orElse(Integer.MAX_VALUE);
+            // line and column counted here: an AST read back from the ConditionCache keeps the offsets
+            // but not the source text, and its own offset-to-line table answers wrong columns
+            int line = 1;
+            int column = 1;
+            int[] cps = text.codePoints().toArray();
+            for (int i = 0; i < Math.min(at, cps.length); i++) {
+                if (cps[i] == '\n') {
+                    line++;
+                    column = 1;
+                } else {
+                    column++;
+                }
+            }
+            out.put(path, new int[] {line, column});
+        }
+        List<UnguardedRead> reads2 = new ArrayList<>();
+        for (Map.Entry<String, int[]> r : out.entrySet()) {
+            String path = r.getKey();
+            if (out.keySet().stream().anyMatch(o -> o.startsWith(path + "."))) {
+                continue;
+            }
+            List<String> guard = new ArrayList<>();
+            for (String prefix : out.keySet()) {
+                if (path.equals(prefix) || path.startsWith(prefix + ".")) {
+                    guard.add("has(" + prefix + ")");
+                }
+            }
+            guard.sort(java.util.Comparator.comparingInt(String::length));
+            reads2.add(new UnguardedRead(r.getValue()[0], r.getValue()[1], path, String.join(" && ", guard)));
+        }
+        return List.copyOf(reads2);
+    }
+
+    /**
+     * An optional fact read without {@code has()}.
+     *
+     * @param line   1-based line inside the expression
+     * @param column 1-based column inside the expression
+     * @param path   the path read ({@code memory.thp.enabled})
+     * @param guard  the guard that makes it safe ({@code has(memory.thp) && has(memory.thp.enabled)})
+     */
+    public record UnguardedRead(int line, int column, String path, String guard) {
+    }
+
+    /** {@code a.b.c} for a chain of selects on an identifier; null through an index or a call. */
+    private static String path(dev.cel.common.ast.CelExpr e) {
+        return switch (e.getKind()) {
+            case IDENT -> e.ident().name();
+            case SELECT -> {
+                String operand = path(e.select().operand());
+                yield operand == null ? null : operand + "." + e.select().field();
+            }
+            default -> null;
+        };
+    }
+
+    /**
      * Why a {@code when:} condition that is a conjunction ({@code a && b && c}, parentheses and
      * nesting flattened) did not hold: its first clause, in written order, that is false or
      * cannot be evaluated here. Each clause is evaluated on its own from the condition's checked

@@ -46,9 +46,11 @@ public final class FactSchema implements CelTypeProvider {
     private final Map<String, String> elements;
     private final Map<String, StructType> types;
     private final Map<String, Map<String, String>> fieldText;
+    private final Map<String, Set<String>> required;
 
     private FactSchema(Map<String, CelType> variables, Map<String, String> elements, Map<String, StructType> types,
-                       Map<String, Map<String, String>> fieldText) {
+                       Map<String, Map<String, String>> fieldText, Map<String, Set<String>> required) {
+        this.required = required;
         this.variables = variables;
         this.elements = elements;
         this.types = types;
@@ -112,8 +114,23 @@ public final class FactSchema implements CelTypeProvider {
             }
             elements.put(e.getKey(), list);
         }
+        Map<String, Set<String>> required = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> r : ((Map<String, Object>) doc.getOrDefault("required", Map.of())).entrySet()) {
+            Map<String, String> known = fieldText.get(r.getKey());
+            if (known == null) {
+                throw new IllegalArgumentException("required: no type '" + r.getKey() + "'");
+            }
+            Set<String> names = new LinkedHashSet<>();
+            for (Object f : (List<Object>) r.getValue()) {
+                if (!known.containsKey(String.valueOf(f))) {
+                    throw new IllegalArgumentException("required: type " + r.getKey() + " has no field '" + f + "'");
+                }
+                names.add(String.valueOf(f));
+            }
+            required.put(r.getKey(), Collections.unmodifiableSet(names));
+        }
         return new FactSchema(Collections.unmodifiableMap(variables), Collections.unmodifiableMap(elements),
-                Collections.unmodifiableMap(types), Collections.unmodifiableMap(fieldText));
+                Collections.unmodifiableMap(types), Collections.unmodifiableMap(fieldText), Collections.unmodifiableMap(required));
     }
 
     private static CelType type(String text, Map<String, StructType> types, String where) {
@@ -167,6 +184,23 @@ public final class FactSchema implements CelTypeProvider {
     /** Object types by short name ({@code Disk}), each field with its type as written in the schema. */
     public Map<String, Map<String, String>> fields() {
         return fieldText;
+    }
+
+    /**
+     * Whether a field is reported whenever its object is: the schema's {@code required:} list,
+     * which is docs/facts.md's "never" in the "when absent" column. Every other field may be left
+     * out on some machine, so a condition reading it should guard it with {@code has()}.
+     *
+     * @param typeName the CEL type name ({@code chameleon.Platform}) or the short name ({@code Platform})
+     */
+    public boolean required(String typeName, String field) {
+        String shortName = typeName.startsWith("chameleon.") ? typeName.substring("chameleon.".length()) : typeName;
+        return required.getOrDefault(shortName, Set.of()).contains(field);
+    }
+
+    /** The {@code required:} fields by short type name. */
+    public Map<String, Set<String>> requiredFields() {
+        return required;
     }
 
     /** Whether a top-level fact is a list (absent lists evaluate as empty lists). */

@@ -26,6 +26,11 @@ public record PolicyError(String file, int line, int column, String message, Str
      * is cut around the column ("…"), a message longer than {@value #MESSAGE_WIDTH} at its end.
      */
     public String format() {
+        return format("error");
+    }
+
+    /** As {@link #format()}, labelled {@code warning} (or any other severity) instead of {@code error}. */
+    public String format(String severity) {
         StringBuilder sb = new StringBuilder(escape(file));
         if (line > 0) {
             sb.append(':').append(line);
@@ -34,7 +39,7 @@ public record PolicyError(String file, int line, int column, String message, Str
             }
         }
         String m = message.length() > MESSAGE_WIDTH ? message.substring(0, MESSAGE_WIDTH) + "… (" + message.length() + " characters)" : message;
-        sb.append(": error: ").append(escape(m));
+        sb.append(": ").append(severity).append(": ").append(escape(m));
         if (!excerpt.isEmpty() && line > 0) {
             int col = Math.max(1, Math.min(column, excerpt.length() + 1));
             int from = 0;

@@ -63,7 +63,8 @@ public final class PolicyParser extends Syntax {
     private final List<PolicyTest> tests = new ArrayList<>();
 
     /** The documents of one file, by kind, in written order. */
-    public record Documents(List<Policy> policies, List<Profile> profiles, List<PolicyTest> tests) {
+    /** @param warnings problems that do not stop the documents (see {@link PolicySet#warnings()}) */
+    public record Documents(List<Policy> policies, List<Profile> profiles, List<PolicyTest> tests, List<PolicyError> warnings) {
     }
 
     /** Parses one file's policies (other kinds are read and checked, then left out); errors are collected. */
@@ -77,7 +78,7 @@ public final class PolicyParser extends Syntax {
         p.src = new SourceText(fileName, text);
         p.parseAll();
         errors.addAll(p.errors);
-        return new Documents(List.copyOf(p.policies), List.copyOf(p.profiles), List.copyOf(p.tests));
+        return new Documents(List.copyOf(p.policies), List.copyOf(p.profiles), List.copyOf(p.tests), List.copyOf(p.warnings));
     }
 
     private void parseAll() {

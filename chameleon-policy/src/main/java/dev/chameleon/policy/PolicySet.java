@@ -161,8 +161,10 @@ public final class PolicySet {
         List<Policy> parsed = new ArrayList<>();
         List<Profile> profiles = new ArrayList<>();
         List<PolicyTest> tests = new ArrayList<>();
+        List<PolicyError> warnings = new ArrayList<>();
         for (Source s : sources) {
             PolicyParser.Documents d = PolicyParser.parseDocuments(s.name(), s.text(), errors);
+            warnings.addAll(d.warnings());
             parsed.addAll(d.policies());
             profiles.addAll(d.profiles());
             tests.addAll(d.tests());
@@ -214,7 +216,20 @@ public final class PolicySet {
         if (!errors.isEmpty()) {
             throw new PolicyException(fillExcerpts(errors, sources));
         }
-        return new PolicySet(all, profiles, tests);
+        PolicySet set = new PolicySet(all, profiles, tests);
+        set.warnings = fillExcerpts(warnings, sources);
+        return set;
+    }
+
+    private List<PolicyError> warnings = List.of();
+
+    /**
+     * What {@code policy validate} warns about without refusing: a condition or selector that
+     * reads a fact some machines do not report, without {@code has()}
+     * ({@link Condition#unguardedOptionalReads()}), each at its position ({@code file:line:column}).
+     */
+    public List<PolicyError> warnings() {
+        return warnings;
     }
 
     /** {@code file:line} of a setting, and for a profile's setting which profile and which policy applied it. */

@@ -27,6 +27,8 @@ public abstract class Syntax {
     private static final Pattern NUMBER = Pattern.compile("(>=|<=)?\\s*\\d{1,18}");
 
     final List<PolicyError> errors = new ArrayList<>();
+    /** Problems that do not stop the document: conditions reading optional facts without has(). */
+    final List<PolicyError> warnings = new ArrayList<>();
     SourceText src;
 
     Syntax() {
@@ -143,6 +145,12 @@ public abstract class Syntax {
             return null;
         }
         if (r.condition() != null) {
+            for (Condition.UnguardedRead u : r.condition().unguardedOptionalReads()) {
+                int[] at = sourcePosition(node, u.line(), u.column());
+                warnings.add(src.error(at[0], at[1], what + " reads " + u.path()
+                        + ", which some machines do not report (docs/facts.md, 'when absent'); there the condition is an error,"
+                        + " not false: guard it with " + u.guard() + " && ..."));
+            }
             return r.condition();
         }
         for (Condition.ExprError e : r.errors()) {

@@ -1,0 +1,94 @@
+package dev.chameleon.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** {@code policy validate} warns when a condition reads a fact some machines leave out, without has() (issue 12). */
+class OptionalFactWarningTest {
+    private static List<PolicyError> warnings(String when, String select) throws PolicyException {
+        return PolicySetTest.compile("""
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: p}
+                spec:
+                  when: %s
+                  settings:
+                    - blockQueue: {select: %s, scheduler: none}
+                """.formatted(when, select)).warnings();
+    }
+
+    @Test
+    void anUnguardedOptionalReadIsWarnedAtItsPosition() throws PolicyException {
+        List<PolicyError> w = warnings("'platform.container == \"none\" && memory.totalBytes > 1024'", "'disk.virtio'");
+        assertThat(w).hasSize(1);
+        assertThat(w.get(0).file()).isEqualTo("p0.yaml");
+        assertThat(w.get(0).line()).isEqualTo(5);
+        assertThat(w.get(0).column()).isEqualTo(42); // the m of memory: column 10 is the first character inside the quotes
+        assertThat(w.get(0).message()).contains("spec.when reads memory.totalBytes").contains("guard it with has(memory.totalBytes) && ...");
+        assertThat(w.get(0).format("warning")).startsWith("p0.yaml:5:42: warning: ");
+    }
+
+    @Test
+    void selectorsAndComprehensionVariablesAreCheckedToo() throws PolicyException {
+        List<PolicyError> w = warnings("'nics.exists(n, n.mtu > 1500)'", "'disk.rotational'");
+        assertThat(w).extracting(PolicyError::message).anySatisfy(m -> assertThat(m).contains("reads n.mtu"))
+                .anySatisfy(m -> assertThat(m).contains("blockQueue.select reads disk.rotational"));
+    }
+
+    @Test
+    void guardedRequiredAndMapReadsAreNotWarned() throws PolicyException {
+        // has() on the path or below it guards it; required fields (docs: "never" absent) need none
+        assertThat(warnings("'has(memory.thp.enabled) && memory.thp.enabled == \"always\" && platform.hypervisor == \"kvm\"'",
+                "'has(disk.rotational) && disk.rotational && disk.name != \"sda\" && disk.virtio'")).isEmpty();
+        assertThat(warnings("'nics.exists(n, has(n.mtu) && n.mtu > 1500) && apps.exists(a, a.name == \"redis\")'", "'true'")).isEmpty();
+        // map entries are not schema fields: "x in map" is the guard there, and the entry's fields are required
+        assertThat(warnings("'has(security.vulnerabilities) && \"mds\" in security.vulnerabilities"
+                + " && security.vulnerabilities.mds.state == \"vulnerable\"'", "'true'")).isEmpty();
+    }
+
+    @Test
+    void theBuiltInPackReadsNoOptionalFactUnguarded() throws PolicyException {
+        assertThat(PolicySet.compile(PolicySet.defaultPack()).warnings()).extracting(e -> e.format("warning")).isEmpty();
+    }
+
+    /**
+     * The schema's {@code required:} list is docs/facts.md's "never" in the "when absent" column,
+     * both ways (Vulnerability's fields are the one documented exception: entries of a map,
+     * documented as one row {@code vulnerabilities.<name>} with both fields always set).
+     */
+    @Test
+    void requiredFieldsAreTheDocumentedNeverAbsentOnes() throws Exception {
+        Map<String, String> sections = Map.of("platform", "Platform", "gpus", "Gpu", "nics", "Nic", "disks", "Disk", "apps", "App",
+                "cpu", "Cpu", "memory", "Memory", "os", "Os", "kernel", "Kernel", "security", "Security");
+        Pattern heading = Pattern.compile("^## `([a-z]+)`");
+        Pattern row = Pattern.compile("^\\| `([A-Za-z]+)`.*\\| never\\b");
+        Set<String> documented = new TreeSet<>();
+        String type = null;
+        for (String line : Files.readAllLines(Path.of("..", "docs", "facts.md"))) {
+            Matcher h = heading.matcher(line);
+            if (h.find()) {
+                type = sections.get(h.group(1));
+                continue;
+            }
+            Matcher r = row.matcher(line);
+            if (type != null && r.find()) {
+                documented.add(type + "." + r.group(1));
+            }
+        }
+        Set<String> inSchema = new TreeSet<>();
+        Map<String, Set<String>> required = new LinkedHashMap<>(FactSchema.standard().requiredFields());
+        required.remove("Vulnerability");
+        required.forEach((t, fs) -> fs.forEach(f -> inSchema.add(t + "." + f)));
+        assertThat(documented).isNotEmpty().isEqualTo(inSchema);
+    }
+}
