@@ -42,7 +42,7 @@ final class StatusCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         var engine = hostOptions.engine(null, stateOptions);
         // said even when no agent answers: a crashed apply's change set waits to be recovered
-        for (var cs : engine.interrupted()) {
+        for (var cs : engine.interrupted()) { // the same list goes into -o json|yaml as "interrupted"
             spec.commandLine().getErr().println("chameleon: warning: " + dev.chameleon.engine.Engine.interruptedNote(cs));
         }
         spec.commandLine().getErr().flush();
@@ -54,6 +54,10 @@ final class StatusCommand implements Callable<Integer> {
             } catch (IOException e) {
                 throw new UserError(ExitCode.FAILED, "no agent answers on " + sock + " (" + e.getMessage() + "); is 'chameleon run' running?");
             }
+        }
+        List<dev.chameleon.model.ChangeSet> interrupted = engine.interrupted();
+        if (!interrupted.isEmpty() && (json || output != OutputFormat.table)) {
+            reply = withInterrupted(reply, interrupted);
         }
         if (json || output == OutputFormat.json) {
             out.print(reply);
@@ -105,6 +109,29 @@ final class StatusCommand implements Callable<Integer> {
         }
         out.flush();
         return ExitCode.OK;
+    }
+
+    /**
+     * The agent's status document with {@code interrupted: [{id, status, settings, note}]}: the
+     * change sets this machine's journal holds unfinished (a run stopped in the middle), which
+     * the command finds itself; an answer that is not a JSON object is returned as it is.
+     */
+    static String withInterrupted(String reply, List<dev.chameleon.model.ChangeSet> interrupted) {
+        try {
+            ObjectMapper m = new ObjectMapper();
+            JsonNode n = m.readTree(reply);
+            if (!(n instanceof com.fasterxml.jackson.databind.node.ObjectNode o)) {
+                return reply;
+            }
+            var list = o.putArray("interrupted");
+            for (var cs : interrupted) {
+                list.addObject().put("id", cs.id()).put("status", String.valueOf(cs.status())).put("settings", cs.entries().size())
+                        .put("note", dev.chameleon.engine.Engine.interruptedNote(cs));
+            }
+            return m.writerWithDefaultPrettyPrinter().writeValueAsString(o) + "\n";
+        } catch (IOException e) {
+            return reply;
+        }
     }
 
     /** {@code Health gate: off}, or what it checks and its last verdict. */

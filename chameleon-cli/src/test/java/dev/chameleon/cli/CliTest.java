@@ -244,6 +244,16 @@ class CliTest {
         Run plan = cli(concat(new String[] {"plan"}, common));
         assertThat(plan.err()).contains("warning: change set " + crashed.id() + " was interrupted")
                 .contains("the next 'chameleon apply', 'chameleon rollback' or start of the agent in apply mode undoes it");
+        // status says it too: on standard error, and in -o json as "interrupted" beside the agent's answer
+        Run status = cli("status", "-o", "json", "--state-dir", state.toString(), "--socket", state.resolve("no-agent.sock").toString());
+        assertThat(status.err()).contains("warning: change set " + crashed.id() + " was interrupted");
+        com.fasterxml.jackson.databind.JsonNode st = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                StatusCommand.withInterrupted("{\"pid\": 7, \"mode\": \"plan\"}", java.util.List.of(journal.list().stream()
+                        .filter(l -> l.ok() && l.changeSet().id().equals(crashed.id())).findFirst().orElseThrow().changeSet())));
+        assertThat(st.path("pid").asInt()).isEqualTo(7);
+        assertThat(st.path("interrupted").get(0).path("id").asText()).isEqualTo(crashed.id());
+        assertThat(st.path("interrupted").get(0).path("status").asText()).isEqualTo("in-progress");
+        assertThat(st.path("interrupted").get(0).path("settings").asInt()).isEqualTo(1);
         Run apply = cli(concat(new String[] {"apply", "--yes", "--only", "sysctl:vm.swappiness"}, common));
         assertThat(apply.out()).contains("recovered unfinished change set " + crashed.id());
         assertThat(read("/proc/sys/vm/dirty_ratio")).isEqualTo("20");
