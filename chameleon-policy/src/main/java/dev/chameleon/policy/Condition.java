@@ -383,9 +383,13 @@ public final class Condition {
         }
         Map<String, Object> vars = activation(facts);
         for (Clause c : cs) {
-            Outcome o = c.condition.evaluate(vars);
+            Condition cc = c.condition();
+            if (cc == null) {
+                return java.util.Optional.empty();
+            }
+            Outcome o = cc.evaluate(vars);
             if (!o.holds()) {
-                return java.util.Optional.of(new FailedClause(c.condition.text(), c.condition.describeFacts(facts, null, null), o.error()));
+                return java.util.Optional.of(new FailedClause(cc.text(), cc.describeFacts(facts, null, null), o.error()));
             }
         }
         return java.util.Optional.empty();
@@ -404,7 +408,35 @@ public final class Condition {
         }
     }
 
-    private record Clause(Condition condition) {
+    /**
+     * One clause of a conjunction; its program is made when first evaluated, so explaining a
+     * condition that fails at its first clause costs one program, not one per clause.
+     */
+    private static final class Clause {
+        private final String text;
+        private final CelAbstractSyntaxTree sub;
+        private final List<String> references;
+        private volatile Condition condition;
+
+        Clause(String text, CelAbstractSyntaxTree sub, List<String> references) {
+            this.text = text;
+            this.sub = sub;
+            this.references = references;
+        }
+
+        /** The clause as a condition, or null when the runtime cannot plan it alone. */
+        Condition condition() {
+            Condition c = condition;
+            if (c == null) {
+                try {
+                    c = new Condition(text, RUNTIME.createProgram(sub), references, null, sub);
+                } catch (CelEvaluationException e) {
+                    return null;
+                }
+                condition = c;
+            }
+            return c;
+        }
     }
 
     private List<Clause> clauses() {
@@ -423,12 +455,7 @@ public final class Condition {
                         break;
                     }
                     CelAbstractSyntaxTree sub = CelAbstractSyntaxTree.newCheckedAst(part, ast.getSource(), ast.getReferenceMap(), ast.getTypeMap());
-                    try {
-                        built.add(new Clause(new Condition(clauseText, RUNTIME.createProgram(sub), List.copyOf(FactRefs.of(part, roots)), null, sub)));
-                    } catch (CelEvaluationException e) {
-                        built.clear();
-                        break;
-                    }
+                    built.add(new Clause(clauseText, sub, List.copyOf(FactRefs.of(part, roots))));
                 }
             }
             cs = List.copyOf(built);
