@@ -79,6 +79,8 @@ public final class AdviceViews {
             Object tree = Mapper.tree(detail);
             advice = tree instanceof Map<?, ?> m && m.containsKey("advice") ? m.get("advice") : tree;
         }
-        return new AgentAdvice(rs.getString("agent_id"), rs.getLong("seq"), instant(rs, "at"), rs.getString("summary"), advice);
+        // the advice's own summary; the event's summary column is the feed's line ("agent ID: ...")
+        String summary = advice instanceof Map<?, ?> m && m.get("summary") instanceof String s ? s : rs.getString("summary");
+        return new AgentAdvice(rs.getString("agent_id"), rs.getLong("seq"), instant(rs, "at"), summary, advice);
     }
 }
