@@ -16,11 +16,12 @@ public final class Actuators {
         }
     }
 
-    /** Every Linux actuator: sysctl, sysfs, blockQueue, hugepages, kernelModule, service, file, kernelCmdline, tunedProfile, nic, package. */
+    /** Every Linux actuator: sysctl, sysfs, blockQueue, hugepages, kernelModule, service, file, kernelCmdline, tunedProfile, nic, nicSysctl, package, initramfs. */
     public static Actuators standard() {
         return new Actuators(List.of(new SysctlActuator(), new SysfsActuator(), new BlockQueueActuator(), new HugepagesActuator(),
                 new KernelModuleActuator(), new ServiceActuator(), new FileActuator(), new KernelCmdlineActuator(),
-                new TunedProfileActuator(), new NicActuator(), new NicSysctlActuator(), new PackageActuator()));
+                new TunedProfileActuator(), new NicActuator(), new NicSysctlActuator(), new PackageActuator(),
+                new InitramfsActuator()));
     }
 
     public Optional<Actuator> forKind(String kind) {

@@ -127,6 +127,13 @@ public final class Daemon {
                 config.jsonLog(), clock);
         AtomicReference<Agent> running = new AtomicReference<>();
         FleetLink link = link(engine, state, events, running);
+        if (link != null) {
+            // the hardware check and, with a migration target, readiness: sent to the control plane as advice
+            link.adviseWith(p -> {
+                Agent a = running.get();
+                return dev.chameleon.engine.hardware.Advice.of((a == null ? engine : a.engine()).host(), p.facts());
+            });
+        }
         // compiled once here (bad policies fail the start) and handed to the first pass; reloads compile again
         // the policies last compiled and the fingerprint of their sources: clients are served them while the files are unchanged
         AtomicReference<Served.Loaded> loaded = new AtomicReference<>(load(engine, link));

@@ -193,6 +193,9 @@ class FleetAgentTest {
         assertThat(changes.toString()).contains("vm.dirty_ratio");
         assertThat(waitFor(() -> server.get("/api/v1/agents/" + cred.agentId() + "/current-values").body().contains("\"sysctl:vm.dirty_ratio\":\"12\"")))
                 .as(server.get("/api/v1/agents/" + cred.agentId() + "/current-values").body()).isTrue();
+        // the hardware advice (issue 18) reached the server as the agent's latest advice
+        assertThat(waitFor(() -> server.get("/api/v1/agents/" + cred.agentId() + "/advice").status() == 200)).as(a.log.toString()).isTrue();
+        assertThat(server.get("/api/v1/agents/" + cred.agentId() + "/advice").json().path("summary").asText()).startsWith("hardware (general): ");
         // the bundle and its ETag are on disk, 0600
         FleetFiles files = new FleetFiles(state);
         assertThat(Files.readString(files.bundle())).contains("fleet-dirty");

@@ -263,6 +263,7 @@ class FactSchemaMatchesSensorsTest {
                 .file(n + "/address", "52:54:00:aa:bb:cc\n").file(n + "/mtu", "9000\n").file(n + "/speed", "10000\n")
                 .file(n + "/duplex", "full\n").file(n + "/operstate", "up\n");
         // AppArmor with profiles; UEFI with Secure Boot on
+        t.file("/etc/chameleon/migration-target", "# where this VM moves next\nkvm\n");
         t.file("/sys/kernel/security/lsm", "lockdown,capability,yama,apparmor\n")
                 .file("/sys/module/apparmor/parameters/enabled", "Y\n")
                 .file("/sys/kernel/security/apparmor/profiles", "/usr/sbin/cupsd (enforce)\nnvidia_modprobe (complain)\n")

@@ -81,10 +81,13 @@ class JsonSchemaTest {
                     - tunedProfile: {profile: virtual-guest}
                     - nic: {name: eth0, mtu: 9000, channels: {combined: 4}, offload: {tso: off, gro: true}}
                     - package: {name: nginx, state: installed, optIn: true}
+                    - initramfs: {drivers: [virtio_blk, virtio_net], kernel: 6.1.0-28-amd64}
                 """);
         assertThat(errors(all)).isEmpty();
         assertThat(errors(all.replace("optIn: true", "optIn: false"))).isNotEmpty();
         assertThat(errors(all.replace("knob: thp.enabled", "knob: thp.enable"))).isNotEmpty();
         assertThat(errors(all.replace("channels: {combined: 4}", "channels: {combined: many}"))).isNotEmpty();
+        assertThat(errors(all.replace("drivers: [virtio_blk, virtio_net]", "drivers: []"))).isNotEmpty();
+        assertThat(errors(all.replace("drivers: [virtio_blk, virtio_net]", "drivers: [\"virtio blk\"]"))).isNotEmpty();
     }
 }

@@ -147,6 +147,7 @@ class PackTest {
                 case "nic" -> "{name: eth0, mtu: 9000}";
                 case "nicSysctl" -> "{key: rp_filter, value: 2}";
                 case "package" -> "{name: nginx, optIn: true}";
+                case "initramfs" -> "{drivers: [virtio_blk]}";
                 default -> "{}";
             };
             assertThat(PolicyParser.parse("s.yaml", "apiVersion: chameleon/v1\nkind: Policy\nmetadata: {name: s}\nspec:\n  settings:\n    - "

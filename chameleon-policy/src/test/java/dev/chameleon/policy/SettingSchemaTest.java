@@ -111,6 +111,6 @@ class SettingSchemaTest {
         assertThat(error("    - nic: {name: eth0, rings: {huge: 1}}\n").message()).startsWith("unknown key 'huge' in nic.rings (allowed: rx, rx-jumbo, rx-mini, tx)");
         assertThat(error("    - tunedProfile: {}\n").message()).isEqualTo("tunedProfile needs a profile, e.g. {profile: virtual-guest}");
         assertThat(error("    - frobnicate: {x: 1}\n").message()).startsWith("unknown key 'frobnicate' in a setting (allowed: blockQueue, file, hugepages, "
-                + "kernelCmdline, kernelModule, nic, nicSysctl, package, service, sysctl, sysfs, tunedProfile)");
+                + "initramfs, kernelCmdline, kernelModule, nic, nicSysctl, package, service, sysctl, sysfs, tunedProfile)");
     }
 }

@@ -91,7 +91,8 @@ class OpenApiTest {
         Http.Response rep = fleet.report(a, List.of(Fleet.report("r1", "status", Map.of("mode", "plan")),
                 Fleet.report("r2", "plan", Map.of("summary", Map.of("change", 1))),
                 Fleet.report("r3", "change-set", Map.of("id", "cs", "status", "applied", "entries", List.of())),
-                Fleet.report("r4", "current-values", Map.of("sysctl:vm.swappiness", "60"))));
+                Fleet.report("r4", "current-values", Map.of("sysctl:vm.swappiness", "60")),
+                Fleet.report("r5", "event", AdviceApiTest.advice("hardware (general): nothing failing", 0))));
         conforms("post", "/api/v1/agents/{id}/reports", rep);
         Http.Response asg = fleet.http.post("/api/v1/assignments", fleet.admin, Http.json(Map.of("name", "web", "policy", "web-tier",
                 "selector", "true")));

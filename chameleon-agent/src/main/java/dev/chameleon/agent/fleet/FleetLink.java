@@ -94,6 +94,13 @@ public final class FleetLink implements AutoCloseable {
     private Map<String, Object> lastFacts;
     private String lastPlan;
     private String lastCurrents;
+    /** Computes the hardware advice of a pass (the daemon sets it: {@code engine.hardware.Advice}); null: none is sent. */
+    private volatile java.util.function.Function<Pass, Map<String, Object>> adviser;
+    private String lastAdvice;
+    private Map<String, Object> lastAdviceFacts;
+    private java.time.Instant lastAdviceAt;
+    /** Advice is computed again when the facts changed, else at most this often (readiness may list the initramfs). */
+    static final java.time.Duration ADVICE_EVERY = java.time.Duration.ofMinutes(10);
     private int unknownAgent;
 
     /**
@@ -187,6 +194,11 @@ public final class FleetLink implements AutoCloseable {
                 outbox.add(ReportKind.CURRENT_VALUES, now, currents);
                 lastCurrents = currents;
             }
+            if (adviser != null && (!facts.equals(lastAdviceFacts) || lastAdviceAt == null || !now.isBefore(lastAdviceAt.plus(ADVICE_EVERY)))) {
+                lastAdviceFacts = facts;
+                lastAdviceAt = now;
+                advise(pass, now);
+            }
         }
         Map<String, Object> st = new LinkedHashMap<>();
         st.put("mode", summary.mode());
@@ -200,6 +212,39 @@ public final class FleetLink implements AutoCloseable {
         st.put("outbox", (long) outbox.size());
         outbox.add(ReportKind.STATUS, now, Json.compact(st));
         kick.offer(Boolean.TRUE);
+    }
+
+    /**
+     * Sends the hardware advice of each pass from now on (computed by {@code adviser}), as an
+     * {@code event} report of type {@code advice} when it differs from the last one sent:
+     * {@code {"type": "advice", "time", "summary", "advice": {...}}}. No new report kind, so a
+     * server that does not know advice stores it as one more agent event.
+     */
+    public void adviseWith(java.util.function.Function<Pass, Map<String, Object>> adviser) {
+        this.adviser = adviser;
+    }
+
+    private void advise(Pass pass, java.time.Instant now) {
+        Map<String, Object> a;
+        try {
+            a = adviser.apply(pass);
+        } catch (RuntimeException e) {
+            // advice is for people: a failure to compute it is said, and never stops the reports
+            a = new LinkedHashMap<>();
+            a.put("summary", "the hardware advice could not be computed: " + e);
+            a.put("error", String.valueOf(e));
+        }
+        String json = Json.compact(a);
+        if (json.equals(lastAdvice)) {
+            return;
+        }
+        lastAdvice = json;
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("type", "advice");
+        m.put("time", now.toString());
+        m.put("summary", a.get("summary"));
+        m.put("advice", a);
+        outbox.add(ReportKind.EVENT, now, Json.compact(m));
     }
 
     /** An event of the agent: change sets, drift, health gates, freezes, errors and notices go to the server. */

@@ -2,6 +2,7 @@ package dev.chameleon.engine.hardware;
 
 import dev.chameleon.engine.hardware.Finding.Status;
 import dev.chameleon.engine.hardware.Platforms.Platform;
+import dev.chameleon.actuators.InitramfsListing;
 import dev.chameleon.host.Host;
 import dev.chameleon.host.HostFile;
 import dev.chameleon.host.SysRoot;
@@ -139,17 +140,9 @@ public final class Readiness {
                         distro.rebuildInitramfs(rel, flatten(needed))));
                 continue;
             }
-            Set<String> inImage = new LinkedHashSet<>();
-            Map<String, String> where = new LinkedHashMap<>();
-            for (String p : listing.paths()) {
-                Matcher m = Pattern.compile("(?:^|/)([^/]+)\\.ko(?:\\.(?:xz|zst|gz))?$").matcher(p);
-                if (m.find()) {
-                    String mod = norm(m.group(1));
-                    inImage.add(mod);
-                    where.putIfAbsent(mod, p);
-                }
-            }
-            Set<String> builtin = builtin(root, rel);
+            Map<String, String> where = InitramfsListing.modules(listing.paths());
+            Set<String> inImage = where.keySet();
+            Set<String> builtin = InitramfsListing.builtin(root, rel);
             List<String> evidence = new ArrayList<>();
             evidence.add(image + ": " + listing.paths().size() + " entries, " + inImage.size() + " modules (read with " + listing.method() + ")");
             List<String> missing = new ArrayList<>();
@@ -184,23 +177,7 @@ public final class Readiness {
     }
 
     static String norm(String module) {
-        return module.replace('-', '_');
-    }
-
-    private static Set<String> builtin(SysRoot root, String release) {
-        Set<String> out = new LinkedHashSet<>();
-        for (String dir : List.of("/lib/modules/", "/usr/lib/modules/")) {
-            HostFile f = root.read(dir + release + "/modules.builtin");
-            if (f.isPresent()) {
-                for (String line : f.text().split("\n")) {
-                    Matcher m = Pattern.compile("([^/]+)\\.ko$").matcher(line.strip());
-                    if (m.find()) {
-                        out.add(norm(m.group(1)));
-                    }
-                }
-            }
-        }
-        return out;
+        return InitramfsListing.norm(module);
     }
 
     // ---------------------------------------------------------------- fstab

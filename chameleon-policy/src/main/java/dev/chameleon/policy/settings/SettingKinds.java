@@ -13,7 +13,7 @@ import java.util.Optional;
 public final class SettingKinds {
     private static final List<SettingKind> STANDARD = List.of(new SysctlSetting(), new SysfsSetting(), new BlockQueueSetting(),
             new HugepagesSetting(), new KernelModuleSetting(), new ServiceSetting(), new FileSetting(), new KernelCmdlineSetting(),
-            new TunedProfileSetting(), new NicSetting(), new NicSysctlSetting(), new PackageSetting());
+            new TunedProfileSetting(), new NicSetting(), new NicSysctlSetting(), new PackageSetting(), new InitramfsSetting());
     private static final Map<String, SettingKind> BY_NAME = new LinkedHashMap<>();
 
     static {
@@ -30,7 +30,7 @@ public final class SettingKinds {
         return STANDARD;
     }
 
-    /** Their names: sysctl, sysfs, blockQueue, hugepages, kernelModule, service, file, kernelCmdline, tunedProfile, nic, package. */
+    /** Their names: sysctl, sysfs, blockQueue, hugepages, kernelModule, service, file, kernelCmdline, tunedProfile, nic, nicSysctl, package, initramfs. */
     public static List<String> names() {
         return List.copyOf(BY_NAME.keySet());
     }

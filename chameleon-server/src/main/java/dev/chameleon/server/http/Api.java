@@ -216,6 +216,22 @@ public final class Api {
                 Route.Body.jsonList(EventStore.Event.class), List.of(404), ctx -> ctx.json(s.inventory().events(
                         access(ctx).require(Role.VIEWER), ctx.pathParam("id"), longParam(ctx, "before", 0), intParam(ctx, "limit", 100))));
 
+        // ---- agents: hardware advice (issue 18) ----
+        dev.chameleon.server.service.AdviceViews advice = new dev.chameleon.server.service.AdviceViews(s.db(), s.inventory());
+        route(GET, "/api/v1/agents/{id}/advice", VIEWER, "agents",
+                "The agent's latest hardware advice: the hardware check and, with a migration target, readiness", List.of(), null, 200,
+                Route.Body.json(dev.chameleon.server.service.AdviceViews.AgentAdvice.class), List.of(404),
+                ctx -> ctx.json(advice.ofAgent(access(ctx).require(Role.VIEWER), ctx.pathParam("id"))));
+        route(GET, "/api/v1/advice", VIEWER, "agents", "Every agent's latest hardware advice, by agent id",
+                List.of(Route.Param.query("failing", "boolean", "true: only agents whose advice has a failing check")), null, 200,
+                Route.Body.jsonList(dev.chameleon.server.service.AdviceViews.AgentAdvice.class), List.of(400), ctx -> {
+                    String f = ctx.queryParam("failing");
+                    if (f != null && !f.equals("true") && !f.equals("false")) {
+                        throw dev.chameleon.server.service.ApiException.invalid("failing must be true or false, found '" + f + "'");
+                    }
+                    ctx.json(advice.fleet(access(ctx).require(Role.VIEWER), "true".equals(f)));
+                });
+
         // ---- agents: bundle and reports ----
         route(GET, "/api/v1/agents/{id}/bundle", AGENT_OR_VIEWER, "agents",
                 "The agent's signed policy bundle; 304 when If-None-Match is its ETag, after waiting up to wait seconds for a change",

@@ -1,4 +1,4 @@
-package dev.chameleon.engine.hardware;
+package dev.chameleon.actuators;
 
 import dev.chameleon.host.Command;
 import dev.chameleon.host.CommandResult;
@@ -12,7 +12,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import dev.chameleon.host.HostFile;
+import dev.chameleon.host.SysRoot;
 import org.apache.commons.compress.archivers.ArchiveEntry;
 import org.apache.commons.compress.archivers.cpio.CpioArchiveInputStream;
 import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
@@ -25,10 +33,12 @@ import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
  * systems; with {@code --root} alone no command runs), else read here: the image is a series of
  * cpio (newc) archives, each optionally compressed (an uncompressed early-microcode archive, then
  * the main one in gzip, xz, zstd or bzip2), listed with commons-compress (zstd: aircompressor).
+ * Used by {@code chameleon readiness} (engine) and by the {@code initramfs} actuator, so both
+ * decide "the image holds module X" the same way.
  */
 public final class InitramfsListing {
     /** Longest the distribution's tool may take. */
-    static final Duration TOOL_TIMEOUT = Duration.ofSeconds(30);
+    public static final Duration TOOL_TIMEOUT = Duration.ofSeconds(30);
     /** Most entries read from one image (a Debian MODULES=most image has about 2 000). */
     static final int MAX_ENTRIES = 200_000;
 
@@ -42,6 +52,42 @@ public final class InitramfsListing {
      * @param method how they were read: {@code lsinitramfs}, {@code lsinitrd}, or {@code cpio reader (zstd)}
      */
     public record Listing(List<String> paths, String method) {
+    }
+
+    private static final Pattern MODULE_FILE = Pattern.compile("(?:^|/)([^/]+)\\.ko(?:\\.(?:xz|zst|gz))?$");
+
+    /** A module name as the kernel compares it: {@code -} and {@code _} are the same ({@code xen-blkfront} is {@code xen_blkfront}). */
+    public static String norm(String module) {
+        return module.replace('-', '_');
+    }
+
+    /** The modules among {@code paths} ({@code NAME.ko}, {@code .ko.xz|.zst|.gz}): normalised name → the first path holding it. */
+    public static Map<String, String> modules(List<String> paths) {
+        Map<String, String> where = new LinkedHashMap<>();
+        for (String p : paths) {
+            Matcher m = MODULE_FILE.matcher(p);
+            if (m.find()) {
+                where.putIfAbsent(norm(m.group(1)), p);
+            }
+        }
+        return where;
+    }
+
+    /** The modules built into kernel {@code release} ({@code /lib/modules/REL/modules.builtin}, or under {@code /usr/lib}), normalised. */
+    public static Set<String> builtin(SysRoot root, String release) {
+        Set<String> out = new LinkedHashSet<>();
+        for (String dir : List.of("/lib/modules/", "/usr/lib/modules/")) {
+            HostFile f = root.read(dir + release + "/modules.builtin");
+            if (f.isPresent()) {
+                for (String line : f.text().split("\n")) {
+                    Matcher m = Pattern.compile("([^/]+)\\.ko$").matcher(line.strip());
+                    if (m.find()) {
+                        out.add(norm(m.group(1)));
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     /** Lists the image at {@code machinePath} on {@code host}; an unreadable or corrupt image is an {@link IOException} saying what and where. */
