@@ -84,7 +84,7 @@ public record TuningReport(Tuning tuning, String optimizer, Fingerprint fingerpr
         Map<String, Object> fields() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("status", status);
-            m.put("values", values);
+            m.put("measurements", values);
             if (!values.isEmpty()) {
                 m.put("mean", mean());
                 m.put("sd", sd());
@@ -169,7 +169,8 @@ public record TuningReport(Tuning tuning, String optimizer, Fingerprint fingerpr
      * completely, else from the best trial's own.
      *
      * @param percent the gain
-     * @param low     the interval's lower end, or NaN (fewer than two measurements on a side, or no spread)
+     * @param low     the interval's lower end, or NaN (fewer than two measurements on a side); the gain itself when
+     *                neither side has any spread
      * @param high    the upper end, or NaN
      * @param from    {@code confirmation} or {@code trial}
      */
@@ -211,7 +212,9 @@ public record TuningReport(Tuning tuning, String optimizer, Fingerprint fingerpr
         int n2 = t.values().size();
         double v1 = b.sd() * b.sd() / n1;
         double v2 = t.sd() * t.sd() / n2;
-        if (n1 >= 2 && n2 >= 2 && v1 + v2 > 0) {
+        if (n1 >= 2 && n2 >= 2 && v1 + v2 == 0) {
+            low = high = 100 * d / base; // no spread on either side: the difference is exact
+        } else if (n1 >= 2 && n2 >= 2) {
             double df = (v1 + v2) * (v1 + v2) / (v1 * v1 / (n1 - 1) + v2 * v2 / (n2 - 1));
             double q = new TDistribution(df).inverseCumulativeProbability(0.975);
             double se = Math.sqrt(v1 + v2);
@@ -338,7 +341,7 @@ public record TuningReport(Tuning tuning, String optimizer, Fingerprint fingerpr
         for (int i = 0; i < t.values().size(); i++) {
             v.put(tuning.knobs().get(i).key(), t.values().get(i));
         }
-        m.put("values", v);
+        m.put("settings", v);
         if (t.changeSet() != null) {
             m.put("changeSet", t.changeSet());
         }
