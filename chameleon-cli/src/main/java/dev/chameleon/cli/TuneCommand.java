@@ -160,12 +160,15 @@ final class TuneCommand implements Callable<Integer> {
             }
         }, "tune-stop");
         Runtime.getRuntime().addShutdownHook(hook);
-        TuningReport report;
         try {
-            report = tuner.run(facts);
+            return runAndReport(engine, tuner, facts, out, err, json);
         } finally {
-            done.countDown();
+            done.countDown(); // after the report is printed: a SIGTERM's exit waits for it
         }
+    }
+
+    private int runAndReport(Engine engine, Tuner tuner, FactSet facts, PrintWriter out, PrintWriter err, boolean json) throws Exception {
+        TuningReport report = tuner.run(facts);
         if (proposalFile != null) {
             if (report.proposal().isPresent()) {
                 Files.writeString(proposalFile, report.proposal().get(), StandardCharsets.UTF_8);

@@ -176,7 +176,7 @@ class NetnsTuneIT {
     }
 
     @Test
-    void aTuningRunKilledMidTrialLeavesTheNamespaceAsBeforeAfterRecovery() throws Exception {
+    void aTuningRunKilledMidTrialLeavesTheNamespaceAsBeforeAfterRecoveryAndAStoppedOneUndoesItsTrialItself() throws Exception {
         Path marker = tmp.resolve("in-trial");
         // the workload: instant at the start values; in a trial it records its pid and hangs, so the run is killed mid-trial
         Path probe = script("hang.sh", """
@@ -201,6 +201,14 @@ class NetnsTuneIT {
                 $CHAMELEON tune --recover --state-dir %2$s; echo "@recover.rc=$?"
                 echo "@after=$(cat /proc/sys/net/ipv4/tcp_wmem)"
                 $CHAMELEON tune --recover --state-dir %2$s; echo "@again.rc=$?"
+                rm -f %4$s
+                $CHAMELEON tune %1$s --yes --no-default-policies --no-system-policies --state-dir %2$s-term > %3$s/term.out 2>&1 &
+                RUN=$!
+                for i in $(seq 600); do [ -s %4$s ] && break; sleep 0.1; done
+                echo "@term.during=$(cat /proc/sys/net/ipv4/tcp_wmem)"
+                kill -TERM $RUN; wait $RUN; echo "@term.rc=$?"
+                echo "@term.after=$(cat /proc/sys/net/ipv4/tcp_wmem)"
+                cat %3$s/term.out
                 """.formatted(f, state, tmp, marker), log);
         String ctx = log.toString();
         assertThat(v.get("killed.rc")).as(ctx).isEqualTo("137");
@@ -211,6 +219,10 @@ class NetnsTuneIT {
         assertThat(v.get("after")).as(ctx).isEqualTo(v.get("before"));
         assertThat(v.get("again.rc")).isEqualTo("0");
         assertThat(ctx).contains("Nothing to recover");
+        // SIGTERM instead: the probe is killed with its group, the trial undone before the JVM exits, no --recover needed
+        assertThat(v.get("term.during")).as(ctx).isNotEqualTo(v.get("before"));
+        assertThat(v.get("term.after")).as(ctx).isEqualTo(v.get("before"));
+        assertThat(ctx).contains("ended by stopped").contains("Everything was put back");
     }
 
     @Test
