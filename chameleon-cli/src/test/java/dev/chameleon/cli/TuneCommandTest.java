@@ -95,6 +95,28 @@ class TuneCommandTest {
     }
 
     @Test
+    void trialsPerHourSpacesTheTrialsAndAWaitPastTheTimeBudgetEndsTheRun() throws Exception {
+        // 1200 per hour: a trial starts at most every 3 s; the second trial waits for its turn
+        Path f = Files.writeString(tmp.resolve("spaced.yaml"), Files.readString(tuning("", "")).replace("budget: {trials: 2}",
+                "budget: {trials: 2, trialsPerHour: 1200}"));
+        Run r = cli("tune", f.toString(), "--yes", "--no-confirm", "--root", root.toString(), "--no-default-policies", "-o", "json");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode doc = new ObjectMapper().readTree(r.out());
+        assertThat(doc.get("budget").get("trialsRun").asInt()).isEqualTo(2);
+        assertThat(r.err()).contains("(budget.trialsPerHour 1200)");
+        assertThat(doc.get("budget").get("elapsedSeconds").asDouble()).as("the second trial started 3 s after the first").isGreaterThanOrEqualTo(3.0);
+        // with a 2 s time budget the second trial's turn comes too late: the run ends after one trial, without waiting
+        Path g = Files.writeString(tmp.resolve("late.yaml"), Files.readString(tuning("", "")).replace("budget: {trials: 2}",
+                "budget: {trials: 2, trialsPerHour: 1200, time: 2s}"));
+        r = cli("tune", g.toString(), "--yes", "--no-confirm", "--root", root.toString(), "--no-default-policies", "-o", "json");
+        doc = new ObjectMapper().readTree(r.out());
+        assertThat(doc.get("budget").get("trialsRun").asInt()).as(r.err()).isLessThanOrEqualTo(1);
+        assertThat(doc.get("budget").get("stoppedBy").asText()).isEqualTo("time");
+        assertThat(r.err()).doesNotContain("waiting");
+        assertThat(somaxconn()).isEqualTo("4096");
+    }
+
+    @Test
     void itRefusesWhenTheConditionDoesNotHoldOrOutsideTheWindow() throws Exception {
         Path f = tuning("  when: {condition: 'platform.hypervisor == \"kvm\"'}\n", "");
         Run r = cli("tune", f.toString(), "--yes", "--root", root.toString(), "--no-default-policies");
