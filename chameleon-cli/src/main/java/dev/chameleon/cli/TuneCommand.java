@@ -62,7 +62,7 @@ final class TuneCommand implements Callable<Integer> {
     boolean yes;
 
     @Option(names = "--approve", description = "With --yes: write the proposed policy into /etc/chameleon/policies.d/ (under --root) "
-            + "when the gain's 95% interval is above 0. Without it nothing learned is applied.")
+            + "when the gain's 95%% interval is above 0. Without it nothing learned is applied.")
     boolean approve;
 
     @Option(names = "--recover", description = "Only undo what a killed tuning run left applied (its trial's change set), then exit.")
@@ -101,6 +101,9 @@ final class TuneCommand implements Callable<Integer> {
         }
         if (file == null) {
             throw new UserError(ExitCode.BAD_INPUT, "give the Tuning file: chameleon tune FILE (or --recover)");
+        }
+        if (output == OutputFormat.yaml) {
+            throw new UserError(ExitCode.BAD_INPUT, "-o takes table or json for tune (the proposal itself is YAML: --proposal FILE)");
         }
         Tuning tuning = read(file);
         if (approve && !yes) {

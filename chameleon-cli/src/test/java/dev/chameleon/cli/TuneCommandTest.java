@@ -145,6 +145,19 @@ class TuneCommandTest {
         Path f = tuning("", "");
         assertThat(cli("tune", f.toString(), "--approve", "--root", root.toString()).err()).contains("--approve goes with --yes");
         assertThat(cli("tune", f.toString(), "--optimizer", "annealing", "--root", root.toString()).code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(cli("tune", f.toString(), "-o", "yaml", "--root", root.toString()).code()).isEqualTo(ExitCode.BAD_INPUT);
+        // picocli reports a description it cannot format (a bare '%') on System.err and prints it raw
+        java.io.PrintStream saved = System.err;
+        java.io.ByteArrayOutputStream traced = new java.io.ByteArrayOutputStream();
+        Run help;
+        try {
+            System.setErr(new java.io.PrintStream(traced, true, java.nio.charset.StandardCharsets.UTF_8));
+            help = cli("tune", "--help");
+        } finally {
+            System.setErr(saved);
+        }
+        assertThat(help.out()).contains("the gain's 95% interval is above 0");
+        assertThat(traced.toString(java.nio.charset.StandardCharsets.UTF_8)).doesNotContain("Could not format");
         Path notExecutable = Files.writeString(tmp.resolve("probe.sh"), "echo 1\n");
         Path np = Files.writeString(tmp.resolve("np.yaml"), Files.readString(f).replace("/bin/cat, " + root.resolve("proc/sys/net/core/somaxconn"),
                 notExecutable.toString()));
