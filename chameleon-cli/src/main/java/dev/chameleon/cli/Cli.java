@@ -59,6 +59,7 @@ public final class Cli implements Runnable {
         m.put("enroll", EnrollCommand::new);
         m.put("server", ServerCommand::new);
         m.put("fleet", FleetCommand::new);
+        m.put("tune", TuneCommand::new);
         return m;
     }
 

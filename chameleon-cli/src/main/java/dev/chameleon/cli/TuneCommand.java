@@ -1,0 +1,271 @@
+package dev.chameleon.cli;
+
+import dev.chameleon.agent.loop.HealthGate;
+import dev.chameleon.agent.tuning.GaussianProcessOptimizer;
+import dev.chameleon.agent.tuning.Optimizer;
+import dev.chameleon.agent.tuning.Probe;
+import dev.chameleon.agent.tuning.RandomSearch;
+import dev.chameleon.agent.tuning.Tuner;
+import dev.chameleon.agent.tuning.TuningReport;
+import dev.chameleon.engine.Engine;
+import dev.chameleon.engine.EngineConfig;
+import dev.chameleon.engine.EngineException;
+import dev.chameleon.host.HostCommandRunner;
+import dev.chameleon.model.FactSet;
+import dev.chameleon.policy.PolicyError;
+import dev.chameleon.policy.PolicySet;
+import dev.chameleon.policy.Tuning;
+import dev.chameleon.policy.TuningParser;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code chameleon tune FILE}: learned tuning ({@link Tuner}). Without {@code --yes} it prints the
+ * trial plan and changes nothing; with it, it runs the trials through the journal and puts
+ * everything back; {@code --approve} writes the proposed policy into the machine's policy folder.
+ * Reference: docs/tuning.md.
+ */
+@Command(name = "tune", mixinStandardHelpOptions = true,
+        description = "Learned tuning: measure a workload, try settings within limits, put everything back, propose a policy with its "
+                + "evidence. Without --yes: print the trial plan, change nothing.")
+final class TuneCommand implements Callable<Integer> {
+    @Mixin
+    HostOptions hostOptions;
+    @Mixin
+    PolicyOptions policyOptions;
+    @Mixin
+    StateOptions stateOptions;
+
+    @Parameters(arity = "0..1", paramLabel = "FILE", description = "The Tuning document (docs/tuning.md).")
+    Path file;
+
+    @Option(names = "--yes", description = "Really run the trials (each applied as a journalled change set and undone).")
+    boolean yes;
+
+    @Option(names = "--approve", description = "With --yes: write the proposed policy into /etc/chameleon/policies.d/ (under --root) "
+            + "when the gain's 95%% interval is above 0. Without it nothing learned is applied.")
+    boolean approve;
+
+    @Option(names = "--recover", description = "Only undo what a killed tuning run left applied (its trial's change set), then exit.")
+    boolean recover;
+
+    @Option(names = "--optimizer", paramLabel = "NAME", description = "gp (Gaussian-process Bayesian optimisation, default) or random.")
+    String optimizer = "gp";
+
+    @Option(names = "--seed", paramLabel = "N", description = "Seed of the optimiser's random choices (default: ${DEFAULT-VALUE}).")
+    long seed = 1;
+
+    @Option(names = "--no-confirm", description = "Do not apply the best trial again to measure it afresh (the gain then comes from the trial itself).")
+    boolean noConfirm;
+
+    @Option(names = "--proposal", paramLabel = "FILE", description = "Also write the proposed policy to FILE (for review; not applied).")
+    Path proposalFile;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "table or json (default: ${DEFAULT-VALUE}); the shape: docs/tuning.md")
+    OutputFormat output = OutputFormat.table;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Engine engine = hostOptions.engine(policyOptions, stateOptions);
+        if (recover) {
+            engine.requireRoot();
+            List<String> lines = Tuner.recover(engine);
+            lines.forEach(out::println);
+            out.println(lines.isEmpty() ? "Nothing to recover: no tuning run left a change set applied." : "Recovered.");
+            out.flush();
+            return ExitCode.OK;
+        }
+        if (file == null) {
+            throw new UserError(ExitCode.BAD_INPUT, "give the Tuning file: chameleon tune FILE (or --recover)");
+        }
+        if (output == OutputFormat.yaml) {
+            throw new UserError(ExitCode.BAD_INPUT, "-o takes table or json for tune (the proposal itself is YAML: --proposal FILE)");
+        }
+        Tuning tuning = read(file);
+        if (approve && !yes) {
+            throw new UserError(ExitCode.BAD_INPUT, "--approve goes with --yes: the proposal comes from a run. Nothing was changed.");
+        }
+        Optimizer opt = switch (optimizer) {
+            case "gp" -> new GaussianProcessOptimizer(seed, Math.max(2, Math.min(tuning.knobs().size() + 1, tuning.budget().trials() / 3)));
+            case "random" -> new RandomSearch(seed);
+            default -> throw new UserError(ExitCode.BAD_INPUT, "--optimizer must be gp or random, found '" + optimizer + "'");
+        };
+        Probe probe;
+        HealthGate gate = null;
+        try {
+            probe = new Probe(tuning.objective().probe(), new HostCommandRunner());
+        } catch (IllegalArgumentException e) {
+            Tuning.Probe p = tuning.objective().probe();
+            throw new UserError(ExitCode.BAD_INPUT, tuning.file() + ":" + p.line() + ":" + p.column() + ": spec.objective.probe."
+                    + e.getMessage() + "; nothing was changed");
+        }
+        Tuning.Guardrail g = tuning.guardrail();
+        if (!g.healthCommand().isEmpty() || g.healthUrl() != null) {
+            try {
+                gate = new HealthGate(new HealthGate.Settings(g.healthCommand(), g.healthUrl() == null ? null : java.net.URI.create(g.healthUrl()),
+                        g.healthTimeout(), java.time.Duration.ZERO), new HostCommandRunner());
+            } catch (IllegalArgumentException e) {
+                throw new UserError(ExitCode.BAD_INPUT, tuning.file() + ":" + g.line() + ":" + g.column() + ": spec.guardrail.health."
+                        + e.getMessage() + "; nothing was changed");
+            }
+        }
+        boolean json = output == OutputFormat.json;
+        PrintWriter progress = json ? err : out;
+        AtomicBoolean stopping = new AtomicBoolean();
+        Tuner tuner = new Tuner(engine, tuning, probe, gate, opt, line -> {
+            progress.println(line);
+            progress.flush();
+        }, Clock.systemDefaultZone(), stopping::get, !noConfirm);
+        FactSet facts = engine.sense();
+        if (!yes) {
+            TuningReport.Plan plan = tuner.plan(facts);
+            if (json) {
+                out.println(Render.json(plan.fields()));
+            } else {
+                plan.lines().forEach(out::println);
+            }
+            out.flush();
+            return ExitCode.OK;
+        }
+        engine.requireRoot();
+        // A SIGTERM or Ctrl-C ends the run: the trial under way is undone before the JVM exits.
+        CountDownLatch done = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            stopping.set(true);
+            try {
+                done.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "tune-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            return runAndReport(engine, tuner, facts, out, err, json);
+        } finally {
+            done.countDown(); // after the report is printed: a SIGTERM's exit waits for it
+        }
+    }
+
+    private int runAndReport(Engine engine, Tuner tuner, FactSet facts, PrintWriter out, PrintWriter err, boolean json) throws Exception {
+        TuningReport report = tuner.run(facts);
+        if (proposalFile != null) {
+            if (report.proposal().isPresent()) {
+                Files.writeString(proposalFile, report.proposal().get(), StandardCharsets.UTF_8);
+            } else {
+                err.println("no proposal (no trial beat the baseline); " + proposalFile + " not written");
+            }
+        }
+        String approved = null;
+        String approveRefused = null;
+        if (approve) {
+            try {
+                approved = approve(engine, report).toString();
+            } catch (EngineException e) {
+                approveRefused = e.getMessage();
+            }
+        }
+        if (json) {
+            Map<String, Object> m = new java.util.LinkedHashMap<>(report.fields());
+            if (approve) {
+                m.put("approved", approved == null ? Map.of("written", false, "why", approveRefused) : Map.of("written", true, "file", approved));
+            }
+            out.println(Render.json(m));
+        } else {
+            report.lines().forEach(out::println);
+            if (report.proposal().isPresent()) {
+                out.println();
+                out.println("Proposed policy (not applied):");
+                out.print(report.proposal().get());
+            }
+            if (approved != null) {
+                out.println("Approved: written to " + approved + "; the next 'chameleon apply' (or the agent) applies it.");
+            } else if (approveRefused != null) {
+                out.println("Not approved: " + approveRefused);
+            }
+        }
+        out.flush();
+        if (!report.notBack().isEmpty()) {
+            return ExitCode.FAILED;
+        }
+        return approveRefused != null ? ExitCode.REFUSED : ExitCode.OK;
+    }
+
+    /** The one Tuning document of {@code f}, or a bad-input error with every positioned problem. */
+    static Tuning read(Path f) {
+        String text;
+        try {
+            text = Files.readString(f, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UserError(ExitCode.BAD_INPUT, f + ": cannot read: " + e.getMessage());
+        }
+        List<PolicyError> errors = new ArrayList<>();
+        List<Tuning> ts = TuningParser.parse(f.toString(), text, errors);
+        if (!errors.isEmpty()) {
+            throw new UserError(ExitCode.BAD_INPUT, errors.stream().map(PolicyError::format).collect(Collectors.joining("\n"))
+                    + "\nnothing was changed");
+        }
+        if (ts.size() != 1) {
+            throw new UserError(ExitCode.BAD_INPUT, f + ": holds " + ts.size() + " Tuning documents; give a file with exactly one");
+        }
+        return ts.get(0);
+    }
+
+    /**
+     * Writes the proposal into the policy folder under the root, after checking it compiles with
+     * every policy the engine loads; refuses without a significant gain, or over a file that is
+     * not an earlier proposal.
+     */
+    static Path approve(Engine engine, TuningReport report) {
+        if (report.proposal().isEmpty()) {
+            throw new EngineException.Refused("no trial beat the baseline; nothing to approve, nothing was written");
+        }
+        if (!report.gain().orElseThrow().significant()) {
+            throw new EngineException.Refused("the gain " + report.gain().get().describe() + " is not shown to be above 0 (its 95% interval "
+                    + "is unknown or reaches 0); nothing was written. Run with more repeats or trials.");
+        }
+        Path dir = engine.host().root().resolve(EngineConfig.SYSTEM_POLICIES);
+        Path target = dir.resolve(report.proposalName() + ".yaml");
+        String text = report.proposal().get();
+        List<PolicyError> errors = new ArrayList<>();
+        List<PolicySet.Source> sources = new ArrayList<>(engine.policySources(errors));
+        sources.removeIf(s -> Path.of(s.name()).toAbsolutePath().normalize().equals(target.toAbsolutePath().normalize()));
+        sources.add(new PolicySet.Source(target.toString(), text));
+        Engine.compile(sources, errors); // a conflict with a policy already there is refused here, with both positions
+        try {
+            if (Files.exists(target) && !Files.readString(target).startsWith("# Proposed by chameleon tune")) {
+                throw new EngineException.Refused(target + " exists and is not an earlier proposal of chameleon tune; nothing was written");
+            }
+            Files.createDirectories(dir);
+            Path tmp = dir.resolve("." + target.getFileName() + ".tmp");
+            Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new EngineException.Failed("cannot write " + target + ": " + e.getMessage());
+        }
+        return target;
+    }
+}

@@ -1,0 +1,174 @@
+package dev.chameleon.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code chameleon tune} on a machine tree ({@code --root}): the knob is the tree's
+ * {@code /proc/sys/net/core/somaxconn} file and the objective reads that file back with
+ * {@code /bin/cat}, so the best value is known exactly (the kernel itself is tuned in
+ * {@code NetnsTuneIT}). Safe default, refusals and bad inputs, each with nothing changed.
+ */
+class TuneCommandTest {
+    @TempDir
+    Path tmp;
+    Path root;
+
+    record Run(int code, String out, String err) {
+    }
+
+    static Run cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Cli.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @BeforeEach
+    void tree() throws Exception {
+        root = tmp.resolve("root");
+        MachineTree.vmwareGuest(root);
+        MachineTree.write(root, "/proc/sys/net/core/somaxconn", "4096\n");
+    }
+
+    Path tuning(String when, String extraKnob) throws Exception {
+        return Files.writeString(tmp.resolve("t.yaml"), """
+                apiVersion: chameleon/v1
+                kind: Tuning
+                metadata: {name: backlog}
+                spec:
+                  objective: {probe: {command: [/bin/cat, %s]}, goal: maximise, repeats: 2}
+                  knobs:
+                    - sysctl: {key: net.core.somaxconn}
+                      choices: [1024, 8192]
+                %s  budget: {trials: 2}
+                %s""".formatted(root.resolve("proc/sys/net/core/somaxconn"), extraKnob, when));
+    }
+
+    String somaxconn() throws Exception {
+        return MachineTree.read(root, "/proc/sys/net/core/somaxconn");
+    }
+
+    @Test
+    void withoutYesItPrintsTheTrialPlanAndChangesNothing() throws Exception {
+        Path f = tuning("  when: {condition: 'platform.hypervisor == \"vmware\"'}\n", "");
+        Run r = cli("tune", f.toString(), "--root", root.toString(), "--no-default-policies");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("Tuning backlog (" + f + ":1) on hypervisor=vmware")
+                .contains("  sysctl:net.core.somaxconn: now 4096; 2 value(s), 1024 .. 8192")
+                .contains("budget: 2 trial(s)").contains("Nothing was changed.").doesNotContain("would not run now");
+        Run json = cli("tune", f.toString(), "--root", root.toString(), "--no-default-policies", "-o", "json");
+        JsonNode doc = new ObjectMapper().readTree(json.out());
+        assertThat(doc.get("changed").asBoolean()).isFalse();
+        assertThat(doc.get("knobs").get(0).get("current").asText()).isEqualTo("4096");
+        assertThat(somaxconn()).isEqualTo("4096");
+        assertThat(Files.exists(root.resolve("var/lib/chameleon"))).as("no journal was even started").isFalse();
+    }
+
+    @Test
+    void aRunTriesEachValueThroughTheJournalPutsItBackAndProposes() throws Exception {
+        Path f = tuning("  when: {condition: 'platform.hypervisor == \"vmware\"'}\n", "");
+        Run r = cli("tune", f.toString(), "--yes", "--root", root.toString(), "--no-default-policies", "-o", "json");
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        JsonNode doc = new ObjectMapper().readTree(r.out());
+        assertThat(doc.get("trials")).hasSize(2);
+        assertThat(doc.get("best").get("settings").get("sysctl:net.core.somaxconn").asText()).isEqualTo("8192");
+        assertThat(doc.get("gain").get("percent").asDouble()).isEqualTo(100.0);
+        assertThat(doc.get("gain").get("significant").asBoolean()).isTrue();
+        assertThat(doc.get("restored").asBoolean()).isTrue();
+        assertThat(doc.get("proposal").asText()).contains("platform.hypervisor == \"vmware\"").contains("value: 8192");
+        assertThat(somaxconn()).isEqualTo("4096");
+        Run history = cli("history", "--root", root.toString());
+        assertThat(history.out()).contains("tune trial 1").contains("tune trial 2").contains("rolled-back");
+        assertThat(r.err()).as("the steps, on stderr with -o json").contains("baseline: 4096").contains("trial 1: ");
+    }
+
+    @Test
+    void trialsPerHourSpacesTheTrialsAndAWaitPastTheTimeBudgetEndsTheRun() throws Exception {
+        // 1200 per hour: a trial starts at most every 3 s; the second trial waits for its turn
+        Path f = Files.writeString(tmp.resolve("spaced.yaml"), Files.readString(tuning("", "")).replace("budget: {trials: 2}",
+                "budget: {trials: 2, trialsPerHour: 1200}"));
+        Run r = cli("tune", f.toString(), "--yes", "--no-confirm", "--root", root.toString(), "--no-default-policies", "-o", "json");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode doc = new ObjectMapper().readTree(r.out());
+        assertThat(doc.get("budget").get("trialsRun").asInt()).isEqualTo(2);
+        assertThat(r.err()).contains("(budget.trialsPerHour 1200)");
+        assertThat(doc.get("budget").get("elapsedSeconds").asDouble()).as("the second trial started 3 s after the first").isGreaterThanOrEqualTo(3.0);
+        // with a 2 s time budget the second trial's turn comes too late: the run ends after one trial, without waiting
+        Path g = Files.writeString(tmp.resolve("late.yaml"), Files.readString(tuning("", "")).replace("budget: {trials: 2}",
+                "budget: {trials: 2, trialsPerHour: 1200, time: 2s}"));
+        r = cli("tune", g.toString(), "--yes", "--no-confirm", "--root", root.toString(), "--no-default-policies", "-o", "json");
+        doc = new ObjectMapper().readTree(r.out());
+        assertThat(doc.get("budget").get("trialsRun").asInt()).as(r.err()).isLessThanOrEqualTo(1);
+        assertThat(doc.get("budget").get("stoppedBy").asText()).isEqualTo("time");
+        assertThat(r.err()).doesNotContain("waiting");
+        assertThat(somaxconn()).isEqualTo("4096");
+    }
+
+    @Test
+    void itRefusesWhenTheConditionDoesNotHoldOrOutsideTheWindow() throws Exception {
+        Path f = tuning("  when: {condition: 'platform.hypervisor == \"kvm\"'}\n", "");
+        Run r = cli("tune", f.toString(), "--yes", "--root", root.toString(), "--no-default-policies");
+        assertThat(r.code()).isEqualTo(ExitCode.REFUSED);
+        assertThat(r.err()).contains("not tuning now: spec.when.condition is false here: platform.hypervisor == \"kvm\"; nothing was changed");
+        DateTimeFormatter hm = DateTimeFormatter.ofPattern("HH:mm");
+        LocalTime later = LocalTime.now().plusHours(2);
+        f = tuning("  when: {window: '" + later.format(hm) + "-" + later.plusHours(1).format(hm) + "'}\n", "");
+        r = cli("tune", f.toString(), "--yes", "--root", root.toString(), "--no-default-policies");
+        assertThat(r.code()).isEqualTo(ExitCode.REFUSED);
+        assertThat(r.err()).contains("is outside spec.when.window");
+        Run plan = cli("tune", f.toString(), "--root", root.toString(), "--no-default-policies");
+        assertThat(plan.out()).contains("It would not run now: the local time");
+        assertThat(somaxconn()).isEqualTo("4096");
+        assertThat(Files.exists(root.resolve("var/lib/chameleon"))).isFalse();
+    }
+
+    @Test
+    void badInputsAreRefusedWithNothingChanged() throws Exception {
+        Path bad = Files.writeString(tmp.resolve("bad.yaml"), "apiVersion: chameleon/v1\nkind: Tuning\nmetadata: {name: x}\nspec:\n"
+                + "  objective: {probe: {command: [/bin/true]}, goal: up}\n  knobs: []\n  budget: {trials: 1}\n");
+        Run r = cli("tune", bad.toString(), "--yes", "--root", root.toString());
+        assertThat(r.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(r.err()).contains(bad + ":5:52: error: spec.objective.goal must be maximise or minimise, found 'up'")
+                .contains(bad + ":6:10: error: spec.knobs is empty");
+        Path f = tuning("", "");
+        assertThat(cli("tune", f.toString(), "--approve", "--root", root.toString()).err()).contains("--approve goes with --yes");
+        assertThat(cli("tune", f.toString(), "--optimizer", "annealing", "--root", root.toString()).code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(cli("tune", f.toString(), "-o", "yaml", "--root", root.toString()).code()).isEqualTo(ExitCode.BAD_INPUT);
+        // picocli reports a description it cannot format (a bare '%') on System.err and prints it raw
+        java.io.PrintStream saved = System.err;
+        java.io.ByteArrayOutputStream traced = new java.io.ByteArrayOutputStream();
+        Run help;
+        try {
+            System.setErr(new java.io.PrintStream(traced, true, java.nio.charset.StandardCharsets.UTF_8));
+            help = cli("tune", "--help");
+        } finally {
+            System.setErr(saved);
+        }
+        assertThat(help.out()).contains("the gain's 95% interval is above 0");
+        assertThat(traced.toString(java.nio.charset.StandardCharsets.UTF_8)).doesNotContain("Could not format");
+        Path notExecutable = Files.writeString(tmp.resolve("probe.sh"), "echo 1\n");
+        Path np = Files.writeString(tmp.resolve("np.yaml"), Files.readString(f).replace("/bin/cat, " + root.resolve("proc/sys/net/core/somaxconn"),
+                notExecutable.toString()));
+        r = cli("tune", np.toString(), "--root", root.toString(), "--no-default-policies");
+        assertThat(r.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(r.err()).contains(np + ":5:22: spec.objective.probe.command '" + notExecutable + "' is not an executable file");
+        // a knob this machine does not have: refused before the baseline, nothing written
+        Path absent = tuning("", "    - sysctl: {key: net.ipv4.tcp_sack}\n      choices: [0, 1]\n");
+        r = cli("tune", absent.toString(), "--yes", "--root", root.toString(), "--no-default-policies");
+        assertThat(r.code()).as(r.out() + r.err()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(r.err()).contains(absent + ":9:7: knob sysctl:net.ipv4.tcp_sack cannot be tuned here");
+        assertThat(somaxconn()).isEqualTo("4096");
+    }
+}

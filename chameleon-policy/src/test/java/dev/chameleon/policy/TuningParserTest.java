@@ -1,0 +1,156 @@
+package dev.chameleon.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.LocalTime;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** {@link TuningParser}: the whole schema, and bad inputs, each with its file:line:column. */
+class TuningParserTest {
+    static final String HEAD = "apiVersion: chameleon/v1\nkind: Tuning\nmetadata: {name: t}\n";
+    static final String OBJ = "  objective: {probe: {command: [/bin/echo, '5']}, goal: maximise}\n";
+    static final String KNOB = "  knobs:\n    - sysctl: {key: net.core.somaxconn}\n      range: {min: 128, max: 1024, step: 128}\n";
+    static final String BUDGET = "  budget: {trials: 4}\n";
+
+    static List<String> errors(String text) {
+        List<PolicyError> errors = new ArrayList<>();
+        List<Tuning> ts = TuningParser.parse("t.yaml", text, errors);
+        assertThat(ts).as("a file with a problem gives no tuning").isEmpty();
+        assertThat(errors).as("a refused file says why").isNotEmpty();
+        return errors.stream().map(e -> e.file() + ":" + e.line() + ":" + e.column() + ": " + e.message()).toList();
+    }
+
+    @Test
+    void readsEveryKey() {
+        List<PolicyError> errors = new ArrayList<>();
+        List<Tuning> ts = TuningParser.parse("t.yaml", """
+                apiVersion: chameleon/v1
+                kind: Tuning
+                metadata: {name: loopback, description: iperf3 on lo}
+                spec:
+                  objective:
+                    probe: {command: [/usr/bin/iperf3, -c, 127.0.0.1, -J], pattern: '"bits_per_second":\\s*([0-9.e+]+)', timeout: 20s}
+                    goal: maximise
+                    repeats: 5
+                  knobs:
+                    - sysctl: {key: net.ipv4.tcp_wmem}
+                      choices: ["4096 16384 4194304", "4096 65536 16777216"]
+                    - sysctl: {key: net.core.somaxconn}
+                      range: {min: 128, max: 1000, step: 256}
+                  budget: {trials: 12, time: 10m, trialsPerHour: 120}
+                  guardrail: {maxRegression: 15%, settle: 1s, health: {url: 'http://127.0.0.1:8080/health', timeout: 2s}}
+                  when: {condition: 'platform.hypervisor == "kvm"', window: "22:00-06:30"}
+                """, errors);
+        assertThat(errors).isEmpty();
+        assertThat(ts).hasSize(1);
+        Tuning t = ts.get(0);
+        assertThat(t.name()).isEqualTo("loopback");
+        assertThat(t.description()).isEqualTo("iperf3 on lo");
+        assertThat(t.objective().maximise()).isTrue();
+        assertThat(t.objective().repeats()).isEqualTo(5);
+        assertThat(t.objective().probe().type()).isEqualTo(Tuning.ProbeType.COMMAND);
+        assertThat(t.objective().probe().command()).containsExactly("/usr/bin/iperf3", "-c", "127.0.0.1", "-J");
+        assertThat(t.objective().probe().timeout()).isEqualTo(Duration.ofSeconds(20));
+        assertThat(t.objective().probe().pattern().pattern()).isEqualTo("\"bits_per_second\":\\s*([0-9.e+]+)");
+        assertThat(t.knobs()).extracting(Tuning.Knob::key).containsExactly("sysctl:net.ipv4.tcp_wmem", "sysctl:net.core.somaxconn");
+        assertThat(t.knobs().get(0).values()).containsExactly("4096 16384 4194304", "4096 65536 16777216");
+        assertThat(t.knobs().get(0).numeric()).isFalse();
+        assertThat(t.knobs().get(1).values()).as("min to max by step, and max itself").containsExactly("128", "384", "640", "896", "1000");
+        assertThat(t.knobs().get(1).numeric()).isTrue();
+        assertThat(t.knobs().get(1).setting()).containsEntry("key", "net.core.somaxconn");
+        assertThat(t.knobs().get(1).field()).isEqualTo("value");
+        assertThat(t.budget().trials()).isEqualTo(12);
+        assertThat(t.budget().time()).contains(Duration.ofMinutes(10));
+        assertThat(t.budget().spacing()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(t.guardrail().maxRegressionPercent()).isEqualTo(15.0);
+        assertThat(t.guardrail().healthUrl()).isEqualTo("http://127.0.0.1:8080/health");
+        assertThat(t.guardrail().healthTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(t.guardrail().settle()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(t.when()).isPresent();
+        assertThat(t.window()).contains(new Tuning.Window(LocalTime.of(22, 0), LocalTime.of(6, 30)));
+        assertThat(t.window().get().contains(LocalTime.of(23, 59))).isTrue();
+        assertThat(t.window().get().contains(LocalTime.of(3, 0))).isTrue();
+        assertThat(t.window().get().contains(LocalTime.of(6, 30))).isFalse();
+        assertThat(t.window().get().contains(LocalTime.of(12, 0))).isFalse();
+    }
+
+    @Test
+    void defaultsAndOtherProbes() {
+        List<PolicyError> errors = new ArrayList<>();
+        List<Tuning> ts = TuningParser.parse("t.yaml", HEAD + """
+                spec:
+                  objective: {probe: {prometheus: {url: 'http://127.0.0.1:9100/metrics', metric: 'lat{q="0.99"}'}}, goal: minimise}
+                  knobs:
+                    - sysfs: {knob: thp.enabled}
+                      choices: [always, madvise, never]
+                  budget: {trials: 3}
+                """, errors);
+        assertThat(errors).isEmpty();
+        Tuning t = ts.get(0);
+        assertThat(t.objective().maximise()).isFalse();
+        assertThat(t.objective().repeats()).isEqualTo(3);
+        assertThat(t.objective().probe().type()).isEqualTo(Tuning.ProbeType.PROMETHEUS);
+        assertThat(t.objective().probe().metric()).isEqualTo("lat{q=\"0.99\"}");
+        assertThat(t.knobs().get(0).key()).isEqualTo("sysfs:thp.enabled");
+        assertThat(t.guardrail().maxRegressionPercent()).isEqualTo(20.0);
+        assertThat(t.guardrail().healthCommand()).isEmpty();
+        assertThat(t.budget().time()).isEmpty();
+        assertThat(t.budget().spacing()).isEqualTo(Duration.ZERO);
+        assertThat(t.when()).isEmpty();
+        assertThat(t.window()).isEmpty();
+    }
+
+    @Test
+    void aKnobValueTheSettingKindRefusesIsPositionedAtThatValue() {
+        // net.core.somaxconn is an int in the kernel's documented types: a word is refused by the sysctl kind itself
+        assertThat(errors(HEAD + "spec:\n" + OBJ + "  knobs:\n    - sysctl: {key: net.core.somaxconn}\n      choices: [128, lots]\n" + BUDGET))
+                .singleElement().asString().startsWith("t.yaml:8:22: ");
+        assertThat(errors(HEAD + "spec:\n" + OBJ + "  knobs:\n    - sysctl: {key: net.ipv4.tcp_sack}\n      choices: [1, false]\n" + BUDGET))
+                .singleElement().asString().startsWith("t.yaml:8:20: sysctl.value is the YAML boolean false");
+    }
+
+    @Test
+    void badInputs() {
+        assertThat(errors(HEAD + "spec:\n" + OBJ + KNOB)).containsExactly(
+                "t.yaml:5:3: spec.budget is required (a Tuning has an objective, knobs and a budget)");
+        assertThat(errors(HEAD + "spec:\n  objective: {probe: {command: [iperf3]}, goal: up}\n" + KNOB + BUDGET)).containsExactly(
+                "t.yaml:5:33: spec.objective.probe.command: 'iperf3' must be an absolute path: the command runs without a shell "
+                        + "and without a PATH search (for shell syntax: [/bin/sh, -c, '...'])",
+                "t.yaml:5:49: spec.objective.goal must be maximise or minimise, found 'up'");
+        assertThat(errors(HEAD + "spec:\n  objective: {probe: {url: 'http://10.0.0.1/x'}, goal: maximise}\n" + KNOB + BUDGET))
+                .singleElement().asString().startsWith("t.yaml:5:28: spec.objective.probe.url must be an http:// URL on a loopback");
+        assertThat(errors(HEAD + "spec:\n  objective: {probe: {command: [/bin/true], url: 'http://127.0.0.1/'}, goal: maximise}\n"
+                + KNOB + BUDGET)).containsExactly("t.yaml:5:22: spec.objective.probe takes exactly one of command, url or prometheus, found 2");
+        assertThat(errors(HEAD + "spec:\n  objective: {probe: {command: [/bin/true], pattern: 'x('}, goal: maximise}\n" + KNOB + BUDGET))
+                .singleElement().asString().startsWith("t.yaml:5:54: spec.objective.probe.pattern is not a regular expression");
+        assertThat(errors(HEAD + "spec:\n" + OBJ + "  knobs:\n    - sysctl: {key: net.core.somaxconn}\n      range: {min: 10, max: 5}\n"
+                + BUDGET)).containsExactly("t.yaml:8:29: range.max must be more than range.min (10), found 5");
+        assertThat(errors(HEAD + "spec:\n" + OBJ + "  knobs:\n    - sysctl: {key: net.core.somaxconn, value: 5}\n      range: {min: 1, max: 5}\n"
+                + BUDGET)).containsExactly("t.yaml:7:41: knob: sysctl.value is what the tuner chooses; leave it out here and give range or choices");
+        assertThat(errors(HEAD + "spec:\n" + OBJ + "  knobs:\n    - sysctl: {key: net.core.somaxconn}\n" + BUDGET)).containsExactly(
+                "t.yaml:7:7: a knob needs exactly one of range: {min, max, step} or choices: [...]");
+        assertThat(errors(HEAD + "spec:\n" + OBJ + "  knobs:\n    - sysctl: {key: net.core.somaxconn}\n      choices: [1, 2]\n"
+                + "    - sysctl: {key: net.core.somaxconn}\n      choices: [3, 4]\n" + BUDGET))
+                .containsExactly("t.yaml:9:7: spec.knobs: sysctl:net.core.somaxconn is tuned twice");
+        assertThat(errors(HEAD + "spec:\n" + OBJ + "  knobs:\n    - sysctl: {key: net.core.somaxconn}\n      range: {min: 0, max: 100000000}\n"
+                + BUDGET)).containsExactly("t.yaml:8:14: range has 100000001 values; at most 10000 (take a larger step)");
+        assertThat(errors(HEAD + "spec:\n" + OBJ + KNOB + "  budget: {trials: 0, time: soon}\n")).containsExactly(
+                "t.yaml:9:20: spec.budget.trials must be from 1 to 1000, found 0",
+                "t.yaml:9:29: spec.budget.time must be a duration: a whole number and ms, s, m or h (30s, 10m), found 'soon'");
+        assertThat(errors(HEAD + "spec:\n" + OBJ + KNOB + BUDGET + "  guardrail: {maxRegression: 150}\n")).containsExactly(
+                "t.yaml:10:30: spec.guardrail.maxRegression is a percent of the baseline from 0 to 100 (e.g. 20 or 20%), found '150'");
+        assertThat(errors(HEAD + "spec:\n" + OBJ + KNOB + BUDGET + "  when: {window: '25:00-06:00'}\n")).containsExactly(
+                "t.yaml:10:18: spec.when.window must be HH:MM-HH:MM in local time, two different times (it may pass midnight: "
+                        + "22:00-06:00), found '25:00-06:00'");
+        assertThat(errors(HEAD + "spec:\n" + OBJ + KNOB + BUDGET + "  when: {condition: 'platform.hypervisr == \"kvm\"'}\n"))
+                .singleElement().asString().startsWith("t.yaml:10:30: spec.when.condition: undefined field 'hypervisr'");
+        assertThat(errors(HEAD + "spec:\n" + OBJ + KNOB + BUDGET + "  budgets: {}\n")).containsExactly(
+                "t.yaml:10:3: unknown key 'budgets' in spec (allowed: budget, guardrail, knobs, objective, when)");
+        assertThat(errors("apiVersion: chameleon/v1\nkind: Policy\nmetadata: {name: t}\nspec: {}\n")).containsExactly(
+                "t.yaml:2:7: kind must be Tuning, found 'Policy'");
+        assertThat(errors(HEAD + "spec: [\n")).singleElement().asString().startsWith("t.yaml:");
+    }
+}
