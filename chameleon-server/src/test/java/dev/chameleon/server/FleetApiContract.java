@@ -98,6 +98,12 @@ abstract class FleetApiContract {
         assertThat(summary.get("agents").asInt()).isEqualTo(1);
         assertThat(summary.get("withPendingChanges").asInt()).isEqualTo(1);
         assertThat(summary.at("/platforms/0/hypervisor").asText()).isEqualTo("vmware");
+        // each platform group's health, for the console's overview: counted by the database
+        assertThat(summary.at("/platforms/0/agents").asInt()).isEqualTo(1);
+        assertThat(summary.at("/platforms/0/seenLast5Minutes").asInt()).isEqualTo(1);
+        assertThat(summary.at("/platforms/0/withPendingChanges").asInt()).isEqualTo(1);
+        assertThat(summary.at("/platforms/0/pendingChanges").asInt()).isEqualTo(4);
+        assertThat(summary.at("/platforms/0/withDrift").asInt()).isEqualTo(1);
         assertThat(summary.at("/modes/plan").asInt()).isEqualTo(1);
     }
 

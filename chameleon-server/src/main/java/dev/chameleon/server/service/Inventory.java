@@ -158,7 +158,17 @@ public final class Inventory {
                           Map<String, Long> modes, List<PlatformCount> platforms) {
     }
 
-    public record PlatformCount(String hypervisor, String cloud, String container, long agents) {
+    /**
+     * One platform group (hypervisor, cloud, container; null: not reported) and its health.
+     *
+     * @param agents             agents in the group
+     * @param seenLast5Minutes   of them, seen in the last 5 minutes
+     * @param withPendingChanges of them, whose last plan has changes to make
+     * @param pendingChanges     the group's pending changes added up
+     * @param withDrift          of them, reporting drift
+     */
+    public record PlatformCount(String hypervisor, String cloud, String container, long agents, long seenLast5Minutes,
+                                long withPendingChanges, long pendingChanges, long withDrift) {
     }
 
     public Summary summary(Grant g) {
@@ -171,9 +181,12 @@ public final class Inventory {
             Map<String, Long> modes = new TreeMap<>();
             Database.query(c, "SELECT COALESCE(mode, 'unknown'), COUNT(*) FROM agents GROUP BY COALESCE(mode, 'unknown')",
                     rs -> modes.put(rs.getString(1), rs.getLong(2)));
-            List<PlatformCount> platforms = Database.query(c, "SELECT hypervisor, cloud, container, COUNT(*) FROM agents"
+            List<PlatformCount> platforms = Database.query(c, "SELECT hypervisor, cloud, container, COUNT(*),"
+                    + " SUM(CASE WHEN last_seen_at >= ? THEN 1 ELSE 0 END), SUM(CASE WHEN pending_changes > 0 THEN 1 ELSE 0 END),"
+                    + " COALESCE(SUM(pending_changes), 0), SUM(CASE WHEN drift > 0 THEN 1 ELSE 0 END) FROM agents"
                     + " GROUP BY hypervisor, cloud, container ORDER BY COUNT(*) DESC, hypervisor, cloud, container",
-                    rs -> new PlatformCount(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4)));
+                    rs -> new PlatformCount(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getLong(5),
+                            rs.getLong(6), rs.getLong(7), rs.getLong(8)), now.minusSeconds(300));
             return new Summary(t[0], t[1], t[2], t[3], t[4], modes, platforms);
         });
     }
