@@ -190,6 +190,8 @@ async function fleetPage(view) {
       stat('count-stale', 'not seen for an hour', summary.agents - summary.seenLastHour, summary.agents - summary.seenLastHour ? 'bad' : ''),
       stat('count-pending', 'with pending changes', summary.withPendingChanges, summary.withPendingChanges ? 'warn' : ''),
       stat('count-drift', 'with drift', summary.withDrift, summary.withDrift ? 'bad' : ''),
+      stat('count-gate', 'health gate failed (24 h)', summary.withHealthGateFailures, summary.withHealthGateFailures ? 'bad' : ''),
+      stat('count-errors', 'with errors (24 h)', summary.withErrors, summary.withErrors ? 'bad' : ''),
       stat('count-modes', 'modes', Object.entries(summary.modes).map(([m, n]) => m + ' ' + n).join(', ') || '—')),
     h('div', { class: 'grid2' }, h('div', { class: 'card' }, h('h2', {}, 'Agents by platform'), chartBox), h('div', { class: 'card' }, groups)),
     h('div', { class: 'card' }, filter, listBox));
@@ -296,7 +298,7 @@ async function agentPage(view, id) {
       h('thead', {}, h('tr', {}, ['when', 'change set', 'status', 'what'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, changes.map((c) => h('tr', {}, h('td', {}, fmtTime(c.agentTime)), h('td', {}, h('code', {}, c.payload.id || c.id)),
         h('td', { class: /roll/.test(c.payload.status || '') ? 'bad' : '' }, c.payload.status || ''),
-        h('td', {}, (c.payload.entries || []).map((e) => h('div', {}, changeText(e)))))))) : h('p', { class: 'muted' }, 'no change sets yet'));
+        h('td', {}, (c.payload.entries || []).map((e) => h('div', {}, changeText(e))), c.payload.message ? h('div', { class: 'muted' }, c.payload.message) : null))))) : h('p', { class: 'muted' }, 'no change sets yet'));
   const ev = h('div', { class: 'card' }, h('h2', {}, 'Events (drift, health gates, errors)'),
     events.length ? h('ul', { class: 'feed', id: 'agent-events' }, events.map(eventItem)) : h('p', { class: 'muted' }, 'no events yet'));
   const cost = h('div', { class: 'card' }, h('h2', {}, 'The agent\'s own cost'), h('div', { class: 'chart', id: 'cost-chart', role: 'img',
@@ -317,11 +319,15 @@ async function agentPage(view, id) {
   drawCost(cost.querySelector('.chart'), status.slice().reverse());
 }
 
+/** One entry of a change set: the agent sends each as a line ("applied KEY: BEFORE -> AFTER (undo: ...)"). */
 function changeText(e) {
+  if (typeof e === 'string') return e;
   const key = e.key || [e.kind, e.target].filter(Boolean).join(':');
   const from = e.before ?? e.from ?? e.current ?? '';
   const to = e.after ?? e.to ?? e.desired ?? '';
-  return key + ': ' + from + ' → ' + to + (e.policy ? ' (policy ' + e.policy + ')' : '') + (e.status ? ' [' + e.status + ']' : '');
+  const state = e.state || e.status;
+  return key + ': ' + from + ' → ' + to + (e.policy ? ' (policy ' + e.policy + ')' : '') + (e.reason ? ' — ' + e.reason : '')
+    + (state ? ' [' + state + ']' : '') + (e.error ? ' error: ' + e.error : '');
 }
 
 function factsTree(node, path) {

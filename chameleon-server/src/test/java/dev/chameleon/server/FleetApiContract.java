@@ -290,6 +290,23 @@ abstract class FleetApiContract {
     }
 
     @Test
+    void summaryCountsAgentsWithAFailedHealthGateOrAnErrorOnce() {
+        String enroll = fleet.enrollToken(Map.of(), 3);
+        Fleet.Agent a = fleet.enroll(enroll, "gate-1", Map.of());
+        Fleet.Agent b = fleet.enroll(enroll, "gate-2", Map.of());
+        fleet.enroll(enroll, "quiet", Map.of());
+        // a's gate failed twice (one agent, counted once); b's gate passed and b reported an error
+        fleet.report(a, List.of(Fleet.report("g1", "event", Map.of("type", "health-gate", "changeSet", "cs-1", "outcome", "failed")),
+                Fleet.report("g2", "event", Map.of("type", "health-gate", "changeSet", "cs-2", "outcome", "failed"))));
+        fleet.report(b, List.of(Fleet.report("g3", "event", Map.of("type", "health-gate", "changeSet", "cs-3", "outcome", "passed")),
+                Fleet.report("e1", "event", Map.of("type", "error", "message", "sensor disks failed: /sys/block unreadable"))));
+        JsonNode summary = fleet.http.get("/api/v1/fleet/summary", fleet.admin).json();
+        assertThat(summary.get("agents").asInt()).isEqualTo(3);
+        assertThat(summary.get("withHealthGateFailures").asInt()).isEqualTo(1);
+        assertThat(summary.get("withErrors").asInt()).isEqualTo(1);
+    }
+
+    @Test
     void eventsLongPollWakesOnANewEvent() throws Exception {
         Fleet.Agent a = fleet.enroll(fleet.enrollToken(Map.of(), 1), "ev-1", Map.of());
         long last = fleet.http.get("/api/v1/events", fleet.admin).json().get(0).get("seq").asLong();

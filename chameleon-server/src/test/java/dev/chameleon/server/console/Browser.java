@@ -26,12 +26,13 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 public final class Browser implements AutoCloseable {
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     static final Path DRIVER = Path.of("/usr/bin/chromedriver");
+    /** Relative to the module being tested: its {@code target/console-screenshots}. */
     static final Path SHOTS = Path.of("target", "console-screenshots");
 
-    final ChromeDriver driver;
+    public final ChromeDriver driver;
     private final String base;
 
-    Browser(String base) {
+    public Browser(String base) {
         if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(DRIVER)) {
             throw new IllegalStateException("the console tests drive a real headless Chromium: apt-get install chromium chromium-driver"
                     + " (./test installs them); missing " + (Files.isExecutable(CHROMIUM) ? DRIVER : CHROMIUM));
@@ -52,63 +53,70 @@ public final class Browser implements AutoCloseable {
         driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30)).scriptTimeout(Duration.ofSeconds(30));
     }
 
-    void open(String path) {
+    public void open(String path) {
         driver.get(base + path);
     }
 
     /** Waits up to 20 s for a condition (a stale or missing element counts as not yet). */
-    <T> T await(String what, Function<WebDriver, T> condition) {
+    public <T> T await(String what, Function<WebDriver, T> condition) {
+        return await(what, Duration.ofSeconds(20), condition);
+    }
+
+    /** Waits up to {@code limit} for a condition; on time-out saves a screenshot {@code failed-WHAT}. */
+    public <T> T await(String what, Duration limit, Function<WebDriver, T> condition) {
         try {
-            return new WebDriverWait(driver, Duration.ofSeconds(20)).withMessage(what)
+            return new WebDriverWait(driver, limit).withMessage(what)
                     .ignoring(org.openqa.selenium.NoSuchElementException.class)
                     .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
                     .until(condition);
         } catch (org.openqa.selenium.TimeoutException e) {
             // the page as it was when the wait gave up, to read with the failure
-            screenshot("failed-" + what.replaceAll("[^A-Za-z0-9]+", "-"));
-            throw e;
+            String name = "failed-" + what.replaceAll("[^A-Za-z0-9]+", "-");
+            screenshot(name.length() > 80 ? name.substring(0, 80) : name);
+            throw new org.openqa.selenium.TimeoutException(e.getMessage() + "\n--- the page's text:\n"
+                    + script("return document.body.innerText"), e);
         }
     }
 
-    WebElement visible(String id) {
+    public WebElement visible(String id) {
         return await("#" + id + " shown", d -> {
             WebElement e = d.findElement(By.id(id));
             return e.isDisplayed() ? e : null;
         });
     }
 
-    String text(String id) {
+    public String text(String id) {
         return visible(id).getText();
     }
 
     /** Waits until the element's text contains the part; returns the whole text. */
-    String textContains(String id, String part) {
-        return await("#" + id + " containing '" + part + "' (now: " + safeText(id) + ")", d -> {
+    public String textContains(String id, String part) {
+        return await("#" + id + " containing '" + part + "' (when the wait began: " + safeText(id) + ")", d -> {
             String t = d.findElement(By.id(id)).getText();
             return t.contains(part) ? t : null;
         });
     }
 
-    String safeText(String id) {
+    public String safeText(String id) {
         List<WebElement> e = driver.findElements(By.id(id));
         return e.isEmpty() ? "(absent)" : e.get(0).getText();
     }
 
-    boolean shown(String id) {
+    public boolean shown(String id) {
         List<WebElement> e = driver.findElements(By.id(id));
         return !e.isEmpty() && e.get(0).isDisplayed();
     }
 
-    Object script(String js, Object... args) {
+    public Object script(String js, Object... args) {
         return ((JavascriptExecutor) driver).executeScript(js, args);
     }
 
-    Object asyncScript(String js, Object... args) {
+    public Object asyncScript(String js, Object... args) {
         return ((JavascriptExecutor) driver).executeAsyncScript(js, args);
     }
 
     /** Saves a screenshot of the page as target/console-screenshots/NAME.png; its path. */
-    Path screenshot(String name) {
+    public Path screenshot(String name) {
         try {
             Files.createDirectories(SHOTS);
             Path p = SHOTS.resolve(name + ".png");
@@ -119,7 +127,7 @@ public final class Browser implements AutoCloseable {
         }
     }
 
-    void signIn(String token) {
+    public void signIn(String token) {
         open("/ui/");
         WebElement t = visible("token");
         t.clear();

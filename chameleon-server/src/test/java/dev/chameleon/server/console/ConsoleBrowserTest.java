@@ -226,11 +226,11 @@ class ConsoleBrowserTest {
             assertThat(bundle.body()).contains("fleet-backlog");
             Http.Response other = fleet.http.get("/api/v1/agents/" + agents.get(2).id() + "/bundle", agents.get(2).credential());
             assertThat(other.body()).doesNotContain("fleet-backlog");
-            // the stand-in canary applies it and reports the change set, as the agent's outbox would
-            Map<String, Object> entry = Map.of("key", "sysctl:net.core.somaxconn", "before", "4096", "after", "8192",
-                    "policy", "fleet-backlog", "state", "applied");
+            // the stand-in canary applies it and reports the change set, shaped as the agent's (Event.ChangeSetRecorded)
+            String entry = "applied sysctl:net.core.somaxconn: 4096 -> 8192 (undo: chameleon rollback 20261204-130000-001)";
             Http.Response sent = fleet.report(canary, List.of(Fleet.report("cs-canary", "change-set",
-                    Map.of("id", "cs-canary-1", "status", "applied", "entries", List.of(entry)))));
+                    Map.of("id", "20261204-130000-001", "status", "applied", "ok", true, "message", "1 setting applied and verified",
+                            "entries", List.of(entry)))));
             assertThat(sent.status()).as(sent.toString()).isEqualTo(200);
             String feed = b.await("the change set in the feed", d -> {
                 String t = d.findElement(By.id("feed")).getText();
@@ -240,6 +240,9 @@ class ConsoleBrowserTest {
             String audit = b.textContains("audit", "rollout.start");
             assertThat(audit).contains("policy.upload").contains("assignment.create").contains("web/");
             b.screenshot("07-events");
+            // the canary's page has the change in its history
+            b.open("/ui/#/agents/" + canary.id());
+            assertThat(b.textContains("changes", "net.core.somaxconn")).contains("4096 -> 8192").contains("applied and verified");
         }
     }
 
