@@ -598,7 +598,8 @@ async function stream(feed, live) {
   state.stream = ctl;
   let r;
   try {
-    r = await fetch('/api/v1/events/stream', { headers: { Authorization: 'Bearer ' + token(), Accept: 'text/event-stream' }, signal: ctl.signal, cache: 'no-store' });
+    // the 50 newest events first, then new ones as they come (one stream: nothing falls between a list and the stream)
+    r = await fetch('/api/v1/events/stream?backlog=50', { headers: { Authorization: 'Bearer ' + token(), Accept: 'text/event-stream' }, signal: ctl.signal, cache: 'no-store' });
   } catch (e) { live.textContent = 'disconnected'; return; }
   if (r.status === 401) { signOut('The server no longer accepts this token: sign in again.'); return; }
   if (!r.ok) { live.textContent = 'the feed failed: HTTP ' + r.status; return; }

@@ -350,6 +350,35 @@ abstract class FleetApiContract {
         r.body().close();
     }
 
+    @Test
+    void eventsStreamStartsWithTheNewestBacklogWhenAsked() throws Exception {
+        Fleet.Agent a = fleet.enroll(fleet.enrollToken(Map.of(), 1), "sse-2", Map.of());
+        fleet.report(a, List.of(Fleet.report("b1", "event", Map.of("type", "notice", "summary", "first")),
+                Fleet.report("b2", "event", Map.of("type", "notice", "summary", "second"))));
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpRequest req = java.net.http.HttpRequest.newBuilder(java.net.URI.create(fleet.server.url()
+                        + "/api/v1/events/stream?backlog=2")).header("Authorization", "Bearer " + fleet.admin)
+                .header("Accept", "text/event-stream").timeout(Duration.ofSeconds(60)).build();
+        java.net.http.HttpResponse<java.util.stream.Stream<String>> r = client.send(req,
+                java.net.http.HttpResponse.BodyHandlers.ofLines());
+        assertThat(r.statusCode()).isEqualTo(200);
+        List<String> data = new ArrayList<>();
+        java.util.Iterator<String> it = r.body().iterator();
+        while (data.size() < 2 && it.hasNext()) {
+            String l = it.next();
+            if (l.startsWith("data: ")) {
+                data.add(l);
+            }
+        }
+        r.body().close();
+        // the two newest events, oldest first; the enrollment before them is not sent
+        assertThat(data).hasSize(2);
+        assertThat(data.get(0)).contains("first");
+        assertThat(data.get(1)).contains("second");
+        assertThat(fleet.http.get("/api/v1/events/stream?backlog=501", fleet.admin).status()).isEqualTo(400);
+        assertThat(fleet.http.get("/api/v1/events/stream?backlog=x", fleet.admin).status()).isEqualTo(400);
+    }
+
     static final String CANDIDATE = """
             apiVersion: chameleon/v1
             kind: Policy
