@@ -96,6 +96,15 @@ class ConsoleBrowserTest {
             // the API answers nothing without a token
             assertThat(fleet.http.get("/api/v1/fleet/summary", null).status()).isEqualTo(401);
             assertThat(fleet.http.get("/api/v1/agents", null).status()).isEqualTo(401);
+            // the files served without a token are the sign-in page's: of the ECharts WebJar only the minified build
+            Http.Response page = fleet.http.get("/ui/", null);
+            assertThat(page.status()).isEqualTo(200);
+            assertThat(page.header("content-security-policy")).contains("script-src 'self'").contains("frame-ancestors 'none'");
+            assertThat(fleet.http.get("/ui/console.js", null).status()).isEqualTo(200);
+            assertThat(fleet.http.get("/ui/lib/echarts/dist/echarts.min.js", null).status()).isEqualTo(200);
+            assertThat(fleet.http.get("/ui/lib/echarts/dist/echarts.js", null).status()).isEqualTo(404);
+            assertThat(fleet.http.get("/ui/lib/echarts/package.json", null).status()).isEqualTo(404);
+            assertThat(fleet.http.get("/ui/../db/migration/h2/V1_0_0__fleet.sql", null).status()).isIn(400, 404);
             b.signIn("cht_nosuch.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
             assertThat(b.textContains("signin-error", "sign in again")).contains("no longer accepts");
             assertThat(b.shown("view")).isFalse();
@@ -227,9 +236,9 @@ class ConsoleBrowserTest {
             Http.Response other = fleet.http.get("/api/v1/agents/" + agents.get(2).id() + "/bundle", agents.get(2).credential());
             assertThat(other.body()).doesNotContain("fleet-backlog");
             // the stand-in canary applies it and reports the change set, shaped as the agent's (Event.ChangeSetRecorded)
-            String entry = "applied sysctl:net.core.somaxconn: 4096 -> 8192 (undo: chameleon rollback 20261204-130000-001)";
+            String entry = "verified sysctl:net.core.somaxconn: 4096 -> 8192 (undo: sysctl -w net.core.somaxconn='4096')";
             Http.Response sent = fleet.report(canary, List.of(Fleet.report("cs-canary", "change-set",
-                    Map.of("id", "20261204-130000-001", "status", "applied", "ok", true, "message", "1 setting applied and verified",
+                    Map.of("id", "20261204-130000-001", "status", "applied", "ok", true, "message", "1 change(s) applied and verified",
                             "entries", List.of(entry)))));
             assertThat(sent.status()).as(sent.toString()).isEqualTo(200);
             String feed = b.await("the change set in the feed", d -> {
