@@ -20,7 +20,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
-import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
 
 /**
@@ -40,8 +39,7 @@ class ConsoleFleetIT {
 
     @BeforeAll
     static void needsRoot() throws Exception {
-        Proc id = Proc.run(List.of("id", "-u"), 10);
-        assertThat(id.out().strip()).as("this test creates network namespaces and must run as root").isEqualTo("0");
+        NetnsAgents.requireRoot();
     }
 
     static final String BROKEN = """
@@ -106,13 +104,11 @@ class ConsoleFleetIT {
                 b.open("/ui/#/policies/console-backlog");
                 WebElement editor = b.visible("editor");
                 b.visible("valid");
-                editor.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.DELETE);
-                editor.sendKeys(BROKEN);
+                b.replaceText(editor, BROKEN);
                 String badLine = b.await("a gutter line marked", d -> d.findElement(By.cssSelector("#gutter .bad")).getAttribute("data-line"));
                 assertThat(b.textContains("validation", "console-backlog.yaml:" + badLine + ":")).contains("line " + badLine);
                 b.screenshot("real-03-policy-error");
-                editor.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.DELETE);
-                editor.sendKeys(FIXED);
+                b.replaceText(editor, FIXED);
                 b.textContains("valid", "compiles");
                 b.driver.findElement(By.id("simulate")).click();
                 // the agents report current values only of settings their policies manage: somaxconn is unknown

@@ -28,6 +28,12 @@ final class NetnsAgents {
     private NetnsAgents() {
     }
 
+    /** Fails (never skips) a test that creates namespaces when not run as root. */
+    static void requireRoot() throws Exception {
+        Proc id = Proc.run(List.of("id", "-u"), 10);
+        assertThat(id.out().strip()).as("this test creates network namespaces and must run as root").isEqualTo("0");
+    }
+
     /** One agent in its namespaces: the script's process and where it writes. */
     record NsAgent(String name, Path state, Process process, Path output) {
         String somaxconn() {

@@ -39,8 +39,7 @@ class NetnsFleetIT {
 
     @BeforeAll
     static void needsRoot() throws Exception {
-        Proc id = Proc.run(List.of("id", "-u"), 10);
-        assertThat(id.out().strip()).as("this test creates network namespaces and must run as root").isEqualTo("0");
+        NetnsAgents.requireRoot();
     }
 
     static String policy(int somaxconn) {

@@ -127,6 +127,12 @@ public final class Browser implements AutoCloseable {
         }
     }
 
+    /** Selects all of a text field's text and types another in its place (as a person would: input events fire). */
+    public void replaceText(WebElement field, String text) {
+        field.sendKeys(org.openqa.selenium.Keys.chord(org.openqa.selenium.Keys.CONTROL, "a"), org.openqa.selenium.Keys.DELETE);
+        field.sendKeys(text);
+    }
+
     public void signIn(String token) {
         open("/ui/");
         WebElement t = visible("token");

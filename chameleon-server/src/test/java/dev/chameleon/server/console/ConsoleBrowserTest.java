@@ -18,7 +18,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.openqa.selenium.By;
-import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
 
 /**
@@ -33,6 +32,16 @@ class ConsoleBrowserTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final Path GOLDEN = Path.of("..", "chameleon-sensors", "src", "test", "resources", "golden");
     static Fleet fleet;
+    /** A policy set whose last line misses its closing brace. */
+    static final String BROKEN = """
+            apiVersion: chameleon/v1
+            kind: Policy
+            metadata: {name: fleet-backlog}
+            spec:
+              priority: 70
+              settings:
+                - sysctl: {key: net.core.somaxconn, value: 8192
+            """;
     static String operator;
     static final List<Fleet.Agent> agents = new ArrayList<>();
 
@@ -165,31 +174,13 @@ class ConsoleBrowserTest {
             b.open("/ui/#/policies/fleet-backlog");
             WebElement editor = b.visible("editor");
             b.visible("valid"); // the starting text compiles
-            editor.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.DELETE);
-            editor.sendKeys("""
-                    apiVersion: chameleon/v1
-                    kind: Policy
-                    metadata: {name: fleet-backlog}
-                    spec:
-                      priority: 70
-                      settings:
-                        - sysctl: {key: net.core.somaxconn, value: 8192
-                    """);
+            b.replaceText(editor, BROKEN);
             String error = b.textContains("validation", "fleet-backlog.yaml:");
             assertThat(error).containsPattern("line \\d+");
             String badLine = b.await("a gutter line marked", d -> d.findElement(By.cssSelector("#gutter .bad")).getAttribute("data-line"));
             assertThat(error).contains("fleet-backlog.yaml:" + badLine + ":");
             b.screenshot("04-policy-error");
-            editor.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.DELETE);
-            editor.sendKeys("""
-                    apiVersion: chameleon/v1
-                    kind: Policy
-                    metadata: {name: fleet-backlog}
-                    spec:
-                      priority: 70
-                      settings:
-                        - sysctl: {key: net.core.somaxconn, value: 8192}
-                    """);
+            b.replaceText(editor, BROKEN.replace("value: 8192", "value: 8192}"));
             assertThat(b.textContains("valid", "compiles")).contains("fleet-backlog");
             assertThat(b.driver.findElements(By.cssSelector("#gutter .bad"))).isEmpty();
             b.driver.findElement(By.id("simulate")).click();
