@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -153,14 +152,7 @@ class ConsoleFleetIT {
                 assertThat(b.textContains("changes", "net.core.somaxconn")).containsPattern("verified sysctl:net.core.somaxconn: \\d+ -> 8192").contains("applied and verified");
                 b.screenshot("real-06-agent-history");
             } finally {
-                for (NsAgent a : agents) {
-                    a.signal("stop");
-                }
-                for (NsAgent a : agents) {
-                    if (!a.process().waitFor(120, TimeUnit.SECONDS)) {
-                        a.process().destroyForcibly();
-                    }
-                }
+                NetnsAgents.stopAll(agents);
             }
         }
     }

@@ -28,6 +28,18 @@ final class NetnsAgents {
     private NetnsAgents() {
     }
 
+    /** Asks every agent to stop (the daemon gets SIGTERM, its script reports), waiting up to 120 s for each; a hung one is killed. */
+    static void stopAll(List<NsAgent> agents) throws Exception {
+        for (NsAgent a : agents) {
+            a.signal("stop");
+        }
+        for (NsAgent a : agents) {
+            if (!a.process().waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
+                a.process().destroyForcibly();
+            }
+        }
+    }
+
     /** Fails (never skips) a test that creates namespaces when not run as root. */
     static void requireRoot() throws Exception {
         Proc id = Proc.run(List.of("id", "-u"), 10);

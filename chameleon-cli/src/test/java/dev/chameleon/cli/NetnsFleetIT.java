@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -139,14 +138,7 @@ class NetnsFleetIT {
                 assertThat(waitFor(() -> server.get("/api/v1/agents/" + ids.get("vm-vmware") + "/events").body().contains("external-change")))
                         .as(outputs(agents)).isTrue();
             } finally {
-                for (NsAgent a : agents) {
-                    a.signal("stop");
-                }
-                for (NsAgent a : agents) {
-                    if (!a.process().waitFor(120, TimeUnit.SECONDS)) {
-                        a.process().destroyForcibly();
-                    }
-                }
+                NetnsAgents.stopAll(agents);
             }
             // exact counts: what the server stored plus what is still in an outbox is every report the agent made
             for (NsAgent a : agents) {
