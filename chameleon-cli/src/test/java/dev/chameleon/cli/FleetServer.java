@@ -21,20 +21,33 @@ import java.util.Map;
 
 /**
  * A real control plane for the CLI's fleet tests: chameleon-server on loopback with its embedded
- * H2 database in a temp folder, an admin token, and the few API calls an operator makes.
+ * H2 database in a temp folder (or a PostgreSQL database given), an admin token, and the few API
+ * calls an operator makes.
  * Restartable on the same port and data folder (an outage).
  */
 final class FleetServer implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
     private final Path data;
+    private final String dbUrl;
     private ControlPlane cp;
     final String admin;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     FleetServer(Path data) {
+        this(data, null);
+    }
+
+    /** On a database of its own ({@code jdbc:postgresql://...}), or the embedded H2 one when null. */
+    FleetServer(Path data, String dbUrl) {
         this.data = data;
-        this.cp = ControlPlane.start(ServerConfig.defaults(data).withPort(0));
+        this.dbUrl = dbUrl;
+        this.cp = ControlPlane.start(config().withPort(0));
         this.admin = cp.tokens().createFromCommandLine("test admin", Role.ADMIN, "test").token();
+    }
+
+    private ServerConfig config() {
+        ServerConfig c = ServerConfig.defaults(data);
+        return dbUrl == null ? c : c.withDb(dbUrl);
     }
 
     String url() {
@@ -53,7 +66,7 @@ final class FleetServer implements AutoCloseable {
 
     /** Starts it again on the same port and data folder. */
     void restart(int port) {
-        cp = ControlPlane.start(ServerConfig.defaults(data).withPort(port));
+        cp = ControlPlane.start(config().withPort(port));
     }
 
     record Response(int status, String body) {

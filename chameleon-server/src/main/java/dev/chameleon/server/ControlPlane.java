@@ -106,6 +106,7 @@ public final class ControlPlane implements AutoCloseable {
             Api api = new Api(services, extra);
             Javalin app = Javalin.create(cfg -> {
                 api.configure(cfg);
+                dev.chameleon.server.http.Console.configure(cfg);
                 // errors Jetty answers before Javalin sees the request (a URI or headers too long) get the one error shape too
                 cfg.jetty.modifyServer(server -> server.setErrorHandler(new dev.chameleon.server.http.JsonErrorHandler()));
                 cfg.jetty.addConnector((server, http) -> {

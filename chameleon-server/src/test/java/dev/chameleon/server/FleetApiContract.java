@@ -98,6 +98,12 @@ abstract class FleetApiContract {
         assertThat(summary.get("agents").asInt()).isEqualTo(1);
         assertThat(summary.get("withPendingChanges").asInt()).isEqualTo(1);
         assertThat(summary.at("/platforms/0/hypervisor").asText()).isEqualTo("vmware");
+        // each platform group's health, for the console's overview: counted by the database
+        assertThat(summary.at("/platforms/0/agents").asInt()).isEqualTo(1);
+        assertThat(summary.at("/platforms/0/seenLast5Minutes").asInt()).isEqualTo(1);
+        assertThat(summary.at("/platforms/0/withPendingChanges").asInt()).isEqualTo(1);
+        assertThat(summary.at("/platforms/0/pendingChanges").asInt()).isEqualTo(4);
+        assertThat(summary.at("/platforms/0/withDrift").asInt()).isEqualTo(1);
         assertThat(summary.at("/modes/plan").asInt()).isEqualTo(1);
     }
 
@@ -284,6 +290,23 @@ abstract class FleetApiContract {
     }
 
     @Test
+    void summaryCountsAgentsWithAFailedHealthGateOrAnErrorOnce() {
+        String enroll = fleet.enrollToken(Map.of(), 3);
+        Fleet.Agent a = fleet.enroll(enroll, "gate-1", Map.of());
+        Fleet.Agent b = fleet.enroll(enroll, "gate-2", Map.of());
+        fleet.enroll(enroll, "quiet", Map.of());
+        // a's gate failed twice (one agent, counted once); b's gate passed and b reported an error
+        fleet.report(a, List.of(Fleet.report("g1", "event", Map.of("type", "health-gate", "changeSet", "cs-1", "outcome", "failed")),
+                Fleet.report("g2", "event", Map.of("type", "health-gate", "changeSet", "cs-2", "outcome", "failed"))));
+        fleet.report(b, List.of(Fleet.report("g3", "event", Map.of("type", "health-gate", "changeSet", "cs-3", "outcome", "passed")),
+                Fleet.report("e1", "event", Map.of("type", "error", "message", "sensor disks failed: /sys/block unreadable"))));
+        JsonNode summary = fleet.http.get("/api/v1/fleet/summary", fleet.admin).json();
+        assertThat(summary.get("agents").asInt()).isEqualTo(3);
+        assertThat(summary.get("withHealthGateFailures").asInt()).isEqualTo(1);
+        assertThat(summary.get("withErrors").asInt()).isEqualTo(1);
+    }
+
+    @Test
     void eventsLongPollWakesOnANewEvent() throws Exception {
         Fleet.Agent a = fleet.enroll(fleet.enrollToken(Map.of(), 1), "ev-1", Map.of());
         long last = fleet.http.get("/api/v1/events", fleet.admin).json().get(0).get("seq").asLong();
@@ -325,6 +348,35 @@ abstract class FleetApiContract {
         assertThat(seen).contains("event: agent.enrolled").contains("event: agent.health-gate");
         assertThat(seen).anyMatch(l -> l.startsWith("id: "));
         r.body().close();
+    }
+
+    @Test
+    void eventsStreamStartsWithTheNewestBacklogWhenAsked() throws Exception {
+        Fleet.Agent a = fleet.enroll(fleet.enrollToken(Map.of(), 1), "sse-2", Map.of());
+        fleet.report(a, List.of(Fleet.report("b1", "event", Map.of("type", "notice", "summary", "first")),
+                Fleet.report("b2", "event", Map.of("type", "notice", "summary", "second"))));
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpRequest req = java.net.http.HttpRequest.newBuilder(java.net.URI.create(fleet.server.url()
+                        + "/api/v1/events/stream?backlog=2")).header("Authorization", "Bearer " + fleet.admin)
+                .header("Accept", "text/event-stream").timeout(Duration.ofSeconds(60)).build();
+        java.net.http.HttpResponse<java.util.stream.Stream<String>> r = client.send(req,
+                java.net.http.HttpResponse.BodyHandlers.ofLines());
+        assertThat(r.statusCode()).isEqualTo(200);
+        List<String> data = new ArrayList<>();
+        java.util.Iterator<String> it = r.body().iterator();
+        while (data.size() < 2 && it.hasNext()) {
+            String l = it.next();
+            if (l.startsWith("data: ")) {
+                data.add(l);
+            }
+        }
+        r.body().close();
+        // the two newest events, oldest first; the enrollment before them is not sent
+        assertThat(data).hasSize(2);
+        assertThat(data.get(0)).contains("first");
+        assertThat(data.get(1)).contains("second");
+        assertThat(fleet.http.get("/api/v1/events/stream?backlog=501", fleet.admin).status()).isEqualTo(400);
+        assertThat(fleet.http.get("/api/v1/events/stream?backlog=x", fleet.admin).status()).isEqualTo(400);
     }
 
     static final String CANDIDATE = """

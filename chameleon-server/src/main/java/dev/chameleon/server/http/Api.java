@@ -71,6 +71,8 @@ public final class Api {
     public static final int MAX_JSON_BYTES = 64 * 1024;
     /** Largest report batch (facts and plans of a few hundred KiB fit many times). */
     public static final int MAX_REPORT_BYTES = 4 << 20;
+    /** Most events a stream starts with ({@code backlog=}): one batch of the stream's sender. */
+    public static final int MAX_BACKLOG = 500;
     /** Largest enrollment request (facts included). */
     public static final int MAX_ENROLL_BYTES = 1 << 20;
     private static final Logger LOG = LoggerFactory.getLogger(Api.class);
@@ -279,11 +281,19 @@ public final class Api {
                 });
         route(GET, "/api/v1/events/stream", VIEWER, "fleet",
                 "Fleet-wide events as server-sent events (id: the sequence number; resumes after Last-Event-ID)",
-                List.of(Route.Param.header("Last-Event-ID", "resume after this sequence number")), null, 200, Route.Body.stream(), NONE,
+                List.of(Route.Param.header("Last-Event-ID", "resume after this sequence number"),
+                        Route.Param.query("backlog", "integer", "without Last-Event-ID: start with up to this many of the newest events "
+                                + "(0 to 500, default 0: only new ones)")), null, 200, Route.Body.stream(), List.of(400),
                 ctx -> {
                     Grant g = access(ctx).require(Role.VIEWER);
                     String last = ctx.header("Last-Event-ID");
-                    long from = last != null && last.matches("\\d{1,18}") ? Long.parseLong(last) : s.events().last();
+                    int backlog = intParam(ctx, "backlog", 0);
+                    if (backlog < 0 || backlog > MAX_BACKLOG) {
+                        throw ApiException.invalid("backlog must be 0 to " + MAX_BACKLOG + ", got " + backlog);
+                    }
+                    // sequence numbers have no gaps (taken under a row lock), so the newest minus N leaves N events
+                    long from = last != null && last.matches("\\d{1,18}") ? Long.parseLong(last)
+                            : Math.max(0, s.events().last() - backlog);
                     new SseHandler(client -> stream(client, g, from)).handle(ctx);
                 });
         route(GET, "/api/v1/audit", VIEWER, "fleet", "The operators' audit log after a sequence number, oldest first",

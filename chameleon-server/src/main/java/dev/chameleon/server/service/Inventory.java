@@ -152,13 +152,29 @@ public final class Inventory {
     /**
      * The fleet at a glance, counted by the database.
      *
-     * @param platforms agents per (hypervisor, cloud, container); null parts: not reported
+     * @param withHealthGateFailures agents with a failed {@code health-gate} event (a change set the health gate failed and
+     *                               rolled back) in the last 24 hours
+     * @param withErrors             agents with an {@code error} event or a refused bundle in the last 24 hours
+     * @param platforms              agents per (hypervisor, cloud, container); null parts: not reported
      */
     public record Summary(long agents, long seenLast5Minutes, long seenLastHour, long withPendingChanges, long withDrift,
-                          Map<String, Long> modes, List<PlatformCount> platforms) {
+                          long withHealthGateFailures, long withErrors, Map<String, Long> modes, List<PlatformCount> platforms) {
     }
 
-    public record PlatformCount(String hypervisor, String cloud, String container, long agents) {
+    /** The window of {@link Summary#withHealthGateFailures()} and {@link Summary#withErrors()}: the last 24 hours. */
+    public static final java.time.Duration HEALTH_WINDOW = java.time.Duration.ofHours(24);
+
+    /**
+     * One platform group (hypervisor, cloud, container; null: not reported) and its health.
+     *
+     * @param agents             agents in the group
+     * @param seenLast5Minutes   of them, seen in the last 5 minutes
+     * @param withPendingChanges of them, whose last plan has changes to make
+     * @param pendingChanges     the group's pending changes added up
+     * @param withDrift          of them, reporting drift
+     */
+    public record PlatformCount(String hypervisor, String cloud, String container, long agents, long seenLast5Minutes,
+                                long withPendingChanges, long pendingChanges, long withDrift) {
     }
 
     public Summary summary(Grant g) {
@@ -171,10 +187,21 @@ public final class Inventory {
             Map<String, Long> modes = new TreeMap<>();
             Database.query(c, "SELECT COALESCE(mode, 'unknown'), COUNT(*) FROM agents GROUP BY COALESCE(mode, 'unknown')",
                     rs -> modes.put(rs.getString(1), rs.getLong(2)));
-            List<PlatformCount> platforms = Database.query(c, "SELECT hypervisor, cloud, container, COUNT(*) FROM agents"
+            List<PlatformCount> platforms = Database.query(c, "SELECT hypervisor, cloud, container, COUNT(*),"
+                    + " SUM(CASE WHEN last_seen_at >= ? THEN 1 ELSE 0 END), SUM(CASE WHEN pending_changes > 0 THEN 1 ELSE 0 END),"
+                    + " COALESCE(SUM(pending_changes), 0), SUM(CASE WHEN drift > 0 THEN 1 ELSE 0 END) FROM agents"
                     + " GROUP BY hypervisor, cloud, container ORDER BY COUNT(*) DESC, hypervisor, cloud, container",
-                    rs -> new PlatformCount(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4)));
-            return new Summary(t[0], t[1], t[2], t[3], t[4], modes, platforms);
+                    rs -> new PlatformCount(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getLong(5),
+                            rs.getLong(6), rs.getLong(7), rs.getLong(8)), now.minusSeconds(300));
+            // agents whose health gate failed a change set (and rolled it back), and agents that reported an error or had a
+            // bundle refused, in the last 24 hours (events by kind and time: index events_kind_at). A health-gate event is
+            // sent for every judged change set; its detail is the agent's compact JSON, where a failure reads
+            // "outcome":"failed" (dev.chameleon.model.event.Event.GateOutcome)
+            long gate = Database.one(c, "SELECT COUNT(DISTINCT agent_id) FROM events WHERE kind = 'agent.health-gate' AND at >= ?"
+                    + " AND detail LIKE '%\"outcome\":\"failed\"%'", rs -> rs.getLong(1), now.minus(HEALTH_WINDOW)).orElse(0L);
+            long errors = Database.one(c, "SELECT COUNT(DISTINCT agent_id) FROM events WHERE kind IN ('agent.error', 'bundle.refused')"
+                    + " AND at >= ?", rs -> rs.getLong(1), now.minus(HEALTH_WINDOW)).orElse(0L);
+            return new Summary(t[0], t[1], t[2], t[3], t[4], gate, errors, modes, platforms);
         });
     }
 
