@@ -148,6 +148,23 @@ final class FleetServer implements AutoCloseable {
                 rs -> rs.getLong(1), kind == null ? new Object[] {agentId} : new Object[] {agentId, kind}).orElse(0L));
     }
 
+    /** The report ids the server stored for an agent, of one kind. */
+    java.util.Set<String> reportIds(String agentId, String kind) {
+        return java.util.Set.copyOf(cp.db().read(c -> {
+            java.util.List<String> ids = new java.util.ArrayList<>();
+            try (var st = c.prepareStatement("SELECT report_id FROM reports WHERE agent_id = ? AND kind = ?")) {
+                st.setString(1, agentId);
+                st.setString(2, kind);
+                try (var rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        ids.add(rs.getString(1));
+                    }
+                }
+            }
+            return ids;
+        }));
+    }
+
     @Override
     public void close() {
         if (cp != null) {

@@ -57,6 +57,14 @@ class NetnsFleetIT {
 
 
 
+    static String reportId(Path report) {
+        try {
+            return FleetServer.JSON.readTree(Files.readString(report)).path("id").asText();
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
     static String kind(Path report) {
         try {
             return FleetServer.JSON.readTree(Files.readString(report)).path("kind").asText();
@@ -148,8 +156,13 @@ class NetnsFleetIT {
                 String id = server.get("/api/v1/agents").json().path("items").findValues("hostname").stream()
                         .anyMatch(h -> h.asText().equals(a.name())) ? idOf(server, a.name()) : null;
                 List<Path> left = a.outbox();
-                long leftStatus = left.stream().filter(p -> kind(p).equals("status")).count();
-                long leftChanges = left.stream().filter(p -> kind(p).equals("change-set")).count();
+                // a report the server stored may still be in the outbox: the agent was stopped after the
+                // server's answer and before it removed the file (it sends it again at its next start, and
+                // the server keeps it once); counted once
+                java.util.Set<String> storedStatus = id == null ? java.util.Set.of() : server.reportIds(id, "status");
+                java.util.Set<String> storedChanges = id == null ? java.util.Set.of() : server.reportIds(id, "change-set");
+                long leftStatus = left.stream().filter(p -> kind(p).equals("status") && !storedStatus.contains(reportId(p))).count();
+                long leftChanges = left.stream().filter(p -> kind(p).equals("change-set") && !storedChanges.contains(reportId(p))).count();
                 assertThat(server.reports(id, "status") + leftStatus).as("status reports of " + a.name() + "\n" + out)
                         .isEqualTo(Long.parseLong(kv.get("passes")));
                 assertThat(server.reports(id, "change-set") + leftChanges).as("change sets of " + a.name() + "\n" + out)
