@@ -196,6 +196,12 @@ class FleetAgentTest {
         // the hardware advice (issue 18) reached the server as the agent's latest advice
         assertThat(waitFor(() -> server.get("/api/v1/agents/" + cred.agentId() + "/advice").status() == 200)).as(a.log.toString()).isTrue();
         assertThat(server.get("/api/v1/agents/" + cred.agentId() + "/advice").json().path("summary").asText()).startsWith("hardware (general): ");
+        // the status heartbeats carry the agent's own cost (the console's chart): resident bytes, and CPU % from the second on
+        JsonNode statuses = server.get("/api/v1/agents/" + cred.agentId() + "/status-history").json();
+        assertThat(statuses.size()).as(statuses.toString()).isGreaterThanOrEqualTo(2);
+        assertThat(statuses.get(0).at("/payload/rssBytes").asLong()).as(statuses.toString()).isGreaterThan(1L << 20);
+        assertThat(statuses.get(0).at("/payload/cpuPercent").isNumber()).as(statuses.toString()).isTrue();
+        assertThat(statuses.get(0).at("/payload/cpuPercent").asDouble()).isBetween(0.0, 100.0 * Runtime.getRuntime().availableProcessors());
         // the bundle and its ETag are on disk, 0600
         FleetFiles files = new FleetFiles(state);
         assertThat(Files.readString(files.bundle())).contains("fleet-dirty");

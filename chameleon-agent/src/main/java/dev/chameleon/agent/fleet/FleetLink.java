@@ -86,6 +86,9 @@ public final class FleetLink implements AutoCloseable {
     private final RandomGenerator random;
     private final Timing timing;
     private final LinkedBlockingQueue<Boolean> kick = new LinkedBlockingQueue<>();
+    /** CPU milliseconds and {@link System#nanoTime()} at the last status report ({@code cpuPercent}); -1 before the first. */
+    private long lastCpuMillis = -1;
+    private long lastWallNanos;
     private volatile BundleStore.Active active = BundleStore.Active.NONE;
     private volatile boolean closed;
     private Thread puller;
@@ -210,6 +213,17 @@ public final class FleetLink implements AutoCloseable {
             st.put("error", summary.error());
         }
         st.put("outbox", (long) outbox.size());
+        // the agent's own cost, for the console's chart over time: resident memory now (VmRSS of this
+        // process) and CPU since the last status (user + system, % of one core over the wall time between)
+        dev.chameleon.agent.loop.Cost.selfStatusKiB(dev.chameleon.host.SysRoot.live(), "VmRSS").ifPresent(k -> st.put("rssBytes", k * 1024));
+        long cpu = dev.chameleon.agent.loop.Cost.cpuMillis();
+        long wall = System.nanoTime();
+        if (cpu >= 0 && lastCpuMillis >= 0 && wall - lastWallNanos > 0) {
+            double pct = 100.0 * (cpu - lastCpuMillis) / ((wall - lastWallNanos) / 1e6);
+            st.put("cpuPercent", Math.round(pct * 100) / 100.0);
+        }
+        lastCpuMillis = cpu;
+        lastWallNanos = wall;
         outbox.add(ReportKind.STATUS, now, Json.compact(st));
         kick.offer(Boolean.TRUE);
     }
