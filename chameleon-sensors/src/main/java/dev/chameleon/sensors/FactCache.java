@@ -18,6 +18,8 @@ import java.util.function.Supplier;
  */
 public final class FactCache {
     private final Map<String, Object> values = new ConcurrentHashMap<>();
+    /** Sensors' memory between collections (samples of counters), not constants: {@link #invalidate()} keeps it. */
+    private final Map<String, Object> memory = new ConcurrentHashMap<>();
 
     /**
      * The kept value for {@code key}, else the value {@code read} gives, kept when it is neither
@@ -35,6 +37,16 @@ public final class FactCache {
             values.put(key, fresh);
         }
         return fresh;
+    }
+
+    /**
+     * The object a sensor keeps between collections under {@code key} (e.g. the {@link HostHistory}
+     * of counter samples), made by {@code create} the first time. Unlike constants it is not dropped
+     * by {@link #invalidate()}: a hotplug does not make earlier samples of CPU time wrong.
+     */
+    @SuppressWarnings("unchecked")
+    <T> T memory(String key, Supplier<T> create) {
+        return (T) memory.computeIfAbsent(key, k -> create.get());
     }
 
     private static boolean isEmpty(Object v) {
