@@ -65,6 +65,8 @@ public final class Agent {
     private final RandomGenerator random;
     private final BlockingQueue<Trigger> queue = new LinkedBlockingQueue<>();
     private final FactCache cache = new FactCache();
+    /** How long each for: policy's condition has held, across passes and reloads (PolicySet.evaluate). */
+    private final dev.chameleon.policy.ConditionHistory history;
     private final Drift drift;
     private final Instant started;
     private volatile PolicySet policies;
@@ -98,6 +100,7 @@ public final class Agent {
         this.random = random;
         this.drift = new Drift(settings.flapLimit(), settings.flapWindow());
         this.started = clock.instant();
+        this.history = new dev.chameleon.policy.ConditionHistory(clock);
         this.policies = loader.load(engine);
         metrics.policies(policies.policies().size());
     }
@@ -167,6 +170,11 @@ public final class Agent {
      */
     public Pass lastPass() {
         return last;
+    }
+
+    /** How long each {@code for:} policy's condition has held, as the passes judged it (read it through {@code copy()} to judge). */
+    public dev.chameleon.policy.ConditionHistory conditionHistory() {
+        return history;
     }
 
     /** The policies the next pass evaluates (compiled once; reloaded on SIGHUP or a change in a policy folder). */
@@ -283,11 +291,13 @@ public final class Agent {
             Map<String, Object> seen = comparable(facts.asMap());
             PolicySet current = policies;
             PolicySet.Evaluation ev;
-            if (current == evaluatedPolicies && seen.equals(evaluatedFacts)) {
-                ev = evaluation; // same policies, same facts: the same decisions; only the settings are read again
+            if (current == evaluatedPolicies && seen.equals(evaluatedFacts) && !history.inTransition()) {
+                // same policies, same facts, no for: policy pending or winding down: the same decisions;
+                // only the settings are read again
+                ev = evaluation;
                 summary.evaluated = false;
             } else {
-                ev = current.evaluate(facts);
+                ev = current.evaluate(facts, history);
                 evaluation = ev;
                 evaluatedPolicies = current;
                 evaluatedFacts = seen;

@@ -84,6 +84,14 @@ public final class Served {
         return errors.isEmpty() && fingerprint(now).equals(l.fingerprint()) ? Optional.of(l.set()) : Optional.empty();
     }
 
+    /**
+     * A copy of the agent's {@link dev.chameleon.policy.ConditionHistory}: a client's {@code plan}
+     * decides {@code for:} policies as the agent's next pass would, without changing its history.
+     */
+    public dev.chameleon.policy.ConditionHistory history() {
+        return agent.conditionHistory().copy();
+    }
+
     /** The agent's status document, as the socket's {@code status} request answers it. */
     public String status() {
         return agent.status();

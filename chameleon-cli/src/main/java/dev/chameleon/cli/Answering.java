@@ -111,7 +111,7 @@ final class Answering {
             return engine.pass(policies);
         }
         FactSet facts = c.agent().facts(refresh);
-        return engine.plan(policies, facts, policies.evaluate(facts));
+        return engine.plan(policies, facts, policies.evaluate(facts, c.agent().history()));
     }
 
     /** The agent's status document when it answers a client; null on the standalone path. */

@@ -33,7 +33,8 @@ public final class PlanDocuments {
         List<PlanDocument.PolicyRow> policies = new ArrayList<>();
         for (PolicySet.PolicyOutcome o : ev.outcomes()) {
             policies.add(new PlanDocument.PolicyRow(o.policy().name(), o.policy().location(), o.policy().priority(), o.policy().mode(),
-                    o.policy().when().text(), o.matched(), o.error().isEmpty() ? null : o.error(), o.facts()));
+                    o.policy().when().text(), o.matched(), o.error().isEmpty() ? null : o.error(), o.facts(),
+                    o.hold().isEmpty() ? null : o.hold()));
         }
         List<PlanDocument.Entry> entries = new ArrayList<>();
         for (PlanEntry e : plan.entries()) {

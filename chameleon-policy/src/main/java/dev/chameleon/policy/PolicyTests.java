@@ -94,7 +94,8 @@ public final class PolicyTests {
         for (String problem : FactSchema.standard().check(facts.asMap())) {
             failures.add(t.location() + ": facts of test " + t.name() + " do not fit the fact schema: " + problem);
         }
-        PolicySet.Evaluation ev = set.evaluate(facts);
+        PolicySet.Evaluation ev = set.evaluate(facts, t.holdingFor()
+                .map(d -> ConditionHistory.heldFor(d, java.time.Clock.systemUTC())).orElse(ConditionHistory.none()));
         for (PolicySet.PolicyOutcome o : ev.outcomes()) {
             if (!o.error().isEmpty() && t.expect().stream().anyMatch(e -> e.policy().map(o.policy().name()::equals).orElse(false))) {
                 failures.add(t.file() + ":" + t.line() + ": policy " + o.policy().name() + " could not be evaluated: " + o.error());

@@ -79,11 +79,20 @@ public record PlanDocument(Platform platform, List<PolicyRow> policies, List<Ent
      * @param source the document's {@code file:line} ({@code pack:NAME.yaml:LINE} for the built-in pack)
      * @param error  why the condition could not be evaluated here, or null
      * @param facts  the facts its condition reads, each {@code path = value}
+     * @param hold   for a policy with {@code for:}, how long its condition has held (or stopped
+     *               holding) and what that decided ({@code for 5m: holding since ... (2m of 5m); not
+     *               matched yet}); null for other policies
      */
     public record PolicyRow(String name, String source, int priority, PolicyMode mode, String when, boolean matched, String error,
-                            List<String> facts) {
+                            List<String> facts, String hold) {
         public PolicyRow {
             facts = List.copyOf(facts);
+        }
+
+        /** A row of a policy without {@code for:}. */
+        public PolicyRow(String name, String source, int priority, PolicyMode mode, String when, boolean matched, String error,
+                         List<String> facts) {
+            this(name, source, priority, mode, when, matched, error, facts, null);
         }
     }
 
