@@ -74,6 +74,9 @@ class PressureLoopTest {
         MachineTree.write(root, "/proc/meminfo", "MemTotal:  8388608 kB\nMemAvailable:  " + 8388608L * percent / 100 + " kB\n");
     }
 
+    /** The policy's timing lines. */
+    String timing = "for: 5m";
+
     PolicySet policies() {
         return dev.chameleon.engine.Engine.compile(List.of(new PolicySet.Source("pressure.yaml", """
                 apiVersion: chameleon/v1
@@ -81,10 +84,10 @@ class PressureLoopTest {
                 metadata: {name: low-memory-swap}
                 spec:
                   when: host.memory.available.percent < 20.0
-                  for: 5m
+                  %s
                   settings:
                     - sysctl: {key: vm.swappiness, value: 10}
-                """)), new ArrayList<>());
+                """.formatted(timing.replace("\n", "\n  ")))), new ArrayList<>());
     }
 
     Agent agent(boolean apply) {
@@ -102,6 +105,18 @@ class PressureLoopTest {
             JsonNode n = m.readTree(line);
             if (n.path("event").asText().equals("pass")) {
                 out.add(n.path("pending").asInt());
+            }
+        }
+        return out;
+    }
+
+    List<Boolean> passesWithAChangeSet() throws IOException {
+        List<Boolean> out = new ArrayList<>();
+        ObjectMapper m = new ObjectMapper();
+        for (String line : Files.readAllLines(state.resolve("events.jsonl"))) {
+            JsonNode n = m.readTree(line);
+            if (n.path("event").asText().equals("pass")) {
+                out.add(n.hasNonNull("changeSet"));
             }
         }
         return out;
@@ -145,5 +160,78 @@ class PressureLoopTest {
         a.pass(INTERVAL);                                               // 10:17 5 minutes: no longer
         assertThat(pending()).endsWith(1, 1, 1, 0);
         assertThat(MachineTree.read(root, "/proc/sys/vm/swappiness")).isEqualTo("60"); // plan mode
+    }
+
+    @Test
+    void aTransientPolicyIsAppliedWhileItMatchesAndPutBackThroughTheJournalWhenItStops() throws IOException {
+        timing = "for: 2m\nkeepFor: 2m\ntransient: true";
+        Agent a = agent(true);
+        a.pass(new Trigger("start", "", false));                        // 10:00 80 % free
+        memory(10);
+        minutes(1);
+        a.pass(INTERVAL);                                               // 10:01 pending
+        assertThat(MachineTree.read(root, "/proc/sys/vm/swappiness")).isEqualTo("60");
+        minutes(2);
+        a.pass(INTERVAL);                                               // 10:03 held 2m: applied
+        assertThat(MachineTree.read(root, "/proc/sys/vm/swappiness")).isEqualTo("10");
+
+        // a one-shot plan (no history) neither applies nor puts back a for: policy
+        dev.chameleon.engine.Engine oneShot = a.engine();
+        dev.chameleon.engine.Pass p = oneShot.pass(policies());
+        assertThat(p.plan().entries()).isEmpty();
+        memory(80);
+        assertThat(oneShot.pass(policies()).plan().entries()).as("keepFor may still hold it: not the one-shot's to undo").isEmpty();
+
+        minutes(1);
+        a.pass(INTERVAL);                                               // 10:04 pressure gone 0m: kept
+        minutes(1);
+        a.pass(INTERVAL);                                               // 10:05 1m of keepFor 2m: kept
+        assertThat(MachineTree.read(root, "/proc/sys/vm/swappiness")).isEqualTo("10");
+        minutes(1);
+        a.pass(INTERVAL);                                               // 10:06 2m: put back
+        assertThat(MachineTree.read(root, "/proc/sys/vm/swappiness")).isEqualTo("60");
+        minutes(1);
+        a.pass(INTERVAL);                                               // 10:07 nothing more to do
+        assertThat(passesWithAChangeSet()).containsExactly(false, false, true, false, false, true, false);
+
+        List<dev.chameleon.model.ChangeSet> sets = a.engine().journal().list().stream().map(l -> l.changeSet()).toList();
+        assertThat(sets).hasSize(2).allSatisfy(cs -> assertThat(cs.status()).isEqualTo("applied"));
+        assertThat(sets.get(0).entries()).singleElement().satisfies(e -> {
+            assertThat(e.before() + " -> " + e.after()).isEqualTo("60 -> 10");
+            assertThat(e.reason()).startsWith("policy low-memory-swap ");
+        });
+        assertThat(sets.get(1).entries()).singleElement().satisfies(e -> {
+            assertThat(e.before() + " -> " + e.after()).isEqualTo("10 -> 60");
+            assertThat(e.reason()).startsWith("policy put-back:low-memory-swap (journal " + sets.get(0).id() + " #1)")
+                    .contains("transient policy low-memory-swap no longer matches");
+        });
+
+        // pressure again: applied again, and the put-back is itself undone by a rollback like any change set
+        memory(10);
+        minutes(1);
+        a.pass(INTERVAL);
+        minutes(2);
+        a.pass(INTERVAL);
+        assertThat(MachineTree.read(root, "/proc/sys/vm/swappiness")).isEqualTo("10");
+    }
+
+    @Test
+    void aTransientPolicyWithoutForIsPutBackByAOneShotPlanAndApplyToo() throws IOException {
+        timing = "transient: true";
+        dev.chameleon.engine.Engine engine = dev.chameleon.engine.Engine.of(dev.chameleon.engine.EngineConfig.builder().root(root)
+                .stateDir(state).build());
+        memory(10);
+        dev.chameleon.engine.Pass p = engine.pass(policies());
+        engine.applySettings(p.scope().changes(p.plan(), (k, v) -> false), "apply --yes");
+        assertThat(MachineTree.read(root, "/proc/sys/vm/swappiness")).isEqualTo("10");
+        memory(80);
+        dev.chameleon.engine.Pass back = engine.pass(policies());
+        assertThat(back.document().entries()).singleElement().satisfies(e -> {
+            assertThat(e.key() + " " + e.current() + " -> " + e.desired()).isEqualTo("sysctl:vm.swappiness 10 -> 60");
+            assertThat(e.policy()).isEqualTo("put-back:low-memory-swap");
+        });
+        engine.applySettings(back.scope().changes(back.plan(), (k, v) -> false), "apply --yes");
+        assertThat(MachineTree.read(root, "/proc/sys/vm/swappiness")).isEqualTo("60");
+        assertThat(engine.pass(policies()).plan().entries()).isEmpty();
     }
 }

@@ -108,6 +108,9 @@ public final class ConditionHistory {
         Duration hold = p.holdFor();
         Duration keep = p.keepFor();
         if (none) {
+            // without history the policy never matches; a false condition reads as the daemon's
+            // "does not hold" would (whether the daemon still holds it for keepFor is not known here:
+            // Evaluation.history() says so to the transient put-back)
             return new Judgement(false, holds
                     ? "for " + text(hold) + ": the condition holds now, but for how long needs the running agent's history; "
                             + "without it (a one-shot command, a simulation) the policy does not match"

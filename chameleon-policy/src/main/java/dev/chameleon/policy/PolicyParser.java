@@ -181,7 +181,7 @@ public final class PolicyParser extends Syntax {
         Condition when = Condition.always();
         List<SettingRule> settings = new ArrayList<>();
         List<Ref> profileRefs = List.of();
-        Map<String, NodeTuple> spec = mapping(specNode, "spec", Set.of("priority", "mode", "when", "for", "keepFor", "settings", "profiles"));
+        Map<String, NodeTuple> spec = mapping(specNode, "spec", Set.of("priority", "mode", "when", "for", "keepFor", "transient", "settings", "profiles"));
         if (spec == null) {
             return;
         }
@@ -189,6 +189,15 @@ public final class PolicyParser extends Syntax {
         java.time.Duration keepFor = holdDuration(spec, "keepFor");
         if (keepFor != null && !spec.containsKey("for")) {
             err(spec.get("keepFor").getKeyNode(), "spec.keepFor only goes with spec.for (how long the condition must hold first)");
+        }
+        boolean transientMode = false;
+        String tr = scalar(spec, "transient", "spec", true);
+        if (tr != null) {
+            if (!tr.equals("true") && !tr.equals("false")) {
+                err(spec.get("transient").getValueNode(), "spec.transient must be true or false, found '" + tr + "'");
+            } else {
+                transientMode = tr.equals("true");
+            }
         }
         String pr = scalar(spec, "priority", "spec", true);
         if (pr != null) {
@@ -230,11 +239,36 @@ public final class PolicyParser extends Syntax {
         } else {
             settings = settings(spec.get("settings").getValueNode(), "spec.settings");
         }
+        if (transientMode) {
+            recognisedUnitsOnly(settings);
+        }
         if (errors.size() > errorsBefore || name == null) {
             return;
         }
         policies.add(new Policy(name, description, src.name(), docLine, priority, mode, when,
-                settings.stream().map(r -> r.from(src.name(), "")).toList(), profileRefs, holdFor, keepFor, false));
+                settings.stream().map(r -> r.from(src.name(), "")).toList(), profileRefs, holdFor, keepFor, transientMode));
+    }
+
+    /**
+     * A transient policy moves resource controls only between units Chameleon recognises (an
+     * application's, or a distribution's batch job: {@link ResourceUnits}); another unit is an error
+     * at its setting.
+     */
+    private void recognisedUnitsOnly(List<SettingRule> settings) {
+        for (SettingRule r : settings) {
+            int slash = r.target().lastIndexOf('/');
+            if (!r.kind().equals("service") || slash < 0 || !ResourceUnits.CONTROLS.contains(r.target().substring(slash + 1))) {
+                continue;
+            }
+            String unit = r.target().substring(0, slash);
+            if (ResourceUnits.standard().ownerOf(unit).isEmpty()) {
+                errors.add(src.error(r.line(), r.column(), "service " + unit + ": " + r.target().substring(slash + 1) + " in a transient policy "
+                        + "needs the unit of a recognised application or a distribution's batch job (postgresql.service, "
+                        + "redis-server.service, nginx.service, apt-daily.service, ...: resource-units.yaml); '" + ResourceUnits.unit(unit)
+                        + "' is neither"));
+                return;
+            }
+        }
     }
 
     /** The longest {@code for:} or {@code keepFor:}: a day. */

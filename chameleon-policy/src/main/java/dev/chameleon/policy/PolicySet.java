@@ -302,9 +302,17 @@ public final class PolicySet {
      * @param outcomes   every policy, matched or not, with evaluation errors
      * @param overridden settings that lost to a higher priority
      * @param modes      the winning policy's mode per key, as written ({@code apply-once}); {@link #mode} reads it
+     * @param history    whether it was made with a {@link ConditionHistory} (the daemon's); without one a
+     *                   {@code for:} policy's state is not known (it does not match, and is not put back)
      */
     public record Evaluation(List<DesiredSetting> desired, List<PolicyOutcome> outcomes, List<Overridden> overridden,
-                             Map<SettingKey, String> modes) {
+                             Map<SettingKey, String> modes, boolean history) {
+        /** An evaluation made without history. */
+        public Evaluation(List<DesiredSetting> desired, List<PolicyOutcome> outcomes, List<Overridden> overridden,
+                          Map<SettingKey, String> modes) {
+            this(desired, outcomes, overridden, modes, false);
+        }
+
         /** The mode of the policy that won a key ({@link PolicyMode#ENFORCE} for a key no policy sets). */
         public PolicyMode mode(SettingKey key) {
             String m = modes.get(key);
@@ -380,7 +388,7 @@ public final class PolicySet {
         List<DesiredSetting> desired = new ArrayList<>(winners.values());
         // source order of the winning policy; the sort is stable, so written order within it stays
         desired.sort(Comparator.comparingInt((DesiredSetting d) -> indexOf(d.reason().policy())));
-        return new Evaluation(desired, List.of(outcomes), overridden, modes);
+        return new Evaluation(desired, List.of(outcomes), overridden, modes, !history.isNone());
     }
 
     /**

@@ -111,6 +111,12 @@ class HoldForTest {
         PolicySet.Evaluation absent = set.evaluate(FactSet.of(Map.of("host", Map.of()), Map.of()), new ConditionHistory(new Ticking()));
         assertThat(absent.outcomes().get(0).error()).isNotEmpty();
         assertThat(absent.outcomes().get(0).hold()).isEqualTo("for 5m: the condition does not hold");
+        // without history a false condition reads as the daemon's would; the evaluation says it had no history
+        PolicySet.PolicyOutcome off = set.evaluate(steal(1)).outcomes().get(0);
+        assertThat(off.matched()).isFalse();
+        assertThat(off.hold()).isEqualTo("for 5m: the condition does not hold");
+        assertThat(ev.history()).isFalse();
+        assertThat(absent.history()).isTrue();
     }
 
     @Test
@@ -186,5 +192,44 @@ class HoldForTest {
                   absent: [sysctl:vm.swappiness]
                 """);
         assertThat(PolicyTests.run(set, set.tests(), null)).allSatisfy(r -> assertThat(r.failures()).isEmpty()).hasSize(3);
+    }
+
+    static final String TRANSIENT = """
+            apiVersion: chameleon/v1
+            kind: Policy
+            metadata: {name: shift}
+            spec:
+              transient: true
+              for: 2m
+              when: host.pressure.cpu.some.avg60 > 25.0
+              settings:
+                - sysctl: {key: vm.swappiness, value: 10}
+                - service: {name: postgresql, CPUWeight: 1000}
+                - service: {name: postgresql@15-main.service, IOWeight: 900, AllowedCPUs: 0-3}
+                - service: {name: apt-daily.service, CPUWeight: 10}
+                - service: {name: nightly-report.service, state: running}
+            """;
+
+    @Test
+    void aTransientPolicyShiftsResourceControlsOnlyBetweenRecognisedUnits() throws PolicyException {
+        PolicySet set = compile(TRANSIENT);
+        assertThat(set.policies().get(0).transientMode()).isTrue();
+        // a resource control on a unit that is no recognised application's (nor a batch job's)
+        String unrecognised = onlyError(TRANSIENT.replace("name: apt-daily.service, CPUWeight: 10", "name: nightly-report, CPUWeight: 10"))
+                .format();
+        assertThat(unrecognised).startsWith("p0.yaml:12:7: error: service nightly-report: CPUWeight in a transient policy needs the "
+                + "unit of a recognised application or a distribution's batch job (postgresql.service, redis-server.service, "
+                + "nginx.service, apt-daily.service, ...: resource-units.yaml); 'nightly-report.service' is neither\n");
+        assertThat(unrecognised.lines().toList()).last().isEqualTo("        ^"); // under the setting kind (column 7)
+        // the same setting in a policy that is not transient is the site's business
+        assertThat(compile(TRANSIENT.replace("  transient: true\n", "").replace("apt-daily.service, CPUWeight", "nightly-report, CPUWeight"))
+                .policies()).hasSize(1);
+        assertThat(onlyError(TRANSIENT.replace("transient: true", "transient: yes please")).format())
+                .startsWith("p0.yaml:5:14: error: spec.transient must be true or false, found 'yes please'");
+        assertThat(onlyError(TRANSIENT.replace("AllowedCPUs: 0-3", "AllowedCPUs: 3-0")).format())
+                .matches("p0\\.yaml:11:\\d+: error: service\\.AllowedCPUs must be CPU indexes and ranges \\(0-3, 0,2,4-7\\), found '3-0'(?s).*");
+        assertThat(ResourceUnits.standard().ownerOf("postgresql@15-main")).contains("postgresql");
+        assertThat(ResourceUnits.standard().ownerOf("postgresql@.service")).isEmpty();
+        assertThat(ResourceUnits.standard().ownerOf("man-db")).contains("batch");
     }
 }
