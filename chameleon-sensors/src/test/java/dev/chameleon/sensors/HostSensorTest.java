@@ -271,4 +271,33 @@ class HostSensorTest {
         assertThat(before.get(0).nanos()).isEqualTo(25 * 60 * SECOND);
         assertThat(h.size()).isEqualTo(16);
     }
+
+    /**
+     * The live machine's own /proc, twice, 1.2 s apart through one cache (the daemon's way): the
+     * deltas come out, each within its range. Real input; the test machine is Linux, and a /proc
+     * without PSI or a Balloon line only makes those facts absent, which is checked as such.
+     */
+    @Test
+    void theLiveMachinesProcGivesDeltasWithinRange() throws Exception {
+        FactCache cache = new FactCache();
+        HostSensor sensor = new HostSensor();
+        Host live = Host.live();
+        SensorContext first = SensorContext.of(live, cache).forSensor("host");
+        assertThat((Map<String, Object>) sensor.sense(first)).doesNotContainKeys("cpu", "disks");
+        Thread.sleep(1200);
+        SensorContext second = SensorContext.of(live, cache).forSensor("host");
+        Map<String, Object> f = (Map<String, Object>) sensor.sense(second);
+        assertThat(second.problemsOf("host")).isEmpty();
+        assertThat((double) f.get("sampleIntervalSeconds")).isBetween(1.0, 60.0);
+        for (String k : List.of("steal", "iowait")) {
+            assertThat((double) path(f, "cpu", k).get("percent")).as(k).isBetween(0.0, 100.0);
+        }
+        assertThat((double) path(f, "memory", "available").get("percent")).isBetween(0.0, 100.0);
+        assertThat(f.containsKey("pressure")).isEqualTo(Files.exists(Path.of("/proc/pressure/cpu")));
+        assertThat(f.containsKey("balloon")).isEqualTo(Files.readString(Path.of("/proc/meminfo")).contains("\nBalloon:"));
+        for (Map<String, Object> d : (List<Map<String, Object>>) f.get("disks")) {
+            assertThat((double) d.get("busyPercent")).isBetween(0.0, 100.0);
+            assertThat(d.get("name")).satisfies(n -> assertThat(Files.isDirectory(Path.of("/sys/block", (String) n))).isTrue());
+        }
+    }
 }
