@@ -234,4 +234,59 @@ class PressureLoopTest {
         assertThat(MachineTree.read(root, "/proc/sys/vm/swappiness")).isEqualTo("60");
         assertThat(engine.pass(policies()).plan().entries()).isEmpty();
     }
+
+    PolicySet with(String extra) {
+        List<PolicySet.Source> sources = new ArrayList<>();
+        sources.add(new PolicySet.Source("pressure.yaml", """
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: low-memory-swap}
+                spec:
+                  when: host.memory.available.percent < 20.0
+                  transient: true
+                  settings:
+                    - sysctl: {key: vm.swappiness, value: 10}
+                """));
+        if (!extra.isEmpty()) {
+            sources.add(new PolicySet.Source("site.yaml", extra));
+        }
+        return dev.chameleon.engine.Engine.compile(sources, new ArrayList<>());
+    }
+
+    @Test
+    void nothingIsPutBackThatAnotherPolicyWantsThatWasRolledBackOrWhosePolicyIsGone() throws IOException {
+        dev.chameleon.engine.Engine engine = dev.chameleon.engine.Engine.of(dev.chameleon.engine.EngineConfig.builder().root(root)
+                .stateDir(state).build());
+        memory(10);
+        dev.chameleon.engine.Pass p = engine.pass(with(""));
+        var applied = engine.applySettings(p.scope().changes(p.plan(), (k, v) -> false), "apply --yes");
+        assertThat(MachineTree.read(root, "/proc/sys/vm/swappiness")).isEqualTo("10");
+        memory(80);
+        // another policy wants the key now: it decides (its 30), nothing is put back
+        PolicySet site = with("""
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: site-swap}
+                spec:
+                  priority: 40
+                  settings:
+                    - sysctl: {key: vm.swappiness, value: 30}
+                """);
+        assertThat(engine.pass(site).document().entries()).singleElement()
+                .satisfies(e -> assertThat(e.policy() + " " + e.desired()).isEqualTo("site-swap 30"));
+        // the transient policy is no longer loaded: its value stays, as with any removed policy
+        PolicySet other = dev.chameleon.engine.Engine.compile(List.of(new PolicySet.Source("other.yaml", """
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: other}
+                spec:
+                  settings:
+                    - sysctl: {key: vm.dirty_ratio, value: 20}
+                """)), new ArrayList<>());
+        assertThat(engine.pass(other).document().entries()).extracting(e -> e.key().toString()).containsExactly("sysctl:vm.dirty_ratio");
+        // its change set rolled back by hand: the machine has the old value again, nothing to put back
+        engine.rollback(applied.changeSet().id(), false, "test");
+        assertThat(MachineTree.read(root, "/proc/sys/vm/swappiness")).isEqualTo("60");
+        assertThat(engine.pass(with("")).plan().entries()).isEmpty();
+    }
 }
