@@ -215,7 +215,12 @@ public final class HostSensor implements Sensor {
      * steal is -1 when the line has fewer than 8.
      */
     static CpuTimes parseStat(String text, SensorContext ctx) {
-        for (String line : text.split("\n", -1)) {
+        // the cpu line is the first; the file goes on with per-CPU lines and an intr line of
+        // thousands of numbers, so lines are cut one at a time and the search stops at it
+        for (int at = 0; at < text.length(); ) {
+            int nl = text.indexOf('\n', at);
+            String line = text.substring(at, nl < 0 ? text.length() : nl);
+            at = nl < 0 ? text.length() : nl + 1;
             if (!line.startsWith("cpu ")) {
                 continue;
             }
