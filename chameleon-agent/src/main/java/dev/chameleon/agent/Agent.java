@@ -199,9 +199,17 @@ public final class Agent {
         if (!refresh && s != null && s.engine() == e && now - s.at() < maxAge.toNanos()) {
             return s.facts();
         }
-        FactSet f = refresh ? e.sense() : e.sense(cache);
+        FactSet f = e.sense(refresh ? cache.sharingMemory() : cache); // a refresh reads every constant again; deltas still have the passes' samples
         sensed = new Sensed(f, now, e);
         return f;
+    }
+
+    /**
+     * What {@code suite} (some of the sensors, for {@code chameleon facts SENSOR...}) finds now,
+     * everything read again, the deltas of the host sensor taken against the passes' samples.
+     */
+    public FactSet sense(dev.chameleon.sensors.SensorSuite suite) {
+        return suite.collect(engine.host(), cache.sharingMemory());
     }
 
     /** The wait before the next timed pass: the interval plus a uniform random splay in [0, splay]. */

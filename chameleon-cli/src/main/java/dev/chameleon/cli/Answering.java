@@ -92,6 +92,9 @@ final class Answering {
         if (c != null && all) {
             return c.agent().facts(refresh);
         }
+        if (c != null) {
+            return c.agent().sense(suite); // afresh, the host sensor's deltas against the agent's samples
+        }
         return suite.collect(engine.host());
     }
 

@@ -19,7 +19,24 @@ import java.util.function.Supplier;
 public final class FactCache {
     private final Map<String, Object> values = new ConcurrentHashMap<>();
     /** Sensors' memory between collections (samples of counters), not constants: {@link #invalidate()} keeps it. */
-    private final Map<String, Object> memory = new ConcurrentHashMap<>();
+    private final Map<String, Object> memory;
+
+    public FactCache() {
+        this(new ConcurrentHashMap<>());
+    }
+
+    private FactCache(Map<String, Object> memory) {
+        this.memory = memory;
+    }
+
+    /**
+     * A cache with no constants that shares this one's memory: a collection through it reads
+     * everything again (a client's {@code --refresh}, {@code facts SENSOR}) and still takes its
+     * deltas against the daemon's samples (and adds its own).
+     */
+    public FactCache sharingMemory() {
+        return new FactCache(memory);
+    }
 
     /**
      * The kept value for {@code key}, else the value {@code read} gives, kept when it is neither
