@@ -289,4 +289,18 @@ class PressureLoopTest {
         assertThat(MachineTree.read(root, "/proc/sys/vm/swappiness")).isEqualTo("60");
         assertThat(engine.pass(with("")).plan().entries()).isEmpty();
     }
+
+    /** Regression: 'chameleon facts host' answered by the agent sensed with a fresh cache and had no steal, iowait or disk deltas. */
+    @Test
+    void factsOfOneSensorAnsweredByTheAgentHaveTheDeltasOfItsSamples() throws Exception {
+        MachineTree.write(root, "/proc/stat", "cpu  100 0 0 800 50 0 0 50 0 0\n");
+        Agent a = agent(false);
+        a.pass(new Trigger("start", "", false));
+        MachineTree.write(root, "/proc/stat", "cpu  190 0 0 800 55 0 0 55 0 0\n");
+        Thread.sleep(1100); // deltas are taken against a sample at least 1 s old (the host sensor's clock is the JVM's)
+        var host = a.sense(a.engine().sensors().only(List.of("host"))).asMap().get("host");
+        assertThat(host).asString().contains("steal={percent=5.0}").contains("iowait={percent=5.0}");
+        var refreshed = a.facts(Duration.ofSeconds(120), true).asMap().get("host");
+        assertThat(refreshed).asString().contains("steal={percent=");
+    }
 }
