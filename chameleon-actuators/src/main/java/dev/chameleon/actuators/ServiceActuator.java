@@ -23,9 +23,9 @@ import java.util.Optional;
  * <li>{@code service:UNIT/enabled} — {@code enabled}, {@code disabled} or {@code masked}
  * (UnitFileState); written with {@code systemctl enable|disable|mask UNIT}, unmasking first when
  * leaving {@code masked}. Static and generated units are not applicable.</li>
- * <li>{@code service:UNIT/CPUWeight}, {@code IOWeight}, {@code MemoryHigh}, {@code MemoryMax} — a
+ * <li>{@code service:UNIT/CPUWeight}, {@code IOWeight}, {@code MemoryHigh}, {@code MemoryMax}, {@code AllowedCPUs} — a
  * resource control in the drop-in {@code /etc/systemd/system/UNIT.d/90-chameleon-PROPERTY.conf};
- * value as systemd writes it ({@code 200}, {@code 512M}, {@code 80%}, {@code infinity}) or
+ * value as systemd writes it ({@code 200}, {@code 512M}, {@code 80%}, {@code infinity}, {@code 0-1}) or
  * {@code absent}; followed by {@code systemctl daemon-reload}.</li>
  * </ul>
  * UNIT without a suffix means {@code UNIT.service}. Not applicable without systemd
@@ -33,7 +33,7 @@ import java.util.Optional;
  */
 public final class ServiceActuator implements Actuator {
     /** The resource controls a policy may set through drop-ins. */
-    public static final List<String> RESOURCES = List.of("CPUWeight", "IOWeight", "MemoryHigh", "MemoryMax");
+    public static final List<String> RESOURCES = List.of("CPUWeight", "IOWeight", "MemoryHigh", "MemoryMax", "AllowedCPUs");
 
     @Override
     public String kind() {
@@ -163,6 +163,8 @@ public final class ServiceActuator implements Actuator {
             case "CPUWeight", "IOWeight" -> d.equals(SettingEncodings.ABSENT) || (aspect.equals("CPUWeight") && d.equals("idle"))
                     || weight(d) ? Current.value(d) : Current.notApplicable(aspect + " must be 1..10000" + (aspect.equals("CPUWeight")
                     ? " or idle" : "") + ", not '" + d + "'");
+            case "AllowedCPUs" -> d.equals(SettingEncodings.ABSENT) || SettingEncodings.cpuList(d) ? Current.value(d)
+                    : Current.notApplicable("AllowedCPUs must be CPU indexes and ranges (0-3, 0,2,4-7), not '" + d + "'");
             default -> d.equals(SettingEncodings.ABSENT) || d.equals("infinity") || d.matches("\\d+[KMGT]?") || d.matches("\\d{1,3}(\\.\\d+)?%")
                     ? Current.value(d) : Current.notApplicable(aspect + " must be bytes (512M, 2G), a percentage (80%) or infinity, not '" + d + "'");
         };

@@ -160,7 +160,8 @@ class RoundTripPropertyTest {
         Arbitrary<String> wantEnabled = Arbitraries.of("enabled", "disabled", "masked");
         Arbitrary<String> cpu = Arbitraries.oneOf(Arbitraries.integers().between(1, 10000).map(String::valueOf), Arbitraries.of("absent", "idle"));
         Arbitrary<String> mem = Arbitraries.of("absent", "512M", "2G", "80%", "infinity");
-        return Combinators.combine(active, enabled, wantActive, wantEnabled, cpu, mem).as((a, e, wa, we, c, m) -> {
+        Arbitrary<String> cpus = Arbitraries.of("absent", "0", "0-1", "0,2-3");
+        return Combinators.combine(active, enabled, wantActive, wantEnabled, cpu, mem, cpus).as((a, e, wa, we, c, m, cs) -> {
             List<DesiredSetting> d = new ArrayList<>();
             // A masked unit cannot start: keep the generated pairs that a real systemd accepts.
             boolean startMasked = wa.equals("running") && we.equals("masked");
@@ -168,6 +169,7 @@ class RoundTripPropertyTest {
             d.add(want("service:nginx/active", wa));
             d.add(want("service:nginx/CPUWeight", c));
             d.add(want("service:nginx/MemoryMax", m));
+            d.add(want("service:nginx/AllowedCPUs", cs));
             d.add(want("service:chronyd/active", wa));
             String start = e.equals("masked") ? "inactive" : a;
             return new Case(Map.of("/fake/systemd/nginx.service", "ActiveState=" + start + "\nUnitFileState=" + e + "\n"), d);

@@ -65,6 +65,8 @@ public final class Agent {
     private final RandomGenerator random;
     private final BlockingQueue<Trigger> queue = new LinkedBlockingQueue<>();
     private final FactCache cache = new FactCache();
+    /** How long each for: policy's condition has held, across passes and reloads (PolicySet.evaluate). */
+    private final dev.chameleon.policy.ConditionHistory history;
     private final Drift drift;
     private final Instant started;
     private volatile PolicySet policies;
@@ -98,6 +100,7 @@ public final class Agent {
         this.random = random;
         this.drift = new Drift(settings.flapLimit(), settings.flapWindow());
         this.started = clock.instant();
+        this.history = new dev.chameleon.policy.ConditionHistory(clock);
         this.policies = loader.load(engine);
         metrics.policies(policies.policies().size());
     }
@@ -169,6 +172,11 @@ public final class Agent {
         return last;
     }
 
+    /** How long each {@code for:} policy's condition has held, as the passes judged it (read it through {@code copy()} to judge). */
+    public dev.chameleon.policy.ConditionHistory conditionHistory() {
+        return history;
+    }
+
     /** The policies the next pass evaluates (compiled once; reloaded on SIGHUP or a change in a policy folder). */
     public PolicySet policies() {
         return policies;
@@ -191,9 +199,17 @@ public final class Agent {
         if (!refresh && s != null && s.engine() == e && now - s.at() < maxAge.toNanos()) {
             return s.facts();
         }
-        FactSet f = refresh ? e.sense() : e.sense(cache);
+        FactSet f = e.sense(refresh ? cache.sharingMemory() : cache); // a refresh reads every constant again; deltas still have the passes' samples
         sensed = new Sensed(f, now, e);
         return f;
+    }
+
+    /**
+     * What {@code suite} (some of the sensors, for {@code chameleon facts SENSOR...}) finds now,
+     * everything read again, the deltas of the host sensor taken against the passes' samples.
+     */
+    public FactSet sense(dev.chameleon.sensors.SensorSuite suite) {
+        return suite.collect(engine.host(), cache.sharingMemory());
     }
 
     /** The wait before the next timed pass: the interval plus a uniform random splay in [0, splay]. */
@@ -283,11 +299,13 @@ public final class Agent {
             Map<String, Object> seen = comparable(facts.asMap());
             PolicySet current = policies;
             PolicySet.Evaluation ev;
-            if (current == evaluatedPolicies && seen.equals(evaluatedFacts)) {
-                ev = evaluation; // same policies, same facts: the same decisions; only the settings are read again
+            if (current == evaluatedPolicies && seen.equals(evaluatedFacts) && !history.inTransition()) {
+                // same policies, same facts, no for: policy pending or winding down: the same decisions;
+                // only the settings are read again
+                ev = evaluation;
                 summary.evaluated = false;
             } else {
-                ev = current.evaluate(facts);
+                ev = current.evaluate(facts, history);
                 evaluation = ev;
                 evaluatedPolicies = current;
                 evaluatedFacts = seen;

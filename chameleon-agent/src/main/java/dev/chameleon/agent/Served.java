@@ -84,6 +84,19 @@ public final class Served {
         return errors.isEmpty() && fingerprint(now).equals(l.fingerprint()) ? Optional.of(l.set()) : Optional.empty();
     }
 
+    /** Some sensors sensed afresh in the agent ({@link Agent#sense(dev.chameleon.sensors.SensorSuite)}). */
+    public FactSet sense(dev.chameleon.sensors.SensorSuite suite) {
+        return agent.sense(suite);
+    }
+
+    /**
+     * A copy of the agent's {@link dev.chameleon.policy.ConditionHistory}: a client's {@code plan}
+     * decides {@code for:} policies as the agent's next pass would, without changing its history.
+     */
+    public dev.chameleon.policy.ConditionHistory history() {
+        return agent.conditionHistory().copy();
+    }
+
     /** The agent's status document, as the socket's {@code status} request answers it. */
     public String status() {
         return agent.status();

@@ -92,6 +92,9 @@ final class Answering {
         if (c != null && all) {
             return c.agent().facts(refresh);
         }
+        if (c != null) {
+            return c.agent().sense(suite); // afresh, the host sensor's deltas against the agent's samples
+        }
         return suite.collect(engine.host());
     }
 
@@ -111,7 +114,7 @@ final class Answering {
             return engine.pass(policies);
         }
         FactSet facts = c.agent().facts(refresh);
-        return engine.plan(policies, facts, policies.evaluate(facts));
+        return engine.plan(policies, facts, policies.evaluate(facts, c.agent().history()));
     }
 
     /** The agent's status document when it answers a client; null on the standalone path. */

@@ -61,7 +61,7 @@ final class ExplainCommand implements Callable<Integer> {
         dev.chameleon.engine.Engine engine = Answering.engine(hostOptions, policyOptions, null, true);
         PolicySet policies = Answering.policies(engine);
         dev.chameleon.engine.Pass s = Answering.pass(engine, policies, agentOptions.refresh);
-        PolicySet.Explanation ex = policies.explain(s.facts(), k);
+        PolicySet.Explanation ex = policies.explain(s.evaluation(), k); // the pass's decisions (with the agent's for: history when it answers)
         Optional<PlanEntry> entry = s.plan().entries().stream().filter(e -> e.key().equals(k)).findFirst();
         PrintWriter out = spec.commandLine().getOut();
         if (output == OutputFormat.table) {

@@ -254,10 +254,12 @@ public final class Engine {
     }
 
     /**
-     * Plans {@code ev} (an evaluation of {@code policies} against {@code facts}): decides what
+     * Plans {@code ev} (an evaluation of {@code policies} against {@code facts}), with the
+     * put-backs of transient policies that stopped matching ({@link TransientUndo}): decides what
      * apply may touch and reads every other setting's current value.
      */
     public Pass plan(PolicySet policies, FactSet facts, PolicySet.Evaluation ev) {
+        ev = TransientUndo.withPutBacks(policies, ev, journal()); // transient policies that stopped matching: their values put back
         ApplyScope scope = ApplyScope.of(ev, ApplyScope.appliedValues(journal()), TunedOwnership.load(host));
         Plan plan = new Planner(actuators).plan(host, ev.desired(), scope::owner);
         return new Pass(facts, policies, ev, plan, scope);

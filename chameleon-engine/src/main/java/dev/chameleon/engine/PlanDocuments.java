@@ -34,7 +34,8 @@ public final class PlanDocuments {
         for (PolicySet.PolicyOutcome o : ev.outcomes()) {
             policies.add(new PlanDocument.PolicyRow(o.policy().name(), o.policy().location(), o.policy().priority(), o.policy().mode(),
                     o.policy().when().text(), o.matched(), o.error().isEmpty() ? null : o.error(), o.facts(),
-                    o.matched() ? null : o.failedClause().map(c -> c.clause()).orElse(null)));
+                    o.matched() ? null : o.failedClause().map(c -> c.clause()).orElse(null),
+                    o.hold().isEmpty() ? null : o.hold()));
         }
         List<PlanDocument.Entry> entries = new ArrayList<>();
         for (PlanEntry e : plan.entries()) {

@@ -92,6 +92,7 @@ class FactSchemaMatchesSensorsTest {
         Path synthetic = synthetic(tmp.resolve("synthetic"));
         Host host = new Host(new SysRoot(synthetic.resolve("root")), new CannedCommandRunner(synthetic.resolve("commands")));
         machines.put("synthetic", SensorSuite.standard().collect(host).asMap());
+        machines.put("host sampled for 16 minutes", sampledHost(tmp.resolve("sampled")));
         HttpServer server = metadataServer();
         try {
             String url = "http://127.0.0.1:" + server.getAddress().getPort();
@@ -131,6 +132,64 @@ class FactSchemaMatchesSensorsTest {
                 || q.startsWith(p + "[]") || q.startsWith(p + "{}"))).toList();
         assertThat(stale).as("NOT_PRODUCED entries that are produced after all: remove them").isEmpty();
         assertThat(NOT_PRODUCED.keySet()).as("NOT_PRODUCED entries the schema does not declare").allMatch(declared::contains);
+    }
+
+    /**
+     * The {@code host} facts that need the daemon's samples (deltas, windowed averages) and a
+     * balloon with a target: the host sensor on a fake clock, collected once a minute for 16
+     * minutes with one {@link dev.chameleon.sensors.FactCache}, as the daemon's passes do, over
+     * the captured {@code /proc} of a live guest (chameleon-sensors' host-samples) and a VMware
+     * balloon's debugfs file.
+     */
+    private static Map<String, Object> sampledHost(Path dir) throws IOException {
+        Path capture = repo().resolve("chameleon-sensors/src/test/resources/host-samples/fc-vm-6.18");
+        java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong();
+        SensorSuite suite = new SensorSuite(List.of(new dev.chameleon.sensors.HostSensor(clock::get)), Duration.ofSeconds(20));
+        dev.chameleon.sensors.FactCache cache = new dev.chameleon.sensors.FactCache();
+        Map<String, Object> last = null;
+        for (int minute = 0; minute <= 16; minute++) {
+            Path root = dir.resolve("m" + minute);
+            for (String f : List.of("stat", "diskstats", "meminfo", "pressure/cpu", "pressure/memory", "pressure/io")) {
+                Path to = root.resolve("proc/" + f);
+                Files.createDirectories(to.getParent());
+                Files.copy(capture.resolve((minute % 2 == 0 ? "t0" : "t1") + "/proc/" + f), to);
+            }
+            if (minute % 2 == 0) {
+                // counters only grow: the even minutes read the later capture's /proc/stat with every count doubled
+                Files.writeString(root.resolve("proc/stat"), doubled(Files.readString(capture.resolve("t1/proc/stat")), minute));
+                Files.writeString(root.resolve("proc/diskstats"), doubled(Files.readString(capture.resolve("t1/proc/diskstats")), minute));
+            } else {
+                Files.writeString(root.resolve("proc/stat"), doubled(Files.readString(capture.resolve("t0/proc/stat")), minute));
+                Files.writeString(root.resolve("proc/diskstats"), doubled(Files.readString(capture.resolve("t0/proc/diskstats")), minute));
+            }
+            clock.set(minute * 60_000_000_000L);
+            last = suite.collect(Host.forOptions(root, null), cache).asMap();
+        }
+        Path vmw = dir.resolve("vmw");
+        Files.createDirectories(vmw.resolve("proc"));
+        Files.writeString(vmw.resolve("proc/meminfo"), "MemTotal:  4194304 kB\nMemAvailable:  1000 kB\n");
+        Files.createDirectories(vmw.resolve("sys/kernel/debug"));
+        Files.writeString(vmw.resolve("sys/kernel/debug/vmmemctl"), "target:  262144 pages\ncurrent:  131072 pages\n");
+        Map<String, Object> balloon = suite.collect(Host.forOptions(vmw, null)).asMap();
+        Map<String, Object> out = new LinkedHashMap<>(last);
+        Map<String, Object> host = new LinkedHashMap<>((Map<String, Object>) last.get("host"));
+        host.put("balloon", ((Map<String, Object>) balloon.get("host")).get("balloon"));
+        out.put("host", host);
+        return out;
+    }
+
+    /** Every number after the first word of each line ({@code cpu}, a disk's name) times {@code minute + 1}, so later samples count more. */
+    private static String doubled(String text, int minute) {
+        StringBuilder b = new StringBuilder();
+        for (String line : text.split("\n")) {
+            String[] w = line.trim().split("\\s+");
+            for (int i = 0; i < w.length; i++) {
+                b.append(i == 0 ? "" : " ").append(w[i].matches("\\d+") && i > (line.trim().startsWith("cpu") ? 0 : 2)
+                        ? String.valueOf(Long.parseLong(w[i]) * (minute + 1)) : w[i]);
+            }
+            b.append('\n');
+        }
+        return b.toString();
     }
 
     /** Checks {@code value} against {@code type}, recording the paths it produces ({@code a.b}, {@code a[]}, {@code a{}}). */

@@ -19,6 +19,18 @@ public record Reason(String policy, String source, int priority, String conditio
         element = element == null ? "" : element;
     }
 
+    /**
+     * The policy name of a {@link #describe()} line (what the journal records as an entry's
+     * reason); empty when {@code described} is not one.
+     */
+    public static java.util.Optional<String> policyOf(String described) {
+        if (described == null || !described.startsWith("policy ")) {
+            return java.util.Optional.empty();
+        }
+        int end = described.indexOf(" (", 7);
+        return end < 0 ? java.util.Optional.empty() : java.util.Optional.of(described.substring(7, end));
+    }
+
     /** One line for people: {@code policy vmware-guest (pack/vmware.yaml:9) when platform.hypervisor == "vmware"}. */
     public String describe() {
         String s = "policy " + policy + " (" + source + ")";

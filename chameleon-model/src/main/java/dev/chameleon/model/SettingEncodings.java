@@ -66,4 +66,21 @@ public final class SettingEncodings {
     public static boolean goesWith(SettingKey key, SettingKey other) {
         return other.equals(key) || key.kind().equals(SYSCTL) && !isSysctlPersisted(key) && other.equals(sysctlPersisted(key.target()));
     }
+
+    /**
+     * Whether {@code v} is a CPU list as systemd's {@code AllowedCPUs=} (and the cgroup v2
+     * {@code cpuset.cpus}) takes it: indexes and ascending ranges, comma-separated ({@code 0-3,6}).
+     */
+    public static boolean cpuList(String v) {
+        if (v == null || !v.matches("\\d{1,4}(-\\d{1,4})?(,\\d{1,4}(-\\d{1,4})?)*")) {
+            return false;
+        }
+        for (String part : v.split(",")) {
+            String[] r = part.split("-");
+            if (r.length == 2 && Integer.parseInt(r[0]) > Integer.parseInt(r[1])) {
+                return false;
+            }
+        }
+        return true;
+    }
 }

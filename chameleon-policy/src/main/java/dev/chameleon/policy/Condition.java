@@ -167,6 +167,11 @@ public final class Condition {
             known = new java.util.TreeSet<>(SCHEMA.variables().keySet());
             known.addAll(extraRoots);
         } else if ((m = UNDEFINED_FIELD.matcher(message)).find()) {
+            if (m.group(1).matches("avg\\d+[a-z]*")) {
+                // a window the daemon does not compute (host.cpu.steal.avg7m)
+                return "; windowed facts are avg1m, avg5m and avg15m (host.cpu.steal, host.cpu.iowait,"
+                        + " host.memory.available), and avg10, avg60, avg300 of host.pressure";
+            }
             known = new java.util.TreeSet<>();
             for (var t : SCHEMA.types()) {
                 if (t instanceof dev.cel.common.types.StructType st) {

@@ -182,9 +182,23 @@ public final class PolicyParser extends Syntax {
         Condition when = Condition.always();
         List<SettingRule> settings = new ArrayList<>();
         List<Ref> profileRefs = List.of();
-        Map<String, NodeTuple> spec = mapping(specNode, "spec", Set.of("priority", "mode", "when", "settings", "profiles"));
+        Map<String, NodeTuple> spec = mapping(specNode, "spec", Set.of("priority", "mode", "when", "for", "keepFor", "transient", "settings", "profiles"));
         if (spec == null) {
             return;
+        }
+        java.time.Duration holdFor = holdDuration(spec, "for");
+        java.time.Duration keepFor = holdDuration(spec, "keepFor");
+        if (keepFor != null && !spec.containsKey("for")) {
+            err(spec.get("keepFor").getKeyNode(), "spec.keepFor only goes with spec.for (how long the condition must hold first)");
+        }
+        boolean transientMode = false;
+        String tr = scalar(spec, "transient", "spec", true);
+        if (tr != null) {
+            if (!tr.equals("true") && !tr.equals("false")) {
+                err(spec.get("transient").getValueNode(), "spec.transient must be true or false, found '" + tr + "'");
+            } else {
+                transientMode = tr.equals("true");
+            }
         }
         String pr = scalar(spec, "priority", "spec", true);
         if (pr != null) {
@@ -226,11 +240,82 @@ public final class PolicyParser extends Syntax {
         } else {
             settings = settings(spec.get("settings").getValueNode(), "spec.settings");
         }
+        if (transientMode) {
+            recognisedUnitsOnly(settings);
+        }
         if (errors.size() > errorsBefore || name == null) {
             return;
         }
         policies.add(new Policy(name, description, src.name(), docLine, priority, mode, when,
-                settings.stream().map(r -> r.from(src.name(), "")).toList(), profileRefs));
+                settings.stream().map(r -> r.from(src.name(), "")).toList(), profileRefs, holdFor, keepFor, transientMode));
+    }
+
+    /**
+     * A transient policy moves resource controls only between units Chameleon recognises (an
+     * application's, or a distribution's batch job: {@link ResourceUnits}); another unit is an error
+     * at its setting.
+     */
+    private void recognisedUnitsOnly(List<SettingRule> settings) {
+        for (SettingRule r : settings) {
+            int slash = r.target().lastIndexOf('/');
+            if (!r.kind().equals("service") || slash < 0 || !ResourceUnits.CONTROLS.contains(r.target().substring(slash + 1))) {
+                continue;
+            }
+            String unit = r.target().substring(0, slash);
+            if (ResourceUnits.standard().ownerOf(unit).isEmpty()) {
+                errors.add(src.error(r.line(), r.column(), "service " + unit + ": " + r.target().substring(slash + 1) + " in a transient policy "
+                        + "needs the unit of a recognised application or a distribution's batch job (postgresql.service, "
+                        + "redis-server.service, nginx.service, apt-daily.service, ...: resource-units.yaml); '" + ResourceUnits.unit(unit)
+                        + "' is neither"));
+                return;
+            }
+        }
+    }
+
+    /** The longest {@code for:} or {@code keepFor:}: a day. */
+    static final java.time.Duration MAX_HOLD = java.time.Duration.ofHours(24);
+
+    /**
+     * {@code spec.for} or {@code spec.keepFor}: a duration with a unit, Prometheus style
+     * ({@code 30s}, {@code 5m}, {@code 1h30m}), 0 to 24h; null when not written or wrong (an error).
+     */
+    private java.time.Duration holdDuration(Map<String, NodeTuple> spec, String key) {
+        String text = scalar(spec, key, "spec", true);
+        if (text == null) {
+            return null;
+        }
+        Node at = spec.get(key).getValueNode();
+        java.util.Optional<java.time.Duration> d = parseHold(text.strip());
+        if (d.isEmpty()) {
+            String t = text.strip();
+            err(at, "spec." + key + " must be a duration with a unit (s, m or h: 30s, 5m, 1h30m), found '" + t + "'"
+                    + (t.matches("\\d+") ? "; a number alone has no unit: write " + t + "s or " + t + "m" : ""));
+            return null;
+        }
+        if (d.get().compareTo(MAX_HOLD) > 0) {
+            err(at, "spec." + key + " must be at most 24h, found '" + text.strip() + "'");
+            return null;
+        }
+        return d.get();
+    }
+
+    /** A Prometheus-style duration ({@code 90s}, {@code 5m}, {@code 1h30m}: one or more number-unit pairs, units h, m, s in that order). */
+    static java.util.Optional<java.time.Duration> parseHold(String text) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:(\\d{1,4})h)?(?:(\\d{1,6})m)?(?:(\\d{1,8})s)?").matcher(text);
+        if (text.isEmpty() || !m.matches()) {
+            return java.util.Optional.empty();
+        }
+        long seconds = 0;
+        if (m.group(1) != null) {
+            seconds += Long.parseLong(m.group(1)) * 3600;
+        }
+        if (m.group(2) != null) {
+            seconds += Long.parseLong(m.group(2)) * 60;
+        }
+        if (m.group(3) != null) {
+            seconds += Long.parseLong(m.group(3));
+        }
+        return java.util.Optional.of(java.time.Duration.ofSeconds(seconds));
     }
 
     private void profile(Node specNode, String name, String description, int docLine, int errorsBefore) {
@@ -331,10 +416,11 @@ public final class PolicyParser extends Syntax {
     }
 
     private void test(Node specNode, String name, int docLine, int errorsBefore) {
-        Map<String, NodeTuple> spec = mapping(specNode, "spec", Set.of("facts", "factsFile", "root", "commands", "expect", "absent"));
+        Map<String, NodeTuple> spec = mapping(specNode, "spec", Set.of("facts", "factsFile", "root", "commands", "holdingFor", "expect", "absent"));
         if (spec == null) {
             return;
         }
+        java.time.Duration holding = holdDuration(spec, "holdingFor");
         Optional<Map<String, Object>> facts = Optional.empty();
         if (spec.containsKey("facts")) {
             Node f = spec.get("facts").getValueNode();
@@ -389,7 +475,7 @@ public final class PolicyParser extends Syntax {
         if (errors.size() > errorsBefore || name == null) {
             return;
         }
-        tests.add(new PolicyTest(name, src.name(), docLine, facts, factsFile, root, commands, expect, absent));
+        tests.add(new PolicyTest(name, src.name(), docLine, facts, factsFile, root, commands, expect, absent, Optional.ofNullable(holding)));
     }
 
     private boolean settingKey(ScalarNode s) {

@@ -306,8 +306,15 @@ public final class PolicySet {
      *
      * @param facts the facts its condition read, each {@code path = value}; for policies that did
      *              not match, computed when first read
+     * @param hold  for a policy with {@code for:}, what its {@link ConditionHistory} decided, in words;
+     *              empty for other policies
      */
-    public record PolicyOutcome(Policy policy, boolean matched, String error, List<String> facts) {
+    public record PolicyOutcome(Policy policy, boolean matched, String error, List<String> facts, String hold) {
+        /** The outcome of a policy without {@code for:}. */
+        public PolicyOutcome(Policy policy, boolean matched, String error, List<String> facts) {
+            this(policy, matched, error, facts, "");
+        }
+
         /**
          * For a policy that did not match, the first clause of its {@code when:} conjunction that
          * is false here ({@link Condition#failingClause}); empty for a match, or a condition that
@@ -329,9 +336,17 @@ public final class PolicySet {
      * @param outcomes   every policy, matched or not, with evaluation errors
      * @param overridden settings that lost to a higher priority
      * @param modes      the winning policy's mode per key, as written ({@code apply-once}); {@link #mode} reads it
+     * @param history    whether it was made with a {@link ConditionHistory} (the daemon's); without one a
+     *                   {@code for:} policy's state is not known (it does not match, and is not put back)
      */
     public record Evaluation(List<DesiredSetting> desired, List<PolicyOutcome> outcomes, List<Overridden> overridden,
-                             Map<SettingKey, String> modes) {
+                             Map<SettingKey, String> modes, boolean history) {
+        /** An evaluation made without history. */
+        public Evaluation(List<DesiredSetting> desired, List<PolicyOutcome> outcomes, List<Overridden> overridden,
+                          Map<SettingKey, String> modes) {
+            this(desired, outcomes, overridden, modes, false);
+        }
+
         /** The mode of the policy that won a key ({@link PolicyMode#ENFORCE} for a key no policy sets). */
         public PolicyMode mode(SettingKey key) {
             String m = modes.get(key);
@@ -355,11 +370,22 @@ public final class PolicySet {
     }
 
     /**
-     * Evaluates every policy against the facts, highest priority first, so that per key the
-     * first matching policy wins and later ones are recorded as overridden. Never throws for
-     * bad facts: errors are outcomes. Outcomes and desired settings come back in source order.
+     * Evaluates every policy against the facts without a {@link ConditionHistory}
+     * ({@link ConditionHistory#none()}: a policy with {@code for:} does not match; its outcome says
+     * why): what one-shot commands and the simulation decide.
      */
     public Evaluation evaluate(FactSet facts) {
+        return evaluate(facts, ConditionHistory.none());
+    }
+
+    /**
+     * Evaluates every policy against the facts, highest priority first, so that per key the
+     * first matching policy wins and later ones are recorded as overridden. A policy with
+     * {@code for:} matches as {@code history} judges it ({@link ConditionHistory#judge}), which this
+     * call updates. Never throws for bad facts: errors are outcomes (a condition that fails counts
+     * as not holding). Outcomes and desired settings come back in source order.
+     */
+    public Evaluation evaluate(FactSet facts, ConditionHistory history) {
         PolicyOutcome[] outcomes = new PolicyOutcome[policies.size()];
         Map<SettingKey, DesiredSetting> winners = new LinkedHashMap<>();
         Map<SettingKey, String> modes = new HashMap<>();
@@ -368,13 +394,20 @@ public final class PolicySet {
         for (int i : byPriority) {
             Policy p = policies.get(i);
             Condition.Outcome o = p.when().evaluate(vars);
-            if (!o.holds()) {
+            boolean holds = o.holds();
+            String hold = "";
+            if (p.holdFor() != null) {
+                ConditionHistory.Judgement j = history.judge(p, holds && o.error().isEmpty());
+                holds = j.matched();
+                hold = j.note();
+            }
+            if (!holds) {
                 // most policies do not match: describe their facts only if someone asks
-                outcomes[i] = new PolicyOutcome(p, false, o.error(), new LazyFacts(p.when(), facts));
+                outcomes[i] = new PolicyOutcome(p, false, o.error(), new LazyFacts(p.when(), facts), hold);
                 continue;
             }
             List<String> used = p.when().describeFacts(facts, null, null);
-            outcomes[i] = new PolicyOutcome(p, true, o.error(), used);
+            outcomes[i] = new PolicyOutcome(p, true, o.error(), used, hold);
             for (SettingRule r : p.settings()) {
                 for (DesiredSetting d : expand(p, r, facts, vars, used)) {
                     DesiredSetting w = winners.putIfAbsent(d.key(), d);
@@ -389,7 +422,7 @@ public final class PolicySet {
         List<DesiredSetting> desired = new ArrayList<>(winners.values());
         // source order of the winning policy; the sort is stable, so written order within it stays
         desired.sort(Comparator.comparingInt((DesiredSetting d) -> indexOf(d.reason().policy())));
-        return new Evaluation(desired, List.of(outcomes), overridden, modes);
+        return new Evaluation(desired, List.of(outcomes), overridden, modes, !history.isNone());
     }
 
     /**
@@ -405,9 +438,13 @@ public final class PolicySet {
                               List<DesiredSetting> losers, List<PolicyOutcome> unmatched) {
     }
 
-    /** Explains one key against the facts: the winner, the losers, and the policies that did not match. */
+    /** Explains one key against the facts (without a {@link ConditionHistory}): the winner, the losers, and the policies that did not match. */
     public Explanation explain(FactSet facts, SettingKey key) {
-        Evaluation ev = evaluate(facts);
+        return explain(evaluate(facts), key);
+    }
+
+    /** Explains one key from an evaluation already made (a pass's, with the daemon's history). */
+    public Explanation explain(Evaluation ev, SettingKey key) {
         java.util.Optional<DesiredSetting> winner = ev.desired().stream().filter(d -> d.key().equals(key)).findFirst();
         List<DesiredSetting> losers = ev.overridden().stream().filter(o -> o.loser().key().equals(key))
                 .map(Overridden::loser).toList();

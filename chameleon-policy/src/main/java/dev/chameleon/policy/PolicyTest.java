@@ -20,6 +20,7 @@ import java.util.Optional;
  *     kernelModule:vmw_pvscsi: loaded
  *     sysctl:vm.swappiness: {value: "30", policy: virtual-guest}
  *   absent: [sysctl:vm.nr_hugepages]                           # keys no policy may set
+ *   holdingFor: 10m                                            # for: policies: the facts have held this long
  * </pre>
  *
  * @param name      {@code metadata.name}
@@ -31,12 +32,22 @@ import java.util.Optional;
  * @param commands  canned command output relative to {@code file}'s folder, or empty
  * @param expect    the settings that must be desired
  * @param absent    setting keys that must not be desired
+ * @param holdingFor how long the facts are taken to have held, for policies with {@code for:}
+ *                  ({@link ConditionHistory#heldFor}); empty: no history, as a one-shot {@code plan}
+ *                  (a {@code for:} policy does not match)
  */
 public record PolicyTest(String name, String file, int line, Optional<Map<String, Object>> facts, Optional<String> factsFile,
-                         Optional<String> root, Optional<String> commands, List<Expectation> expect, List<Ref> absent) {
+                         Optional<String> root, Optional<String> commands, List<Expectation> expect, List<Ref> absent,
+                         Optional<java.time.Duration> holdingFor) {
     public PolicyTest {
         expect = List.copyOf(expect);
         absent = List.copyOf(absent);
+    }
+
+    /** A test without {@code holdingFor}. */
+    public PolicyTest(String name, String file, int line, Optional<Map<String, Object>> facts, Optional<String> factsFile,
+                      Optional<String> root, Optional<String> commands, List<Expectation> expect, List<Ref> absent) {
+        this(name, file, line, facts, factsFile, root, commands, expect, absent, Optional.empty());
     }
 
     public String location() {

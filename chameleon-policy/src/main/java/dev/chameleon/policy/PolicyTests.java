@@ -83,6 +83,11 @@ public final class PolicyTests {
         return out;
     }
 
+    /** The history a test's facts are judged with: {@code holdingFor} long, or none (as a one-shot plan). */
+    public static ConditionHistory history(PolicyTest t) {
+        return t.holdingFor().map(d -> ConditionHistory.heldFor(d, java.time.Clock.systemUTC())).orElse(ConditionHistory.none());
+    }
+
     static Result run(PolicySet set, PolicyTest t, RootFacts rootFacts) {
         FactSet facts;
         try {
@@ -94,7 +99,7 @@ public final class PolicyTests {
         for (String problem : FactSchema.standard().check(facts.asMap())) {
             failures.add(t.location() + ": facts of test " + t.name() + " do not fit the fact schema: " + problem);
         }
-        PolicySet.Evaluation ev = set.evaluate(facts);
+        PolicySet.Evaluation ev = set.evaluate(facts, history(t));
         for (PolicySet.PolicyOutcome o : ev.outcomes()) {
             if (!o.error().isEmpty() && t.expect().stream().anyMatch(e -> e.policy().map(o.policy().name()::equals).orElse(false))) {
                 failures.add(t.file() + ":" + t.line() + ": policy " + o.policy().name() + " could not be evaluated: " + o.error());

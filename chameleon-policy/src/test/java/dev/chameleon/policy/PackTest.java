@@ -33,7 +33,7 @@ class PackTest {
         PolicySet set = packWithTests();
         Set<String> tested = new java.util.HashSet<>();
         for (PolicyTest t : set.tests()) {
-            var ev = set.evaluate(PolicyTests.facts(t, null));
+            var ev = set.evaluate(PolicyTests.facts(t, null), PolicyTests.history(t));
             for (PolicyTest.Expectation e : t.expect()) {
                 ev.desired().stream().filter(d -> d.key().toString().equals(e.key()))
                         .forEach(d -> tested.add(d.reason().policy()));

@@ -75,7 +75,7 @@ class PolicySetTest {
         assertThat(e.column()).isEqualTo(3);
         assertThat(e.message()).contains("unknown key 'whn'").contains("when");
         assertThat(e.format()).isEqualTo("""
-                p0.yaml:5:3: error: unknown key 'whn' in spec (allowed: mode, priority, profiles, settings, when)
+                p0.yaml:5:3: error: unknown key 'whn' in spec (allowed: for, keepFor, mode, priority, profiles, settings, transient, when)
                     whn: platform.hypervisor == "kvm"
                     ^""");
     }

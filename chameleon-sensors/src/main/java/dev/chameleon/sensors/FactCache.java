@@ -18,6 +18,25 @@ import java.util.function.Supplier;
  */
 public final class FactCache {
     private final Map<String, Object> values = new ConcurrentHashMap<>();
+    /** Sensors' memory between collections (samples of counters), not constants: {@link #invalidate()} keeps it. */
+    private final Map<String, Object> memory;
+
+    public FactCache() {
+        this(new ConcurrentHashMap<>());
+    }
+
+    private FactCache(Map<String, Object> memory) {
+        this.memory = memory;
+    }
+
+    /**
+     * A cache with no constants that shares this one's memory: a collection through it reads
+     * everything again (a client's {@code --refresh}, {@code facts SENSOR}) and still takes its
+     * deltas against the daemon's samples (and adds its own).
+     */
+    public FactCache sharingMemory() {
+        return new FactCache(memory);
+    }
 
     /**
      * The kept value for {@code key}, else the value {@code read} gives, kept when it is neither
@@ -35,6 +54,16 @@ public final class FactCache {
             values.put(key, fresh);
         }
         return fresh;
+    }
+
+    /**
+     * The object a sensor keeps between collections under {@code key} (e.g. the {@link HostHistory}
+     * of counter samples), made by {@code create} the first time. Unlike constants it is not dropped
+     * by {@link #invalidate()}: a hotplug does not make earlier samples of CPU time wrong.
+     */
+    @SuppressWarnings("unchecked")
+    <T> T memory(String key, Supplier<T> create) {
+        return (T) memory.computeIfAbsent(key, k -> create.get());
     }
 
     private static boolean isEmpty(Object v) {

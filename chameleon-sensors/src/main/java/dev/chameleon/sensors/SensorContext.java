@@ -178,6 +178,15 @@ public final class SensorContext {
         return cache.get(sensor + "." + key, read, cacheHits::incrementAndGet);
     }
 
+    /**
+     * What this sensor keeps between collections under {@code key} (filed under its name), made by
+     * {@code create} the first time in this {@link FactCache}: the daemon's cache keeps it from pass
+     * to pass; a one-shot command's fresh cache starts empty.
+     */
+    public <T> T memory(String key, Supplier<T> create) {
+        return cache.memory(sensor + "." + key, create);
+    }
+
     /** The text of a file; empty when absent (no note) or unreadable (a problem is noted). */
     public Optional<String> text(String path) {
         HostFile f = host.root().read(path);

@@ -27,7 +27,7 @@ public final class Sensors {
     }
 
     /** Every sensor's name, in report order: the top-level fact keys they fill. */
-    public static final List<String> NAMES = List.of("platform", "cpu", "memory", "gpus", "nics", "disks", "os", "kernel", "security", "apps", "migration");
+    public static final List<String> NAMES = List.of("platform", "cpu", "memory", "gpus", "nics", "disks", "os", "kernel", "security", "apps", "migration", "host");
 
     /** Every sensor, in report order; the cloud metadata service is not asked. */
     public static List<Sensor> all() {
@@ -38,6 +38,7 @@ public final class Sensors {
     public static List<Sensor> all(dev.chameleon.sensors.platform.MetadataProbe.Options metadata) {
         return List.of(new PlatformSensor(null, metadata), new CpuSensor(), new MemorySensor(), new GpusSensor(), new NicsSensor(),
                 new DisksSensor(), new OsSensor(), new KernelSensor(), new SecuritySensor(), new AppsSensor(),
-                new MigrationSensor());
+                new MigrationSensor(),
+                new HostSensor());
     }
 }

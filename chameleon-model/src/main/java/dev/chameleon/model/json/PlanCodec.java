@@ -45,6 +45,7 @@ public final class PlanCodec {
             putIf(m, "error", o.error());
             m.put("facts", o.facts());
             putIf(m, "failed", o.failed());
+            putIf(m, "hold", o.hold());
             pols.add(m);
         }
         root.put("policies", pols);
@@ -106,7 +107,7 @@ public final class PlanCodec {
             Map<String, Object> m = Fields.map(o, "policies[]");
             policies.add(new PlanDocument.PolicyRow(Fields.text(m, "name"), Fields.text(m, "source"), (int) Fields.number(m, "priority"),
                     mode(Fields.text(m, "mode")), Fields.text(m, "when"), Fields.bool(m, "matched"), Fields.optText(m, "error"),
-                    Fields.texts(m, "facts"), Fields.optText(m, "failed")));
+                    Fields.texts(m, "facts"), Fields.optText(m, "failed"), Fields.optText(m, "hold")));
         }
         List<PlanDocument.Entry> entries = new ArrayList<>();
         for (Object o : Fields.list(root.get("entries"), "entries")) {

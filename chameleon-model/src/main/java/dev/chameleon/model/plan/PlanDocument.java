@@ -81,16 +81,20 @@ public record PlanDocument(Platform platform, List<PolicyRow> policies, List<Ent
      * @param facts  the facts its condition reads, each {@code path = value}
      * @param failed for a policy that did not match and whose condition is a conjunction
      *               ({@code a && b}), the first clause that is false here, as CEL text; else null
+     * @param hold   for a policy with {@code for:}, how long its condition has held (or stopped
+     *               holding) and what that decided ({@code for 5m: holding since ... (2m of 5m); not
+     *               matched yet}); null for other policies
      */
     public record PolicyRow(String name, String source, int priority, PolicyMode mode, String when, boolean matched, String error,
-                            List<String> facts, String failed) {
+                            List<String> facts, String failed, String hold) {
         public PolicyRow {
             facts = List.copyOf(facts);
         }
 
-        /** A row without a failed clause (matched, or not a conjunction). */
-        public PolicyRow(String name, String source, int priority, PolicyMode mode, String when, boolean matched, String error, List<String> facts) {
-            this(name, source, priority, mode, when, matched, error, facts, null);
+        /** A row without a failed clause or a hold (matched, or not a conjunction; no {@code for:}). */
+        public PolicyRow(String name, String source, int priority, PolicyMode mode, String when, boolean matched, String error,
+                         List<String> facts) {
+            this(name, source, priority, mode, when, matched, error, facts, null, null);
         }
     }
 

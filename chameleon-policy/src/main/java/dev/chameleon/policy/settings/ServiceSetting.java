@@ -25,7 +25,7 @@ final class ServiceSetting implements SettingKind {
 
     @Override
     public Set<String> keys() {
-        return Set.of("name", "state", "enabled", "masked", "CPUWeight", "IOWeight", "MemoryHigh", "MemoryMax");
+        return Set.of("name", "state", "enabled", "masked", "CPUWeight", "IOWeight", "MemoryHigh", "MemoryMax", "AllowedCPUs");
     }
 
     @Override
@@ -76,9 +76,17 @@ final class ServiceSetting implements SettingKind {
             String v = "true".equals(masked) ? "masked" : "true".equals(enabled) ? "enabled" : "disabled";
             out.add(name + "/enabled", v);
         }
-        for (String rc : List.of("CPUWeight", "IOWeight", "MemoryHigh", "MemoryMax")) {
+        for (String rc : List.of("CPUWeight", "IOWeight", "MemoryHigh", "MemoryMax", "AllowedCPUs")) {
             String v = in.scalar(m, rc, "service", true);
             if (v == null) {
+                continue;
+            }
+            if (rc.equals("AllowedCPUs")) {
+                if (!dev.chameleon.model.SettingEncodings.cpuList(v)) {
+                    in.err(m.get(rc).getValueNode(), "service.AllowedCPUs must be CPU indexes and ranges (0-3, 0,2,4-7), found '" + v + "'");
+                    return;
+                }
+                out.add(name + "/" + rc, v);
                 continue;
             }
             boolean ok = rc.endsWith("Weight") ? v.matches("\\d{1,5}") && Integer.parseInt(v) >= 1 && Integer.parseInt(v) <= 10000
