@@ -107,6 +107,9 @@ final class ExplainCommand implements Callable<Integer> {
             u.put("when", o.policy().when().text());
             u.put("facts", o.facts());
             o.failedClause().ifPresent(c -> u.put("failed", c.clause()));
+            if (!o.hold().isEmpty()) {
+                u.put("hold", o.hold());
+            }
             if (!o.error().isEmpty()) {
                 u.put("error", o.error());
             }
@@ -156,6 +159,9 @@ final class ExplainCommand implements Callable<Integer> {
                     out.printf("      facts: %s%n", String.join(", ", o.facts()));
                 }
                 o.failedClause().ifPresent(c -> out.printf("      fails at %s%n", c.clause()));
+                if (!o.hold().isEmpty()) {
+                    out.printf("      %s%n", o.hold());
+                }
                 if (!o.error().isEmpty()) {
                     out.printf("      error: %s%n", o.error());
                 }

@@ -35,7 +35,7 @@ final class PlanTable {
         out.println("Policies:");
         List<String> quiet = new java.util.ArrayList<>();
         for (PlanDocument.PolicyRow o : d.policies()) {
-            if (!allPolicies && !o.matched() && o.error() == null) {
+            if (!allPolicies && !o.matched() && o.error() == null && o.hold() == null) {
                 quiet.add(o.name());
                 continue;
             }
@@ -51,6 +51,9 @@ final class PlanTable {
             }
             if (o.failed() != null) {
                 out.printf("  %-24s   fails at %s%n", "", o.failed());
+            }
+            if (o.hold() != null) {
+                out.printf("  %-24s   %s%n", "", o.hold());
             }
             if (o.error() != null) {
                 out.printf("  %-24s   error: %s%n", "", o.error());

@@ -162,6 +162,26 @@ class PolicyCommandsTest {
     }
 
     @Test
+    void planAndExplainSayWhyAForPolicyIsHeld() throws IOException {
+        write("/site/held.yaml", """
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: held}
+                spec:
+                  for: 5m
+                  when: platform.hypervisor == "vmware"
+                  settings:
+                    - sysctl: {key: vm.swappiness, value: 5}
+                """);
+        String[] common = {"--root", root.toString(), "--policies", root.resolve("site/held.yaml").toString(), "--no-default-policies"};
+        // the condition holds on this tree, but a one-shot command has no history to hold it for 5m
+        CliTest.Run plan = cli(concat(new String[] {"plan"}, common));
+        assertThat(plan.out()).containsPattern("held +not matched[^\\n]*\\n(.*\\n)*? +for 5m: ");
+        CliTest.Run explain = cli(concat(new String[] {"explain", "sysctl:vm.swappiness"}, common));
+        assertThat(explain.out()).contains("policy held (").containsPattern("\\n +for 5m: ");
+    }
+
+    @Test
     void explainNamesWinnerFactsAndLosers() throws IOException {
         CliTest.Run r = cli("explain", "sysctl:vm.min_free_kbytes", "--root", root.toString());
         assertThat(r.code()).as(r.err()).isZero();

@@ -161,6 +161,14 @@ abstract class SecurityContract {
         refused(400, () -> fleet.http.post("/api/v1/tokens", fleet.admin, "[1, 2"));
         refused(400, () -> fleet.http.post("/api/v1/tokens", fleet.admin, "{\"name\": \"x\", \"role\": \"viewer\", \"extra\": 1}"));
         refused(400, () -> fleet.http.post("/api/v1/tokens", fleet.admin, "null"));
+        // numbers out of range and values of the wrong shape are the client's error (they were 500s),
+        // said without Java class names
+        Http.Response big = refused(400, () -> fleet.http.post("/api/v1/enroll-tokens", fleet.admin,
+                "{\"name\": \"e2\", \"ttlSeconds\": 99999999999999999999}"));
+        assertThat(big.json().get("code").asText()).isEqualTo("invalid");
+        refused(400, () -> fleet.http.post("/api/v1/assignments/w/rollouts", fleet.admin, "{\"version\": 99999999999999999999}"));
+        Http.Response shape = refused(400, () -> fleet.http.post("/api/v1/tokens", fleet.admin, "[\"x\"]"));
+        assertThat(shape.json().get("message").asText()).doesNotContain("dev.chameleon").doesNotContain("java.lang");
         refused(415, () -> fleet.http.put("/api/v1/agents/" + a.id() + "/labels", fleet.admin, "text/html", "{}"));
         String unknownKind = Http.json(Map.of("reports", List.of(Fleet.report("f2", "status", Map.of()))))
                 .replace("\"status\"", "\"unknown-kind\"");

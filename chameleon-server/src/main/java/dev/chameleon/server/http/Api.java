@@ -626,11 +626,12 @@ public final class Api {
         } else if (t instanceof UnrecognizedPropertyException u) {
             send(ctx, 400, "invalid", "unknown field '" + u.getPropertyName() + "' at " + u.getLocation().getLineNr() + ":"
                     + u.getLocation().getColumnNr() + "; known: " + u.getKnownPropertyIds(), List.of());
-        } else if (t instanceof com.fasterxml.jackson.core.exc.StreamReadException
-                || t instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException) {
-            JsonProcessingException j = (JsonProcessingException) t;
+        } else if (jsonCause(t) != null) {
+            // malformed JSON, a value of the wrong shape, or a number out of range ("99999999999999999999"
+            // for a long), also when a framework wrapped it: the client's input, so 400, not 500
+            JsonProcessingException j = jsonCause(t);
             String where = j.getLocation() == null ? "" : j.getLocation().getLineNr() + ":" + j.getLocation().getColumnNr() + ": ";
-            send(ctx, 400, "invalid", where + "malformed JSON: " + j.getOriginalMessage().split("\n")[0], List.of());
+            send(ctx, 400, "invalid", where + "malformed JSON: " + forPeople(j.getOriginalMessage().split("\n")[0]), List.of());
         } else if (t instanceof HttpResponseException h) {
             send(ctx, h.getStatus(), h.getStatus() == 413 ? "too-large" : "http-" + h.getStatus(), h.getMessage(), List.of());
         } else if (t instanceof StoreException) {
@@ -642,6 +643,23 @@ public final class Api {
             LOG.error("request {} failed", (Object) ctx.attribute(REQUEST), t);
             send(ctx, 500, "internal", "internal error (request " + ctx.attribute(REQUEST) + ")", List.of());
         }
+    }
+
+    /** The first Jackson read error in {@code t}'s cause chain, or null. */
+    private static JsonProcessingException jsonCause(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof JsonProcessingException j) {
+                return j;
+            }
+        }
+        return null;
+    }
+
+    private static final java.util.regex.Pattern JAVA_TYPE = java.util.regex.Pattern.compile("[`'](?:[a-z][\\w]*\\.)+(?:\\w+\\$)?(\\w+)[`']");
+
+    /** Jackson's message with Java type names cut to their simple name ({@code `java.lang.String`} → {@code `String`}). */
+    static String forPeople(String message) {
+        return JAVA_TYPE.matcher(message).replaceAll("`$1`").replace("StreamReadConstraints.getMaxNestingDepth()", "the nesting limit");
     }
 
     private static void send(Context ctx, int status, String code, String message, List<String> errors) {
