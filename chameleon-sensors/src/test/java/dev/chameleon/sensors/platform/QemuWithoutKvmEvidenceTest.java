@@ -167,6 +167,31 @@ class QemuWithoutKvmEvidenceTest {
         assertThat(a.evidence()).anySatisfy(e -> assertThat(e.signal()).isEqualTo("resolver.default"));
     }
 
+    /**
+     * Issue 15's Oracle scenario: QEMU firmware with the chassis asset tag OracleCloud.com and no
+     * KVM (as under TCG). The cloud comes from the tag (OCI instances are QEMU machines), the
+     * hypervisor stays qemu; an Azure tag on the same machine is still set aside (Azure runs only
+     * on Hyper-V).
+     */
+    @Test
+    void anOracleAssetTagOnAnEmulatedQemuMachineIsOracle() throws IOException {
+        file(CLOCKSOURCE + "available_clocksource", "tsc hpet acpi_pm \n");
+        file(CLOCKSOURCE + "current_clocksource", "tsc\n");
+        file("/sys/class/dmi/id/chassis_asset_tag", "OracleCloud.com\n");
+        Resolver.Answer oci = detect();
+        assertThat(oci.hypervisor()).isEqualTo("qemu");
+        assertThat(oci.cloud()).isEqualTo("oracle");
+        assertThat(oci.evidence()).noneSatisfy(e -> assertThat(e.signal()).isEqualTo("resolver.rejected"));
+        file("/sys/class/dmi/id/chassis_asset_tag", "7783-7084-3265-9085-8269-3286-77\n");
+        Resolver.Answer azure = detect();
+        assertThat(azure.hypervisor()).isEqualTo("qemu");
+        assertThat(azure.cloud()).isNotEqualTo("azure");
+        assertThat(azure.evidence()).anySatisfy(e -> {
+            assertThat(e.signal()).isEqualTo("resolver.rejected");
+            assertThat(e.value()).contains("azure does not run on hypervisor=qemu");
+        });
+    }
+
     /** The same machine captured whole from a QEMU 7.2 TCG guest with no virt-what: its own clocksources and log. */
     @Test
     void theFieldTrialMachineCapturedWhole() {
