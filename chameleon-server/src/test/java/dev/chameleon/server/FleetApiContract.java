@@ -307,6 +307,44 @@ abstract class FleetApiContract {
     }
 
     @Test
+    void summaryCountsAgentsWithFailingSensorsKeptWhenTheirFactsAreStored() {
+        String enroll = fleet.enrollToken(Map.of(), 4);
+        // real fact trees the sensors produced from captured machines; the KVM one reported again as an agent does when
+        // /proc/meminfo is unreadable (one sensor with problems)
+        Map<String, Object> kvm = Fleet.golden("qemu-q35-virtio");
+        Fleet.Agent good = fleet.enroll(enroll, "kvm-ok", kvm);
+        Fleet.Agent bad = fleet.enroll(enroll, "kvm-meminfo", kvm);
+        Fleet.Agent xen = fleet.enroll(enroll, "xen-1", Fleet.golden("virt-what-rhel5-xen-domU-pv"));
+        Fleet.Agent none = fleet.enroll(enroll, "no-meta", Map.of());
+        assertThat(fleet.report(bad, List.of(Fleet.report("f1", "facts", Fleet.withUnreadableMeminfo(kvm)))).status()).isEqualTo(200);
+
+        JsonNode summary = fleet.http.get("/api/v1/fleet/summary", fleet.admin).json();
+        assertThat(summary.get("agents").asInt()).isEqualTo(4);
+        assertThat(summary.get("withFailingSensors").asInt()).isEqualTo(1);
+        JsonNode qemu = null;
+        for (JsonNode p : summary.get("platforms")) {
+            if ("qemu".equals(p.path("hypervisor").asText())) {
+                qemu = p;
+            } else {
+                assertThat(p.get("withFailingSensors").asInt()).as(p.toString()).isZero();
+            }
+        }
+        assertThat(qemu).as(summary.toString()).isNotNull();
+        assertThat(qemu.get("agents").asInt()).isEqualTo(2);
+        assertThat(qemu.get("withFailingSensors").asInt()).isEqualTo(1);
+        assertThat(fleet.http.get("/api/v1/agents/" + bad.id(), fleet.admin).json().get("failingSensors").asInt()).isEqualTo(1);
+        assertThat(fleet.http.get("/api/v1/agents/" + good.id(), fleet.admin).json().get("failingSensors").asInt()).isZero();
+        assertThat(fleet.http.get("/api/v1/agents/" + xen.id(), fleet.admin).json().get("failingSensors").asInt()).isZero();
+        // facts without meta.sensors: nothing failing
+        assertThat(fleet.http.get("/api/v1/agents/" + none.id(), fleet.admin).json().get("failingSensors").asInt()).isZero();
+
+        // the file readable again: the next facts clear it
+        assertThat(fleet.report(bad, List.of(Fleet.report("f2", "facts", kvm))).status()).isEqualTo(200);
+        assertThat(fleet.http.get("/api/v1/fleet/summary", fleet.admin).json().get("withFailingSensors").asInt()).isZero();
+        assertThat(fleet.http.get("/api/v1/agents/" + bad.id(), fleet.admin).json().get("failingSensors").asInt()).isZero();
+    }
+
+    @Test
     void eventsLongPollWakesOnANewEvent() throws Exception {
         Fleet.Agent a = fleet.enroll(fleet.enrollToken(Map.of(), 1), "ev-1", Map.of());
         long last = fleet.http.get("/api/v1/events", fleet.admin).json().get(0).get("seq").asLong();

@@ -58,7 +58,8 @@ class ConsoleBrowserTest {
             agents.add(a);
             n++;
             List<Map<String, Object>> reports = new ArrayList<>();
-            reports.add(Fleet.report("f-" + n, "facts", facts));
+            // the Xen machine's agent reports /proc/meminfo unreadable (its memory sensor has problems): a failing sensor
+            reports.add(Fleet.report("f-" + n, "facts", n == 3 ? Fleet.withUnreadableMeminfo(facts) : facts));
             reports.add(Fleet.report("cv-" + n, "current-values", Map.of("sysctl:net.core.somaxconn", "4096")));
             reports.add(Fleet.report("p-" + n, "plan", plan(n)));
             for (int i = 0; i < 5; i++) {
@@ -139,7 +140,20 @@ class ConsoleBrowserTest {
             assertThat(groups).hasSize(3);
             assertThat(b.textContains("agents-total", "3 agents match")).isEqualTo("3 agents match");
             assertThat(b.driver.findElements(By.cssSelector("#agents tbody tr"))).hasSize(3);
+            // failing sensors: the Xen agent's, counted in the totals and in its platform group only
+            assertThat(b.text("count-sensors")).startsWith("1").contains("with failing sensors");
+            for (WebElement g : groups) {
+                List<WebElement> cells = g.findElements(By.tagName("td"));
+                assertThat(cells.get(cells.size() - 1).getText()).as(g.getText())
+                        .isEqualTo(cells.get(0).getText().startsWith("xen") ? "1" : "0");
+            }
             b.screenshot("02-fleet");
+            b.driver.findElement(By.linkText("virt-what-rhel5-xen-domU-pv")).click();
+            assertThat(b.textContains("agent-title", "virt-what-rhel5-xen-domU-pv")).contains(agents.get(2).id());
+            assertThat(b.text("agent-failing-sensors")).isEqualTo("1");
+            assertThat(b.text("failing-sensors")).contains("memory").contains("/proc/meminfo").contains("permission denied");
+            b.open("/ui/#/fleet");
+            b.visible("agents");
 
             // ---- filter by CEL and by label; a selector that does not compile is shown with its position ----
             WebElement where = b.visible("where");
