@@ -58,11 +58,18 @@ async function api(method, path, body, type) {
   let json = null;
   try { json = text ? JSON.parse(text) : null; } catch (e) { json = null; }
   if (r.status === 401) {
-    signOut('The server no longer accepts this token (' + ((json && json.message) || 'unauthenticated') + '): sign in again.');
+    signOut(refusedText(json));
     throw new ApiError(401, json);
   }
   if (!r.ok) throw new ApiError(r.status, json);
   return json;
+}
+
+/** What the sign-in page says after a 401: an expired token (code token-expired) is told apart from a revoked or unknown one. */
+function refusedText(json) {
+  const why = (json && json.message) || 'unauthenticated';
+  if (json && json.code === 'token-expired') return 'This token expired (' + why + '). Sign in with a new token.';
+  return 'The server no longer accepts this token (' + why + '): sign in again.';
 }
 
 function errorBox(e) {
@@ -619,7 +626,12 @@ async function stream(feed, live) {
     // the 50 newest events first, then new ones as they come (one stream: nothing falls between a list and the stream)
     r = await fetch('/api/v1/events/stream?backlog=50', { headers: { Authorization: 'Bearer ' + token(), Accept: 'text/event-stream' }, signal: ctl.signal, cache: 'no-store' });
   } catch (e) { live.textContent = 'disconnected'; return; }
-  if (r.status === 401) { signOut('The server no longer accepts this token: sign in again.'); return; }
+  if (r.status === 401) {
+    let json = null;
+    try { json = await r.json(); } catch (e) { json = null; }
+    signOut(refusedText(json));
+    return;
+  }
   if (!r.ok) { live.textContent = 'the feed failed: HTTP ' + r.status; return; }
   live.textContent = 'live';
   live.id = 'feed-state';

@@ -240,6 +240,62 @@ abstract class FleetApiContract {
     }
 
     @Test
+    void apiTokensWithAnExpiryStopWorkingThenAndSaySo() {
+        fleet.close();
+        MovableClock clock = new MovableClock();
+        fleet = Fleet.start(db(), clock, List.of());
+        Http.Response made = fleet.http.post("/api/v1/tokens", fleet.admin, Http.json(Map.of("name", "ci", "role", "operator",
+                "expiresInSeconds", 3600)));
+        assertThat(made.status()).as(made.toString()).isEqualTo(201);
+        String id = made.json().get("id").asText();
+        String token = made.json().get("token").asText();
+        java.time.Instant expires = java.time.Instant.parse(made.json().get("expiresAt").asText());
+        assertThat(expires).isEqualTo(clock.instant().plusSeconds(3600).truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+        JsonNode listed = null;
+        for (JsonNode t : fleet.http.get("/api/v1/tokens", fleet.admin).json()) {
+            if (t.get("id").asText().equals(id)) {
+                listed = t;
+            }
+        }
+        assertThat(listed).isNotNull();
+        assertThat(java.time.Instant.parse(listed.get("expiresAt").asText())).isEqualTo(expires);
+        // a token made without one never expires
+        JsonNode forever = fleet.http.post("/api/v1/tokens", fleet.admin, Http.json(Map.of("name", "forever", "role", "viewer"))).json();
+        assertThat(forever.get("expiresAt").isNull()).isTrue();
+
+        clock.advance(Duration.ofMinutes(59));
+        assertThat(fleet.http.get("/api/v1/whoami", token).status()).isEqualTo(200);
+
+        // past its expiry: 401 token-expired, and the write it asked for is not done
+        clock.advance(Duration.ofMinutes(2));
+        Map<String, Long> before = fleet.counts();
+        Http.Response refused = fleet.http.put("/api/v1/policies/web-tier", token, "application/yaml", POLICY);
+        assertThat(refused.status()).as(refused.toString()).isEqualTo(401);
+        assertThat(refused.json().get("code").asText()).isEqualTo("token-expired");
+        assertThat(refused.json().get("message").asText()).contains("API token " + id + " expired at " + expires);
+        assertThat(fleet.counts()).isEqualTo(before);
+        assertThat(fleet.http.get("/api/v1/agents", token).json().get("code").asText()).isEqualTo("token-expired");
+        assertThat(fleet.http.get("/api/v1/whoami", forever.get("token").asText()).status()).isEqualTo(200);
+
+        // the life is bounded, and nonsense is a 400 naming the field; nothing is stored
+        long tokens = fleet.count("api_tokens");
+        for (Object bad : List.of(59, 0, -5, 316_224_001L, Long.MAX_VALUE)) {
+            Http.Response r = fleet.http.post("/api/v1/tokens", fleet.admin, Http.json(Map.of("name", "x", "role", "viewer",
+                    "expiresInSeconds", bad)));
+            assertThat(r.status()).as(bad + ": " + r).isEqualTo(400);
+            assertThat(r.json().get("message").asText()).contains("expiresInSeconds must be 60 to 316224000");
+        }
+        for (Object bad : List.of("30d", 1.5, List.of(1), Map.of())) {
+            Http.Response r = fleet.http.post("/api/v1/tokens", fleet.admin, Http.json(Map.of("name", "x", "role", "viewer",
+                    "expiresInSeconds", bad)));
+            assertThat(r.status()).as(bad + ": " + r).isEqualTo(400);
+            assertThat(r.json().get("code").asText()).isEqualTo("invalid");
+            assertThat(r.json().get("message").asText()).as(r.toString()).contains("expiresInSeconds");
+        }
+        assertThat(fleet.count("api_tokens")).isEqualTo(tokens);
+    }
+
+    @Test
     void automaticStepsPauseAndResume() throws Exception {
         fleet.close();
         MovableClock clock = new MovableClock();

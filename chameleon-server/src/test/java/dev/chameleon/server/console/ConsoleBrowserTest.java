@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chameleon.server.Fleet;
 import dev.chameleon.server.Http;
+import dev.chameleon.server.MovableClock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -300,6 +301,35 @@ class ConsoleBrowserTest {
             assertThat(b.shown("view")).isFalse();
             assertThat(b.script("return sessionStorage.getItem('chameleon.token')")).isNull();
             b.screenshot("08-revoked");
+        }
+    }
+
+    @Test
+    void anExpiredTokenSendsThePageBackToSignInSayingItExpired() {
+        // a server of its own whose clock the test moves (dev.chameleon.server.MovableClock, as the token and rollout
+        // tests move it): a real token made through the API with one hour to live, then the hour passes on the server
+        MovableClock clock = new MovableClock();
+        try (Fleet own = Fleet.start(Fleet.Db.POSTGRESQL, clock, List.of())) {
+            Http.Response created = own.http.post("/api/v1/tokens", own.admin, Http.json(Map.of("name", "one-hour", "role", "operator",
+                    "expiresInSeconds", 3600)));
+            assertThat(created.status()).as(created.toString()).isEqualTo(201);
+            String id = created.json().get("id").asText();
+            String token = created.json().get("token").asText();
+            try (Browser b = new Browser(own.server.url())) {
+                b.signIn(token);
+                b.textContains("count-agents", "0");
+                clock.advance(java.time.Duration.ofMinutes(61));
+                b.driver.findElement(By.id("nav-policies")).click();
+                assertThat(b.textContains("signin-error", "expired")).contains("This token expired").contains(id)
+                        .contains("Sign in with a new token");
+                assertThat(b.shown("view")).isFalse();
+                assertThat(b.script("return sessionStorage.getItem('chameleon.token')")).isNull();
+                b.screenshot("09-expired");
+                // signing in with it again is refused, saying why
+                b.signIn(token);
+                assertThat(b.textContains("signin-error", "expired")).contains("This token expired");
+                assertThat(b.shown("view")).isFalse();
+            }
         }
     }
 }
