@@ -21,6 +21,8 @@ BROWSER_RUNS=${3:-5}
 SERVER_OPTS=${SERVER_OPTS:--Xmx1g -XX:+UseSerialGC}
 OUT=${OUT:-$HERE/bench/results/console-10k-$(date -u +%Y%m%d-%H%M).md}
 cd "$HERE"
+# shellcheck source=bench/lib/temp-postgres.sh
+. bench/lib/temp-postgres.sh
 
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -x "$PGBIN/postgres" ] || { echo "console-10k: PostgreSQL is not installed (apt-get install postgresql)" >&2; exit 2; }
@@ -39,17 +41,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-AS=()
-if [ "$(id -u)" = 0 ]; then chown postgres: "$WORK"; AS=(setpriv --reuid=postgres --regid=postgres --init-groups --); fi
-"${AS[@]}" "$PGBIN/initdb" -D "$WORK/pg" -U postgres -A trust -E UTF8 --locale=C >/dev/null
-PGPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"${AS[@]}" "$PGBIN/postgres" -D "$WORK/pg" -p "$PGPORT" -h 127.0.0.1 -k "$WORK" >"$WORK/pg.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 1 100); do "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$PGPORT" && break; sleep 0.2; done
-DB="jdbc:postgresql://127.0.0.1:$PGPORT/postgres?user=postgres"
+temp_postgres
 
 DATA="$WORK/server"; mkdir -p "$DATA"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 # shellcheck disable=SC2086
 java $SERVER_OPTS -cp "$CP" dev.chameleon.server.ServerMain --db "$DB" --data-dir "$DATA" --listen "127.0.0.1:$PORT" \
   >"$WORK/server.log" 2>&1 &
