@@ -36,6 +36,8 @@ POOL=${POOL:-20}
 SERVER_OPTS=${SERVER_OPTS:--Xmx1g -XX:+UseSerialGC}
 OUT=${OUT:-$HERE/bench/results/server-load-latest.json}
 cd "$HERE"
+# shellcheck source=bench/lib/temp-postgres.sh
+. bench/lib/temp-postgres.sh
 
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -x "$PGBIN/postgres" ] || { echo "server-load: PostgreSQL is not installed (apt-get install postgresql)" >&2; exit 2; }
@@ -56,14 +58,7 @@ cleanup() {
 trap cleanup EXIT
 
 # PostgreSQL in a temp cluster on a free port
-AS=()
-if [ "$(id -u)" = 0 ]; then chown postgres: "$WORK"; AS=(setpriv --reuid=postgres --regid=postgres --init-groups --); fi
-"${AS[@]}" "$PGBIN/initdb" -D "$WORK/pg" -U postgres -A trust -E UTF8 --locale=C >/dev/null
-PGPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"${AS[@]}" "$PGBIN/postgres" -D "$WORK/pg" -p "$PGPORT" -h 127.0.0.1 -k "$WORK" -c max_connections=200 >"$WORK/pg.log" 2>&1 &
-PIDS+=($!)
-for _ in $(seq 1 100); do "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$PGPORT" && break; sleep 0.2; done
-DB="jdbc:postgresql://127.0.0.1:$PGPORT/postgres?user=postgres"
+temp_postgres -c max_connections=200
 
 # replicas: the first makes the signing key, the others get a copy
 URLS=()
@@ -71,7 +66,7 @@ SPIDS=()
 for i in $(seq 1 "$REPLICAS"); do
   DATA="$WORK/replica$i"; mkdir -p "$DATA"
   [ "$i" -gt 1 ] && cp "$WORK/replica1/bundle-signing.key" "$DATA/"
-  PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  PORT=$(free_port)
   # shellcheck disable=SC2086
   java $SERVER_OPTS -cp "$CP" dev.chameleon.server.ServerMain --db "$DB" --data-dir "$DATA" --listen "127.0.0.1:$PORT" \
     --pool "$POOL" >"$WORK/server$i.log" 2>&1 &

@@ -58,11 +58,18 @@ async function api(method, path, body, type) {
   let json = null;
   try { json = text ? JSON.parse(text) : null; } catch (e) { json = null; }
   if (r.status === 401) {
-    signOut('The server no longer accepts this token (' + ((json && json.message) || 'unauthenticated') + '): sign in again.');
+    signOut(refusedText(json));
     throw new ApiError(401, json);
   }
   if (!r.ok) throw new ApiError(r.status, json);
   return json;
+}
+
+/** What the sign-in page says after a 401: an expired token (code token-expired) is told apart from a revoked or unknown one. */
+function refusedText(json) {
+  const why = (json && json.message) || 'unauthenticated';
+  if (json && json.code === 'token-expired') return 'This token expired (' + why + '). Sign in with a new token.';
+  return 'The server no longer accepts this token (' + why + '): sign in again.';
 }
 
 function errorBox(e) {
@@ -163,11 +170,12 @@ async function fleetPage(view) {
     h('caption', { class: 'muted' }, 'Agents per platform (hypervisor × cloud × container), counted by the database'),
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'platform'), h('th', { scope: 'col' }, 'agents'),
       h('th', { scope: 'col' }, 'seen in 5 min'), h('th', { scope: 'col' }, 'with pending changes'), h('th', { scope: 'col' }, 'pending changes'),
-      h('th', { scope: 'col' }, 'with drift'))),
+      h('th', { scope: 'col' }, 'with drift'), h('th', { scope: 'col' }, 'with failing sensors'))),
     h('tbody', {}, summary.platforms.map((p) => h('tr', {},
       h('td', {}, h('a', { href: '#/fleet?where=' + enc(platformSelector(p)) }, platformText(p))),
       h('td', {}, p.agents), h('td', {}, p.seenLast5Minutes), h('td', { class: p.withPendingChanges ? 'warn' : '' }, p.withPendingChanges),
-      h('td', {}, p.pendingChanges), h('td', { class: p.withDrift ? 'bad' : '' }, p.withDrift)))));
+      h('td', {}, p.pendingChanges), h('td', { class: p.withDrift ? 'bad' : '' }, p.withDrift),
+      h('td', { class: p.withFailingSensors ? 'bad' : '' }, p.withFailingSensors)))));
   const where = h('input', { id: 'where', class: 'wide', type: 'text', spellcheck: 'false', value: params.get('where') || '',
     placeholder: 'platform.hypervisor == "vmware" && labels.ring == "canary"' });
   const labels = h('input', { id: 'labels', type: 'text', spellcheck: 'false', value: params.get('labels') || '', placeholder: 'ring=canary,team=web' });
@@ -192,6 +200,7 @@ async function fleetPage(view) {
       stat('count-drift', 'with drift', summary.withDrift, summary.withDrift ? 'bad' : ''),
       stat('count-gate', 'health gate failed (24 h)', summary.withHealthGateFailures, summary.withHealthGateFailures ? 'bad' : ''),
       stat('count-errors', 'with errors (24 h)', summary.withErrors, summary.withErrors ? 'bad' : ''),
+      stat('count-sensors', 'with failing sensors', summary.withFailingSensors, summary.withFailingSensors ? 'bad' : ''),
       stat('count-modes', 'modes', Object.entries(summary.modes).map(([m, n]) => m + ' ' + n).join(', ') || '—')),
     h('div', { class: 'grid2' }, h('div', { class: 'card' }, h('h2', {}, 'Agents by platform'), chartBox), h('div', { class: 'card' }, groups)),
     h('div', { class: 'card' }, filter, listBox));
@@ -250,13 +259,14 @@ async function agentList(box, where, after) {
     h('td', {}, a.mode || '—'),
     h('td', { class: a.pendingChanges ? 'warn' : '' }, a.pendingChanges ?? '—'),
     h('td', { class: a.drift ? 'bad' : '' }, a.drift ?? '—'),
+    h('td', { class: a.failingSensors ? 'bad' : '' }, a.failingSensors ?? '—'),
     h('td', {}, (a.runningBundle ?? '—') + ' / ' + a.bundleVersion),
     h('td', { title: fmtTime(a.lastSeen) }, ago(a.lastSeen))));
   fill(box, 
     h('p', { id: 'agents-total' }, page.total + ' agent' + (page.total === 1 ? '' : 's') + ' match' + (page.total === 1 ? 'es' : '')
       + (page.undecided ? '; ' + page.undecided + ' undecided (a fact the filter reads is absent there)' : '')),
     h('table', { id: 'agents' },
-      h('thead', {}, h('tr', {}, ['host', 'id', 'platform', 'labels', 'mode', 'pending', 'drift', 'bundle running / given', 'last seen']
+      h('thead', {}, h('tr', {}, ['host', 'id', 'platform', 'labels', 'mode', 'pending', 'drift', 'failing sensors', 'bundle running / given', 'last seen']
         .map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, rows)),
     page.next ? h('div', { class: 'row' }, h('button', { type: 'button', class: 'secondary', id: 'agents-next',
@@ -310,13 +320,28 @@ async function agentPage(view, id) {
       h('div', { class: 'stat' }, h('b', {}, a.mode || '—'), 'mode'),
       h('div', { class: 'stat' }, h('b', { id: 'agent-pending' }, a.pendingChanges ?? '—'), 'pending changes'),
       h('div', { class: 'stat' }, h('b', {}, a.drift ?? '—'), 'drift'),
+      h('div', { class: 'stat' }, h('b', { id: 'agent-failing-sensors', class: a.failingSensors ? 'bad' : '' }, a.failingSensors ?? '—'),
+        'failing sensors'),
       h('div', { class: 'stat' }, h('b', {}, (a.runningBundle ?? '—') + ' / ' + a.bundleVersion), 'bundle running / given'),
       h('div', { class: 'stat' }, h('b', {}, ago(a.lastSeen)), 'last seen'),
       h('div', { class: 'stat' }, h('b', {}, Object.entries(a.labels).map(([k, v]) => k + '=' + v).join(', ') || '—'), 'labels')),
     h('div', { class: 'grid2' }, platformCard, cost),
-    planCard, history, ev,
+    sensorCard(f), planCard, history, ev,
     h('div', { class: 'card' }, h('h2', {}, 'Facts'), h('div', { class: 'row' }, h('label', { for: 'fact-search' }, 'Search facts'), search), tree));
   drawCost(cost.querySelector('.chart'), status.slice().reverse());
+}
+
+/** The sensors of the last facts that failed, timed out or met problems (meta.sensors), each with what went wrong. */
+function sensorCard(f) {
+  const sensors = f && f.meta && f.meta.sensors ? Object.entries(f.meta.sensors) : [];
+  const failing = sensors.filter(([, s]) => s && (s.status === 'failed' || s.status === 'timeout' || (s.problems || []).length));
+  if (!failing.length) return null;
+  return h('div', { class: 'card' }, h('h2', {}, 'Failing sensors'),
+    h('table', { id: 'failing-sensors' },
+      h('thead', {}, h('tr', {}, ['sensor', 'status', 'what went wrong'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, failing.map(([name, s]) => h('tr', {}, h('td', {}, h('code', {}, name)), h('td', { class: 'bad' }, s.status),
+        h('td', {}, s.error ? h('div', {}, s.error) : null,
+          (s.problems || []).map((pr) => h('div', {}, h('code', {}, pr.source), ': ', pr.error))))))));
 }
 
 /** One entry of a change set: the agent sends each as a line ("applied KEY: BEFORE -> AFTER (undo: ...)"). */
@@ -601,7 +626,12 @@ async function stream(feed, live) {
     // the 50 newest events first, then new ones as they come (one stream: nothing falls between a list and the stream)
     r = await fetch('/api/v1/events/stream?backlog=50', { headers: { Authorization: 'Bearer ' + token(), Accept: 'text/event-stream' }, signal: ctl.signal, cache: 'no-store' });
   } catch (e) { live.textContent = 'disconnected'; return; }
-  if (r.status === 401) { signOut('The server no longer accepts this token: sign in again.'); return; }
+  if (r.status === 401) {
+    let json = null;
+    try { json = await r.json(); } catch (e) { json = null; }
+    signOut(refusedText(json));
+    return;
+  }
   if (!r.ok) { live.textContent = 'the feed failed: HTTP ' + r.status; return; }
   live.textContent = 'live';
   live.id = 'feed-state';

@@ -21,7 +21,8 @@ import java.util.concurrent.CountDownLatch;
  *
  * <pre>
  * chameleon server [--listen HOST:PORT] [--data-dir DIR] [--db JDBC_URL] [--tls-cert FILE --tls-key FILE] [--pool N]
- * chameleon server token create --name NAME [--role admin|operator|viewer] [--data-dir DIR] [--db JDBC_URL]
+ * chameleon server token create --name NAME [--role admin|operator|viewer] [--expires-in D] [--data-dir DIR] [--db JDBC_URL]
+ * chameleon server token list [--data-dir DIR] [--db JDBC_URL]
  * </pre>
  *
  * Exit codes: 0 success, 1 failure (database unreachable, port in use, key mismatch), 2 bad options.
@@ -46,7 +47,8 @@ public final class ServerMain {
 
     static final String USAGE = """
             usage: chameleon server [--listen HOST:PORT] [--data-dir DIR] [--db JDBC_URL] [--tls-cert FILE --tls-key FILE] [--pool N]
-                   chameleon server token create --name NAME [--role admin|operator|viewer] [--data-dir DIR] [--db JDBC_URL]
+                   chameleon server token create --name NAME [--role admin|operator|viewer] [--expires-in D] [--data-dir DIR] [--db JDBC_URL]
+                   chameleon server token list [--data-dir DIR] [--db JDBC_URL]
               --listen HOST:PORT  where to listen (default 127.0.0.1:8780); plain HTTP only on loopback
               --data-dir DIR      the server's folder: bundle-signing key, embedded database
                                   (default /var/lib/chameleon-server as root, else ~/.local/state/chameleon-server)
@@ -57,6 +59,7 @@ public final class ServerMain {
               --pool N            most database connections of this replica (default 16)
               --keep-status D     keep status reports (and idempotency keys of facts, plans, current values) this long (default 2d)
               --keep-history D    keep change sets, agent events and the fleet's events this long (default 180d); D: 90m, 48h, 180d
+              --expires-in D      (token create) the token stops working this long from now: 1m to 3660d (default: never)
             """;
 
     /** Runs with arguments; the exit code. A running server returns only when the JVM is asked to stop. */
@@ -64,6 +67,9 @@ public final class ServerMain {
         try {
             if (args.size() >= 2 && args.get(0).equals("token") && args.get(1).equals("create")) {
                 return tokenCreate(args.subList(2, args.size()), out, err);
+            }
+            if (args.size() >= 2 && args.get(0).equals("token") && args.get(1).equals("list")) {
+                return tokenList(args.subList(2, args.size()), out);
             }
             if (!args.isEmpty() && (args.get(0).equals("--help") || args.get(0).equals("-h"))) {
                 out.print(USAGE);
@@ -105,11 +111,35 @@ public final class ServerMain {
         }
         Role role = Role.of(p.role()).orElseThrow(() -> new Usage("--role must be admin, operator or viewer, got '" + p.role() + "'"));
         try (Database db = ControlPlane.database(p.config())) {
-            Tokens.Created t = new Tokens(db, Clock.systemUTC()).createFromCommandLine(p.name(), role, hostName());
-            err.println("created " + role.wire() + " token " + t.id() + " (" + p.name() + "); it is shown once:");
+            Tokens.Created t = new Tokens(db, Clock.systemUTC()).createFromCommandLine(p.name(), role, hostName(), p.expiresIn());
+            err.println("created " + role.wire() + " token " + t.id() + " (" + p.name() + ")"
+                    + (t.expiresAt() == null ? ", never expires" : ", expires at " + t.expiresAt()) + "; it is shown once:");
             out.println(t.token());
             return 0;
         }
+    }
+
+    /**
+     * Prints every API token, one a line: id, role, created, expires ({@code never}, or the time,
+     * with {@code (expired)} past it), revoked ({@code -} or the time), name. Never a secret.
+     */
+    private static int tokenList(List<String> args, PrintStream out) {
+        Parsed p = parse(args, false, true);
+        try (Database db = ControlPlane.database(p.config())) {
+            java.time.Instant now = Clock.systemUTC().instant();
+            List<Tokens.ApiTokenView> all = new Tokens(db, Clock.systemUTC()).listApiTokens();
+            out.printf("%-28s %-8s %-20s %-30s %-20s %s%n", "ID", "ROLE", "CREATED", "EXPIRES", "REVOKED", "NAME");
+            for (Tokens.ApiTokenView t : all) {
+                String expires = t.expiresAt() == null ? "never" : seconds(t.expiresAt()) + (t.expiresAt().isAfter(now) ? "" : " (expired)");
+                out.printf("%-28s %-8s %-20s %-30s %-20s %s%n", t.id(), t.role(), seconds(t.createdAt()), expires,
+                        t.revokedAt() == null ? "-" : seconds(t.revokedAt()), t.name());
+            }
+            return 0;
+        }
+    }
+
+    private static String seconds(java.time.Instant t) {
+        return t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
     }
 
     private static String hostName() {
@@ -120,10 +150,15 @@ public final class ServerMain {
         }
     }
 
-    record Parsed(ServerConfig config, String name, String role, Retention retention) {
+    record Parsed(ServerConfig config, String name, String role, Retention retention, java.time.Duration expiresIn) {
     }
 
     static Parsed parse(List<String> args, boolean tokenOptions) {
+        return parse(args, tokenOptions, false);
+    }
+
+    /** {@code databaseOnly}: the options of a command that only opens the database ({@code token list}). */
+    static Parsed parse(List<String> args, boolean tokenOptions, boolean databaseOnly) {
         String host = ServerConfig.DEFAULT_HOST;
         int port = ServerConfig.DEFAULT_PORT;
         Path data = null;
@@ -135,13 +170,17 @@ public final class ServerMain {
         java.time.Duration keepHistory = Retention.defaults().keepHistory();
         String name = null;
         String role = "admin";
+        java.time.Duration expiresIn = null;
         List<String> rest = new ArrayList<>(args);
         List<String> known = new ArrayList<>(List.of("--listen", "--data-dir", "--db", "--tls-cert", "--tls-key", "--pool"));
         if (!tokenOptions) {
             known.addAll(List.of("--keep-status", "--keep-history"));
         }
         if (tokenOptions) {
-            known.addAll(List.of("--name", "--role"));
+            known.addAll(List.of("--name", "--role", "--expires-in"));
+        }
+        if (databaseOnly) {
+            known.retainAll(List.of("--data-dir", "--db"));
         }
         while (!rest.isEmpty()) {
             String opt = rest.remove(0);
@@ -197,6 +236,9 @@ public final class ServerMain {
                     }
                     name = value;
                 }
+                case "--expires-in" -> expiresIn = Retention.parse(value).filter(d -> d.compareTo(Tokens.MIN_API_LIFE) >= 0
+                        && d.compareTo(Tokens.MAX_API_LIFE) <= 0).orElseThrow(() -> new Usage("--expires-in must be a duration of 1m to "
+                        + Tokens.MAX_API_LIFE.toDays() + "d such as 90m, 12h or 30d, got '" + value + "'"));
                 case "--role" -> {
                     if (!tokenOptions) {
                         throw new Usage("unknown option --role");
@@ -216,7 +258,7 @@ public final class ServerMain {
             throw new Usage(e.getMessage());
         }
         return new Parsed(new ServerConfig(host, port, data, Optional.ofNullable(db), Optional.ofNullable(cert),
-                Optional.ofNullable(key), pool), name, role, retention);
+                Optional.ofNullable(key), pool), name, role, retention, expiresIn);
     }
 
     /** {@code /var/lib/chameleon-server} for root, else {@code $XDG_STATE_HOME/chameleon-server} or {@code ~/.local/state/chameleon-server}. */

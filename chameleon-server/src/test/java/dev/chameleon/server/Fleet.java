@@ -105,6 +105,43 @@ public final class Fleet implements AutoCloseable {
         return f;
     }
 
+    /** chameleon-sensors' golden facts: the whole fact trees the sensors produced from captured machines. */
+    public static final Path GOLDEN = Path.of("..", "chameleon-sensors", "src", "test", "resources", "golden");
+
+    /** The golden fact tree of one captured machine ({@code GOLDEN/MACHINE.json}), as the agent reports it. */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> golden(String machine) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readValue(Files.readString(GOLDEN.resolve(machine + ".json")),
+                    LinkedHashMap.class);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("golden facts " + GOLDEN.resolve(machine + ".json"), e);
+        }
+    }
+
+    /**
+     * A fact tree as an agent reports it when the memory sensor cannot read {@code /proc/meminfo}:
+     * the facts it would give are absent and {@code meta.sensors.memory.problems} names the file with
+     * the error the host layer gives an unreadable file (dev.chameleon.host.SysRoot: "permission
+     * denied"; dev.chameleon.sensors.SensorContext#text notes it). Made from a real tree because no
+     * captured machine has an unreadable file, and as root (the tests' user) nothing is unreadable.
+     */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> withUnreadableMeminfo(Map<String, Object> facts) {
+        Map<String, Object> f = new LinkedHashMap<>(facts);
+        f.put("memory", new LinkedHashMap<>((Map<String, Object>) f.getOrDefault("memory", Map.of())));
+        ((Map<String, Object>) f.get("memory")).keySet().removeIf(k -> List.of("totalBytes", "availableBytes", "swapTotalBytes", "swapFreeBytes",
+                "hugepages").contains(k));
+        Map<String, Object> meta = new LinkedHashMap<>((Map<String, Object>) f.get("meta"));
+        Map<String, Object> sensors = new LinkedHashMap<>((Map<String, Object>) meta.get("sensors"));
+        Map<String, Object> memory = new LinkedHashMap<>((Map<String, Object>) sensors.get("memory"));
+        memory.put("problems", List.of(Map.of("source", "/proc/meminfo", "error", "permission denied")));
+        sensors.put("memory", memory);
+        meta.put("sensors", sensors);
+        f.put("meta", meta);
+        return f;
+    }
+
     /** One report as the agent's outbox sends it. */
     public static Map<String, Object> report(String id, String kind, Object payload) {
         Map<String, Object> r = new LinkedHashMap<>();

@@ -240,6 +240,62 @@ abstract class FleetApiContract {
     }
 
     @Test
+    void apiTokensWithAnExpiryStopWorkingThenAndSaySo() {
+        fleet.close();
+        MovableClock clock = new MovableClock();
+        fleet = Fleet.start(db(), clock, List.of());
+        Http.Response made = fleet.http.post("/api/v1/tokens", fleet.admin, Http.json(Map.of("name", "ci", "role", "operator",
+                "expiresInSeconds", 3600)));
+        assertThat(made.status()).as(made.toString()).isEqualTo(201);
+        String id = made.json().get("id").asText();
+        String token = made.json().get("token").asText();
+        java.time.Instant expires = java.time.Instant.parse(made.json().get("expiresAt").asText());
+        assertThat(expires).isEqualTo(clock.instant().plusSeconds(3600).truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+        JsonNode listed = null;
+        for (JsonNode t : fleet.http.get("/api/v1/tokens", fleet.admin).json()) {
+            if (t.get("id").asText().equals(id)) {
+                listed = t;
+            }
+        }
+        assertThat(listed).isNotNull();
+        assertThat(java.time.Instant.parse(listed.get("expiresAt").asText())).isEqualTo(expires);
+        // a token made without one never expires
+        JsonNode forever = fleet.http.post("/api/v1/tokens", fleet.admin, Http.json(Map.of("name", "forever", "role", "viewer"))).json();
+        assertThat(forever.get("expiresAt").isNull()).isTrue();
+
+        clock.advance(Duration.ofMinutes(59));
+        assertThat(fleet.http.get("/api/v1/whoami", token).status()).isEqualTo(200);
+
+        // past its expiry: 401 token-expired, and the write it asked for is not done
+        clock.advance(Duration.ofMinutes(2));
+        Map<String, Long> before = fleet.counts();
+        Http.Response refused = fleet.http.put("/api/v1/policies/web-tier", token, "application/yaml", POLICY);
+        assertThat(refused.status()).as(refused.toString()).isEqualTo(401);
+        assertThat(refused.json().get("code").asText()).isEqualTo("token-expired");
+        assertThat(refused.json().get("message").asText()).contains("API token " + id + " expired at " + expires);
+        assertThat(fleet.counts()).isEqualTo(before);
+        assertThat(fleet.http.get("/api/v1/agents", token).json().get("code").asText()).isEqualTo("token-expired");
+        assertThat(fleet.http.get("/api/v1/whoami", forever.get("token").asText()).status()).isEqualTo(200);
+
+        // the life is bounded, and nonsense is a 400 naming the field; nothing is stored
+        long tokens = fleet.count("api_tokens");
+        for (Object bad : List.of(59, 0, -5, 316_224_001L, Long.MAX_VALUE)) {
+            Http.Response r = fleet.http.post("/api/v1/tokens", fleet.admin, Http.json(Map.of("name", "x", "role", "viewer",
+                    "expiresInSeconds", bad)));
+            assertThat(r.status()).as(bad + ": " + r).isEqualTo(400);
+            assertThat(r.json().get("message").asText()).contains("expiresInSeconds must be 60 to 316224000");
+        }
+        for (Object bad : List.of("30d", 1.5, List.of(1), Map.of())) {
+            Http.Response r = fleet.http.post("/api/v1/tokens", fleet.admin, Http.json(Map.of("name", "x", "role", "viewer",
+                    "expiresInSeconds", bad)));
+            assertThat(r.status()).as(bad + ": " + r).isEqualTo(400);
+            assertThat(r.json().get("code").asText()).isEqualTo("invalid");
+            assertThat(r.json().get("message").asText()).as(r.toString()).contains("expiresInSeconds");
+        }
+        assertThat(fleet.count("api_tokens")).isEqualTo(tokens);
+    }
+
+    @Test
     void automaticStepsPauseAndResume() throws Exception {
         fleet.close();
         MovableClock clock = new MovableClock();
@@ -304,6 +360,44 @@ abstract class FleetApiContract {
         assertThat(summary.get("agents").asInt()).isEqualTo(3);
         assertThat(summary.get("withHealthGateFailures").asInt()).isEqualTo(1);
         assertThat(summary.get("withErrors").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void summaryCountsAgentsWithFailingSensorsKeptWhenTheirFactsAreStored() {
+        String enroll = fleet.enrollToken(Map.of(), 4);
+        // real fact trees the sensors produced from captured machines; the KVM one reported again as an agent does when
+        // /proc/meminfo is unreadable (one sensor with problems)
+        Map<String, Object> kvm = Fleet.golden("qemu-q35-virtio");
+        Fleet.Agent good = fleet.enroll(enroll, "kvm-ok", kvm);
+        Fleet.Agent bad = fleet.enroll(enroll, "kvm-meminfo", kvm);
+        Fleet.Agent xen = fleet.enroll(enroll, "xen-1", Fleet.golden("virt-what-rhel5-xen-domU-pv"));
+        Fleet.Agent none = fleet.enroll(enroll, "no-meta", Map.of());
+        assertThat(fleet.report(bad, List.of(Fleet.report("f1", "facts", Fleet.withUnreadableMeminfo(kvm)))).status()).isEqualTo(200);
+
+        JsonNode summary = fleet.http.get("/api/v1/fleet/summary", fleet.admin).json();
+        assertThat(summary.get("agents").asInt()).isEqualTo(4);
+        assertThat(summary.get("withFailingSensors").asInt()).isEqualTo(1);
+        JsonNode qemu = null;
+        for (JsonNode p : summary.get("platforms")) {
+            if ("qemu".equals(p.path("hypervisor").asText())) {
+                qemu = p;
+            } else {
+                assertThat(p.get("withFailingSensors").asInt()).as(p.toString()).isZero();
+            }
+        }
+        assertThat(qemu).as(summary.toString()).isNotNull();
+        assertThat(qemu.get("agents").asInt()).isEqualTo(2);
+        assertThat(qemu.get("withFailingSensors").asInt()).isEqualTo(1);
+        assertThat(fleet.http.get("/api/v1/agents/" + bad.id(), fleet.admin).json().get("failingSensors").asInt()).isEqualTo(1);
+        assertThat(fleet.http.get("/api/v1/agents/" + good.id(), fleet.admin).json().get("failingSensors").asInt()).isZero();
+        assertThat(fleet.http.get("/api/v1/agents/" + xen.id(), fleet.admin).json().get("failingSensors").asInt()).isZero();
+        // facts without meta.sensors: nothing failing
+        assertThat(fleet.http.get("/api/v1/agents/" + none.id(), fleet.admin).json().get("failingSensors").asInt()).isZero();
+
+        // the file readable again: the next facts clear it
+        assertThat(fleet.report(bad, List.of(Fleet.report("f2", "facts", kvm))).status()).isEqualTo(200);
+        assertThat(fleet.http.get("/api/v1/fleet/summary", fleet.admin).json().get("withFailingSensors").asInt()).isZero();
+        assertThat(fleet.http.get("/api/v1/agents/" + bad.id(), fleet.admin).json().get("failingSensors").asInt()).isZero();
     }
 
     @Test

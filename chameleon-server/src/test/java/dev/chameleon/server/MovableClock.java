@@ -7,10 +7,10 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 
 /** A clock tests move forward (token expiry, automatic rollout steps). */
-final class MovableClock extends Clock {
+public final class MovableClock extends Clock {
     private volatile Instant now = Instant.now();
 
-    void advance(Duration d) {
+    public void advance(Duration d) {
         now = now.plus(d);
     }
 

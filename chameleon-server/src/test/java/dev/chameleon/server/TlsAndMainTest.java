@@ -167,4 +167,36 @@ class TlsAndMainTest {
             throw new AssertionError(e);
         }
     }
+
+    @Test
+    void tokenCreateWithAnExpiryAndTokenListShowIt() {
+        Path data = dir.resolve("srv-exp");
+        java.time.Instant before = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        Run made = main("token", "create", "--name", "ci robot", "--role", "operator", "--expires-in", "30d", "--data-dir", data.toString());
+        assertThat(made.code()).as(made.err()).isEqualTo(0);
+        assertThat(made.err()).contains("operator token").contains("expires at ");
+        Run forever = main("token", "create", "--name", "first admin", "--data-dir", data.toString());
+        assertThat(forever.err()).contains("never expires");
+        Run list = main("token", "list", "--data-dir", data.toString());
+        assertThat(list.code()).as(list.err()).isEqualTo(0);
+        List<String> lines = list.out().lines().toList();
+        assertThat(lines.get(0)).contains("EXPIRES").contains("REVOKED");
+        String robot = lines.stream().filter(l -> l.endsWith("ci robot")).findFirst().orElseThrow();
+        java.time.Instant expires = java.time.Instant.parse(robot.split("\\s+")[3]);
+        assertThat(expires).isBetween(before.plus(java.time.Duration.ofDays(30)), java.time.Instant.now().plus(java.time.Duration.ofDays(30)));
+        assertThat(lines.stream().filter(l -> l.endsWith("first admin")).findFirst().orElseThrow()).contains(" never ");
+        assertThat(list.out()).doesNotContain(made.out().strip().substring(made.out().strip().indexOf('.') + 1));
+        try (ControlPlane cp = ControlPlane.start(ServerConfig.defaults(data).withPort(0))) {
+            Http http = new Http(cp.url());
+            assertThat(http.get("/api/v1/whoami", made.out().strip()).json().get("role").asText()).isEqualTo("operator");
+        }
+        // bounded; nonsense is refused (exit 2) and nothing is stored
+        for (String bad : List.of("0m", "3661d", "30", "thirty days", "-1d", "1s")) {
+            Run r = main("token", "create", "--name", "x", "--expires-in", bad, "--data-dir", data.toString());
+            assertThat(r.code()).as(bad).isEqualTo(2);
+            assertThat(r.err()).contains("--expires-in must be a duration of 1m to 3660d").contains("'" + bad + "'");
+        }
+        assertThat(main("token", "list", "--data-dir", data.toString()).out().lines().count()).isEqualTo(3);
+        assertThat(main("token", "list", "--name", "x", "--data-dir", data.toString()).code()).isEqualTo(2);
+    }
 }

@@ -151,7 +151,7 @@ public final class Api {
                 Route.Body.json(Dto.TokenRequest.class), 201, Route.Body.json(Tokens.Created.class), List.of(400, 413, 415), ctx -> {
                     Grant g = access(ctx).require(Role.ADMIN);
                     Dto.TokenRequest r = body(ctx, Dto.TokenRequest.class);
-                    ctx.status(201).json(s.tokens().createApiToken(g, r.name(), r.role()));
+                    ctx.status(201).json(s.tokens().createApiToken(g, r.name(), r.role(), r.expiresInSeconds()));
                 });
         route(DELETE, "/api/v1/tokens/{id}", ADMIN, "tokens", "Revoke an API token", List.of(), null, 204, null, List.of(404, 409),
                 ctx -> {
@@ -631,6 +631,10 @@ public final class Api {
             // for a long), also when a framework wrapped it: the client's input, so 400, not 500
             JsonProcessingException j = jsonCause(t);
             String where = j.getLocation() == null ? "" : j.getLocation().getLineNr() + ":" + j.getLocation().getColumnNr() + ": ";
+            // the field whose value was of the wrong shape, when Jackson knows it ("expiresInSeconds: ...")
+            if (j instanceof com.fasterxml.jackson.databind.JsonMappingException m && !m.getPath().isEmpty()) {
+                where += fieldPath(m.getPath()) + ": ";
+            }
             send(ctx, 400, "invalid", where + "malformed JSON: " + forPeople(j.getOriginalMessage().split("\n")[0]), List.of());
         } else if (t instanceof HttpResponseException h) {
             send(ctx, h.getStatus(), h.getStatus() == 413 ? "too-large" : "http-" + h.getStatus(), h.getMessage(), List.of());
@@ -643,6 +647,19 @@ public final class Api {
             LOG.error("request {} failed", (Object) ctx.attribute(REQUEST), t);
             send(ctx, 500, "internal", "internal error (request " + ctx.attribute(REQUEST) + ")", List.of());
         }
+    }
+
+    /** A Jackson reference path as {@code a.b[2].c}. */
+    private static String fieldPath(List<com.fasterxml.jackson.databind.JsonMappingException.Reference> path) {
+        StringBuilder b = new StringBuilder();
+        for (var r : path) {
+            if (r.getFieldName() != null) {
+                b.append(b.isEmpty() ? "" : ".").append(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                b.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return b.toString();
     }
 
     /** The first Jackson read error in {@code t}'s cause chain, or null. */

@@ -10,7 +10,13 @@ public final class Dto {
     }
 
     /** {@code POST /api/v1/tokens}: role is admin, operator or viewer. */
-    public record TokenRequest(String name, String role) {
+    /**
+     * {@code POST /api/v1/tokens}.
+     *
+     * @param expiresInSeconds optional: the token expires this many seconds from now (60 to 316224000, 3,660 days);
+     *                         absent: it never expires
+     */
+    public record TokenRequest(String name, String role, Long expiresInSeconds) {
     }
 
     /**

@@ -110,7 +110,8 @@ public final class OpenApi {
         return switch (status) {
             case 304 -> "not modified";
             case 400 -> "malformed request";
-            case 401 -> "no, unknown, revoked or wrong credential; code reenroll: the agent is unknown here, enroll again";
+            case 401 -> "no, unknown, revoked or wrong credential; code token-expired: an API token past its expiry;"
+                    + " code reenroll: the agent is unknown here, enroll again";
             case 403 -> "the credential may not do this";
             case 404 -> "no such thing";
             case 409 -> "conflicts with the current state";

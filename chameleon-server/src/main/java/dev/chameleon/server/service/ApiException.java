@@ -48,6 +48,11 @@ public final class ApiException extends RuntimeException {
     }
 
     /** 401 with the re-enroll code: the agent is unknown here (removed); enroll again. */
+    /** 401 {@code token-expired}: an API token past its expiry (a client should ask for a new token, not retry). */
+    public static ApiException tokenExpired(String message) {
+        return new ApiException(401, "token-expired", message, List.of());
+    }
+
     public static ApiException reenroll(String message) {
         return new ApiException(401, "reenroll", message, List.of());
     }

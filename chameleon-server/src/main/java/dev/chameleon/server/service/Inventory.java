@@ -38,10 +38,14 @@ public final class Inventory {
         this.notifier = notifier;
     }
 
-    /** An agent in a listing. {@code lastSeen}: the last time any call of it reached a replica. */
+    /**
+     * An agent in a listing. {@code lastSeen}: the last time any call of it reached a replica.
+     * {@code failingSensors}: sensors that failed, timed out or met problems in its last facts
+     * ({@code meta.sensors}); null when it sent no facts yet.
+     */
     public record AgentView(String id, String hostname, String agentVersion, Map<String, String> labels, Instant enrolledAt,
                             Instant lastSeen, Map<String, String> platform, String mode, Integer pendingChanges, Integer drift,
-                            long bundleVersion, Long runningBundle, Instant factsAt) {
+                            long bundleVersion, Long runningBundle, Instant factsAt, Integer failingSensors) {
     }
 
     static AgentView view(AgentStore.Summary s) {
@@ -56,7 +60,8 @@ public final class Inventory {
             platform.put("container", s.container());
         }
         return new AgentView(s.id(), s.hostname(), s.agentVersion(), Mapper.labels(s.labels()), s.enrolledAt(), s.lastSeenAt(),
-                platform, s.mode(), s.pendingChanges(), s.drift(), s.bundleVersion(), s.runningBundle(), s.factsAt());
+                platform, s.mode(), s.pendingChanges(), s.drift(), s.bundleVersion(), s.runningBundle(), s.factsAt(),
+                s.failingSensors());
     }
 
     /**
@@ -155,10 +160,13 @@ public final class Inventory {
      * @param withHealthGateFailures agents with a failed {@code health-gate} event (a change set the health gate failed and
      *                               rolled back) in the last 24 hours
      * @param withErrors             agents with an {@code error} event or a refused bundle in the last 24 hours
+     * @param withFailingSensors     agents whose last facts have a sensor that failed, timed out or met problems
+     *                               ({@code meta.sensors}; kept at ingest in the column {@code failing_sensors})
      * @param platforms              agents per (hypervisor, cloud, container); null parts: not reported
      */
     public record Summary(long agents, long seenLast5Minutes, long seenLastHour, long withPendingChanges, long withDrift,
-                          long withHealthGateFailures, long withErrors, Map<String, Long> modes, List<PlatformCount> platforms) {
+                          long withHealthGateFailures, long withErrors, long withFailingSensors, Map<String, Long> modes,
+                          List<PlatformCount> platforms) {
     }
 
     /** The window of {@link Summary#withHealthGateFailures()} and {@link Summary#withErrors()}: the last 24 hours. */
@@ -172,9 +180,10 @@ public final class Inventory {
      * @param withPendingChanges of them, whose last plan has changes to make
      * @param pendingChanges     the group's pending changes added up
      * @param withDrift          of them, reporting drift
+     * @param withFailingSensors of them, whose last facts have a sensor that failed, timed out or met problems
      */
     public record PlatformCount(String hypervisor, String cloud, String container, long agents, long seenLast5Minutes,
-                                long withPendingChanges, long pendingChanges, long withDrift) {
+                                long withPendingChanges, long pendingChanges, long withDrift, long withFailingSensors) {
     }
 
     public Summary summary(Grant g) {
@@ -182,17 +191,19 @@ public final class Inventory {
         return db.read(c -> {
             long[] t = Database.one(c, "SELECT COUNT(*), SUM(CASE WHEN last_seen_at >= ? THEN 1 ELSE 0 END),"
                     + " SUM(CASE WHEN last_seen_at >= ? THEN 1 ELSE 0 END), SUM(CASE WHEN pending_changes > 0 THEN 1 ELSE 0 END),"
-                    + " SUM(CASE WHEN drift > 0 THEN 1 ELSE 0 END) FROM agents", rs -> new long[] {rs.getLong(1), rs.getLong(2),
-                    rs.getLong(3), rs.getLong(4), rs.getLong(5)}, now.minusSeconds(300), now.minusSeconds(3600)).orElseThrow();
+                    + " SUM(CASE WHEN drift > 0 THEN 1 ELSE 0 END), SUM(CASE WHEN failing_sensors > 0 THEN 1 ELSE 0 END) FROM agents",
+                    rs -> new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6)},
+                    now.minusSeconds(300), now.minusSeconds(3600)).orElseThrow();
             Map<String, Long> modes = new TreeMap<>();
             Database.query(c, "SELECT COALESCE(mode, 'unknown'), COUNT(*) FROM agents GROUP BY COALESCE(mode, 'unknown')",
                     rs -> modes.put(rs.getString(1), rs.getLong(2)));
             List<PlatformCount> platforms = Database.query(c, "SELECT hypervisor, cloud, container, COUNT(*),"
                     + " SUM(CASE WHEN last_seen_at >= ? THEN 1 ELSE 0 END), SUM(CASE WHEN pending_changes > 0 THEN 1 ELSE 0 END),"
-                    + " COALESCE(SUM(pending_changes), 0), SUM(CASE WHEN drift > 0 THEN 1 ELSE 0 END) FROM agents"
+                    + " COALESCE(SUM(pending_changes), 0), SUM(CASE WHEN drift > 0 THEN 1 ELSE 0 END),"
+                    + " SUM(CASE WHEN failing_sensors > 0 THEN 1 ELSE 0 END) FROM agents"
                     + " GROUP BY hypervisor, cloud, container ORDER BY COUNT(*) DESC, hypervisor, cloud, container",
                     rs -> new PlatformCount(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getLong(5),
-                            rs.getLong(6), rs.getLong(7), rs.getLong(8)), now.minusSeconds(300));
+                            rs.getLong(6), rs.getLong(7), rs.getLong(8), rs.getLong(9)), now.minusSeconds(300));
             // agents whose health gate failed a change set (and rolled it back), and agents that reported an error or had a
             // bundle refused, in the last 24 hours (events by kind and time: index events_kind_at). A health-gate event is
             // sent for every judged change set; its detail is the agent's compact JSON, where a failure reads
@@ -201,7 +212,7 @@ public final class Inventory {
                     + " AND detail LIKE '%\"outcome\":\"failed\"%'", rs -> rs.getLong(1), now.minus(HEALTH_WINDOW)).orElse(0L);
             long errors = Database.one(c, "SELECT COUNT(DISTINCT agent_id) FROM events WHERE kind IN ('agent.error', 'bundle.refused')"
                     + " AND at >= ?", rs -> rs.getLong(1), now.minus(HEALTH_WINDOW)).orElse(0L);
-            return new Summary(t[0], t[1], t[2], t[3], t[4], gate, errors, modes, platforms);
+            return new Summary(t[0], t[1], t[2], t[3], t[4], gate, errors, t[5], modes, platforms);
         });
     }
 

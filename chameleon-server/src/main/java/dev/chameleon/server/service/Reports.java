@@ -56,8 +56,32 @@ public final class Reports {
         this.notifier = notifier;
     }
 
-    /** A fact tree checked to be plain values, with its canonical hash and platform columns. */
-    record Facts(String json, String hash, String hypervisor, String cloud, String container) {
+    /**
+     * A fact tree checked to be plain values, with its canonical hash, platform columns and
+     * {@code failingSensors}: see {@link #failingSensors(Map)}.
+     */
+    record Facts(String json, String hash, String hypervisor, String cloud, String container, int failingSensors) {
+    }
+
+    /**
+     * How many sensors of a fact tree failed or met problems: entries of {@code meta.sensors} whose
+     * {@code status} is {@code failed} or {@code timeout}, or whose {@code problems} list (sources
+     * that were there but unusable, e.g. an unreadable file; dev.chameleon.sensors.SensorSuite) is
+     * not empty. A sensor switched off ({@code disabled}) is not failing. 0 when the tree has no
+     * {@code meta.sensors}.
+     */
+    static int failingSensors(Map<?, ?> tree) {
+        if (!(tree.get("meta") instanceof Map<?, ?> meta) || !(meta.get("sensors") instanceof Map<?, ?> sensors)) {
+            return 0;
+        }
+        int n = 0;
+        for (Object st : sensors.values()) {
+            if (st instanceof Map<?, ?> m && ("failed".equals(m.get("status")) || "timeout".equals(m.get("status"))
+                    || m.get("problems") instanceof List<?> l && !l.isEmpty())) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** Checks a facts payload; 400 naming the problem when it is not a plain fact tree. */
@@ -87,7 +111,7 @@ public final class Reports {
         }
         String canonical = Json.canonical(tree);
         return new Facts(json, BundleSigner.sha256(canonical.getBytes(StandardCharsets.UTF_8)),
-                column(fs, "platform.hypervisor"), column(fs, "platform.cloud"), column(fs, "platform.container"));
+                column(fs, "platform.hypervisor"), column(fs, "platform.cloud"), column(fs, "platform.container"), failingSensors(m));
     }
 
     private static String column(FactSet fs, String path) {
@@ -100,11 +124,16 @@ public final class Reports {
 
     /** Stores facts on the agent's row when they differ from what is there; whether they did. */
     boolean storeFacts(Connection c, String agentId, Facts f, Instant at) throws SQLException {
-        String before = AgentStore.factsHash(c, agentId);
-        if (before != null && before.strip().equals(f.hash())) {
+        AgentStore.FactsState before = AgentStore.factsState(c, agentId);
+        if (before != null && before.hash() != null && before.hash().strip().equals(f.hash())) {
+            if (before.failingSensors() == null) {
+                // the same facts as before the failing_sensors column came: fill it, nothing else moved
+                AgentStore.failingSensors(c, agentId, f.failingSensors());
+            }
             return false;
         }
-        AgentStore.facts(c, agentId, f.json(), f.hash(), f.hypervisor(), f.cloud(), f.container(), at, nextRev(db, c));
+        AgentStore.facts(c, agentId, f.json(), f.hash(), f.hypervisor(), f.cloud(), f.container(), f.failingSensors(), at,
+                nextRev(db, c));
         return true;
     }
 

@@ -22,6 +22,9 @@ import java.util.Optional;
 public final class Tokens {
     /** Longest life of an enrollment token. */
     public static final Duration MAX_ENROLL_LIFE = Duration.ofDays(366);
+    /** Shortest and longest life of an API token that expires (one without an expiry never does). */
+    public static final Duration MIN_API_LIFE = Duration.ofMinutes(1);
+    public static final Duration MAX_API_LIFE = Duration.ofDays(3660);
     /** Most uses of one enrollment token. */
     public static final int MAX_ENROLL_USES = 1_000_000;
 
@@ -33,50 +36,96 @@ public final class Tokens {
         this.clock = clock;
     }
 
-    /** A credential made now: its id, and the secret string shown this once. */
-    public record Created(String id, String token) {
+    /**
+     * A credential made now: its id, the secret string shown this once, and when it expires
+     * (null: an API token that never does).
+     */
+    public record Created(String id, String token, Instant expiresAt) {
     }
 
-    /** An API token as listed (never the secret or its hash). */
-    public record ApiTokenView(String id, String name, String role, Instant createdAt, String createdBy, Instant revokedAt) {
+    /** An API token as listed (never the secret or its hash). {@code expiresAt}: null when it never expires. */
+    public record ApiTokenView(String id, String name, String role, Instant createdAt, String createdBy, Instant revokedAt,
+                               Instant expiresAt) {
     }
 
-    public Created createApiToken(Grant g, String name, String role) {
+    /**
+     * Creates an API token.
+     *
+     * @param expiresInSeconds null: it never expires; else how long it is good for,
+     *                         {@link #MIN_API_LIFE} to {@link #MAX_API_LIFE}
+     * @throws ApiException 400 for a bad role, name or life
+     */
+    public Created createApiToken(Grant g, String name, String role, Long expiresInSeconds) {
         Role r = Role.of(role == null ? "" : role).orElseThrow(() -> ApiException.invalid("role must be admin, operator or viewer, got '"
                 + Names.shorten(role) + "'"));
         String n = Names.text("name", name, 200, true);
+        if (expiresInSeconds != null && (expiresInSeconds < MIN_API_LIFE.toSeconds() || expiresInSeconds > MAX_API_LIFE.toSeconds())) {
+            throw ApiException.invalid("expiresInSeconds must be " + MIN_API_LIFE.toSeconds() + " to " + MAX_API_LIFE.toSeconds()
+                    + " (1 minute to " + MAX_API_LIFE.toDays() + " days), got " + expiresInSeconds);
+        }
+        Duration life = expiresInSeconds == null ? null : Duration.ofSeconds(expiresInSeconds);
         return db.tx(c -> {
-            Created made = insertApi(c, n, r, g.actorName() + " (" + g.actorId() + ")");
-            AuditStore.record(c, g, clock.instant(), "token.create", made.id(), Mapper.write(Map.of("name", n, "role", r.wire())));
+            Created made = insertApi(c, n, r, g.actorName() + " (" + g.actorId() + ")", life);
+            AuditStore.record(c, g, clock.instant(), "token.create", made.id(), Mapper.write(detail(n, r, made)));
             return made;
         });
     }
 
-    private Created insertApi(java.sql.Connection c, String name, Role role, String by) throws java.sql.SQLException {
+    private static Map<String, Object> detail(String name, Role role, Created made) {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("name", name);
+        d.put("role", role.wire());
+        if (made.expiresAt() != null) {
+            d.put("expiresAt", made.expiresAt().toString());
+        }
+        return d;
+    }
+
+    private Created insertApi(java.sql.Connection c, String name, Role role, String by, Duration life) throws java.sql.SQLException {
         String id = Secrets.newId("tk");
         String secret = Secrets.newSecret();
-        TokenStore.insertApi(c, new TokenStore.ApiToken(id, name, role.wire(), Secrets.hash(secret), clock.instant(), by, null));
-        return new Created(id, Secrets.credential(Secrets.API, id, secret));
+        Instant now = clock.instant();
+        // to the second: what is shown, listed and stored is the same instant
+        Instant expires = life == null ? null : now.plus(life).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        TokenStore.insertApi(c, new TokenStore.ApiToken(id, name, role.wire(), Secrets.hash(secret), now, by, null, expires));
+        return new Created(id, Secrets.credential(Secrets.API, id, secret), expires);
     }
 
     /**
      * Creates an API token from the server's own command line ({@code chameleon server token create}),
      * which has the database but no token yet: how the first admin token comes to be. Audited as
      * actor {@code server-cli}.
+     *
+     * @param life null: it never expires; else {@link #MIN_API_LIFE} to {@link #MAX_API_LIFE}
+     * @throws IllegalArgumentException for a life outside the bounds
      */
-    public Created createFromCommandLine(String name, Role role, String host) {
+    public Created createFromCommandLine(String name, Role role, String host, Duration life) {
         String n = Names.text("name", name, 200, true);
+        if (life != null && (life.compareTo(MIN_API_LIFE) < 0 || life.compareTo(MAX_API_LIFE) > 0)) {
+            throw new IllegalArgumentException("--expires-in must be 1m to " + MAX_API_LIFE.toDays() + "d, got " + life.toMinutes() + "m");
+        }
         return db.tx(c -> {
-            Created made = insertApi(c, n, role, "server-cli");
+            Created made = insertApi(c, n, role, "server-cli", life);
             AuditStore.record(c, new Grant("server-cli", "chameleon server token create", Role.ADMIN, host, "cli"),
-                    clock.instant(), "token.create", made.id(), Mapper.write(Map.of("name", n, "role", role.wire())));
+                    clock.instant(), "token.create", made.id(), Mapper.write(detail(n, role, made)));
             return made;
         });
     }
 
+    /** {@link #createFromCommandLine(String, Role, String, Duration)} of a token that never expires. */
+    public Created createFromCommandLine(String name, Role role, String host) {
+        return createFromCommandLine(name, role, host, null);
+    }
+
+    /** Every API token, oldest first (also the revoked and expired ones). */
     public List<ApiTokenView> listApiTokens(Grant g) {
+        return listApiTokens();
+    }
+
+    /** Every API token, for the server's own command line ({@code chameleon server token list}). */
+    public List<ApiTokenView> listApiTokens() {
         return db.read(c -> TokenStore.listApi(c).stream().map(t -> new ApiTokenView(t.id(), t.name(), t.role(), t.createdAt(),
-                t.createdBy(), t.revokedAt())).toList());
+                t.createdBy(), t.revokedAt(), t.expiresAt())).toList());
     }
 
     public void revokeApiToken(Grant g, String id) {
@@ -127,7 +176,7 @@ public final class Tokens {
             detail.put("ttlSeconds", ttlSeconds);
             detail.put("labels", l);
             AuditStore.record(c, g, now, "enroll-token.create", id, Mapper.write(detail));
-            return new Created(id, Secrets.credential(Secrets.ENROLL, id, secret));
+            return new Created(id, Secrets.credential(Secrets.ENROLL, id, secret), now.plusSeconds(ttlSeconds));
         });
     }
 
@@ -155,7 +204,7 @@ public final class Tokens {
      * Who an {@code Authorization: Bearer} credential is.
      *
      * @throws ApiException 401 {@code unauthenticated} for a missing, malformed, unknown, revoked or
-     *                      wrong credential; 401 {@code reenroll} for an agent credential of an agent
+     *                      wrong credential; 401 {@code token-expired} for an API token past its expiry; 401 {@code reenroll} for an agent credential of an agent
      *                      the server does not know (removed): the agent should enroll again
      */
     public Principal authenticate(String authorization) {
@@ -176,6 +225,10 @@ public final class Tokens {
                 }
                 if (t.revokedAt() != null) {
                     throw ApiException.unauthenticated("API token " + cred.id() + " was revoked at " + t.revokedAt());
+                }
+                if (t.expiresAt() != null && !t.expiresAt().isAfter(clock.instant())) {
+                    throw ApiException.tokenExpired("API token " + cred.id() + " expired at " + t.expiresAt()
+                            + ": an admin can make a new one (chameleon server token create, POST /api/v1/tokens)");
                 }
                 return new Principal.Operator(t.id(), t.name(), Role.of(t.role()).orElseThrow());
             });

@@ -23,20 +23,23 @@ public final class AgentStore {
     /** The columns every listing shows (no large documents). */
     public record Summary(String id, String hostname, String agentVersion, String labels, Instant enrolledAt,
                           Instant lastSeenAt, String hypervisor, String cloud, String container, String mode,
-                          Integer pendingChanges, Integer drift, Long runningBundle, long bundleVersion, Instant factsAt) {
+                          Integer pendingChanges, Integer drift, Long runningBundle, long bundleVersion, Instant factsAt,
+                          Integer failingSensors) {
     }
 
     private static final String SUMMARY_COLUMNS = "id, hostname, agent_version, labels, enrolled_at, last_seen_at, hypervisor,"
-            + " cloud, container, mode, pending_changes, drift, running_bundle, bundle_version, facts_at";
+            + " cloud, container, mode, pending_changes, drift, running_bundle, bundle_version, facts_at,"
+            + " failing_sensors";
 
     private static Summary summary(ResultSet rs) throws SQLException {
         Long pending = optLong(rs, "pending_changes");
         Long drift = optLong(rs, "drift");
+        Long failing = optLong(rs, "failing_sensors");
         return new Summary(rs.getString("id"), rs.getString("hostname"), rs.getString("agent_version"), rs.getString("labels"),
                 instant(rs, "enrolled_at"), instant(rs, "last_seen_at"), rs.getString("hypervisor"), rs.getString("cloud"),
                 rs.getString("container"), rs.getString("mode"), pending == null ? null : pending.intValue(),
                 drift == null ? null : drift.intValue(), optLong(rs, "running_bundle"), rs.getLong("bundle_version"),
-                instant(rs, "facts_at"));
+                instant(rs, "facts_at"), failing == null ? null : failing.intValue());
     }
 
     /** What authenticating an agent needs. */
@@ -98,15 +101,26 @@ public final class AgentStore {
         update(c, "UPDATE agents SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?", now, id, now);
     }
 
-    /** The hash of the facts stored now, or null. */
-    public static String factsHash(Connection c, String id) throws SQLException {
-        return one(c, "SELECT facts_hash FROM agents WHERE id = ?", rs -> rs.getString(1), id).orElse(null);
+    /** The hash of the facts stored now (null: none) and their failing-sensor count (null: not counted yet). */
+    public record FactsState(String hash, Integer failingSensors) {
+    }
+
+    /** What is stored of an agent's facts now, or null when there is no such agent. */
+    public static FactsState factsState(Connection c, String id) throws SQLException {
+        return one(c, "SELECT facts_hash, failing_sensors FROM agents WHERE id = ?", rs -> {
+            Long n = optLong(rs, "failing_sensors");
+            return new FactsState(rs.getString(1), n == null ? null : n.intValue());
+        }, id).orElse(null);
     }
 
     public static void facts(Connection c, String id, String json, String hash, String hypervisor, String cloud, String container,
-                             Instant at, long rev) throws SQLException {
-        update(c, "UPDATE agents SET facts = ?, facts_hash = ?, hypervisor = ?, cloud = ?, container = ?, facts_at = ?, rev = ?"
-                + " WHERE id = ?", json, hash, hypervisor, cloud, container, at, rev, id);
+                             int failingSensors, Instant at, long rev) throws SQLException {
+        update(c, "UPDATE agents SET facts = ?, facts_hash = ?, hypervisor = ?, cloud = ?, container = ?, failing_sensors = ?,"
+                + " facts_at = ?, rev = ? WHERE id = ?", json, hash, hypervisor, cloud, container, failingSensors, at, rev, id);
+    }
+
+    public static void failingSensors(Connection c, String id, int failingSensors) throws SQLException {
+        update(c, "UPDATE agents SET failing_sensors = ? WHERE id = ?", failingSensors, id);
     }
 
     public static void plan(Connection c, String id, String json, Integer pending, Instant at) throws SQLException {

@@ -17,19 +17,19 @@ public final class TokenStore {
     private TokenStore() {
     }
 
-    /** An API token row (the hash never leaves the service layer). */
+    /** An API token row (the hash never leaves the service layer). {@code expiresAt}: null when it never expires. */
     public record ApiToken(String id, String name, String role, String secretHash, Instant createdAt, String createdBy,
-                           Instant revokedAt) {
+                           Instant revokedAt, Instant expiresAt) {
     }
 
     private static ApiToken api(ResultSet rs) throws SQLException {
         return new ApiToken(rs.getString("id"), rs.getString("name"), rs.getString("role"), rs.getString("secret_hash"),
-                instant(rs, "created_at"), rs.getString("created_by"), instant(rs, "revoked_at"));
+                instant(rs, "created_at"), rs.getString("created_by"), instant(rs, "revoked_at"), instant(rs, "expires_at"));
     }
 
     public static void insertApi(Connection c, ApiToken t) throws SQLException {
-        update(c, "INSERT INTO api_tokens (id, name, role, secret_hash, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)",
-                t.id(), t.name(), t.role(), t.secretHash(), t.createdAt(), t.createdBy());
+        update(c, "INSERT INTO api_tokens (id, name, role, secret_hash, created_at, created_by, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                t.id(), t.name(), t.role(), t.secretHash(), t.createdAt(), t.createdBy(), t.expiresAt());
     }
 
     public static Optional<ApiToken> findApi(Connection c, String id) throws SQLException {

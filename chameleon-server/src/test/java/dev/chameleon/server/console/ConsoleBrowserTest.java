@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chameleon.server.Fleet;
 import dev.chameleon.server.Http;
+import dev.chameleon.server.MovableClock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,7 +59,8 @@ class ConsoleBrowserTest {
             agents.add(a);
             n++;
             List<Map<String, Object>> reports = new ArrayList<>();
-            reports.add(Fleet.report("f-" + n, "facts", facts));
+            // the Xen machine's agent reports /proc/meminfo unreadable (its memory sensor has problems): a failing sensor
+            reports.add(Fleet.report("f-" + n, "facts", n == 3 ? Fleet.withUnreadableMeminfo(facts) : facts));
             reports.add(Fleet.report("cv-" + n, "current-values", Map.of("sysctl:net.core.somaxconn", "4096")));
             reports.add(Fleet.report("p-" + n, "plan", plan(n)));
             for (int i = 0; i < 5; i++) {
@@ -139,7 +141,20 @@ class ConsoleBrowserTest {
             assertThat(groups).hasSize(3);
             assertThat(b.textContains("agents-total", "3 agents match")).isEqualTo("3 agents match");
             assertThat(b.driver.findElements(By.cssSelector("#agents tbody tr"))).hasSize(3);
+            // failing sensors: the Xen agent's, counted in the totals and in its platform group only
+            assertThat(b.text("count-sensors")).startsWith("1").contains("with failing sensors");
+            for (WebElement g : groups) {
+                List<WebElement> cells = g.findElements(By.tagName("td"));
+                assertThat(cells.get(cells.size() - 1).getText()).as(g.getText())
+                        .isEqualTo(cells.get(0).getText().startsWith("xen") ? "1" : "0");
+            }
             b.screenshot("02-fleet");
+            b.driver.findElement(By.linkText("virt-what-rhel5-xen-domU-pv")).click();
+            assertThat(b.textContains("agent-title", "virt-what-rhel5-xen-domU-pv")).contains(agents.get(2).id());
+            assertThat(b.text("agent-failing-sensors")).isEqualTo("1");
+            assertThat(b.text("failing-sensors")).contains("memory").contains("/proc/meminfo").contains("permission denied");
+            b.open("/ui/#/fleet");
+            b.visible("agents");
 
             // ---- filter by CEL and by label; a selector that does not compile is shown with its position ----
             WebElement where = b.visible("where");
@@ -286,6 +301,35 @@ class ConsoleBrowserTest {
             assertThat(b.shown("view")).isFalse();
             assertThat(b.script("return sessionStorage.getItem('chameleon.token')")).isNull();
             b.screenshot("08-revoked");
+        }
+    }
+
+    @Test
+    void anExpiredTokenSendsThePageBackToSignInSayingItExpired() {
+        // a server of its own whose clock the test moves (dev.chameleon.server.MovableClock, as the token and rollout
+        // tests move it): a real token made through the API with one hour to live, then the hour passes on the server
+        MovableClock clock = new MovableClock();
+        try (Fleet own = Fleet.start(Fleet.Db.POSTGRESQL, clock, List.of())) {
+            Http.Response created = own.http.post("/api/v1/tokens", own.admin, Http.json(Map.of("name", "one-hour", "role", "operator",
+                    "expiresInSeconds", 3600)));
+            assertThat(created.status()).as(created.toString()).isEqualTo(201);
+            String id = created.json().get("id").asText();
+            String token = created.json().get("token").asText();
+            try (Browser b = new Browser(own.server.url())) {
+                b.signIn(token);
+                b.textContains("count-agents", "0");
+                clock.advance(java.time.Duration.ofMinutes(61));
+                b.driver.findElement(By.id("nav-policies")).click();
+                assertThat(b.textContains("signin-error", "expired")).contains("This token expired").contains(id)
+                        .contains("Sign in with a new token");
+                assertThat(b.shown("view")).isFalse();
+                assertThat(b.script("return sessionStorage.getItem('chameleon.token')")).isNull();
+                b.screenshot("09-expired");
+                // signing in with it again is refused, saying why
+                b.signIn(token);
+                assertThat(b.textContains("signin-error", "expired")).contains("This token expired");
+                assertThat(b.shown("view")).isFalse();
+            }
         }
     }
 }
