@@ -272,50 +272,13 @@ public final class PolicyParser extends Syntax {
         }
     }
 
-    /** The longest {@code for:} or {@code keepFor:}: a day. */
-    static final java.time.Duration MAX_HOLD = java.time.Duration.ofHours(24);
-
     /**
-     * {@code spec.for} or {@code spec.keepFor}: a duration with a unit, Prometheus style
-     * ({@code 30s}, {@code 5m}, {@code 1h30m}), 0 to 24h; null when not written or wrong (an error).
+     * {@code spec.for} or {@code spec.keepFor} (a test's {@code holdingFor}): a duration with a
+     * unit, Prometheus style ({@code 30s}, {@code 5m}, {@code 1h30m}), 0 to 24h
+     * ({@link Durations#HOLD}); null when not written or wrong (an error).
      */
     private java.time.Duration holdDuration(Map<String, NodeTuple> spec, String key) {
-        String text = scalar(spec, key, "spec", true);
-        if (text == null) {
-            return null;
-        }
-        Node at = spec.get(key).getValueNode();
-        java.util.Optional<java.time.Duration> d = parseHold(text.strip());
-        if (d.isEmpty()) {
-            String t = text.strip();
-            err(at, "spec." + key + " must be a duration with a unit (s, m or h: 30s, 5m, 1h30m), found '" + t + "'"
-                    + (t.matches("\\d+") ? "; a number alone has no unit: write " + t + "s or " + t + "m" : ""));
-            return null;
-        }
-        if (d.get().compareTo(MAX_HOLD) > 0) {
-            err(at, "spec." + key + " must be at most 24h, found '" + text.strip() + "'");
-            return null;
-        }
-        return d.get();
-    }
-
-    /** A Prometheus-style duration ({@code 90s}, {@code 5m}, {@code 1h30m}: one or more number-unit pairs, units h, m, s in that order). */
-    static java.util.Optional<java.time.Duration> parseHold(String text) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:(\\d{1,4})h)?(?:(\\d{1,6})m)?(?:(\\d{1,8})s)?").matcher(text);
-        if (text.isEmpty() || !m.matches()) {
-            return java.util.Optional.empty();
-        }
-        long seconds = 0;
-        if (m.group(1) != null) {
-            seconds += Long.parseLong(m.group(1)) * 3600;
-        }
-        if (m.group(2) != null) {
-            seconds += Long.parseLong(m.group(2)) * 60;
-        }
-        if (m.group(3) != null) {
-            seconds += Long.parseLong(m.group(3));
-        }
-        return java.util.Optional.of(java.time.Duration.ofSeconds(seconds));
+        return duration(spec, key, "spec", Durations.HOLD, null);
     }
 
     private void profile(Node specNode, String name, String description, int docLine, int errorsBefore) {
