@@ -55,6 +55,41 @@ public final class PolicyParser extends Syntax {
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?");
 
     private static final Set<String> KINDS = Set.of("Policy", "Profile", "PolicyTest");
+    /** The other kinds of Chameleon documents and the command that reads each. */
+    public static final Map<String, String> OTHER_KINDS = Map.of(
+            Tuning.KIND, "'chameleon tune FILE' reads it (docs/tuning.md)",
+            HardwareProfile.KIND, "'chameleon hardware check --profile-file FILE --profile NAME' reads it (docs/hardware.md)");
+
+    /**
+     * The {@code kind} of each document of {@code text}, in order (null for a document without a
+     * plain {@code kind}); empty when the text is not YAML (the policy reader then says where).
+     * Used to send a file to the reader of its kind.
+     */
+    public static List<String> kinds(String text) {
+        org.yaml.snakeyaml.LoaderOptions lo = new org.yaml.snakeyaml.LoaderOptions();
+        lo.setMaxAliasesForCollections(20);
+        lo.setNestingDepthLimit(40);
+        lo.setCodePointLimit(MAX_FILE_BYTES);
+        List<String> out = new ArrayList<>();
+        try {
+            for (Node doc : new org.yaml.snakeyaml.Yaml(lo).composeAll(new java.io.StringReader(text))) {
+                String k = null;
+                if (doc instanceof MappingNode m) {
+                    for (NodeTuple t : m.getValue()) {
+                        if (t.getKeyNode() instanceof ScalarNode key && key.getValue().equals("kind") && t.getValueNode() instanceof ScalarNode v) {
+                            k = v.getValue();
+                        }
+                    }
+                } else if (doc == null || doc instanceof ScalarNode sn && sn.getValue().isEmpty()) {
+                    continue;
+                }
+                out.add(k);
+            }
+        } catch (RuntimeException e) {
+            return List.of();
+        }
+        return out;
+    }
     /** The setting kind of recommendations for people: planned and shown, never applied (it has no actuator). */
     public static final String ADVICE = SettingEncodings.ADVICE;
 
@@ -141,6 +176,11 @@ public final class PolicyParser extends Syntax {
             err(top.get("apiVersion").getValueNode(), "apiVersion '" + api + "' is not supported (expected chameleon/v1)");
         }
         String kind = scalar(top, "kind", "document", true);
+        if (kind != null && OTHER_KINDS.containsKey(kind)) {
+            err(top.get("kind").getValueNode(), "kind '" + kind + "' is not a policy document: " + OTHER_KINDS.get(kind)
+                    + "; in a file of its own, 'chameleon policy validate' checks it with that reader");
+            return;
+        }
         if (kind != null && !KINDS.contains(kind)) {
             err(top.get("kind").getValueNode(), "kind '" + kind + "' is not supported (expected Policy, Profile or PolicyTest)");
             return;
