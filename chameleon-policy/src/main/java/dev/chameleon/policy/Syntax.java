@@ -147,9 +147,10 @@ public abstract class Syntax {
         if (r.condition() != null) {
             for (Condition.UnguardedRead u : r.condition().unguardedOptionalReads()) {
                 int[] at = sourcePosition(node, u.line(), u.column());
-                warnings.add(src.error(at[0], at[1], what + " reads " + u.path()
-                        + ", which some machines do not report (docs/facts.md, 'when absent'); there the condition is an error,"
-                        + " not false: guard it with " + u.guard() + " && ..."));
+                warnings.add(src.error(at[0], at[1], what + (u.guard().matches(".*\" in [^&]*") ? " looks up " + u.path()
+                        + " by key, which the map may not hold on some machines; there the condition is an error, not false: guard it with "
+                        : " reads " + u.path() + ", which some machines do not report (docs/facts.md, 'when absent'); there the condition is"
+                        + " an error, not false: guard it with ") + u.guard() + " && ..."));
             }
             return r.condition();
         }
