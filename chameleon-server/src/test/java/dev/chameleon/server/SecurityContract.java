@@ -88,6 +88,24 @@ abstract class SecurityContract {
         refused(401, () -> fleet.http.get("/api/v1/agents", t.substring(0, t.indexOf('.') + 1) + "A".repeat(43)));
     }
 
+    /** New-user trial: an admin could revoke the last admin token over the API and lock every operator out. */
+    @Test
+    void theLastAdminTokenIsNotRevoked() {
+        String adminId = fleet.admin.substring(4, fleet.admin.indexOf('.'));
+        Http.Response r = refused(409, () -> fleet.http.delete("/api/v1/tokens/" + adminId, fleet.admin));
+        assertThat(r.json().get("message").asText()).contains("last admin token").contains("POST /api/v1/tokens");
+        assertThat(fleet.http.get("/api/v1/agents", fleet.admin).status()).isEqualTo(200);
+        // with a second admin, either may go; then the one left is the last again
+        Http.Response made = fleet.http.post("/api/v1/tokens", fleet.admin, Http.json(Map.of("name", "admin two", "role", "admin")));
+        assertThat(made.status()).isEqualTo(201);
+        String second = made.json().get("token").asText();
+        assertThat(fleet.http.delete("/api/v1/tokens/" + second.substring(4, second.indexOf('.')), fleet.admin).status()).isEqualTo(204);
+        refused(409, () -> fleet.http.delete("/api/v1/tokens/" + adminId, fleet.admin));
+        // other roles are revoked as before
+        String op = operator.substring(4, operator.indexOf('.'));
+        assertThat(fleet.http.delete("/api/v1/tokens/" + op, fleet.admin).status()).isEqualTo(204);
+    }
+
     @Test
     void anotherAgentsCredential() {
         refused(403, () -> fleet.http.post("/api/v1/agents/" + a.id() + "/reports", b.credential(), report("x1")));
