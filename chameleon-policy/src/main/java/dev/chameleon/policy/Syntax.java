@@ -260,21 +260,23 @@ public abstract class Syntax {
             err(top.get("kind").getValueNode(), "kind must be " + kind + ", found '" + k + "'");
             return null;
         }
+        // a problem in the metadata does not stop the reading: the spec's problems are reported in the same round
+        String name = null;
+        String description = null;
         if (!top.containsKey("metadata")) {
             err(doc, a + " needs metadata, e.g. metadata: {name: " + example + "}");
-            return null;
+        } else {
+            Node metaNode = top.get("metadata").getValueNode();
+            Map<String, NodeTuple> meta = mapping(metaNode, "metadata", Set.of("name", "description"));
+            if (meta != null) {
+                name = required(meta, metaNode, "name", "metadata", "name: " + example);
+                String problem = name == null ? null : nameProblem.apply(name);
+                if (problem != null) {
+                    err(meta.get("name").getValueNode(), problem);
+                }
+                description = scalar(meta, "description", "metadata", false);
+            }
         }
-        Node metaNode = top.get("metadata").getValueNode();
-        Map<String, NodeTuple> meta = mapping(metaNode, "metadata", Set.of("name", "description"));
-        if (meta == null) {
-            return null;
-        }
-        String name = required(meta, metaNode, "name", "metadata", "name: " + example);
-        String problem = name == null ? null : nameProblem.apply(name);
-        if (problem != null) {
-            err(meta.get("name").getValueNode(), problem);
-        }
-        String description = scalar(meta, "description", "metadata", false);
         if (!top.containsKey("spec")) {
             err(doc, a + " needs a spec" + specHint);
             return null;
@@ -285,7 +287,7 @@ public abstract class Syntax {
     /** The only apiVersion documents have. */
     public static final String API_VERSION = "chameleon/v1";
 
-    /** A document's name (null when wrong: an error was recorded), description (null when absent) and spec node. */
+    /** A document's name (null when missing or wrong: an error was recorded), description (null when absent) and spec node. */
     public record Header(String name, String description, Node spec) {
     }
 

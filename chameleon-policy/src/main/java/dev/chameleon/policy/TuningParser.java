@@ -79,7 +79,9 @@ public final class TuningParser extends Syntax {
                 out.add(t);
             }
         });
-        errors.addAll(p.errors);
+        // in the order of the file, whatever part of the reader found each
+        errors.addAll(p.errors.stream().sorted(java.util.Comparator.comparingInt(PolicyError::line).thenComparingInt(PolicyError::column))
+                .toList());
         return p.errors.isEmpty() ? out : List.of();
     }
 
@@ -395,7 +397,8 @@ public final class TuningParser extends Syntax {
 
     private List<Node> choices(Node n) {
         if (!(n instanceof SequenceNode seq) || seq.getValue().size() < 2) {
-            err(n, "choices must be a list of at least two values, found " + describe(n));
+            err(n, "choices must be a list of at least two values, found " + (n instanceof SequenceNode one
+                    ? one.getValue().size() + " value" + (one.getValue().size() == 1 ? "" : "s") : describe(n)));
             return List.of();
         }
         if (seq.getValue().size() > MAX_VALUES) {
