@@ -112,7 +112,7 @@ public final class ServerMain {
         } catch (Database.InUse e) {
             err.println("chameleon server: the server is running on " + p.config().dataDir() + " (" + e.getMessage() + "); stop it, or "
                     + "create the token over the API with an admin token: POST /api/v1/tokens {\"name\": \"" + p.name() + "\", \"role\": \""
-                    + role.wire() + "\"} (chameleon fleet, or curl -H 'Authorization: Bearer ADMIN_TOKEN')");
+                    + role.wire() + "\"} (e.g. curl -H 'Authorization: Bearer ADMIN_TOKEN')");
             return 1;
         }
     }
