@@ -1,7 +1,10 @@
 package dev.chameleon.actuators;
 
 import dev.chameleon.host.Host;
+import dev.chameleon.host.HostFile;
 import dev.chameleon.model.SettingKey;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import dev.chameleon.model.SettingEncodings;
 import dev.chameleon.model.SysctlTypes;
@@ -101,8 +104,54 @@ public final class SysctlActuator extends KernelFileActuator {
         return Values.number("sysctl " + name(key), d, current);
     }
 
+    /**
+     * Sysctls whose value must be one of a list the kernel prints in another file: the choice
+     * file of each (net.ipv4.tcp_congestion_control: the algorithms built in or loaded).
+     */
+    static final Map<String, String> OFFERED_IN = Map.of(
+            "net.ipv4.tcp_congestion_control", "net.ipv4.tcp_available_congestion_control");
+
+    /**
+     * Why {@code value} is not offered by this kernel for {@code key}, or empty (also when the
+     * list cannot be read: the kernel's own refusal at write then says it).
+     */
+    static Optional<String> notOffered(Host host, SettingKey key, String value) {
+        String list = OFFERED_IN.get(name(key));
+        if (list == null) {
+            return Optional.empty();
+        }
+        HostFile f = host.root().read("/proc/sys/" + SysctlTypes.path(list));
+        if (f.status() != HostFile.Status.PRESENT) {
+            return Optional.empty();
+        }
+        List<String> offered = List.of(f.text().strip().split("\\s+"));
+        String v = value.strip();
+        if (offered.contains(v) || moduleOnDisk(host, v)) {
+            return Optional.empty(); // a module on disk is loaded by the kernel at the write (tcp_ca_find_autoload)
+        }
+        return Optional.of("'" + v + "' is not offered by this kernel (" + list + ": " + String.join(" ", offered)
+                + "; no module tcp_" + v + " under /lib/modules/RELEASE/kernel/net/ipv4)");
+    }
+
+    /** Whether {@code /lib/modules/RELEASE/kernel/net/ipv4/tcp_NAME.ko} (or .ko.xz, .ko.zst, .ko.gz) exists for the running kernel. */
+    private static boolean moduleOnDisk(Host host, String name) {
+        if (!name.matches("[a-z0-9_]{1,32}")) {
+            return false;
+        }
+        Optional<String> release = host.root().readTrimmed("/proc/sys/kernel/osrelease");
+        if (release.isEmpty() || release.get().contains("/")) {
+            return false;
+        }
+        String base = "/lib/modules/" + release.get() + "/kernel/net/ipv4/tcp_" + name + ".ko";
+        return List.of("", ".xz", ".zst", ".gz").stream().anyMatch(ext -> host.root().exists(base + ext));
+    }
+
     @Override
     public Current target(Host host, SettingKey key, String desired, Current current) {
+        Optional<String> no = notOffered(host, key, desired);
+        if (no.isPresent()) {
+            return Current.notApplicable(no.get());
+        }
         String d = normalize(key, desired);
         if (SettingEncodings.isRelative(d) && persist(key) && current.value().equals(SettingEncodings.ABSENT)) {
             Current running = read(host, new SettingKey(kind(), name(key)));

@@ -17,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
 
 /**
  * The one reader of {@code agent.yaml} (docs/agent-config.md): the file is parsed once
@@ -291,8 +290,8 @@ public final class AgentConfigFile {
             switch (e.getKey()) {
                 case "command" -> command = command(e.getValue());
                 case "url" -> url = url(e.getValue());
-                case "timeout" -> timeout = gateDuration(e.getValue(), "healthGate.timeout", HealthGate::timeoutProblem);
-                case "settle" -> settle = gateDuration(e.getValue(), "healthGate.settle", HealthGate::settleProblem);
+                case "timeout" -> timeout = gateDuration(e.getValue(), "healthGate.timeout", dev.chameleon.policy.Durations.CHECK_TIMEOUT);
+                case "settle" -> settle = gateDuration(e.getValue(), "healthGate.settle", dev.chameleon.policy.Durations.SETTLE);
                 default -> throw atKey("healthGate." + e.getKey(), "healthGate." + e.getKey() + " unknown setting (known here: "
                         + String.join(", ", GATE) + ")");
             }
@@ -337,21 +336,16 @@ public final class AgentConfigFile {
         return URI.create(text);
     }
 
-    private Duration gateDuration(JsonNode v, String key, Function<Duration, Optional<String>> range) {
+    /** A health-gate duration, read by the documents' one duration reader ({@link dev.chameleon.policy.Durations}) within {@code bounds}. */
+    private Duration gateDuration(JsonNode v, String key, dev.chameleon.policy.Durations.Bounds bounds) {
         if (!v.isValueNode()) {
             throw at(key, key + " must be a duration such as 30s, 500ms or 5m");
         }
-        String text = v.asText();
-        Optional<Duration> d = HealthGate.parseDuration(text);
-        if (d.isEmpty()) {
-            throw at(key, key + " '" + text + "' is not a duration: an integer and a unit, ms, s, m or h (500ms, 30s, 5m)"
-                    + (text.strip().matches("\\d+") ? "; a bare number would be a guess between seconds and milliseconds" : ""));
+        dev.chameleon.policy.Durations.Read r = dev.chameleon.policy.Durations.read(v.asText(), bounds);
+        if (r.problem().isPresent()) {
+            throw at(key, key + " " + r.problem().get());
         }
-        Optional<String> problem = range.apply(d.get());
-        if (problem.isPresent()) {
-            throw at(key, key + " " + text + " " + problem.get());
-        }
-        return d.get();
+        return r.value().orElseThrow();
     }
 
     // --- shared checks ---

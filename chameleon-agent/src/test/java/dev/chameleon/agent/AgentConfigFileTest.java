@@ -91,10 +91,10 @@ class AgentConfigFileTest {
         bad(head + "  command: \"/bin/true --quick\"\n", 3, 12, "healthGate.command", "must be a list of strings");
         bad(head + "  command: [/bin/true, {a: 1}]\n", 3, 24, "healthGate.command[1]", "must be a string");
         bad(head + "  command: [" + tmp + "]\n", 3, 13, "healthGate.command[0]", "is not an executable file");
-        bad(head + "  timeout: 30\n", 3, 12, "healthGate.timeout", "a bare number would be a guess");
-        bad(head + "  timeout: 0s\n", 3, 12, "healthGate.timeout", "must be more than 0");
-        bad(head + "  settle: soon\n", 3, 11, "healthGate.settle", "'soon' is not a duration");
-        bad(head + "  settle: 2h\n", 3, 11, "healthGate.settle", "must be from 0s to 10m");
+        bad(head + "  timeout: 30\n", 3, 12, "healthGate.timeout", "a number alone has no unit: write 30s or 30m");
+        bad(head + "  timeout: 0s\n", 3, 12, "healthGate.timeout", "must be more than 0s");
+        bad(head + "  settle: soon\n", 3, 11, "healthGate.settle", "must be a duration with a unit (h, m, s or ms: 500ms, 30s, 5m, 1h30m), found 'soon'");
+        bad(head + "  settle: 2h\n", 3, 11, "healthGate.settle", "must be at most 10m, found '2h'");
         bad(head + "  timeout: 1s\n  retries: 3\n", 4, 3, "healthGate.retries", "unknown setting");
         bad("healthGate: [/bin/true]\n", 1, 13, "healthGate", "must be a mapping");
         // found by a trial of run --config: a port past 65535 was taken

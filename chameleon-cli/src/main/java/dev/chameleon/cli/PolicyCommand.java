@@ -76,7 +76,20 @@ final class PolicyCommand implements Runnable {
                 mine = PolicySet.defaultPack();
             } else {
                 mine = dev.chameleon.engine.Engine.paths(files, errors);
-                sources.addAll(mine);
+            }
+            // a file of Tuning or HardwareProfile documents is checked by its kind's own reader (docs/policy-reference.md)
+            int tunings = 0;
+            int hardwareProfiles = 0;
+            List<PolicyError> otherErrors = new ArrayList<>();
+            for (PolicySet.Source s : files.isEmpty() ? List.<PolicySet.Source>of() : mine) {
+                List<String> kinds = dev.chameleon.policy.PolicyParser.kinds(s.text());
+                if (!kinds.isEmpty() && kinds.stream().allMatch(dev.chameleon.policy.Tuning.KIND::equals)) {
+                    tunings += dev.chameleon.policy.TuningParser.parse(s.name(), s.text(), otherErrors).size();
+                } else if (!kinds.isEmpty() && kinds.stream().allMatch(dev.chameleon.policy.HardwareProfile.KIND::equals)) {
+                    hardwareProfiles += dev.chameleon.policy.HardwareProfileParser.parse(s.name(), s.text(), otherErrors).size();
+                } else {
+                    sources.add(s);
+                }
             }
             PolicySet set = null;
             if (errors.isEmpty()) {
@@ -86,14 +99,17 @@ final class PolicyCommand implements Runnable {
                     errors.addAll(e.errors());
                 }
             }
+            errors.addAll(otherErrors);
+            boolean ok = set != null && errors.isEmpty();
             PrintWriter out = spec.commandLine().getOut();
             Set<String> names = mine.stream().map(PolicySet.Source::name).collect(Collectors.toSet());
             if (output == OutputFormat.table) {
-                if (set != null) {
+                if (ok) {
                     long policies = set.policies().stream().filter(p -> names.contains(p.file())).count();
                     long profiles = set.profiles().stream().filter(p -> names.contains(p.file())).count();
                     long tests = set.tests().stream().filter(p -> names.contains(p.file())).count();
-                    out.printf("ok: %d file(s): %d policies, %d profiles, %d tests%n", mine.size(), policies, profiles, tests);
+                    out.printf("ok: %d file(s): %d policies, %d profiles, %d tests%s%n", mine.size(), policies, profiles, tests,
+                            (tunings > 0 ? ", " + tunings + " tunings" : "") + (hardwareProfiles > 0 ? ", " + hardwareProfiles + " hardware profiles" : ""));
                     List<PolicyError> warnings = set.warnings().stream().filter(w -> names.contains(w.file())).toList();
                     for (PolicyError w : warnings) {
                         spec.commandLine().getErr().println(w.format("warning"));
@@ -107,7 +123,7 @@ final class PolicyCommand implements Runnable {
                 }
             } else {
                 Map<String, Object> m = new LinkedHashMap<>();
-                m.put("ok", set != null);
+                m.put("ok", ok);
                 m.put("files", mine.stream().map(PolicySet.Source::name).toList());
                 List<Object> errs = new ArrayList<>();
                 for (PolicyError e : errors) {
@@ -128,7 +144,7 @@ final class PolicyCommand implements Runnable {
             }
             out.flush();
             spec.commandLine().getErr().flush();
-            return set != null ? ExitCode.OK : ExitCode.BAD_INPUT;
+            return ok ? ExitCode.OK : ExitCode.BAD_INPUT;
         }
     }
 

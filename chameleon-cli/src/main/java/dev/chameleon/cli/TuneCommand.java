@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -105,7 +106,50 @@ final class TuneCommand implements Callable<Integer> {
         if (output == OutputFormat.yaml) {
             throw new UserError(ExitCode.BAD_INPUT, "-o takes table or json for tune (the proposal itself is YAML: --proposal FILE)");
         }
-        Tuning tuning = read(file);
+        if (output == OutputFormat.json) {
+            // bad input as JSON too (docs/tuning.md): every positioned error, nothing changed
+            List<PolicyError> errors = new ArrayList<>();
+            List<Tuning> ts = parse(file, errors);
+            if (!errors.isEmpty()) {
+                return jsonErrors(out, errors.stream().map(PolicyCommand::positioned).toList());
+            }
+            if (ts.size() != 1) {
+                read(file); // the same message as the table's
+            }
+            try {
+                return run(out, err, engine, ts.get(0));
+            } catch (EngineException.BadInput e) {
+                return jsonErrors(out, List.of(positioned(e.getMessage())));
+            }
+        }
+        return run(out, err, engine, read(file));
+    }
+
+    private static final java.util.regex.Pattern AT = java.util.regex.Pattern.compile("(?s)(.+?):(\\d+):(\\d+): (.*)");
+
+    /** {@code FILE:LINE:COLUMN: message} as the JSON error shape of {@code policy validate} (line and column 0 when it has none). */
+    static Map<String, Object> positioned(String message) {
+        java.util.regex.Matcher m = AT.matcher(message);
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("file", m.matches() ? m.group(1) : "");
+        e.put("line", m.matches() ? Integer.parseInt(m.group(2)) : 0);
+        e.put("column", m.matches() ? Integer.parseInt(m.group(3)) : 0);
+        e.put("message", m.matches() ? m.group(4) : message);
+        e.put("excerpt", "");
+        return e;
+    }
+
+    private static int jsonErrors(PrintWriter out, List<Map<String, Object>> errors) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("ok", false);
+        m.put("changed", false);
+        m.put("errors", errors);
+        out.println(Render.json(m));
+        out.flush();
+        return ExitCode.BAD_INPUT;
+    }
+
+    private int run(PrintWriter out, PrintWriter err, Engine engine, Tuning tuning) throws Exception {
         if (approve && !yes) {
             throw new UserError(ExitCode.BAD_INPUT, "--approve goes with --yes: the proposal comes from a run. Nothing was changed.");
         }
@@ -214,16 +258,21 @@ final class TuneCommand implements Callable<Integer> {
         return approveRefused != null ? ExitCode.REFUSED : ExitCode.OK;
     }
 
-    /** The one Tuning document of {@code f}, or a bad-input error with every positioned problem. */
-    static Tuning read(Path f) {
+    /** The Tuning documents of {@code f}, each problem added to {@code errors}; an unreadable file is a bad-input error. */
+    static List<Tuning> parse(Path f, List<PolicyError> errors) {
         String text;
         try {
             text = Files.readString(f, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UserError(ExitCode.BAD_INPUT, f + ": cannot read: " + e.getMessage());
         }
+        return TuningParser.parse(f.toString(), text, errors);
+    }
+
+    /** The one Tuning document of {@code f}, or a bad-input error with every positioned problem. */
+    static Tuning read(Path f) {
         List<PolicyError> errors = new ArrayList<>();
-        List<Tuning> ts = TuningParser.parse(f.toString(), text, errors);
+        List<Tuning> ts = parse(f, errors);
         if (!errors.isEmpty()) {
             throw new UserError(ExitCode.BAD_INPUT, errors.stream().map(PolicyError::format).collect(Collectors.joining("\n"))
                     + "\nnothing was changed");

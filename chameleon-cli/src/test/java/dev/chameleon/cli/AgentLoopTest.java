@@ -575,7 +575,7 @@ class AgentLoopTest {
         Files.writeString(cfg, "version: 1\nhealthGate:\n  command: [/bin/true, '']\n");
         assertBad(concat(run, "--config", cfg.toString()), "--config " + cfg + ":3:24: error: healthGate.command[1] is empty");
         Files.writeString(cfg, "version: 1\nhealthGate:\n  settle: 5\n");
-        assertBad(concat(run, "--config", cfg.toString()), "--config " + cfg + ":3:11: error: healthGate.settle '5' is not a duration");
+        assertBad(concat(run, "--config", cfg.toString()), "--config " + cfg + ":3:11: error: healthGate.settle must be a duration with a unit");
     }
 
     void assertBad(String[] args, String message) {

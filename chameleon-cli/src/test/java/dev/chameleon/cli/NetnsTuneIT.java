@@ -94,6 +94,30 @@ class NetnsTuneIT {
         return JSON.readTree(Files.readString(p));
     }
 
+    /**
+     * New-user trial: a congestion control the kernel does not offer was taken into the trial
+     * plan. The real kernel's tcp_available_congestion_control decides, in a network namespace.
+     */
+    @Test
+    void aCongestionControlTheKernelDoesNotOfferRefusesTheRunBeforeAnyChange() throws Exception {
+        Path t = file("cc.yaml", tuning("cc", "/bin/echo, '1'", 1,
+                "- sysctl: {key: net.ipv4.tcp_congestion_control}\n  choices: [cubic, nosuchcc]", "{trials: 2}", "{maxRegression: 100}"));
+        StringBuilder log = new StringBuilder();
+        Map<String, String> v = inNamespace("""
+                echo "@before=$(cat /proc/sys/net/ipv4/tcp_congestion_control)"
+                echo "@offered=$(cat /proc/sys/net/ipv4/tcp_available_congestion_control)"
+                $CHAMELEON tune %1$s --yes --no-default-policies --no-system-policies --state-dir %2$s 2>&1; echo "@rc=$?"
+                echo "@after=$(cat /proc/sys/net/ipv4/tcp_congestion_control)"
+                echo "@journal=$(ls %2$s/journal 2>/dev/null | wc -l)"
+                """.formatted(t, tmp.resolve("state-cc")), log);
+        String ctx = log.toString();
+        assertThat(v.get("rc")).as(ctx).isEqualTo("2");
+        assertThat(ctx).contains(t + ":7:7: knob sysctl:net.ipv4.tcp_congestion_control value 'nosuchcc' cannot be set here")
+                .contains("'nosuchcc' is not offered by this kernel (net.ipv4.tcp_available_congestion_control: " + v.get("offered"));
+        assertThat(v.get("after")).isEqualTo(v.get("before"));
+        assertThat(v.get("journal")).as("no change set was started").isEqualTo("0");
+    }
+
     @Test
     void aKnobRangeThatBreaksTheWorkloadIsStoppedAndUndoneAndAFailedHealthCheckToo() throws Exception {
         // tcp_wmem of 4 KiB / 8 KiB cuts loopback TCP throughput many times over: more than the 40% the guardrail allows

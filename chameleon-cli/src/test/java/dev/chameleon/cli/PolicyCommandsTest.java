@@ -256,6 +256,57 @@ class PolicyCommandsTest {
         assertThat(j.path("errors").get(0).path("column").asInt()).isEqualTo(17);
     }
 
+    /** Field trial: 'policy validate' on a Tuning or a HardwareProfile said only "kind is not supported". */
+    @Test
+    void validateChecksTuningAndHardwareProfileFilesWithTheirOwnReaders() throws IOException {
+        Path tuning = tmp.resolve("tuning.yaml");
+        Files.writeString(tuning, """
+                apiVersion: chameleon/v1
+                kind: Tuning
+                metadata: {name: backlog}
+                spec:
+                  objective: {probe: {command: [/bin/echo, '5']}, goal: maximise}
+                  knobs:
+                    - sysctl: {key: net.core.somaxconn}
+                      range: {min: 128, max: 1024, step: 128}
+                  budget: {trials: 4, time: 999999999999999999999h}
+                """);
+        CliTest.Run r = cli("policy", "validate", "--no-default-policies", tuning.toString());
+        assertThat(r.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(r.err()).contains(tuning + ":9:29: error: spec.budget.time must be at most 168h").contains("1 error(s)")
+                .doesNotContain("not supported");
+        Files.writeString(tuning, Files.readString(tuning).replace("999999999999999999999h", "10m"));
+        CliTest.Run ok = cli("policy", "validate", tuning.toString());
+        assertThat(ok.code()).as(ok.err()).isZero();
+        assertThat(ok.out()).contains("ok: 1 file(s): 0 policies, 0 profiles, 0 tests, 1 tunings");
+
+        Path hw = tmp.resolve("hw.yaml");
+        Files.writeString(hw, """
+                apiVersion: chameleon/v1
+                kind: HardwareProfile
+                metadata: {name: two words}
+                spec: {nic: {model: paravirtual}}
+                """);
+        CliTest.Run h = cli("policy", "validate", hw.toString());
+        assertThat(h.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(h.err()).contains(hw + ":3:18: error: metadata.name must be one word");
+        Files.writeString(hw, Files.readString(hw).replace("two words", "db"));
+        assertThat(cli("policy", "validate", hw.toString()).out()).contains("ok: 1 file(s): 0 policies, 0 profiles, 0 tests, 1 hardware profiles");
+
+        Path mixed = tmp.resolve("mixed.yaml");
+        Files.writeString(mixed, """
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: mine}
+                spec: {profiles: [virtual-guest]}
+                ---
+                """ + Files.readString(tuning));
+        CliTest.Run m = cli("policy", "validate", mixed.toString());
+        assertThat(m.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(m.err()).contains(mixed + ":7:7: error: kind 'Tuning' is not a policy document: 'chameleon tune FILE' reads it "
+                + "(docs/tuning.md); in a file of its own, 'chameleon policy validate' checks it with that reader");
+    }
+
     @Test
     void policyTestRunsFactsFilesAndFixtureRoots() throws IOException {
         Path dir = tmp.resolve("suite");

@@ -8,6 +8,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
 import org.junit.jupiter.api.BeforeEach;
@@ -58,6 +59,58 @@ class TuneCommandTest {
 
     String somaxconn() throws Exception {
         return MachineTree.read(root, "/proc/sys/net/core/somaxconn");
+    }
+
+    /** New-user trial: a congestion control the kernel does not offer was taken into the trial plan. */
+    @Test
+    void aChoiceTheKernelDoesNotOfferRefusesTheRunAtItsKnob() throws Exception {
+        MachineTree.write(root, "/proc/sys/net/ipv4/tcp_congestion_control", "cubic\n");
+        MachineTree.write(root, "/proc/sys/net/ipv4/tcp_available_congestion_control", "reno cubic\n");
+        MachineTree.write(root, "/proc/sys/kernel/osrelease", "6.1.0-test\n");
+        Path f = tuning("", "    - sysctl: {key: net.ipv4.tcp_congestion_control}\n      choices: [cubic, bbr]\n");
+        Run r = cli("tune", f.toString(), "--root", root.toString(), "--no-default-policies");
+        assertThat(r.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(r.err()).contains(f + ":9:7: knob sysctl:net.ipv4.tcp_congestion_control value 'bbr' cannot be set here")
+                .contains("'bbr' is not offered by this kernel (net.ipv4.tcp_available_congestion_control: reno cubic")
+                .contains("nothing was changed");
+        JsonNode doc = new ObjectMapper().readTree(cli("tune", f.toString(), "--root", root.toString(), "--no-default-policies",
+                "-o", "json").out());
+        assertThat(doc.get("ok").asBoolean()).isFalse();
+        assertThat(doc.get("errors").get(0).get("line").asInt()).isEqualTo(9);
+        assertThat(doc.get("errors").get(0).get("message").asText()).contains("'bbr' cannot be set here");
+        // a module on disk is loaded by the kernel at the write: offered
+        MachineTree.write(root, "/lib/modules/6.1.0-test/kernel/net/ipv4/tcp_bbr.ko.zst", "module\n");
+        Run ok = cli("tune", f.toString(), "--root", root.toString(), "--no-default-policies");
+        assertThat(ok.code()).as(ok.err()).isZero();
+        assertThat(ok.out()).contains("sysctl:net.ipv4.tcp_congestion_control: now cubic; 2 value(s)");
+        assertThat(MachineTree.read(root, "/proc/sys/net/ipv4/tcp_congestion_control")).isEqualTo("cubic");
+    }
+
+    /** New-user trial: tune -o json printed a file's errors only as text. */
+    @Test
+    void badInputIsJsonWithMinusOJsonEveryErrorInLineOrder() throws Exception {
+        Path f = Files.writeString(tmp.resolve("bad.yaml"), """
+                apiVersion: chameleon/v1
+                kind: Tuning
+                spec:
+                  objective: {probe: {command: [/bin/echo, '5']}, goal: upwards}
+                  knobs:
+                    - sysctl: {key: net.core.somaxconn}
+                      choices: [lots]
+                  budget: {trials: 2, time: 500ms}
+                """);
+        Run r = cli("tune", f.toString(), "--root", root.toString(), "--no-default-policies", "-o", "json");
+        assertThat(r.code()).isEqualTo(ExitCode.BAD_INPUT);
+        JsonNode doc = new ObjectMapper().readTree(r.out());
+        assertThat(doc.get("ok").asBoolean()).isFalse();
+        assertThat(doc.get("changed").asBoolean()).isFalse();
+        List<Integer> lines = new java.util.ArrayList<>();
+        doc.get("errors").forEach(e -> lines.add(e.get("line").asInt()));
+        assertThat(lines).as(r.out()).hasSize(4).isSorted().containsExactly(1, 4, 7, 8); // metadata, goal, the choice, ms: one round
+        assertThat(doc.get("errors").get(0).get("message").asText()).isEqualTo("a Tuning needs metadata, e.g. metadata: {name: web-latency}");
+        Run table = cli("tune", f.toString(), "--root", root.toString(), "--no-default-policies");
+        assertThat(table.err()).contains(f + ":1:1: error: a Tuning needs metadata").contains(f + ":7:16: error: choices must be a list of "
+                + "at least two values, found 1 value").contains(f + ":8:29: error: spec.budget.time");
     }
 
     @Test

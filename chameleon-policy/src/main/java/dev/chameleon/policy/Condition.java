@@ -251,6 +251,7 @@ public final class Condition {
             m = m.endsWith(".") ? m.substring(0, m.length() - 1) : m;
             String cause = c == null || c.getMessage() == null ? "" : c.getMessage().replaceFirst("\\.$", "");
             String msg = m + (cause.isEmpty() || m.contains(cause) ? "" : ": " + cause);
+            msg = keyMissing(msg);
             if (msg.contains("is not present in map")) {
                 msg += " (a fact this condition reads is absent on this machine; guard it with has(...))";
             }
@@ -282,8 +283,13 @@ public final class Condition {
         Map<Long, Integer> positions = ast.getSource().getPositionsMap();
         java.util.Set<String> guarded = new java.util.HashSet<>();
         List<dev.cel.common.ast.CelExpr> reads = new ArrayList<>();
+        List<KeyLookup> lookups = keyLookups();
         dev.cel.common.navigation.CelNavigableExpr.fromExpr(ast.getExpr()).allNodes().forEach(n -> {
             dev.cel.common.ast.CelExpr e = n.expr();
+            KeyLookup in = keyTest(e);
+            if (in != null) {
+                guarded.add(in.text());
+            }
             if (e.getKind() != dev.cel.common.ast.CelExpr.ExprKind.Kind.SELECT) {
                 return;
             }
@@ -309,22 +315,7 @@ public final class Condition {
             if (isGuarded || out.containsKey(path)) {
                 continue;
             }
-            int at = dev.cel.common.navigation.CelNavigableExpr.fromExpr(e).allNodes()
-                    .map(x -> positions.getOrDefault(x.id(), Integer.MAX_VALUE)).min(Integer::compare).orElse(Integer.MAX_VALUE);
-            // line and column counted here: an AST read back from the ConditionCache keeps the offsets
-            // but not the source text, and its own offset-to-line table answers wrong columns
-            int line = 1;
-            int column = 1;
-            int[] cps = text.codePoints().toArray();
-            for (int i = 0; i < Math.min(at, cps.length); i++) {
-                if (cps[i] == '\n') {
-                    line++;
-                    column = 1;
-                } else {
-                    column++;
-                }
-            }
-            out.put(path, new int[] {line, column});
+            out.put(path, lineColumn(e, positions));
         }
         List<UnguardedRead> reads2 = new ArrayList<>();
         for (Map.Entry<String, int[]> r : out.entrySet()) {
@@ -341,7 +332,122 @@ public final class Condition {
             guard.sort(java.util.Comparator.comparingInt(String::length));
             reads2.add(new UnguardedRead(r.getValue()[0], r.getValue()[1], path, String.join(" && ", guard)));
         }
+        // a lookup by key (security.vulnerabilities["x"], os.tools["x"]) is an error where the map does not hold the key
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (KeyLookup k : lookups) {
+            if (guarded.contains(k.indexed()) || guarded.contains(k.map() + "." + k.key()) || !seen.add(k.indexed())) {
+                continue;
+            }
+            List<String> guard = new ArrayList<>();
+            reads2.removeIf(r -> {
+                boolean covers = r.path().equals(k.map()) || k.map().startsWith(r.path() + ".");
+                if (covers) {
+                    guard.add(r.guard());
+                }
+                return covers;
+            });
+            guard.add("\"" + k.key() + "\" in " + k.map());
+            int[] at = lineColumn(k.expr(), positions);
+            reads2.add(new UnguardedRead(at[0], at[1], k.text(), String.join(" && ", guard)));
+        }
+        reads2.sort(java.util.Comparator.comparingInt(UnguardedRead::line).thenComparingInt(UnguardedRead::column));
         return List.copyOf(reads2);
+    }
+
+    /** 1-based line and column of the start of {@code e} in {@link #text}. */
+    private int[] lineColumn(dev.cel.common.ast.CelExpr e, Map<Long, Integer> positions) {
+        int at = dev.cel.common.navigation.CelNavigableExpr.fromExpr(e).allNodes()
+                .map(x -> positions.getOrDefault(x.id(), Integer.MAX_VALUE)).min(Integer::compare).orElse(Integer.MAX_VALUE);
+        // line and column counted here: an AST read back from the ConditionCache keeps the offsets
+        // but not the source text, and its own offset-to-line table answers wrong columns
+        int line = 1;
+        int column = 1;
+        int[] cps = text.codePoints().toArray();
+        for (int i = 0; i < Math.min(at, cps.length); i++) {
+            if (cps[i] == '\n') {
+                line++;
+                column = 1;
+            } else {
+                column++;
+            }
+        }
+        return new int[] {line, column};
+    }
+
+    /** A fact map looked up (or tested) by a constant key: {@code map["key"]}, or {@code map.key} when {@code dotted}. */
+    private record KeyLookup(String map, String key, dev.cel.common.ast.CelExpr expr, boolean dotted) {
+        KeyLookup(String map, String key, dev.cel.common.ast.CelExpr expr) {
+            this(map, key, expr, false);
+        }
+
+        String text() {
+            return dotted ? map + "." + key : map + "[\"" + key + "\"]";
+        }
+
+        String indexed() {
+            return map + "[\"" + key + "\"]";
+        }
+    }
+
+    /** Every {@code PATH["key"]} on a fact map in the expression, in order. */
+    private List<KeyLookup> keyLookups() {
+        List<KeyLookup> out = new ArrayList<>();
+        dev.cel.common.navigation.CelNavigableExpr.fromExpr(ast.getExpr()).allNodes().forEach(n -> {
+            dev.cel.common.ast.CelExpr e = n.expr();
+            if (e.getKind() == dev.cel.common.ast.CelExpr.ExprKind.Kind.SELECT && !e.select().testOnly()) {
+                dev.cel.common.types.CelType t = ast.getTypeMap().get(e.select().operand().id());
+                String path = path(e.select().operand());
+                if (path != null && t != null && t.kind() == dev.cel.common.types.CelKind.MAP) {
+                    out.add(new KeyLookup(path, e.select().field(), e, true));
+                }
+                return;
+            }
+            if (e.getKind() != dev.cel.common.ast.CelExpr.ExprKind.Kind.CALL || !e.call().function().equals("_[_]")
+                    || e.call().args().size() != 2) {
+                return;
+            }
+            dev.cel.common.ast.CelExpr map = e.call().args().get(0);
+            dev.cel.common.ast.CelExpr key = e.call().args().get(1);
+            dev.cel.common.types.CelType t = ast.getTypeMap().get(map.id());
+            String path = path(map);
+            if (path != null && t != null && t.kind() == dev.cel.common.types.CelKind.MAP
+                    && key.getKind() == dev.cel.common.ast.CelExpr.ExprKind.Kind.CONSTANT
+                    && key.constant().getKind() == dev.cel.common.ast.CelConstant.Kind.STRING_VALUE) {
+                out.add(new KeyLookup(path, key.constant().stringValue(), e));
+            }
+        });
+        return out;
+    }
+
+    /** {@code "key" in PATH} as the lookup it guards; null for anything else. */
+    private static KeyLookup keyTest(dev.cel.common.ast.CelExpr e) {
+        if (e.getKind() != dev.cel.common.ast.CelExpr.ExprKind.Kind.CALL || !e.call().function().equals("@in") || e.call().args().size() != 2) {
+            return null;
+        }
+        dev.cel.common.ast.CelExpr key = e.call().args().get(0);
+        String path = path(e.call().args().get(1));
+        if (path == null || key.getKind() != dev.cel.common.ast.CelExpr.ExprKind.Kind.CONSTANT
+                || key.constant().getKind() != dev.cel.common.ast.CelConstant.Kind.STRING_VALUE) {
+            return null;
+        }
+        return new KeyLookup(path, key.constant().stringValue(), e);
+    }
+
+    /**
+     * What a bare runtime error from CEL means: a map looked up by a key it does not hold gives an
+     * error whose message is the key alone ({@code x}); said in full with the lookup and its guard.
+     */
+    private String keyMissing(String message) {
+        if (ast == null) {
+            return message;
+        }
+        for (KeyLookup k : keyLookups()) {
+            if (k.key().equals(message)) {
+                return k.text() + ": key '" + k.key() + "' is not present in " + k.map() + " on this machine; look it up only when "
+                        + "present: \"" + k.key() + "\" in " + k.map() + " && ...";
+            }
+        }
+        return message;
     }
 
     /**

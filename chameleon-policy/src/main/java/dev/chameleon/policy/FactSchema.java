@@ -244,6 +244,47 @@ public final class FactSchema implements CelTypeProvider {
         return out;
     }
 
+    /**
+     * The tree with every whole number the schema types {@code double} made a {@code Double}
+     * ({@code avg5m: 20} in a hand-written fact tree becomes {@code 20.0}); all else as it was.
+     * CEL does not compare an int with a double ({@code no matching overload}), so facts read from
+     * documents (a PolicyTest's facts, an agent's report) are conformed before evaluation; the
+     * sensors write doubles already. Lossless for whole numbers up to 2^53.
+     */
+    public Map<String, Object> conform(Map<String, ?> tree) {
+        Map<String, Object> out = new java.util.LinkedHashMap<>();
+        for (Map.Entry<String, ?> e : tree.entrySet()) {
+            CelType t = variables.get(e.getKey());
+            out.put(e.getKey(), t == null ? e.getValue() : conform(t, e.getValue()));
+        }
+        return out;
+    }
+
+    private Object conform(CelType t, Object v) {
+        if (v == null) {
+            return null;
+        }
+        if (t == SimpleType.DOUBLE && v instanceof Number n && !(v instanceof Double) && !(v instanceof Float)) {
+            return n.doubleValue();
+        }
+        if (t instanceof ListType l && v instanceof List<?> list) {
+            List<Object> out = new ArrayList<>(list.size());
+            list.forEach(x -> out.add(conform(l.elemType(), x)));
+            return out;
+        }
+        if (t instanceof MapType m && v instanceof Map<?, ?> map) {
+            Map<Object, Object> out = new java.util.LinkedHashMap<>();
+            map.forEach((k, x) -> out.put(k, conform(m.valueType(), x)));
+            return out;
+        }
+        if (t instanceof StructType s && v instanceof Map<?, ?> map) {
+            Map<Object, Object> out = new java.util.LinkedHashMap<>();
+            map.forEach((k, x) -> out.put(k, s.findField(String.valueOf(k)).map(f -> conform(f.type(), x)).orElse(x)));
+            return out;
+        }
+        return v;
+    }
+
     private void check(String path, CelType t, Object v, List<String> out) {
         if (v == null || t == SimpleType.DYN) {
             return;

@@ -50,37 +50,14 @@ public final class HardwareProfileParser extends Syntax {
     }
 
     private HardwareProfile document(Node doc) {
-        Map<String, NodeTuple> top = mapping(doc, "the document", Set.of("apiVersion", "kind", "metadata", "spec"));
-        if (top == null) {
+        Header h = header(doc, HardwareProfile.KIND, "database", n -> WORD.matcher(n).matches() ? null
+                : "metadata.name must be one word (letters, digits, _ . + -), found '" + n + "'", ", e.g. spec: {nic: {model: paravirtual}}");
+        if (h == null) {
             return null;
         }
-        String api = required(top, doc, "apiVersion", "a HardwareProfile", "apiVersion: " + HardwareProfile.API_VERSION);
-        if (api != null && !api.equals(HardwareProfile.API_VERSION)) {
-            err(top.get("apiVersion").getValueNode(), "apiVersion must be " + HardwareProfile.API_VERSION + ", found '" + api + "'");
-        }
-        String kind = required(top, doc, "kind", "a HardwareProfile", "kind: " + HardwareProfile.KIND);
-        if (kind != null && !kind.equals(HardwareProfile.KIND)) {
-            err(top.get("kind").getValueNode(), "kind must be " + HardwareProfile.KIND + ", found '" + kind + "'");
-            return null;
-        }
-        if (!top.containsKey("metadata")) {
-            err(doc, "a HardwareProfile needs metadata, e.g. metadata: {name: database}");
-            return null;
-        }
-        Map<String, NodeTuple> meta = mapping(top.get("metadata").getValueNode(), "metadata", Set.of("name", "description"));
-        if (meta == null) {
-            return null;
-        }
-        String name = required(meta, top.get("metadata").getValueNode(), "name", "metadata", "name: database");
-        if (name != null) {
-            word(meta, "name", name, "metadata.name");
-        }
-        String description = scalar(meta, "description", "metadata", false);
-        if (!top.containsKey("spec")) {
-            err(doc, "a HardwareProfile needs a spec, e.g. spec: {nic: {model: paravirtual}}");
-            return null;
-        }
-        Node specNode = top.get("spec").getValueNode();
+        String name = h.name();
+        String description = h.description();
+        Node specNode = h.spec();
         Map<String, NodeTuple> spec = mapping(specNode, "spec", Set.of("nic", "disk", "cpu", "memory", "gpu", "tpm", "secureBoot"));
         if (spec == null) {
             return null;

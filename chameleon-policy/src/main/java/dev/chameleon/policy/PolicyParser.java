@@ -55,6 +55,41 @@ public final class PolicyParser extends Syntax {
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?");
 
     private static final Set<String> KINDS = Set.of("Policy", "Profile", "PolicyTest");
+    /** The other kinds of Chameleon documents and the command that reads each. */
+    public static final Map<String, String> OTHER_KINDS = Map.of(
+            Tuning.KIND, "'chameleon tune FILE' reads it (docs/tuning.md)",
+            HardwareProfile.KIND, "'chameleon hardware check --profile-file FILE --profile NAME' reads it (docs/hardware.md)");
+
+    /**
+     * The {@code kind} of each document of {@code text}, in order (null for a document without a
+     * plain {@code kind}); empty when the text is not YAML (the policy reader then says where).
+     * Used to send a file to the reader of its kind.
+     */
+    public static List<String> kinds(String text) {
+        org.yaml.snakeyaml.LoaderOptions lo = new org.yaml.snakeyaml.LoaderOptions();
+        lo.setMaxAliasesForCollections(20);
+        lo.setNestingDepthLimit(40);
+        lo.setCodePointLimit(MAX_FILE_BYTES);
+        List<String> out = new ArrayList<>();
+        try {
+            for (Node doc : new org.yaml.snakeyaml.Yaml(lo).composeAll(new java.io.StringReader(text))) {
+                String k = null;
+                if (doc instanceof MappingNode m) {
+                    for (NodeTuple t : m.getValue()) {
+                        if (t.getKeyNode() instanceof ScalarNode key && key.getValue().equals("kind") && t.getValueNode() instanceof ScalarNode v) {
+                            k = v.getValue();
+                        }
+                    }
+                } else if (doc == null || doc instanceof ScalarNode sn && sn.getValue().isEmpty()) {
+                    continue;
+                }
+                out.add(k);
+            }
+        } catch (RuntimeException e) {
+            return List.of();
+        }
+        return out;
+    }
     /** The setting kind of recommendations for people: planned and shown, never applied (it has no actuator). */
     public static final String ADVICE = SettingEncodings.ADVICE;
 
@@ -141,6 +176,11 @@ public final class PolicyParser extends Syntax {
             err(top.get("apiVersion").getValueNode(), "apiVersion '" + api + "' is not supported (expected chameleon/v1)");
         }
         String kind = scalar(top, "kind", "document", true);
+        if (kind != null && OTHER_KINDS.containsKey(kind)) {
+            err(top.get("kind").getValueNode(), "kind '" + kind + "' is not a policy document: " + OTHER_KINDS.get(kind)
+                    + "; in a file of its own, 'chameleon policy validate' checks it with that reader");
+            return;
+        }
         if (kind != null && !KINDS.contains(kind)) {
             err(top.get("kind").getValueNode(), "kind '" + kind + "' is not supported (expected Policy, Profile or PolicyTest)");
             return;
@@ -272,50 +312,13 @@ public final class PolicyParser extends Syntax {
         }
     }
 
-    /** The longest {@code for:} or {@code keepFor:}: a day. */
-    static final java.time.Duration MAX_HOLD = java.time.Duration.ofHours(24);
-
     /**
-     * {@code spec.for} or {@code spec.keepFor}: a duration with a unit, Prometheus style
-     * ({@code 30s}, {@code 5m}, {@code 1h30m}), 0 to 24h; null when not written or wrong (an error).
+     * {@code spec.for} or {@code spec.keepFor} (a test's {@code holdingFor}): a duration with a
+     * unit, Prometheus style ({@code 30s}, {@code 5m}, {@code 1h30m}), 0 to 24h
+     * ({@link Durations#HOLD}); null when not written or wrong (an error).
      */
     private java.time.Duration holdDuration(Map<String, NodeTuple> spec, String key) {
-        String text = scalar(spec, key, "spec", true);
-        if (text == null) {
-            return null;
-        }
-        Node at = spec.get(key).getValueNode();
-        java.util.Optional<java.time.Duration> d = parseHold(text.strip());
-        if (d.isEmpty()) {
-            String t = text.strip();
-            err(at, "spec." + key + " must be a duration with a unit (s, m or h: 30s, 5m, 1h30m), found '" + t + "'"
-                    + (t.matches("\\d+") ? "; a number alone has no unit: write " + t + "s or " + t + "m" : ""));
-            return null;
-        }
-        if (d.get().compareTo(MAX_HOLD) > 0) {
-            err(at, "spec." + key + " must be at most 24h, found '" + text.strip() + "'");
-            return null;
-        }
-        return d.get();
-    }
-
-    /** A Prometheus-style duration ({@code 90s}, {@code 5m}, {@code 1h30m}: one or more number-unit pairs, units h, m, s in that order). */
-    static java.util.Optional<java.time.Duration> parseHold(String text) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:(\\d{1,4})h)?(?:(\\d{1,6})m)?(?:(\\d{1,8})s)?").matcher(text);
-        if (text.isEmpty() || !m.matches()) {
-            return java.util.Optional.empty();
-        }
-        long seconds = 0;
-        if (m.group(1) != null) {
-            seconds += Long.parseLong(m.group(1)) * 3600;
-        }
-        if (m.group(2) != null) {
-            seconds += Long.parseLong(m.group(2)) * 60;
-        }
-        if (m.group(3) != null) {
-            seconds += Long.parseLong(m.group(3));
-        }
-        return java.util.Optional.of(java.time.Duration.ofSeconds(seconds));
+        return duration(spec, key, "spec", Durations.HOLD, null);
     }
 
     private void profile(Node specNode, String name, String description, int docLine, int errorsBefore) {

@@ -139,7 +139,7 @@ public final class PolicyTests {
     /** The test's facts: inline, from its facts file, or sensed from its root. */
     static FactSet facts(PolicyTest t, RootFacts rootFacts) throws IOException {
         if (t.facts().isPresent()) {
-            return FactSet.of(t.facts().get(), Map.of());
+            return FactSet.of(FactSchema.standard().conform(t.facts().get()), Map.of());
         }
         Path base = baseDir(t.file());
         if (t.factsFile().isPresent()) {
@@ -158,7 +158,7 @@ public final class PolicyTests {
             }
             @SuppressWarnings("unchecked")
             Map<String, Object> facts = (Map<String, Object>) map;
-            return FactSet.of(facts, Map.of());
+            return FactSet.of(FactSchema.standard().conform(facts), Map.of());
         }
         if (base == null) {
             throw new IOException("spec.root needs a test read from a file on disk");

@@ -23,7 +23,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 public abstract class Syntax {
     /** Longest setting value accepted, in characters. */
     static final int MAX_VALUE_CHARS = 4096;
-    private static final Pattern WORD = Pattern.compile("[A-Za-z0-9_.+-]{1,64}");
+    static final Pattern WORD = Pattern.compile("[A-Za-z0-9_.+-]{1,64}");
     private static final Pattern NUMBER = Pattern.compile("(>=|<=)?\\s*\\d{1,18}");
 
     final List<PolicyError> errors = new ArrayList<>();
@@ -147,9 +147,10 @@ public abstract class Syntax {
         if (r.condition() != null) {
             for (Condition.UnguardedRead u : r.condition().unguardedOptionalReads()) {
                 int[] at = sourcePosition(node, u.line(), u.column());
-                warnings.add(src.error(at[0], at[1], what + " reads " + u.path()
-                        + ", which some machines do not report (docs/facts.md, 'when absent'); there the condition is an error,"
-                        + " not false: guard it with " + u.guard() + " && ..."));
+                warnings.add(src.error(at[0], at[1], what + (u.guard().matches(".*\" in [^&]*") ? " looks up " + u.path()
+                        + " by key, which the map may not hold on some machines; there the condition is an error, not false: guard it with "
+                        : " reads " + u.path() + ", which some machines do not report (docs/facts.md, 'when absent'); there the condition is"
+                        + " an error, not false: guard it with ") + u.guard() + " && ..."));
             }
             return r.condition();
         }
@@ -213,6 +214,81 @@ public abstract class Syntax {
             }
         }
         return Math.min(text.length(), p + column);
+    }
+
+    /**
+     * {@code what.key} as a duration within {@code bounds} ({@link Durations}): {@code dflt} when
+     * the key is absent; null when it is there but wrong (the problem recorded at its value).
+     */
+    public java.time.Duration duration(Map<String, NodeTuple> m, String key, String what, Durations.Bounds bounds,
+            java.time.Duration dflt) {
+        if (!m.containsKey(key)) {
+            return dflt;
+        }
+        String s = scalar(m, key, what, true);
+        if (s == null) {
+            return null;
+        }
+        Durations.Read r = Durations.read(s, bounds);
+        if (r.problem().isPresent()) {
+            err(m.get(key).getValueNode(), what + "." + key + " " + r.problem().get());
+            return null;
+        }
+        return r.value().orElseThrow();
+    }
+
+    /**
+     * The header every kind of document shares: {@code apiVersion: chameleon/v1}, {@code kind:
+     * KIND} and {@code metadata: {name, description}} with {@code name} checked by
+     * {@code nameProblem} (the whole message, or null when the name is fine); the {@code spec}
+     * node, or null with the problem recorded. {@code example} completes "metadata: {name:
+     * EXAMPLE}" and {@code specHint} follows "needs a spec" when the spec is missing.
+     */
+    public Header header(Node doc, String kind, String example, java.util.function.Function<String, String> nameProblem,
+            String specHint) {
+        Map<String, NodeTuple> top = mapping(doc, "the document", Set.of("apiVersion", "kind", "metadata", "spec"));
+        if (top == null) {
+            return null;
+        }
+        String a = (kind.matches("[AEIOU].*") ? "an " : "a ") + kind;
+        String api = required(top, doc, "apiVersion", a, "apiVersion: " + API_VERSION);
+        if (api != null && !api.equals(API_VERSION)) {
+            err(top.get("apiVersion").getValueNode(), "apiVersion must be " + API_VERSION + ", found '" + api + "'");
+        }
+        String k = required(top, doc, "kind", a, "kind: " + kind);
+        if (k != null && !k.equals(kind)) {
+            err(top.get("kind").getValueNode(), "kind must be " + kind + ", found '" + k + "'");
+            return null;
+        }
+        // a problem in the metadata does not stop the reading: the spec's problems are reported in the same round
+        String name = null;
+        String description = null;
+        if (!top.containsKey("metadata")) {
+            err(doc, a + " needs metadata, e.g. metadata: {name: " + example + "}");
+        } else {
+            Node metaNode = top.get("metadata").getValueNode();
+            Map<String, NodeTuple> meta = mapping(metaNode, "metadata", Set.of("name", "description"));
+            if (meta != null) {
+                name = required(meta, metaNode, "name", "metadata", "name: " + example);
+                String problem = name == null ? null : nameProblem.apply(name);
+                if (problem != null) {
+                    err(meta.get("name").getValueNode(), problem);
+                }
+                description = scalar(meta, "description", "metadata", false);
+            }
+        }
+        if (!top.containsKey("spec")) {
+            err(doc, a + " needs a spec" + specHint);
+            return null;
+        }
+        return new Header(name, description, top.get("spec").getValueNode());
+    }
+
+    /** The only apiVersion documents have. */
+    public static final String API_VERSION = "chameleon/v1";
+
+    /** A document's name (null when missing or wrong: an error was recorded), description (null when absent) and spec node. */
+    public record Header(String name, String description, Node spec) {
     }
 
     public String required(Map<String, NodeTuple> m, Node body, String key, String kind, String example) {

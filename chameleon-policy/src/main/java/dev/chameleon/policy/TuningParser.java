@@ -57,7 +57,10 @@ public final class TuningParser extends Syntax {
     /** Most values one knob may take (a range's (max-min)/step+1). */
     public static final int MAX_VALUES = 10_000;
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?");
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
+    /** {@code probe.timeout}: more than 0, at most an hour; ms taken (a check's wait, like agent.yaml's healthGate.timeout). */
+    static final Durations.Bounds PROBE_TIMEOUT = new Durations.Bounds(Duration.ofMillis(1), Duration.ofHours(1), true);
+    /** {@code budget.time}: 1s to a week, whole seconds (a run's length, like a policy's for:). */
+    static final Durations.Bounds BUDGET_TIME = new Durations.Bounds(Duration.ofSeconds(1), Duration.ofDays(7), false);
     private static final Pattern WINDOW = Pattern.compile("(\\d\\d):(\\d\\d)-(\\d\\d):(\\d\\d)");
     private static final Set<String> KNOB_KEYS = Set.of("range", "choices", "field");
 
@@ -76,43 +79,22 @@ public final class TuningParser extends Syntax {
                 out.add(t);
             }
         });
-        errors.addAll(p.errors);
+        // in the order of the file, whatever part of the reader found each
+        errors.addAll(p.errors.stream().sorted(java.util.Comparator.comparingInt(PolicyError::line).thenComparingInt(PolicyError::column))
+                .toList());
         return p.errors.isEmpty() ? out : List.of();
     }
 
     private Tuning document(Node doc) {
-        Map<String, NodeTuple> top = mapping(doc, "the document", Set.of("apiVersion", "kind", "metadata", "spec"));
-        if (top == null) {
+        Header h = header(doc, Tuning.KIND, "web-latency", n -> NAME.matcher(n).matches() ? null
+                : "metadata.name '" + n + "' must be lower-case letters, digits, '-' and '.', 1-63 characters",
+                ": objective, knobs and budget (docs/tuning.md)");
+        if (h == null) {
             return null;
         }
-        String api = required(top, doc, "apiVersion", "a Tuning", "apiVersion: " + Tuning.API_VERSION);
-        if (api != null && !api.equals(Tuning.API_VERSION)) {
-            err(top.get("apiVersion").getValueNode(), "apiVersion must be " + Tuning.API_VERSION + ", found '" + api + "'");
-        }
-        String kind = required(top, doc, "kind", "a Tuning", "kind: " + Tuning.KIND);
-        if (kind != null && !kind.equals(Tuning.KIND)) {
-            err(top.get("kind").getValueNode(), "kind must be " + Tuning.KIND + ", found '" + kind + "'");
-            return null;
-        }
-        if (!top.containsKey("metadata")) {
-            err(doc, "a Tuning needs metadata, e.g. metadata: {name: web-latency}");
-            return null;
-        }
-        Node metaNode = top.get("metadata").getValueNode();
-        Map<String, NodeTuple> meta = mapping(metaNode, "metadata", Set.of("name", "description"));
-        if (meta == null) {
-            return null;
-        }
-        String name = required(meta, metaNode, "name", "metadata", "name: web-latency");
-        if (name != null && !NAME.matcher(name).matches()) {
-            err(meta.get("name").getValueNode(), "metadata.name '" + name + "' must be lower-case letters, digits, '-' and '.', 1-63 characters");
-        }
-        String description = scalar(meta, "description", "metadata", false);
-        if (!top.containsKey("spec")) {
-            err(doc, "a Tuning needs a spec: objective, knobs and budget (docs/tuning.md)");
-            return null;
-        }
-        Node specNode = top.get("spec").getValueNode();
+        String name = h.name();
+        String description = h.description();
+        Node specNode = h.spec();
         Map<String, NodeTuple> spec = mapping(specNode, "spec", Set.of("objective", "knobs", "budget", "guardrail", "when"));
         if (spec == null) {
             return null;
@@ -211,7 +193,7 @@ public final class TuningParser extends Syntax {
                 err(m.get("pattern").getValueNode(), "spec.objective.probe.pattern is not a regular expression: " + oneLine(e.getDescription()));
             }
         }
-        Duration timeout = duration(m, "timeout", "spec.objective.probe", Duration.ofSeconds(60));
+        Duration timeout = duration(m, "timeout", "spec.objective.probe", PROBE_TIMEOUT, Duration.ofSeconds(60));
         int line = n.getStartMark().getLine() + 1;
         int col = n.getStartMark().getColumn() + 1;
         Tuning.Probe p = null;
@@ -415,7 +397,8 @@ public final class TuningParser extends Syntax {
 
     private List<Node> choices(Node n) {
         if (!(n instanceof SequenceNode seq) || seq.getValue().size() < 2) {
-            err(n, "choices must be a list of at least two values, found " + describe(n));
+            err(n, "choices must be a list of at least two values, found " + (n instanceof SequenceNode one
+                    ? one.getValue().size() + " value" + (one.getValue().size() == 1 ? "" : "s") : describe(n)));
             return List.of();
         }
         if (seq.getValue().size() > MAX_VALUES) {
@@ -449,11 +432,8 @@ public final class TuningParser extends Syntax {
         }
         int before = errorCount();
         Integer trials = whole(m, "trials", "spec.budget", 1, MAX_TRIALS);
-        Duration time = duration(m, "time", "spec.budget", null);
+        Duration time = duration(m, "time", "spec.budget", BUDGET_TIME, null);
         Integer perHour = whole(m, "trialsPerHour", "spec.budget", 1, 3600);
-        if (time != null && time.isZero()) {
-            err(m.get("time").getValueNode(), "spec.budget.time must be more than 0");
-        }
         return errorCount() > before || trials == null ? null
                 : new Tuning.Budget(trials, Optional.ofNullable(time), Optional.ofNullable(perHour));
     }
@@ -478,7 +458,7 @@ public final class TuningParser extends Syntax {
                         + "(e.g. 20 or 20%), found '" + mr + "'");
             }
         }
-        Duration settle = duration(m, "settle", "spec.guardrail", Duration.ZERO);
+        Duration settle = duration(m, "settle", "spec.guardrail", Durations.SETTLE, Duration.ZERO);
         List<String> command = List.of();
         String url = null;
         Duration timeout = Duration.ofSeconds(30);
@@ -493,10 +473,7 @@ public final class TuningParser extends Syntax {
                     command = command(h.get("command").getValueNode(), "spec.guardrail.health.command");
                 }
                 url = loopbackUrl(h, "url", "spec.guardrail.health");
-                timeout = duration(h, "timeout", "spec.guardrail.health", Duration.ofSeconds(30));
-                if (timeout != null && timeout.isZero()) {
-                    err(h.get("timeout").getValueNode(), "spec.guardrail.health.timeout must be more than 0");
-                }
+                timeout = duration(h, "timeout", "spec.guardrail.health", Durations.CHECK_TIMEOUT, Duration.ofSeconds(30));
             }
         }
         return errorCount() > before ? null : new Tuning.Guardrail(maxRegression, command, url, timeout, settle,
@@ -532,30 +509,6 @@ public final class TuningParser extends Syntax {
             return null;
         }
         return (int) v;
-    }
-
-    /** {@code 500ms}, {@code 30s}, {@code 10m}, {@code 2h}; {@code dflt} when absent; null (an error recorded) when malformed. */
-    private Duration duration(Map<String, NodeTuple> m, String key, String what, Duration dflt) {
-        if (!m.containsKey(key)) {
-            return dflt;
-        }
-        String s = scalar(m, key, what, true);
-        if (s == null) {
-            return null;
-        }
-        Matcher d = DURATION.matcher(s.strip());
-        if (!d.matches()) {
-            err(m.get(key).getValueNode(), what + "." + key + " must be a duration: a whole number and ms, s, m or h (30s, 10m), found '"
-                    + s + "'");
-            return null;
-        }
-        long v = Long.parseLong(d.group(1));
-        return switch (d.group(2)) {
-            case "ms" -> Duration.ofMillis(v);
-            case "s" -> Duration.ofSeconds(v);
-            case "m" -> Duration.ofMinutes(v);
-            default -> Duration.ofHours(v);
-        };
     }
 
     /** A mapping as plain values (scalars as text, YAML booleans as Boolean), for writing the knob back into a policy. */

@@ -56,6 +56,73 @@ class OptionalFactWarningTest {
                 + " && security.vulnerabilities.mds.state == \"vulnerable\"'", "'true'")).isEmpty();
     }
 
+    /** Field trial: a lookup by key got no warning, then a bare "error: x" at plan time. */
+    @Test
+    void aLookupByKeyIsWarnedWithItsGuard() throws PolicyException {
+        List<PolicyError> w = warnings("'has(security.vulnerabilities) && security.vulnerabilities[\"x\"].state == \"vulnerable\"'", "'true'");
+        assertThat(w).singleElement().satisfies(e -> {
+            assertThat(e.column()).isEqualTo(43); // the s of security: the lookup starts there
+            assertThat(e.message()).isEqualTo("spec.when looks up security.vulnerabilities[\"x\"] by key, which the map may not hold on some "
+                    + "machines; there the condition is an error, not false: guard it with \"x\" in security.vulnerabilities && ...");
+        });
+        assertThat(warnings("'os.tools[\"lspci\"]'", "'true'")).singleElement().extracting(PolicyError::message).asString()
+                .contains("looks up os.tools[\"lspci\"] by key").contains("guard it with has(os.tools) && \"lspci\" in os.tools && ...");
+        assertThat(warnings("'has(security.vulnerabilities) && security.vulnerabilities.mds.state == \"vulnerable\"'", "'true'"))
+                .singleElement().extracting(PolicyError::message).asString()
+                .contains("looks up security.vulnerabilities.mds by key").contains("\"mds\" in security.vulnerabilities");
+        assertThat(warnings("'has(os.tools) && \"lspci\" in os.tools && os.tools[\"lspci\"]'", "'true'")).isEmpty();
+        assertThat(warnings("'has(os.tools) && has(os.tools.lspci) && os.tools.lspci'", "'true'")).isEmpty();
+    }
+
+    /** Field trial: the same lookup on a machine without the key said only "error: x". */
+    @Test
+    void aMissingKeyIsNamedAtEvaluation() throws PolicyException {
+        PolicySet set = PolicySetTest.compile("""
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: p}
+                spec:
+                  when: 'has(security.vulnerabilities) && security.vulnerabilities["x"].state == "vulnerable"'
+                  settings:
+                    - sysctl: {key: vm.swappiness, value: 10}
+                """);
+        dev.chameleon.model.FactSet facts = dev.chameleon.model.FactSet.of(Map.of("security", Map.of("vulnerabilities",
+                Map.of("mds", Map.of("state", "not-affected", "detail", "")))), Map.of());
+        assertThat(set.evaluate(facts).outcomes().get(0).error()).isEqualTo("security.vulnerabilities[\"x\"]: key 'x' is not present in "
+                + "security.vulnerabilities on this machine; look it up only when present: \"x\" in security.vulnerabilities && ...");
+    }
+
+    /**
+     * Field trial: {@code avg5m: 20} in a test's facts passed the schema check (double takes whole
+     * numbers) and then failed evaluation with "no matching overload ... greater_double": whole
+     * numbers are conformed to double where the schema says double.
+     */
+    @Test
+    void aWholeNumberWhereTheSchemaSaysDoubleIsADouble() throws PolicyException {
+        PolicySet set = PolicySetTest.compile("""
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: steal}
+                spec:
+                  when: has(host.cpu) && has(host.cpu.steal) && has(host.cpu.steal.avg5m) && host.cpu.steal.avg5m > 10.0
+                  settings:
+                    - sysctl: {key: vm.dirty_ratio, value: 10}
+                ---
+                apiVersion: chameleon/v1
+                kind: PolicyTest
+                metadata: {name: t}
+                spec:
+                  facts: {host: {cpu: {steal: {avg5m: 20}}}, nics: [{name: eth0, mtu: 1500}]}
+                  expect:
+                    sysctl:vm.dirty_ratio: 10
+                """);
+        assertThat(PolicyTests.run(set, set.tests(), null)).singleElement().satisfies(r -> assertThat(r.failures()).isEmpty());
+        Map<String, Object> conformed = FactSchema.standard().conform(Map.of("host", Map.of("cpu", Map.of("steal", Map.of("avg5m", 20L))),
+                "nics", List.of(Map.of("name", "eth0", "mtu", 1500L))));
+        assertThat(conformed).isEqualTo(Map.of("host", Map.of("cpu", Map.of("steal", Map.of("avg5m", 20.0))),
+                "nics", List.of(Map.of("name", "eth0", "mtu", 1500L)))); // int stays int
+    }
+
     @Test
     void theBuiltInPackReadsNoOptionalFactUnguarded() throws PolicyException {
         assertThat(PolicySet.compile(PolicySet.defaultPack()).warnings()).extracting(e -> e.format("warning")).isEmpty();

@@ -139,7 +139,21 @@ class TuningParserTest {
                 + BUDGET)).containsExactly("t.yaml:8:14: range has 100000001 values; at most 10000 (take a larger step)");
         assertThat(errors(HEAD + "spec:\n" + OBJ + KNOB + "  budget: {trials: 0, time: soon}\n")).containsExactly(
                 "t.yaml:9:20: spec.budget.trials must be from 1 to 1000, found 0",
-                "t.yaml:9:29: spec.budget.time must be a duration: a whole number and ms, s, m or h (30s, 10m), found 'soon'");
+                "t.yaml:9:29: spec.budget.time must be a duration with a unit (h, m or s: 30s, 5m, 1h30m), found 'soon'");
+        // one reader for every duration (Durations): per-field bounds, ms only where a check waits
+        assertThat(errors(HEAD + "spec:\n" + OBJ + KNOB + "  budget: {trials: 2, time: 500ms}\n")).containsExactly(
+                "t.yaml:9:29: spec.budget.time must be whole seconds or more (h, m or s; ms is not taken here), found '500ms'");
+        assertThat(errors(HEAD + "spec:\n" + OBJ + KNOB + "  budget: {trials: 2, time: 99999999999999999999h}\n")).containsExactly(
+                "t.yaml:9:29: spec.budget.time must be at most 168h, found '99999999999999999999h'");
+        assertThat(errors(HEAD + "spec:\n" + OBJ + KNOB + BUDGET + "  guardrail: {settle: 11m, health: {command: [/bin/true], timeout: 0ms}}\n"))
+                .containsExactly("t.yaml:10:23: spec.guardrail.settle must be at most 10m, found '11m'",
+                        "t.yaml:10:68: spec.guardrail.health.timeout must be more than 0s, found '0ms'");
+        List<PolicyError> none = new java.util.ArrayList<>();
+        Tuning.Guardrail g = TuningParser.parse("t.yaml", HEAD + "spec:\n" + OBJ + KNOB + BUDGET
+                + "  guardrail: {settle: 250ms, health: {command: [/bin/true], timeout: 1m30s}}\n", none).get(0).guardrail();
+        assertThat(none).isEmpty();
+        assertThat(g.settle()).isEqualTo(java.time.Duration.ofMillis(250));
+        assertThat(g.healthTimeout()).isEqualTo(java.time.Duration.ofSeconds(90));
         assertThat(errors(HEAD + "spec:\n" + OBJ + KNOB + BUDGET + "  guardrail: {maxRegression: 150}\n")).containsExactly(
                 "t.yaml:10:30: spec.guardrail.maxRegression is a percent of the baseline from 0 to 100 (e.g. 20 or 20%), found '150'");
         assertThat(errors(HEAD + "spec:\n" + OBJ + KNOB + BUDGET + "  when: {window: '25:00-06:00'}\n")).containsExactly(

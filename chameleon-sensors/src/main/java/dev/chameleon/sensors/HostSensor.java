@@ -31,7 +31,9 @@ import java.util.function.LongSupplier;
  *       since 5.13 (zero at the system level).</li>
  *   <li>{@code memory.available}: {@code bytes} (long, MemAvailable of {@code /proc/meminfo}),
  *       {@code percent} (double, of MemTotal) and {@code avg1m/avg5m/avg15m} of the percent over the
- *       samples in the window; absent when the lines are.</li>
+ *       samples in the window; absent when the lines are. A percent outside 0–100 (MemAvailable above
+ *       MemTotal) is a sensor problem and left out, as is a balloon larger than MemTotal's
+ *       {@code percentOfTotal}.</li>
  *   <li>{@code balloon}: {@code sizeBytes} (long, memory the hypervisor has taken back through the
  *       balloon driver), {@code targetBytes} (long, where the driver says), {@code percentOfTotal}
  *       (double, sizeBytes of MemTotal) and {@code source}. Sources, first found wins:
@@ -90,6 +92,12 @@ public final class HostSensor implements Sensor {
         Long total = meminfo.get("MemTotal");
         Long available = meminfo.get("MemAvailable");
         double availablePercent = total != null && available != null && total > 0 ? 100.0 * available / total : Double.NaN;
+        if (availablePercent > 100.0 || availablePercent < 0.0) {
+            // a percent beyond 0-100 is no measure (a made-up or torn /proc/meminfo): a problem, not a fact
+            ctx.problem("/proc/meminfo", "MemAvailable (" + available + " bytes) is more than MemTotal (" + total
+                    + " bytes); host.memory.available.percent left out");
+            availablePercent = Double.NaN;
+        }
         Map<String, DiskCounters> disks = ctx.text("/proc/diskstats").map(t -> parseDiskstats(t, diskNames(ctx))).orElse(null);
         Sample sample = new Sample(now, cpu, availablePercent, disks == null ? Map.of() : disks);
         List<Sample> before = ctx.memory("history", HostHistory::new).add(sample);
@@ -417,8 +425,11 @@ public final class HostSensor implements Sensor {
         if (target != null) {
             b.put("targetBytes", target);
         }
-        if (total != null && total > 0) {
+        if (total != null && total > 0 && size <= total) {
             b.put("percentOfTotal", 100.0 * size / total);
+        } else if (total != null && total > 0) {
+            ctx.problem(source, "balloon size (" + size + " bytes) is more than MemTotal (" + total
+                    + " bytes); host.balloon.percentOfTotal left out");
         }
         b.put("source", source);
         return Optional.of(b);

@@ -211,6 +211,20 @@ class HostSensorTest {
         assertThat(HostSensor.parseStat("intr 1\n", null)).isNull();
     }
 
+    /** New-user trial: MemAvailable above MemTotal in a made-up tree gave memory.available.percent > 100. */
+    @Test
+    void aPercentOutsideZeroToHundredIsAProblemNotAFact() throws Exception {
+        Tree t = new Tree(tmp).file("/proc/meminfo", "MemTotal:        1000 kB\nMemAvailable:    1500 kB\nBalloon:        2000 kB\n");
+        SensorContext ctx = new SensorContext(t.host()).forSensor("host");
+        Map<String, Object> f = (Map<String, Object>) new HostSensor().sense(ctx);
+        assertThat(path(f, "memory", "available")).containsExactly(Map.entry("bytes", 1_536_000L));
+        assertThat(path(f, "balloon")).doesNotContainKey("percentOfTotal").containsEntry("sizeBytes", 2_048_000L);
+        assertThat(ctx.problemsOf("host")).extracting(p -> p.get("source") + ": " + p.get("error")).containsExactly(
+                "/proc/meminfo: MemAvailable (1536000 bytes) is more than MemTotal (1024000 bytes); host.memory.available.percent left out",
+                "/proc/meminfo Balloon: balloon size (2048000 bytes) is more than MemTotal (1024000 bytes); "
+                        + "host.balloon.percentOfTotal left out");
+    }
+
     @Test
     void balloonSizesAsEachDriverShowsThem() throws Exception {
         // vmw_balloon's debugfs file (drivers/misc/vmw_balloon.c, vmballoon_debug_show): sizes in 4 KiB pages

@@ -116,6 +116,11 @@ public final class ServerMain {
                     + (t.expiresAt() == null ? ", never expires" : ", expires at " + t.expiresAt()) + "; it is shown once:");
             out.println(t.token());
             return 0;
+        } catch (Database.InUse e) {
+            err.println("chameleon server: the server is running on " + p.config().dataDir() + " (" + e.getMessage() + "); stop it, or "
+                    + "create the token over the API with an admin token: POST /api/v1/tokens {\"name\": \"" + p.name() + "\", \"role\": \""
+                    + role.wire() + "\"} (e.g. curl -H 'Authorization: Bearer ADMIN_TOKEN')");
+            return 1;
         }
     }
 

@@ -88,6 +88,24 @@ abstract class SecurityContract {
         refused(401, () -> fleet.http.get("/api/v1/agents", t.substring(0, t.indexOf('.') + 1) + "A".repeat(43)));
     }
 
+    /** New-user trial: an admin could revoke the last admin token over the API and lock every operator out. */
+    @Test
+    void theLastAdminTokenIsNotRevoked() {
+        String adminId = fleet.admin.substring(4, fleet.admin.indexOf('.'));
+        Http.Response r = refused(409, () -> fleet.http.delete("/api/v1/tokens/" + adminId, fleet.admin));
+        assertThat(r.json().get("message").asText()).contains("last admin token").contains("POST /api/v1/tokens");
+        assertThat(fleet.http.get("/api/v1/agents", fleet.admin).status()).isEqualTo(200);
+        // with a second admin, either may go; then the one left is the last again
+        Http.Response made = fleet.http.post("/api/v1/tokens", fleet.admin, Http.json(Map.of("name", "admin two", "role", "admin")));
+        assertThat(made.status()).isEqualTo(201);
+        String second = made.json().get("token").asText();
+        assertThat(fleet.http.delete("/api/v1/tokens/" + second.substring(4, second.indexOf('.')), fleet.admin).status()).isEqualTo(204);
+        refused(409, () -> fleet.http.delete("/api/v1/tokens/" + adminId, fleet.admin));
+        // other roles are revoked as before
+        String op = operator.substring(4, operator.indexOf('.'));
+        assertThat(fleet.http.delete("/api/v1/tokens/" + op, fleet.admin).status()).isEqualTo(204);
+    }
+
     @Test
     void anotherAgentsCredential() {
         refused(403, () -> fleet.http.post("/api/v1/agents/" + a.id() + "/reports", b.credential(), report("x1")));
@@ -250,5 +268,38 @@ abstract class SecurityContract {
     @Test
     void unknownRoutesAndMethodsAnswerTheErrorShape() {
         refused(404, () -> fleet.http.get("/api/v1/nothing-here", fleet.admin));
+        // new-user trial: a wrong method on an existing route was 404; the docs say 405
+        Http.Response m = refused(405, () -> fleet.http.delete("/api/v1/agents", fleet.admin));
+        assertThat(m.header("Allow")).isEqualTo("GET, HEAD");
+        assertThat(m.json().get("code").asText()).isEqualTo("method-not-allowed");
+        Http.Response p = refused(405, () -> fleet.http.send("PATCH", "/api/v1/agents/" + a.id(), fleet.admin, "application/json", "{}",
+                Map.of(), Duration.ofSeconds(10)));
+        assertThat(p.header("Allow")).isEqualTo("GET, HEAD, DELETE");
+        assertThat(refused(405, () -> fleet.http.post("/api/v1/policies/web-tier", fleet.admin, "{}")).header("Allow"))
+                .isEqualTo("GET, HEAD, PUT");
+    }
+
+    /** New-user trial: loosely typed JSON was coerced ("3" → 3, 1.5 → 1, 1e999999999 → Infinity) and limit=-1 taken. */
+    @Test
+    void looselyTypedJsonAndOutOfRangeQueryParametersAreInvalid() {
+        for (String body : List.of("{\"name\": \"e3\", \"maxUses\": \"3\"}", "{\"name\": \"e3\", \"maxUses\": 1.5}",
+                "{\"name\": \"e3\", \"ttlSeconds\": \"60\"}", "{\"name\": \"e3\", \"maxUses\": true}")) {
+            Http.Response r = refused(400, () -> fleet.http.post("/api/v1/enroll-tokens", fleet.admin, body));
+            assertThat(r.json().get("code").asText()).isEqualTo("invalid");
+            assertThat(r.json().get("message").asText()).as(body).containsPattern("field '(maxUses|ttlSeconds)'");
+        }
+        Http.Response inf = refused(400, () -> fleet.http.put("/api/v1/agents/" + a.id() + "/labels", fleet.admin, "application/json",
+                "{\"labels\": {\"rack\": 1e999999999}}"));
+        assertThat(inf.json().get("message").asText()).contains("field 'labels.rack'").contains("out of range");
+        refused(400, () -> fleet.http.post("/api/v1/assignments/w/rollouts", fleet.admin, "{\"version\": 1, \"steps\": [10, 50.5]}"));
+        for (String q : List.of("/api/v1/agents?limit=-1", "/api/v1/agents?limit=0", "/api/v1/agents?limit=100000",
+                "/api/v1/audit?after=-5", "/api/v1/agents/" + a.id() + "/events?limit=-1", "/api/v1/events?wait=-1")) {
+            Http.Response r = refused(400, () -> fleet.http.get(q, fleet.admin));
+            assertThat(r.json().get("message").asText()).as(q).startsWith("the query parameter ").containsPattern("(limit|after|wait) must be");
+        }
+        assertThat(fleet.http.get("/api/v1/agents?limit=500", fleet.admin).status()).isEqualTo(200);
+        // a label that is a plain finite number is still taken
+        assertThat(fleet.http.put("/api/v1/agents/" + a.id() + "/labels", fleet.admin, "application/json",
+                "{\"labels\": {\"rack\": \"r1\"}}").status()).isEqualTo(200);
     }
 }

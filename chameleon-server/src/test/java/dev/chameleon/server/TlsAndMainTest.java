@@ -125,6 +125,28 @@ class TlsAndMainTest {
         return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
+    /** ServerMain in a child JVM on this test's class path; bounded to 60 s. */
+    private static Run mainInAnotherProcess(String... args) {
+        List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")), ServerMain.class.getName()));
+        cmd.addAll(List.of(args));
+        try {
+            Path out = Files.createTempFile("main-out", ".txt");
+            Path err = Files.createTempFile("main-err", ".txt");
+            Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("ServerMain " + List.of(args) + " did not end in 60 s");
+            }
+            return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
     @Test
     void commandLine() {
         assertThat(main("--help").code()).isEqualTo(0);
@@ -159,6 +181,22 @@ class TlsAndMainTest {
             assertThat(http.post("/api/v1/tokens", token, Http.json(Map.of("name", "ops", "role", "operator"))).status()).isEqualTo(201);
             // the key file is the owner's only
             assertThat(Files.exists(data.resolve("bundle-signing.key"))).isTrue();
+        }
+        // new-user trial: with the server running, token create said "file is locked" with a trace and left chameleon.trace.db
+        try (ControlPlane cp = ControlPlane.start(ServerConfig.defaults(data).withPort(0))) {
+            // another process, as an operator's shell is (in this JVM H2 would share the open database)
+            Run locked = mainInAnotherProcess("token", "create", "--name", "second", "--data-dir", data.toString());
+            assertThat(locked.code()).isEqualTo(1);
+            assertThat(locked.out()).isEmpty();
+            assertThat(locked.err()).startsWith("chameleon server: the server is running on " + data)
+                    .contains("stop it, or create the token over the API").contains("POST /api/v1/tokens")
+                    .doesNotContain("\tat ").doesNotContain("Exception");
+            assertThat(locked.err().lines().count()).isEqualTo(1);
+        }
+        try (var files = Files.list(data)) {
+            assertThat(files.map(f -> f.getFileName().toString())).doesNotContain("chameleon.trace.db");
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
         }
         try {
             assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(

@@ -55,7 +55,7 @@ public final class HealthGate {
     /** Bytes of an HTTP body read; the rest is not fetched. */
     static final int BODY_BYTES = 4096;
     /** Longest accepted {@code timeout} and {@code settle}: a check slower than this is not a gate. */
-    public static final Duration MAX_WAIT = Duration.ofMinutes(10);
+    public static final Duration MAX_WAIT = dev.chameleon.policy.Durations.CHECK_TIMEOUT.max();
 
     /**
      * What to check and how long to wait.
@@ -396,23 +396,6 @@ public final class HealthGate {
     }
 
     // --- validation, shared by the config file and the command-line flags ---
-
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
-
-    /** A duration as the config file writes it: an integer and {@code ms}, {@code s}, {@code m} or {@code h}; empty when it is not one. */
-    public static Optional<Duration> parseDuration(String text) {
-        Matcher m = DURATION.matcher(text.strip());
-        if (!m.matches()) {
-            return Optional.empty();
-        }
-        long n = Long.parseLong(m.group(1));
-        return Optional.of(switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(n);
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            default -> Duration.ofHours(n);
-        });
-    }
 
     /** {@code 30s}, {@code 500ms}, {@code 5m}: the largest unit that divides it. */
     static String text(Duration d) {

@@ -103,6 +103,7 @@ public final class Tuner {
      */
     public TuningReport.Plan plan(FactSet facts) {
         List<String> current = currentValues(facts);
+        offeredHere(facts);
         List<TuningReport.KnobPlan> knobs = new ArrayList<>();
         for (int i = 0; i < tuning.knobs().size(); i++) {
             Tuning.Knob k = tuning.knobs().get(i);
@@ -134,6 +135,39 @@ public final class Tuner {
             out.add(e.current());
         }
         return out;
+    }
+
+    /** Most values of one knob checked against the machine before a run (a choice list; a long range is the kind's to bound). */
+    static final int MAX_CHECKED_VALUES = 64;
+
+    /**
+     * Plans every value of each knob with at most {@link #MAX_CHECKED_VALUES} values, so a choice
+     * the machine does not offer (a congestion control this kernel has not got) refuses the run
+     * before anything changes, at the knob's position, instead of failing as a trial. The same
+     * plan as {@code apply}: the actuator's {@code target} decides.
+     *
+     * @throws EngineException.BadInput a value is not applicable or cannot be planned here
+     */
+    private void offeredHere(FactSet facts) {
+        int rounds = tuning.knobs().stream().mapToInt(k -> k.values().size()).filter(n -> n <= MAX_CHECKED_VALUES).max().orElse(1);
+        for (int i = 1; i < rounds; i++) {
+            int at = i;
+            List<String> values = tuning.knobs().stream()
+                    .map(k -> k.values().size() <= MAX_CHECKED_VALUES && at < k.values().size() ? k.values().get(at) : k.values().get(0))
+                    .toList();
+            Pass pass = pass(facts, "tune-check", values);
+            for (int j = 0; j < tuning.knobs().size(); j++) {
+                Tuning.Knob k = tuning.knobs().get(j);
+                String v = values.get(j);
+                pass.plan().entries().stream().filter(x -> x.key().toString().equals(k.key()))
+                        .filter(e -> e.action() != PlanEntry.Action.CHANGE && e.action() != PlanEntry.Action.OK).findFirst()
+                        .ifPresent(e -> {
+                            throw new EngineException.BadInput(tuning.file() + ":" + k.line() + ":" + k.column() + ": knob " + k.key()
+                                    + " value '" + v + "' cannot be set here (" + e.action().label()
+                                    + (e.note() == null || e.note().isEmpty() ? "" : ": " + e.note()) + "); nothing was changed");
+                        });
+            }
+        }
     }
 
     /** The knobs at {@code values} as a policy, evaluated and planned against the machine (the pass {@code apply} makes). */
@@ -182,6 +216,7 @@ public final class Tuner {
         recover(engine).forEach(progress);
         Instant start = clock.instant();
         List<String> before = currentValues(facts);
+        offeredHere(facts);
         progress.accept("current values: " + String.join(", ", PolicyText.assignments(tuning.knobs(), before)));
         int[] sizes = tuning.knobs().stream().mapToInt(k -> k.values().size()).toArray();
 

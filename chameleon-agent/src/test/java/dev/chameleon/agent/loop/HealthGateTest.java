@@ -9,6 +9,7 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.chameleon.policy.Durations;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -185,13 +186,12 @@ class HealthGateTest {
 
     @Test
     void durationsAsTheConfigFileWritesThem() {
-        assertThat(HealthGate.parseDuration("500ms")).contains(Duration.ofMillis(500));
-        assertThat(HealthGate.parseDuration("30s")).contains(Duration.ofSeconds(30));
-        assertThat(HealthGate.parseDuration("5m")).contains(Duration.ofMinutes(5));
-        assertThat(HealthGate.parseDuration("1h")).contains(Duration.ofHours(1));
-        assertThat(HealthGate.parseDuration("30")).isEmpty();
-        assertThat(HealthGate.parseDuration("PT30S")).isEmpty();
-        assertThat(HealthGate.parseDuration("-5s")).isEmpty();
+        assertThat(Durations.read("500ms", Durations.CHECK_TIMEOUT).value()).contains(Duration.ofMillis(500));
+        assertThat(Durations.read("30s", Durations.CHECK_TIMEOUT).value()).contains(Duration.ofSeconds(30));
+        assertThat(Durations.read("5m", Durations.CHECK_TIMEOUT).value()).contains(Duration.ofMinutes(5));
+        assertThat(Durations.read("30", Durations.CHECK_TIMEOUT).value()).isEmpty();
+        assertThat(Durations.read("PT30S", Durations.CHECK_TIMEOUT).value()).isEmpty();
+        assertThat(Durations.read("-5s", Durations.CHECK_TIMEOUT).value()).isEmpty();
         assertThat(HealthGate.text(Duration.ofMillis(1500))).isEqualTo("1500ms");
         assertThat(HealthGate.text(Duration.ofSeconds(90))).isEqualTo("90s");
         assertThat(HealthGate.text(Duration.ZERO)).isEqualTo("0s");

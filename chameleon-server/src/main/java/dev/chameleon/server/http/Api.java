@@ -182,7 +182,7 @@ public final class Api {
                         Route.Param.query("after", "string", "cursor: the next field of the previous page"), LIMIT),
                 null, 200, Route.Body.json(Inventory.Page.class), List.of(400, 422), ctx -> {
                     Grant g = access(ctx).require(Role.VIEWER);
-                    ctx.json(s.inventory().agents(g, ctx.queryParam("where"), ctx.queryParam("after"), intParam(ctx, "limit", 100)));
+                    ctx.json(s.inventory().agents(g, ctx.queryParam("where"), ctx.queryParam("after"), intParam(ctx, "limit", 100, 1, Inventory.MAX_LIMIT)));
                 });
         route(GET, "/api/v1/agents/{id}", VIEWER, "agents", "One agent: labels, platform, last seen, mode, pending changes, drift, bundle",
                 List.of(), null, 200, Route.Body.json(Inventory.AgentView.class), List.of(404),
@@ -208,15 +208,15 @@ public final class Api {
         List<Route.Param> history = List.of(Route.Param.query("before", "integer", "only entries with a smaller seq"), LIMIT);
         route(GET, "/api/v1/agents/{id}/changes", VIEWER, "agents", "The agent's change sets, newest first", history, null, 200,
                 Route.Body.jsonList(Inventory.ReportView.class), List.of(404), ctx -> ctx.json(s.inventory().history(
-                        access(ctx).require(Role.VIEWER), ctx.pathParam("id"), List.of("change-set"), longParam(ctx, "before", 0),
-                        intParam(ctx, "limit", 100))));
+                        access(ctx).require(Role.VIEWER), ctx.pathParam("id"), List.of("change-set"), seqParam(ctx, "before", 0),
+                        intParam(ctx, "limit", 100, 1, Inventory.MAX_LIMIT))));
         route(GET, "/api/v1/agents/{id}/status-history", VIEWER, "agents", "The agent's status reports (its own cost over time), newest first",
                 history, null, 200, Route.Body.jsonList(Inventory.ReportView.class), List.of(404), ctx -> ctx.json(s.inventory().history(
-                        access(ctx).require(Role.VIEWER), ctx.pathParam("id"), List.of("status"), longParam(ctx, "before", 0),
-                        intParam(ctx, "limit", 100))));
+                        access(ctx).require(Role.VIEWER), ctx.pathParam("id"), List.of("status"), seqParam(ctx, "before", 0),
+                        intParam(ctx, "limit", 100, 1, Inventory.MAX_LIMIT))));
         route(GET, "/api/v1/agents/{id}/events", VIEWER, "agents", "The agent's events, newest first", history, null, 200,
                 Route.Body.jsonList(EventStore.Event.class), List.of(404), ctx -> ctx.json(s.inventory().events(
-                        access(ctx).require(Role.VIEWER), ctx.pathParam("id"), longParam(ctx, "before", 0), intParam(ctx, "limit", 100))));
+                        access(ctx).require(Role.VIEWER), ctx.pathParam("id"), seqParam(ctx, "before", 0), intParam(ctx, "limit", 100, 1, Inventory.MAX_LIMIT))));
 
         // ---- agents: hardware advice (issue 18) ----
         dev.chameleon.server.service.AdviceViews advice = new dev.chameleon.server.service.AdviceViews(s.db(), s.inventory());
@@ -242,7 +242,7 @@ public final class Api {
                 null, 200, new Route.Body("application/json", dev.chameleon.wire.Bundle.class, false), List.of(304, 404), ctx -> {
                     String id = ctx.pathParam("id");
                     access(ctx).requireAgentOr(id, Role.VIEWER);
-                    int wait = Math.max(0, Math.min(Bundles.MAX_WAIT_SECONDS, intParam(ctx, "wait", 0)));
+                    int wait = intParam(ctx, "wait", 0, 0, Bundles.MAX_WAIT_SECONDS);
                     CompletableFuture<Bundles.Answer> f = s.bundles().fetch(id, ctx.header("If-None-Match"), wait);
                     ctx.future(() -> f.thenAccept(a -> {
                         ctx.header("ETag", a.etag());
@@ -274,9 +274,9 @@ public final class Api {
                         Route.Param.query("wait", "integer", "seconds to wait when there are none yet (0 to 60)"), LIMIT),
                 null, 200, Route.Body.jsonList(EventStore.Event.class), List.of(400), ctx -> {
                     Grant g = access(ctx).require(Role.VIEWER);
-                    CompletableFuture<List<EventStore.Event>> f = s.events().poll(g, longParam(ctx, "after", 0), ctx.queryParam("agent"),
-                            Math.max(1, Math.min(500, intParam(ctx, "limit", 100))),
-                            Math.max(0, Math.min(Events.MAX_WAIT_SECONDS, intParam(ctx, "wait", 0))));
+                    CompletableFuture<List<EventStore.Event>> f = s.events().poll(g, seqParam(ctx, "after", 0), ctx.queryParam("agent"),
+                            intParam(ctx, "limit", 100, 1, 500),
+                            intParam(ctx, "wait", 0, 0, Events.MAX_WAIT_SECONDS));
                     ctx.future(() -> f.thenAccept(ctx::json));
                 });
         route(GET, "/api/v1/events/stream", VIEWER, "fleet",
@@ -299,7 +299,7 @@ public final class Api {
         route(GET, "/api/v1/audit", VIEWER, "fleet", "The operators' audit log after a sequence number, oldest first",
                 List.of(Route.Param.query("after", "integer", "sequence number of the last entry seen (default 0)"), LIMIT), null, 200,
                 Route.Body.jsonList(AuditStore.Entry.class), List.of(400), ctx -> ctx.json(s.audit().after(access(ctx).require(Role.VIEWER),
-                        longParam(ctx, "after", 0), Math.max(1, Math.min(500, intParam(ctx, "limit", 100))))));
+                        seqParam(ctx, "after", 0), intParam(ctx, "limit", 100, 1, 500))));
 
         // ---- policies ----
         route(GET, "/api/v1/policies", VIEWER, "policies", "Every policy set, newest version", List.of(), null, 200,
@@ -446,7 +446,33 @@ public final class Api {
                 send(ctx, 404, "not-found", "no route " + ctx.method() + " " + ctx.path() + " (see /openapi.json)", List.of());
             }
         });
-        config.routes.error(405, ctx -> send(ctx, 405, "method-not-allowed", ctx.method() + " is not allowed on " + ctx.path(), List.of()));
+        // a known path with another method: 405 with Allow (RFC 9110 15.5.6), not 404
+        config.http.prefer405over404 = true;
+        config.routes.error(405, ctx -> {
+            String allow = String.join(", ", allowed(ctx.path()));
+            ctx.header("Allow", allow);
+            send(ctx, 405, "method-not-allowed", ctx.method() + " is not allowed on " + ctx.path() + " (allowed: " + allow + ")", List.of());
+        });
+    }
+
+    /** The methods the routes answer on {@code path}, in a fixed order ({@code GET, PUT, POST, DELETE}); HEAD with GET. */
+    List<String> allowed(String path) {
+        java.util.Set<String> methods = new java.util.TreeSet<>(java.util.Comparator.comparingInt(
+                m -> List.of("GET", "HEAD", "PUT", "POST", "PATCH", "DELETE").indexOf(m)));
+        List<Route> all = new ArrayList<>(routes);
+        all.add(new Route(GET, "/openapi.json", PUBLIC, "server", "", List.of(), null, 200, null, NONE, ctx -> { }));
+        for (Route r : all) {
+            String regex = java.util.Arrays.stream(r.path().split("/", -1))
+                    .map(seg -> seg.matches("\\{[^}]+\\}") ? "[^/]+" : seg.matches("<[^>]+>") ? ".+" : java.util.regex.Pattern.quote(seg))
+                    .collect(java.util.stream.Collectors.joining("/"));
+            if (path.matches(regex)) {
+                methods.add(r.method().name());
+                if (r.method() == GET) {
+                    methods.add("HEAD");
+                }
+            }
+        }
+        return List.copyOf(methods);
     }
 
     private static boolean handled(Context ctx) {
@@ -576,6 +602,24 @@ public final class Api {
         }
     }
 
+    /** A query parameter from {@code min} to {@code max}; {@code otherwise} when absent; 400 invalid naming it when out of range. */
+    static int intParam(Context ctx, String name, int otherwise, int min, int max) {
+        int v = intParam(ctx, name, otherwise);
+        if (v < min || v > max) {
+            throw ApiException.invalid("the query parameter " + name + " must be from " + min + " to " + max + ", got " + v);
+        }
+        return v;
+    }
+
+    /** A sequence-number query parameter: 0 or more; {@code otherwise} when absent. */
+    static long seqParam(Context ctx, String name, long otherwise) {
+        long v = longParam(ctx, name, otherwise);
+        if (v < 0) {
+            throw ApiException.invalid("the query parameter " + name + " must be 0 or more, got " + v);
+        }
+        return v;
+    }
+
     private static int requiredInt(Context ctx, String name) {
         if (ctx.queryParam(name) == null) {
             throw ApiException.invalid("the query parameter " + name + " is required");
@@ -631,11 +675,9 @@ public final class Api {
             // for a long), also when a framework wrapped it: the client's input, so 400, not 500
             JsonProcessingException j = jsonCause(t);
             String where = j.getLocation() == null ? "" : j.getLocation().getLineNr() + ":" + j.getLocation().getColumnNr() + ": ";
-            // the field whose value was of the wrong shape, when Jackson knows it ("expiresInSeconds: ...")
-            if (j instanceof com.fasterxml.jackson.databind.JsonMappingException m && !m.getPath().isEmpty()) {
-                where += fieldPath(m.getPath()) + ": ";
-            }
-            send(ctx, 400, "invalid", where + "malformed JSON: " + forPeople(j.getOriginalMessage().split("\n")[0]), List.of());
+            String field = j instanceof com.fasterxml.jackson.databind.JsonMappingException m ? field(m) : "";
+            send(ctx, 400, "invalid", where + (field.isEmpty() ? "malformed JSON: " : "field '" + field + "': ")
+                    + forPeople(j.getOriginalMessage().split("\n")[0]), List.of());
         } else if (t instanceof HttpResponseException h) {
             send(ctx, h.getStatus(), h.getStatus() == 413 ? "too-large" : "http-" + h.getStatus(), h.getMessage(), List.of());
         } else if (t instanceof StoreException) {
@@ -649,17 +691,17 @@ public final class Api {
         }
     }
 
-    /** A Jackson reference path as {@code a.b[2].c}. */
-    private static String fieldPath(List<com.fasterxml.jackson.databind.JsonMappingException.Reference> path) {
-        StringBuilder b = new StringBuilder();
-        for (var r : path) {
+    /** The JSON path of a mapping error ({@code maxUses}, {@code steps[1]}, {@code labels.rack}); empty when it has none. */
+    private static String field(com.fasterxml.jackson.databind.JsonMappingException m) {
+        StringBuilder sb = new StringBuilder();
+        for (com.fasterxml.jackson.databind.JsonMappingException.Reference r : m.getPath()) {
             if (r.getFieldName() != null) {
-                b.append(b.isEmpty() ? "" : ".").append(r.getFieldName());
+                sb.append(sb.isEmpty() ? "" : ".").append(r.getFieldName());
             } else if (r.getIndex() >= 0) {
-                b.append('[').append(r.getIndex()).append(']');
+                sb.append('[').append(r.getIndex()).append(']');
             }
         }
-        return b.toString();
+        return sb.toString();
     }
 
     /** The first Jackson read error in {@code t}'s cause chain, or null. */

@@ -70,7 +70,7 @@ public final class FactsCache {
         FactSet facts = FactSet.empty();
         if (s.facts() != null) {
             try {
-                facts = FactSet.of((Map<String, Object>) Json.parse(s.facts()), Map.of());
+                facts = FactSet.of(dev.chameleon.policy.FactSchema.standard().conform((Map<String, Object>) Json.parse(s.facts())), Map.of());
             } catch (WireFormatException | ClassCastException | IllegalArgumentException e) {
                 facts = FactSet.empty(); // checked when stored; an unreadable row selects nothing
             }

@@ -137,6 +137,13 @@ public final class Tokens {
             if (t.get().revokedAt() != null) {
                 throw ApiException.conflict("API token " + id + " was revoked at " + t.get().revokedAt());
             }
+            if (t.get().role().equals(Role.ADMIN.wire())) {
+                List<String> admins = TokenStore.lockActiveAdmins(c);
+                if (admins.size() <= 1 && admins.contains(id)) {
+                    throw ApiException.conflict("API token " + id + " is the last admin token; revoking it would lock every operator out."
+                            + " Create another admin token first (POST /api/v1/tokens with role admin), then revoke this one");
+                }
+            }
             TokenStore.revokeApi(c, id, clock.instant());
             AuditStore.record(c, g, clock.instant(), "token.revoke", id, null);
             return null;

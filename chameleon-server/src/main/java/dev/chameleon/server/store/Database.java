@@ -54,7 +54,16 @@ public final class Database implements AutoCloseable {
         // lower-case names like PostgreSQL; a lock wait long enough for a burst of writers; closed by
         // the server's own shutdown, after the last request, not by H2's exit hook
         return "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("chameleon") + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE"
-                + ";DEFAULT_NULL_ORDERING=HIGH;LOCK_TIMEOUT=10000;DB_CLOSE_ON_EXIT=FALSE";
+                + ";DEFAULT_NULL_ORDERING=HIGH;LOCK_TIMEOUT=10000;DB_CLOSE_ON_EXIT=FALSE"
+                // no chameleon.trace.db beside the database: errors are reported by the server itself
+                + ";TRACE_LEVEL_FILE=0";
+    }
+
+    /** The embedded database is open in another process (H2 error 90020): a running server holds it. */
+    public static final class InUse extends IllegalStateException {
+        InUse(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     /**
@@ -74,6 +83,19 @@ public final class Database implements AutoCloseable {
         } else {
             throw new IllegalArgumentException("--db must be a jdbc:postgresql://HOST:PORT/DATABASE URL (or jdbc:h2:...), got '"
                     + url.replaceAll("password=[^&;]*", "password=***") + "'");
+        }
+        if (kind == Kind.H2) {
+            // one plain connection first: a file another process holds is said in one line, not
+            // logged by the pool with its stack trace
+            try (java.sql.Connection probe = java.sql.DriverManager.getConnection(url)) {
+                probe.isValid(1);
+            } catch (java.sql.SQLException e) {
+                if (e.getErrorCode() == 90020) {
+                    throw new InUse("the embedded database " + url.replaceFirst("^jdbc:h2:file:", "").replaceFirst(";.*", "")
+                            + ".mv.db is in use by another process (a running chameleon server)", e);
+                }
+                throw new IllegalStateException("cannot connect to the database: " + rootMessage(e), e);
+            }
         }
         HikariConfig c = new HikariConfig();
         c.setJdbcUrl(url);

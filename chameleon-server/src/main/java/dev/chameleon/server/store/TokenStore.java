@@ -40,6 +40,15 @@ public final class TokenStore {
         return query(c, "SELECT * FROM api_tokens ORDER BY created_at, id", TokenStore::api);
     }
 
+    /**
+     * The ids of the admin tokens not revoked, their rows locked until the transaction ends (so
+     * two revocations at once cannot both see another admin left).
+     */
+    public static List<String> lockActiveAdmins(Connection c) throws SQLException {
+        return query(c, "SELECT id FROM api_tokens WHERE role = 'admin' AND revoked_at IS NULL ORDER BY id FOR UPDATE",
+                rs -> rs.getString("id"));
+    }
+
     public static int revokeApi(Connection c, String id, Instant now) throws SQLException {
         return update(c, "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", now, id);
     }
