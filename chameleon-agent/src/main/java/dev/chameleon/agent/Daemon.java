@@ -120,6 +120,27 @@ public final class Daemon {
         }
     }
 
+    /**
+     * Before the first pass: in apply mode, what a crashed run left unfinished is undone and
+     * printed, and each trial a killed tuning run left applied is rolled back and reported as a
+     * {@code notice} event (and its log line); in plan mode such a trial is only reported.
+     */
+    private void recoverAtStart(Engine engine, EventLog events) {
+        if (config.apply()) {
+            dev.chameleon.engine.Recovery r;
+            try (Engine.Changes changes = engine.changes()) {
+                r = changes.recover();
+            }
+            new dev.chameleon.engine.Recovery(r.unreadable(), r.recovered(), List.of()).lines().forEach(out::println);
+            out.flush();
+            r.trials().forEach(t -> events.emit(new Event.Notice("recovery: " + t.line())));
+        } else {
+            engine.interruptedTrials().forEach(cs -> events.emit(new Event.Notice("change set " + cs.id() + " was left applied by an "
+                    + "interrupted tuning run (" + cs.trigger() + "); the agent in plan mode leaves it: 'chameleon apply --yes', "
+                    + "'chameleon tune --recover' or the agent in apply mode undoes it")));
+        }
+    }
+
     /** The agent's life, with the state folder's lock held. */
     private void run(Engine engine, Path state, Path sock) throws Exception {
         Clock clock = Clock.systemUTC();
@@ -138,11 +159,7 @@ public final class Daemon {
         // the policies last compiled and the fingerprint of their sources: clients are served them while the files are unchanged
         AtomicReference<Served.Loaded> loaded = new AtomicReference<>(load(engine, link));
         AtomicReference<PolicySet> firstLoad = new AtomicReference<>(loaded.get().set());
-        if (config.apply()) {
-            try (Engine.Changes changes = engine.changes()) {
-                changes.recover().lines().forEach(out::println);
-            }
-        }
+        recoverAtStart(engine, events);
         Agent agent = new Agent(engine, e -> {
             PolicySet first = firstLoad.getAndSet(null);
             if (first != null) {

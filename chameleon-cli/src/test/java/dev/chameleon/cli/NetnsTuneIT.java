@@ -176,7 +176,7 @@ class NetnsTuneIT {
     }
 
     @Test
-    void aTuningRunKilledMidTrialLeavesTheNamespaceAsBeforeAfterRecoveryAndAStoppedOneUndoesItsTrialItself() throws Exception {
+    void aTuningRunKilledMidTrialIsUndoneByTheAgentsStartByApplyAndByTuneRecoverAndAStoppedOneUndoesItsTrialItself() throws Exception {
         Path marker = tmp.resolve("in-trial");
         // the workload: instant at the start values; in a trial it records its pid and hangs, so the run is killed mid-trial
         Path probe = script("hang.sh", """
@@ -188,18 +188,31 @@ class NetnsTuneIT {
                 "{maxRegression: 100}"));
         String state = tmp.resolve("state-kill").toString();
         StringBuilder log = new StringBuilder();
+        // killtrial NAME: starts a tuning run, waits until its first trial is in the kernel, and kills it with SIGKILL
         Map<String, String> v = inNamespace("""
                 echo "@before=$(cat /proc/sys/net/ipv4/tcp_wmem)"
                 export START_MAX=$(cut -f3 /proc/sys/net/ipv4/tcp_wmem)
-                $CHAMELEON tune %1$s --yes --no-default-policies --no-system-policies --state-dir %2$s > %3$s/kill.out 2>&1 &
-                RUN=$!
-                for i in $(seq 600); do [ -s %4$s ] && break; sleep 0.1; done
-                echo "@during=$(cat /proc/sys/net/ipv4/tcp_wmem)"
-                kill -KILL $RUN; wait $RUN; echo "@killed.rc=$?"
-                kill -KILL "$(cat %4$s)" 2>/dev/null
-                echo "@killed=$(cat /proc/sys/net/ipv4/tcp_wmem)"
+                killtrial() {
+                  rm -f %4$s
+                  $CHAMELEON tune %1$s --yes --no-default-policies --no-system-policies --state-dir %2$s > %3$s/kill-$1.out 2>&1 &
+                  RUN=$!
+                  for i in $(seq 600); do [ -s %4$s ] && break; sleep 0.1; done
+                  echo "@$1.during=$(cat /proc/sys/net/ipv4/tcp_wmem)"
+                  kill -KILL $RUN; wait $RUN; echo "@$1.killed.rc=$?"
+                  kill -KILL "$(cat %4$s)" 2>/dev/null
+                  echo "@$1.killed=$(cat /proc/sys/net/ipv4/tcp_wmem)"
+                }
+                killtrial agent
+                $CHAMELEON run --mode plan --max-passes 1 --no-uevents --no-default-policies --no-system-policies --state-dir %2$s; echo "@plan.rc=$?"
+                echo "@plan.after=$(cat /proc/sys/net/ipv4/tcp_wmem)"
+                $CHAMELEON run --mode apply --max-passes 1 --no-uevents --no-default-policies --no-system-policies --state-dir %2$s; echo "@agent.rc=$?"
+                echo "@agent.after=$(cat /proc/sys/net/ipv4/tcp_wmem)"
+                killtrial apply
+                $CHAMELEON apply --yes --no-default-policies --no-system-policies --state-dir %2$s; echo "@apply.rc=$?"
+                echo "@apply.after=$(cat /proc/sys/net/ipv4/tcp_wmem)"
+                killtrial recover
                 $CHAMELEON tune --recover --state-dir %2$s; echo "@recover.rc=$?"
-                echo "@after=$(cat /proc/sys/net/ipv4/tcp_wmem)"
+                echo "@recover.after=$(cat /proc/sys/net/ipv4/tcp_wmem)"
                 $CHAMELEON tune --recover --state-dir %2$s; echo "@again.rc=$?"
                 rm -f %4$s
                 $CHAMELEON tune %1$s --yes --no-default-policies --no-system-policies --state-dir %2$s-term > %3$s/term.out 2>&1 &
@@ -211,12 +224,21 @@ class NetnsTuneIT {
                 cat %3$s/term.out
                 """.formatted(f, state, tmp, marker), log);
         String ctx = log.toString();
-        assertThat(v.get("killed.rc")).as(ctx).isEqualTo("137");
-        assertThat(v.get("during")).as("the trial's value was in the kernel when the run was killed\n" + ctx).isNotEqualTo(v.get("before"));
-        assertThat(v.get("killed")).as("SIGKILL leaves the trial applied\n" + ctx).isEqualTo(v.get("during"));
-        assertThat(v.get("recover.rc")).as(ctx).isEqualTo("0");
-        assertThat(ctx).contains("left by a stopped tuning run (tune trial 1");
-        assertThat(v.get("after")).as(ctx).isEqualTo(v.get("before"));
+        for (String who : List.of("agent", "apply", "recover")) {
+            assertThat(v.get(who + ".killed.rc")).as(ctx).isEqualTo("137");
+            assertThat(v.get(who + ".during")).as("the trial's value was in the kernel when the run was killed\n" + ctx)
+                    .isNotEqualTo(v.get("before"));
+            assertThat(v.get(who + ".killed")).as("SIGKILL leaves the trial applied\n" + ctx).isEqualTo(v.get(who + ".during"));
+            assertThat(v.get(who + ".rc")).as(who + " recovers and succeeds\n" + ctx).isEqualTo("0");
+            assertThat(v.get(who + ".after")).as(who + " put the namespace's value back\n" + ctx).isEqualTo(v.get("before"));
+        }
+        // the agent in plan mode only says so; in apply mode it undoes the trial before its first pass, as an event and a log line
+        assertThat(v.get("plan.rc")).as(ctx).isEqualTo("0");
+        assertThat(v.get("plan.after")).as("the agent in plan mode changes nothing\n" + ctx).isEqualTo(v.get("agent.during"));
+        assertThat(ctx).contains("the agent in plan mode leaves it");
+        assertThat(ctx).contains("notice message=recovery: undid change set").contains("left by an interrupted tuning run (tune trial 1");
+        assertThat(Files.readString(Path.of(state, "events.jsonl"))).contains("\"event\":\"notice\"")
+                .contains("recovery: undid change set");
         assertThat(v.get("again.rc")).isEqualTo("0");
         assertThat(ctx).contains("Nothing to recover");
         // SIGTERM instead: the probe is killed with its group, the trial undone before the JVM exits, no --recover needed

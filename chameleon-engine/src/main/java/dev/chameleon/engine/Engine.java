@@ -130,6 +130,26 @@ public final class Engine {
         return out;
     }
 
+    /**
+     * Trials a killed tuning run left applied: applied change sets whose trigger starts with
+     * {@value Recovery#TRIAL_TRIGGER}, newest first, while no tuning run holds the state folder's
+     * tuning lock ({@link StateFolder#tuningLock()}; empty while one does: its trial is under
+     * way). Reads the journal only; {@link Changes#recover()} rolls them back.
+     */
+    public List<ChangeSet> interruptedTrials() {
+        if (stateFolder().tuningRunning()) {
+            return List.of();
+        }
+        return trialChangeSets();
+    }
+
+    private List<ChangeSet> trialChangeSets() {
+        List<ChangeSet> left = new ArrayList<>(appliedChangeSets().stream().filter(cs -> cs.trigger() != null
+                && cs.trigger().startsWith(Recovery.TRIAL_TRIGGER)).toList());
+        java.util.Collections.reverse(left);
+        return left;
+    }
+
     /** One line for people about an interrupted change set, saying what recovers it. */
     public static String interruptedNote(ChangeSet cs) {
         return "change set " + cs.id() + " was interrupted (" + cs.status() + ", " + cs.entries().size()
@@ -352,10 +372,33 @@ public final class Engine {
             this.applier = new Applier(actuators, journal());
         }
 
-        /** Undoes what a crashed run left unfinished; reports journal files that cannot be read (kept as they are). */
+        /**
+         * Undoes what a crashed run left unfinished, then rolls back (forced) the trials a killed
+         * tuning run left applied ({@link #interruptedTrials()}; none while a tuning run holds the
+         * tuning lock); reports journal files that cannot be read (kept as they are). Every
+         * {@code apply}, {@code rollback} and start of the agent in apply mode runs it first.
+         */
         public Recovery recover() {
             List<Journal.Loaded> bad = journal().list().stream().filter(l -> !l.ok()).toList();
-            return new Recovery(bad, applier.recover(host));
+            List<ChangeSet> unfinished = applier.recover(host);
+            return new Recovery(bad, unfinished, undo(interruptedTrials()));
+        }
+
+        /**
+         * Rolls back (forced) every applied trial's change set, newest first, whoever holds the
+         * tuning lock: for a tuning run that holds it itself, before its first trial.
+         */
+        public List<Recovery.TrialUndone> undoTrials() {
+            return undo(trialChangeSets());
+        }
+
+        private List<Recovery.TrialUndone> undo(List<ChangeSet> trials) {
+            List<Recovery.TrialUndone> out = new ArrayList<>();
+            for (ChangeSet cs : trials) {
+                Applier.Result r = rollback(cs, true, "recovery: a tuning run stopped before undoing its trial");
+                out.add(new Recovery.TrialUndone(cs, r.ok(), r.message()));
+            }
+            return out;
         }
 
         /**

@@ -21,6 +21,12 @@ import java.nio.file.StandardOpenOption;
  * daemon's whole life, so that one state folder has one agent — even in plan mode, where it
  * never changes anything but owns the socket, the events file and the drift baseline.</li>
  * </ul>
+ * A third, {@link #tuningLock()} ({@code STATE/tune.lock}, holding the pid), is held for a whole
+ * tuning run ({@code chameleon tune --yes}, or the daemon running an assigned {@code Tuning}):
+ * it is the marker that tells a trial under way (its change set applied, its process alive)
+ * from a trial a killed run left applied, which every recovery undoes
+ * ({@link Engine.Changes#recover()}).
+ * <p>
  * Folding them into one would mean either a running agent refuses every {@code chameleon apply}
  * and {@code rollback} for as long as it runs (it would hold the change lock for good), or a
  * second agent could start between two of the first one's passes. So they stay two, taken
@@ -114,6 +120,64 @@ public final class StateFolder {
             l.release();
             ch.close();
         };
+    }
+
+    /**
+     * Takes the tuning lock for one tuning run and writes this process's pid into it; close it to
+     * release. The kernel releases it when the process dies, however it dies.
+     *
+     * @throws EngineException.Refused when another tuning run holds it, naming its pid
+     */
+    public AutoCloseable tuningLock() {
+        Path f = dir.resolve("tune.lock");
+        FileChannel ch = open(f);
+        FileLock l = tryLock(ch);
+        if (l == null) {
+            String pid;
+            try {
+                pid = new String(Files.readAllBytes(f), StandardCharsets.UTF_8).strip();
+            } catch (IOException e) {
+                pid = "";
+            }
+            close(ch);
+            throw new EngineException.Refused("another tuning run" + (pid.isEmpty() ? "" : " (pid " + pid + ")")
+                    + " uses the state folder " + dir + "; one tuning runs at a time. Nothing was changed.");
+        }
+        try {
+            ch.truncate(0);
+            ch.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+        } catch (IOException e) {
+            close(ch); // closing the channel releases its lock
+            throw new EngineException.Failed("cannot write " + f + ": " + e.getMessage());
+        }
+        return () -> {
+            l.release();
+            ch.close();
+        };
+    }
+
+    /**
+     * True while a tuning run holds the tuning lock — another process's, or this process's own
+     * (the daemon running a tuning): its trial's change set is under way, not interrupted. Never
+     * creates the folder or the lock file; a lock file that cannot be opened counts as free.
+     */
+    public boolean tuningRunning() {
+        Path f = dir.resolve("tune.lock");
+        if (!Files.exists(f)) {
+            return false;
+        }
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            FileLock l = ch.tryLock();
+            if (l == null) {
+                return true;
+            }
+            l.release();
+            return false;
+        } catch (OverlappingFileLockException e) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private FileChannel open(Path f) {
