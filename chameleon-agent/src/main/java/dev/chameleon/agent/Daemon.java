@@ -25,6 +25,8 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import dev.chameleon.agent.tuning.AssignedTunings;
+import dev.chameleon.engine.Pass;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -44,6 +46,8 @@ public final class Daemon {
     private final AgentConfig config;
     /** How long a stop (SIGTERM) waits for a pass under way to end before the agent exits anyway. */
     static final java.time.Duration STOP_WAIT = java.time.Duration.ofSeconds(5);
+    /** How long a stop waits for a tuning run to undo its trial under way (its measurement ends first). */
+    static final java.time.Duration TUNING_STOP_WAIT = java.time.Duration.ofSeconds(30);
 
     private final PrintWriter out;
     private final Supplier<AgentConfig> reload;
@@ -170,13 +174,29 @@ public final class Daemon {
             return l.set();
         }, settings(config), events, clock, RandomGenerator.getDefault());
         running.set(agent);
+        // the gate checks the operator's service on this machine, also with --root (a tree has no services)
+        HealthGate agentGate = new HealthGate(config.healthGate(), new HostCommandRunner());
+        agent.healthGate(agentGate);
+        // assigned Tunings (docs/tuning.md): run after a pass in apply mode, one at a time, their knobs held out of the reconcile
+        AssignedTunings tunings = new AssignedTunings(state, events::emit, line -> {
+            out.println(clock.instant() + " " + line);
+            out.flush();
+        }, new HostCommandRunner(), Clock.systemDefaultZone());
+        agent.holdOut(tunings::heldOut);
+        java.util.function.BiConsumer<Pass, Event.PassSummary> tune = (p, s) -> {
+            if (p != null && "apply".equals(s.mode()) && !loaded.get().tunings().isEmpty()) {
+                tunings.passed(agent.engine(), p.facts(), loaded.get().tunings(), agentGate);
+            }
+        };
+        agent.afterPass(tune);
         if (link != null) {
             events.listener(link::event);
-            agent.afterPass(link::passed);
+            agent.afterPass((p, s) -> {
+                link.passed(p, s);
+                tune.accept(p, s);
+            });
             link.start();
         }
-        // the gate checks the operator's service on this machine, also with --root (a tree has no services)
-        agent.healthGate(new HealthGate(config.healthGate(), new HostCommandRunner()));
         Path eventsAt = events.file();
         agent.onReconfigure(() -> reconfigure(state, sock, eventsAt));
         try (Triggers triggers = new Triggers(agent.queue(), msg -> events.emit(new Event.Notice(msg)));
@@ -191,8 +211,10 @@ public final class Daemon {
             triggers.sighup();
             Thread main = Thread.currentThread();
             Thread hook = new Thread(() -> {
-                // a pass under way ends first (bounded), so its reports are queued with its event
+                // a tuning run undoes its trial under way first (bounded), then
+                // a pass under way ends (bounded), so its reports are queued with its event
                 // and no file write of it is cut by the interrupt below
+                tunings.stop(TUNING_STOP_WAIT);
                 agent.awaitPass(STOP_WAIT);
                 events.emit(new Event.Stop("stopping; the machine is left as it is"));
                 main.interrupt();
@@ -205,6 +227,7 @@ public final class Daemon {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {
+                tunings.stop(TUNING_STOP_WAIT); // the end of --max-passes: a tuning run under way undoes its trial and ends
                 if (link != null) {
                     // what is still queued stays on disk and goes at the next start
                     link.close(Thread.currentThread().isInterrupted() ? Duration.ZERO : Duration.ofSeconds(5));

@@ -247,6 +247,81 @@ class NetnsTuneIT {
         assertThat(ctx).contains("ended by stopped").contains("Everything was put back");
     }
 
+    /**
+     * The daemon runs a Tuning placed beside its policies: a policy in the same folder wants
+     * {@code tcp_wmem}'s max at 3000000, the Tuning tries three others with iperf3 (one fails the
+     * health check). The agent's passes (every second) do not put the policy's value back while a
+     * trial runs: the probe logs the value it measured under, and only the baseline and its repeat
+     * (2 + 2 measurements) saw 3000000.
+     */
+    @Test
+    void theAgentRunsAnAssignedTuningWithoutFightingItsTrialsAndTheHealthCheckStopsOne() throws Exception {
+        Path seen = tmp.resolve("agent-seen.log");
+        Path probe = script("agent-iperf.sh", """
+                set -eu
+                cut -f3 /proc/sys/net/ipv4/tcp_wmem >> %s
+                %s
+                """.formatted(seen, iperfProbe()));
+        Path health = script("agent-health.sh", "[ \"$(cut -f3 /proc/sys/net/ipv4/tcp_wmem)\" != 1000000 ]\n");
+        Path policies = Files.createDirectories(tmp.resolve("agent-policies"));
+        Files.writeString(policies.resolve("10-wmem.yaml"), """
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: wmem}
+                spec:
+                  settings:
+                    - sysctl: {key: net.ipv4.tcp_wmem, value: "4096 16384 3000000"}
+                """);
+        Files.writeString(policies.resolve("20-tune.yaml"), tuning("wmem-stream", probe.toString(), 2,
+                "- sysctl: {key: net.ipv4.tcp_wmem}\n  choices: [\"4096 16384 1000000\", \"4096 16384 2000000\", \"4096 16384 4194304\"]",
+                "{trials: 3, time: 2m}", "{maxRegression: 90, health: {command: [" + health + "]}}"));
+        String state = tmp.resolve("state-agent").toString();
+        StringBuilder log = new StringBuilder();
+        Map<String, String> v = inNamespace("""
+                $CHAMELEON run --mode apply --interval 1s --splay 0s --no-uevents --no-default-policies --no-system-policies \
+                  --policies %1$s --state-dir %2$s > %3$s/agent-run.out 2>&1 &
+                AGENT=$!
+                for i in $(seq 1200); do [ -s %2$s/tuning/wmem-stream.json ] && break; sleep 0.1; done
+                echo "@result=$([ -s %2$s/tuning/wmem-stream.json ] && echo yes || echo no)"
+                sleep 2.5
+                echo "@after=$(cat /proc/sys/net/ipv4/tcp_wmem)"
+                kill -TERM $AGENT; wait $AGENT; echo "@agent.rc=$?"
+                cat %3$s/agent-run.out
+                """.formatted(policies, state, tmp), log);
+        String ctx = log.toString();
+        assertThat(v.get("result")).as("the agent wrote the result\n" + ctx).isEqualTo("yes");
+        assertThat(v.get("agent.rc")).as("the JVM's exit on SIGTERM\n" + ctx).isEqualTo("143");
+        JsonNode r = json(Path.of(state, "tuning", "wmem-stream.json"));
+        assertThat(r.get("complete").asBoolean()).as(r.toString()).isTrue();
+        assertThat(r.get("digest").asText()).hasSize(64);
+        assertThat(r.get("budget").get("trialsRun").asInt()).as(r.toString()).isEqualTo(3);
+        assertThat(r.get("restored").asBoolean()).as(r.toString()).isTrue();
+        assertThat(r.get("startValues").toString()).contains("4096 16384 3000000");
+        List<String> statuses = new java.util.ArrayList<>();
+        r.get("trials").forEach(t -> statuses.add(t.get("status").asText()));
+        assertThat(statuses).as(r.toString()).filteredOn(st -> st.startsWith("stopped: health check failed")).hasSize(1);
+        assertThat(statuses).as(r.toString()).filteredOn(st -> st.equals("measured")).hasSize(2);
+        // the reconcile held the knob out: no trial measurement saw the policy's value
+        List<String> measuredUnder = Files.readAllLines(seen);
+        assertThat(measuredUnder).as(ctx).containsOnly("3000000", "2000000", "4194304");
+        assertThat(measuredUnder.stream().filter("3000000"::equals).count()).as("baseline and baseline again only\n" + measuredUnder)
+                .isEqualTo(4);
+        assertThat(measuredUnder.stream().filter(x -> !x.equals("3000000")).count()).as(measuredUnder.toString()).isGreaterThanOrEqualTo(4);
+        assertThat(v.get("after")).as("the policy's value stands after the run\n" + ctx).isEqualTo("4096 16384 3000000");
+        String events = Files.readString(Path.of(state, "events.jsonl"));
+        assertThat(events).contains("\"event\":\"tuning\",\"tuning\":\"wmem-stream\",\"status\":\"started\"")
+                .contains("\"event\":\"tuning\",\"tuning\":\"wmem-stream\",\"status\":\"done\"")
+                .doesNotContain("\"event\":\"external-change\"");
+        assertThat(ctx).contains("tuning wmem-stream: baseline:");
+        // never approved without spec.approve: auto: nothing was written beside the policies
+        try (var files = Files.list(policies)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("10-wmem.yaml", "20-tune.yaml");
+        }
+        if (r.has("proposal")) {
+            assertThat(Path.of(state, "tuning", "wmem-stream.proposal.yaml")).exists();
+        }
+    }
+
     @Test
     void theProposalRoundTripsThroughPolicyValidateAndPlanAndApproveWritesItIntoTheRootsPolicyFolder() throws Exception {
         // the objective is somaxconn read back: exact, so the best (8192) and a significant gain are certain

@@ -14,6 +14,7 @@ import dev.chameleon.model.Plan;
 import dev.chameleon.policy.PolicyError;
 import dev.chameleon.policy.PolicyException;
 import dev.chameleon.policy.PolicySet;
+import dev.chameleon.policy.TuningParser;
 import dev.chameleon.sensors.FactCache;
 import dev.chameleon.sensors.SensorSuite;
 import java.io.IOException;
@@ -238,6 +239,15 @@ public final class Engine {
      * @throws EngineException.BadInput {@code errors} (unreadable sources) or compile errors
      */
     public static PolicySet compile(List<PolicySet.Source> sources, List<PolicyError> errors) {
+        List<PolicySet.Source> tunings = tuningSources(sources);
+        if (!tunings.isEmpty()) {
+            // Tuning documents live beside the policies (policies.d, a bundle): read (and refused, positioned) here, run by the agent
+            errors = new ArrayList<>(errors);
+            for (PolicySet.Source t : tunings) {
+                TuningParser.parse(t.name(), t.text(), errors);
+            }
+            sources = sources.stream().filter(s -> !tunings.contains(s)).toList();
+        }
         if (!errors.isEmpty()) {
             throw new EngineException.BadInput("cannot load policies; nothing was changed\n"
                     + errors.stream().map(PolicyError::format).collect(Collectors.joining("\n")));
@@ -248,6 +258,15 @@ public final class Engine {
             throw new EngineException.BadInput("policies do not compile; nothing was changed\n"
                     + e.errors().stream().map(PolicyError::format).collect(Collectors.joining("\n")));
         }
+    }
+
+    /**
+     * The sources among {@code sources} that are Tuning files ({@link TuningParser#holdsTuning}):
+     * {@link #compile} reads them with the Tuning reader instead of compiling them as policies,
+     * and the agent runs the Tunings they hold (docs/tuning.md).
+     */
+    public static List<PolicySet.Source> tuningSources(List<PolicySet.Source> sources) {
+        return sources.stream().filter(s -> TuningParser.holdsTuning(s.text())).toList();
     }
 
     // --- a pass ---
@@ -315,17 +334,48 @@ public final class Engine {
      * and the whole set undone on any failure.
      *
      * @param trigger why, as the journal records it ({@code tuner trial 3: vm.dirty_ratio})
+     * @throws EngineException.Refused another process held the change lock for {@link #LOCK_WAIT}
      */
     public Applier.Result applySettings(List<DesiredSetting> settings, String trigger) {
-        try (Changes c = changes()) {
+        try (Changes c = changesWaiting()) {
             return c.apply(settings, trigger);
         }
     }
 
-    /** Rolls back the applied change set {@code id}, with the change lock taken for the call ({@link Changes#rollback(String, boolean, String)}). */
+    /**
+     * Rolls back the applied change set {@code id}, with the change lock taken for the call
+     * ({@link Changes#rollback(String, boolean, String)}). Like {@link #applySettings}, waits up to
+     * {@link #LOCK_WAIT} for the lock.
+     */
     public Applier.Result rollback(String id, boolean force, String cause) {
-        try (Changes c = changes()) {
+        try (Changes c = changesWaiting()) {
             return c.rollback(id, force, cause);
+        }
+    }
+
+    /**
+     * How long {@link #applySettings} and {@link #rollback(String, boolean, String)} (the tuner's
+     * steps) wait for the change lock: the agent running a Tuning applies its trials between its
+     * own passes, which hold the lock for the seconds of an apply.
+     */
+    public static final java.time.Duration LOCK_WAIT = java.time.Duration.ofSeconds(60);
+
+    private Changes changesWaiting() {
+        long until = System.nanoTime() + LOCK_WAIT.toNanos();
+        while (true) {
+            try {
+                return changes();
+            } catch (EngineException.Refused e) {
+                if (System.nanoTime() > until) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
         }
     }
 

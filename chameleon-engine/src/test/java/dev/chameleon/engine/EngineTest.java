@@ -183,4 +183,20 @@ class EngineTest {
         assertThatThrownBy(() -> Engine.compile(List.of(), new ArrayList<>(List.of(new dev.chameleon.policy.PolicyError("f", 0, 0, "gone", "")))))
                 .hasMessageStartingWith("cannot load policies; nothing was changed");
     }
+
+    /** A Tuning file beside the policies (policies.d, a bundle) is not a policy: read by the Tuning reader, run by the agent. */
+    @Test
+    void aTuningFileBesideThePoliciesIsReadAsATuningAndItsErrorsArePositioned() throws Exception {
+        String tuning = "apiVersion: chameleon/v1\nkind: Tuning\nmetadata: {name: t}\nspec:\n"
+                + "  objective: {probe: {command: [/bin/echo, '5']}, goal: maximise}\n"
+                + "  knobs:\n    - sysctl: {key: vm.swappiness}\n      choices: [10, 20]\n  budget: {trials: 2}\n";
+        Engine e = engine(policy("low", "enforce", "- sysctl: {key: vm.swappiness, value: 10}"), tuning);
+        assertThat(e.loadPolicies().policies()).extracting(p -> p.name()).containsExactly("low");
+        assertThat(Engine.tuningSources(e.policySources(new ArrayList<>()))).extracting(PolicySet.Source::name)
+                .containsExactly(tmp.resolve("policies/p1.yaml").toString());
+        Engine bad = engine(policy("low", "enforce", "- sysctl: {key: vm.swappiness, value: 10}"), tuning.replace("trials: 2", "trials: 0"));
+        assertThatThrownBy(bad::loadPolicies).isInstanceOf(EngineException.BadInput.class)
+                .hasMessageStartingWith("cannot load policies; nothing was changed\n")
+                .hasMessageContaining("p1.yaml:9:");
+    }
 }

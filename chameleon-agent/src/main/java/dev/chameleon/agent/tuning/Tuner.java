@@ -81,6 +81,11 @@ public final class Tuner {
      * evaluated) for {@code facts}, or the local time is outside its window.
      */
     public Optional<String> notNow(FactSet facts) {
+        return notNow(tuning, facts, clock);
+    }
+
+    /** {@link #notNow(FactSet)} of {@code tuning} at {@code clock}'s time. */
+    public static Optional<String> notNow(Tuning tuning, FactSet facts, Clock clock) {
         if (tuning.when().isPresent()) {
             Condition c = tuning.when().get();
             Condition.Outcome o = c.evaluate(facts, null, null);
