@@ -79,9 +79,16 @@ final class PolicyCommand implements Runnable {
                 sources.addAll(mine);
             }
             PolicySet set = null;
+            // Tuning files (docs/tuning.md) are read by the Tuning reader, as the agent reads them beside its policies
+            List<PolicySet.Source> tunings = dev.chameleon.engine.Engine.tuningSources(sources);
+            int tuningDocs = 0;
             if (errors.isEmpty()) {
+                for (PolicySet.Source t : tunings) {
+                    tuningDocs += dev.chameleon.policy.TuningParser.parse(t.name(), t.text(), errors).size();
+                }
                 try {
-                    set = PolicySet.compile(sources);
+                    PolicySet compiled = PolicySet.compile(sources.stream().filter(x -> !tunings.contains(x)).toList());
+                    set = errors.isEmpty() ? compiled : null;
                 } catch (PolicyException e) {
                     errors.addAll(e.errors());
                 }
@@ -94,6 +101,9 @@ final class PolicyCommand implements Runnable {
                     long profiles = set.profiles().stream().filter(p -> names.contains(p.file())).count();
                     long tests = set.tests().stream().filter(p -> names.contains(p.file())).count();
                     out.printf("ok: %d file(s): %d policies, %d profiles, %d tests%n", mine.size(), policies, profiles, tests);
+                    if (tuningDocs > 0) {
+                        out.printf("ok: %d Tuning document(s)%n", tuningDocs);
+                    }
                     List<PolicyError> warnings = set.warnings().stream().filter(w -> names.contains(w.file())).toList();
                     for (PolicyError w : warnings) {
                         spec.commandLine().getErr().println(w.format("warning"));
