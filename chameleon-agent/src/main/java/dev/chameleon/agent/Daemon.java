@@ -191,6 +191,7 @@ public final class Daemon {
         agent.afterPass(tune);
         if (link != null) {
             events.listener(link::event);
+            tunings.onResult(r -> link.proposal(clock.instant(), r)); // offered to similar VMs by the control plane
             agent.afterPass((p, s) -> {
                 link.passed(p, s);
                 tune.accept(p, s);

@@ -70,22 +70,7 @@ public final class StateFolder {
      * Never creates the folder or the lock file; a lock file that cannot be opened counts as free.
      */
     public boolean changeRunning() {
-        Path f = dir.resolve("lock");
-        if (!Files.exists(f)) {
-            return false;
-        }
-        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            FileLock l = ch.tryLock();
-            if (l == null) {
-                return true;
-            }
-            l.release();
-            return false;
-        } catch (OverlappingFileLockException e) {
-            return true; // this process holds it
-        } catch (IOException e) {
-            return false;
-        }
+        return held("lock");
     }
 
     /**
@@ -95,31 +80,8 @@ public final class StateFolder {
      * @throws EngineException.Refused when another agent holds it, naming its pid
      */
     public AutoCloseable agentLock() {
-        Path f = dir.resolve("agent.lock");
-        FileChannel ch = open(f);
-        FileLock l = tryLock(ch);
-        if (l == null) {
-            String pid;
-            try {
-                pid = new String(Files.readAllBytes(f), StandardCharsets.UTF_8).strip();
-            } catch (IOException e) {
-                pid = "";
-            }
-            close(ch);
-            throw new EngineException.Refused("another agent" + (pid.isEmpty() ? "" : " (pid " + pid + ")")
-                    + " runs with the state folder " + dir + "; stop it first (systemctl stop chameleon), or give this one its own --state-dir");
-        }
-        try {
-            ch.truncate(0);
-            ch.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)), 0);
-        } catch (IOException e) {
-            close(ch);
-            throw new EngineException.Failed("cannot write " + f + ": " + e.getMessage());
-        }
-        return () -> {
-            l.release();
-            ch.close();
-        };
+        return pidLock("agent.lock", pid -> "another agent" + pid + " runs with the state folder " + dir
+                + "; stop it first (systemctl stop chameleon), or give this one its own --state-dir");
     }
 
     /**
@@ -129,7 +91,16 @@ public final class StateFolder {
      * @throws EngineException.Refused when another tuning run holds it, naming its pid
      */
     public AutoCloseable tuningLock() {
-        Path f = dir.resolve("tune.lock");
+        return pidLock("tune.lock", pid -> "another tuning run" + pid + " uses the state folder " + dir
+                + "; one tuning runs at a time. Nothing was changed.");
+    }
+
+    /**
+     * Takes the lock file {@code name} and writes this process's pid into it; refused with
+     * {@code refusal} of the holder's {@code " (pid N)"} (empty when unknown).
+     */
+    private AutoCloseable pidLock(String name, java.util.function.Function<String, String> refusal) {
+        Path f = dir.resolve(name);
         FileChannel ch = open(f);
         FileLock l = tryLock(ch);
         if (l == null) {
@@ -140,8 +111,7 @@ public final class StateFolder {
                 pid = "";
             }
             close(ch);
-            throw new EngineException.Refused("another tuning run" + (pid.isEmpty() ? "" : " (pid " + pid + ")")
-                    + " uses the state folder " + dir + "; one tuning runs at a time. Nothing was changed.");
+            throw new EngineException.Refused(refusal.apply(pid.isEmpty() ? "" : " (pid " + pid + ")"));
         }
         try {
             ch.truncate(0);
@@ -162,7 +132,12 @@ public final class StateFolder {
      * creates the folder or the lock file; a lock file that cannot be opened counts as free.
      */
     public boolean tuningRunning() {
-        Path f = dir.resolve("tune.lock");
+        return held("tune.lock");
+    }
+
+    /** True when a process (this one too) holds the lock file {@code name}; never creates it; one that cannot be opened counts as free. */
+    private boolean held(String name) {
+        Path f = dir.resolve(name);
         if (!Files.exists(f)) {
             return false;
         }
@@ -174,7 +149,7 @@ public final class StateFolder {
             l.release();
             return false;
         } catch (OverlappingFileLockException e) {
-            return true;
+            return true; // this process holds it
         } catch (IOException e) {
             return false;
         }

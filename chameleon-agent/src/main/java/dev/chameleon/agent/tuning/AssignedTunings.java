@@ -78,6 +78,7 @@ public final class AssignedTunings implements AutoCloseable {
     private final AtomicBoolean stopping = new AtomicBoolean();
     private volatile Thread running;
     private volatile Set<String> held = Set.of();
+    private volatile Consumer<TuningReport> results = r -> { };
 
     /**
      * @param state  the state folder; results go to its {@code tuning/} folder
@@ -91,6 +92,11 @@ public final class AssignedTunings implements AutoCloseable {
         this.log = log;
         this.runner = runner;
         this.clock = clock;
+    }
+
+    /** Called with the report of each complete run (the daemon sends its proposal to the control plane). */
+    public void onResult(Consumer<TuningReport> listener) {
+        results = java.util.Objects.requireNonNull(listener);
     }
 
     /** The knobs ({@code kind:target}) of the run under way; empty when none runs. */
@@ -192,6 +198,9 @@ public final class AssignedTunings implements AutoCloseable {
             write(resultFile(t.name()), Json.compact(m) + "\n");
             events.accept(new Event.Tuned(t.name(), complete ? "done" : "stopped", message, resultFile(t.name()).toString(), proposal,
                     approved));
+            if (complete) {
+                results.accept(report);
+            }
         } catch (EngineException | IOException e) {
             failed(a, e.getMessage());
         } catch (InterruptedException e) {

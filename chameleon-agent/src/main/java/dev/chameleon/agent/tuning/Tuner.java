@@ -1,5 +1,6 @@
 package dev.chameleon.agent.tuning;
 
+import dev.chameleon.engine.Fingerprint;
 import dev.chameleon.actuators.Applier;
 import dev.chameleon.agent.loop.HealthGate;
 import dev.chameleon.engine.Engine;

@@ -1,5 +1,6 @@
 package dev.chameleon.agent.tuning;
 
+import dev.chameleon.engine.Fingerprint;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
