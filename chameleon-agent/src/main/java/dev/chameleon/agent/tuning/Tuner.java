@@ -1,10 +1,10 @@
 package dev.chameleon.agent.tuning;
 
-import dev.chameleon.engine.Fingerprint;
 import dev.chameleon.actuators.Applier;
 import dev.chameleon.agent.loop.HealthGate;
 import dev.chameleon.engine.Engine;
 import dev.chameleon.engine.EngineException;
+import dev.chameleon.engine.Fingerprint;
 import dev.chameleon.engine.Pass;
 import dev.chameleon.model.ChangeSet;
 import dev.chameleon.model.DesiredSetting;

@@ -1,9 +1,9 @@
 package dev.chameleon.agent.tuning;
 
-import dev.chameleon.engine.Fingerprint;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.chameleon.engine.Fingerprint;
 import dev.chameleon.policy.Policy;
 import dev.chameleon.policy.PolicyError;
 import dev.chameleon.policy.PolicyParser;
