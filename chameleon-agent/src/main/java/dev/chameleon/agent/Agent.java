@@ -82,6 +82,7 @@ public final class Agent {
     private volatile Sensed sensed;
     private final AgentMetrics metrics = new AgentMetrics();
     private volatile java.util.function.BiConsumer<Pass, Event.PassSummary> afterPass = (p, s) -> { };
+    private volatile java.util.function.Supplier<java.util.Set<String>> heldOut = java.util.Set::of;
     // the last evaluation and what it was made from (pass thread only)
     private PolicySet.Evaluation evaluation;
     private PolicySet evaluatedPolicies;
@@ -150,6 +151,15 @@ public final class Agent {
      * Called at the end of every pass with the pass (null when it failed before planning) and its
      * summary, on the pass thread: the control plane's reports. It must not block.
      */
+    /**
+     * Settings ({@code kind:target}) the passes leave alone while {@code keys} gives them: no
+     * drift is observed and nothing is applied for them. The tuning runner's knobs while a trial
+     * of an assigned Tuning runs, so the reconcile does not fight the trial's values.
+     */
+    public void holdOut(java.util.function.Supplier<java.util.Set<String>> keys) {
+        heldOut = java.util.Objects.requireNonNull(keys);
+    }
+
     public void afterPass(java.util.function.BiConsumer<Pass, Event.PassSummary> listener) {
         afterPass = java.util.Objects.requireNonNull(listener);
     }
@@ -316,9 +326,10 @@ public final class Agent {
             made = s;
             platform = s.facts().get("platform").filter(Map.class::isInstance).map(m -> castMap(m)).orElse(Map.of());
             Map<String, String> baseline = Drift.baseline(e0.journal());
+            java.util.Set<String> held = heldOut.get();
             for (PlanEntry e : s.plan().entries()) {
                 String key = e.setting().key().toString();
-                if (e.action() == PlanEntry.Action.ERROR || e.action() == PlanEntry.Action.NOT_APPLICABLE) {
+                if (e.action() == PlanEntry.Action.ERROR || e.action() == PlanEntry.Action.NOT_APPLICABLE || held.contains(key)) {
                     continue;
                 }
                 drift.observe(key, baseline.get(key), e.current(), now).ifPresent(c -> {
@@ -368,8 +379,12 @@ public final class Agent {
     /** Applies this pass's changes (those not frozen or backing off); the change set it recorded, or null. */
     private ChangeSet apply(Engine e0, Pass s, Instant now, Summary summary) {
         List<DesiredSetting> todo = new ArrayList<>();
+        java.util.Set<String> held = heldOut.get();
         for (DesiredSetting d : s.scope().changes(s.plan(), drift::isFrozen)) {
             String key = d.key().toString();
+            if (held.contains(key)) {
+                continue; // a knob of a tuning trial under way: the trial's value stands until the tuner undoes it
+            }
             if (drift.backingOff(key, now)) {
                 continue; // its change failed lately; tried again after the back-off (Drift.failed)
             }

@@ -25,6 +25,8 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import dev.chameleon.agent.tuning.AssignedTunings;
+import dev.chameleon.engine.Pass;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -44,6 +46,8 @@ public final class Daemon {
     private final AgentConfig config;
     /** How long a stop (SIGTERM) waits for a pass under way to end before the agent exits anyway. */
     static final java.time.Duration STOP_WAIT = java.time.Duration.ofSeconds(5);
+    /** How long a stop waits for a tuning run to undo its trial under way (its measurement ends first). */
+    static final java.time.Duration TUNING_STOP_WAIT = java.time.Duration.ofSeconds(30);
 
     private final PrintWriter out;
     private final Supplier<AgentConfig> reload;
@@ -120,6 +124,27 @@ public final class Daemon {
         }
     }
 
+    /**
+     * Before the first pass: in apply mode, what a crashed run left unfinished is undone and
+     * printed, and each trial a killed tuning run left applied is rolled back and reported as a
+     * {@code notice} event (and its log line); in plan mode such a trial is only reported.
+     */
+    private void recoverAtStart(Engine engine, EventLog events) {
+        if (config.apply()) {
+            dev.chameleon.engine.Recovery r;
+            try (Engine.Changes changes = engine.changes()) {
+                r = changes.recover();
+            }
+            new dev.chameleon.engine.Recovery(r.unreadable(), r.recovered(), List.of()).lines().forEach(out::println);
+            out.flush();
+            r.trials().forEach(t -> events.emit(new Event.Notice("recovery: " + t.line())));
+        } else {
+            engine.interruptedTrials().forEach(cs -> events.emit(new Event.Notice("change set " + cs.id() + " was left applied by an "
+                    + "interrupted tuning run (" + cs.trigger() + "); the agent in plan mode leaves it: 'chameleon apply --yes', "
+                    + "'chameleon tune --recover' or the agent in apply mode undoes it")));
+        }
+    }
+
     /** The agent's life, with the state folder's lock held. */
     private void run(Engine engine, Path state, Path sock) throws Exception {
         Clock clock = Clock.systemUTC();
@@ -138,11 +163,7 @@ public final class Daemon {
         // the policies last compiled and the fingerprint of their sources: clients are served them while the files are unchanged
         AtomicReference<Served.Loaded> loaded = new AtomicReference<>(load(engine, link));
         AtomicReference<PolicySet> firstLoad = new AtomicReference<>(loaded.get().set());
-        if (config.apply()) {
-            try (Engine.Changes changes = engine.changes()) {
-                changes.recover().lines().forEach(out::println);
-            }
-        }
+        recoverAtStart(engine, events);
         Agent agent = new Agent(engine, e -> {
             PolicySet first = firstLoad.getAndSet(null);
             if (first != null) {
@@ -153,13 +174,30 @@ public final class Daemon {
             return l.set();
         }, settings(config), events, clock, RandomGenerator.getDefault());
         running.set(agent);
+        // the gate checks the operator's service on this machine, also with --root (a tree has no services)
+        HealthGate agentGate = new HealthGate(config.healthGate(), new HostCommandRunner());
+        agent.healthGate(agentGate);
+        // assigned Tunings (docs/tuning.md): run after a pass in apply mode, one at a time, their knobs held out of the reconcile
+        AssignedTunings tunings = new AssignedTunings(state, events::emit, line -> {
+            out.println(clock.instant() + " " + line);
+            out.flush();
+        }, new HostCommandRunner(), Clock.systemDefaultZone());
+        agent.holdOut(tunings::heldOut);
+        java.util.function.BiConsumer<Pass, Event.PassSummary> tune = (p, s) -> {
+            if (p != null && "apply".equals(s.mode()) && !loaded.get().tunings().isEmpty()) {
+                tunings.passed(agent.engine(), p.facts(), loaded.get().tunings(), agentGate);
+            }
+        };
+        agent.afterPass(tune);
         if (link != null) {
             events.listener(link::event);
-            agent.afterPass(link::passed);
+            tunings.onResult(r -> link.proposal(clock.instant(), r)); // offered to similar VMs by the control plane
+            agent.afterPass((p, s) -> {
+                link.passed(p, s);
+                tune.accept(p, s);
+            });
             link.start();
         }
-        // the gate checks the operator's service on this machine, also with --root (a tree has no services)
-        agent.healthGate(new HealthGate(config.healthGate(), new HostCommandRunner()));
         Path eventsAt = events.file();
         agent.onReconfigure(() -> reconfigure(state, sock, eventsAt));
         try (Triggers triggers = new Triggers(agent.queue(), msg -> events.emit(new Event.Notice(msg)));
@@ -174,8 +212,10 @@ public final class Daemon {
             triggers.sighup();
             Thread main = Thread.currentThread();
             Thread hook = new Thread(() -> {
-                // a pass under way ends first (bounded), so its reports are queued with its event
+                // a tuning run undoes its trial under way first (bounded), then
+                // a pass under way ends (bounded), so its reports are queued with its event
                 // and no file write of it is cut by the interrupt below
+                tunings.stop(TUNING_STOP_WAIT);
                 agent.awaitPass(STOP_WAIT);
                 events.emit(new Event.Stop("stopping; the machine is left as it is"));
                 main.interrupt();
@@ -188,6 +228,7 @@ public final class Daemon {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {
+                tunings.stop(TUNING_STOP_WAIT); // the end of --max-passes: a tuning run under way undoes its trial and ends
                 if (link != null) {
                     // what is still queued stays on disk and goes at the next start
                     link.close(Thread.currentThread().isInterrupted() ? Duration.ZERO : Duration.ofSeconds(5));

@@ -26,7 +26,11 @@ public final class Served {
     public static final Duration MAX_AGE = Duration.ofSeconds(120);
 
     /** Compiled policies and the fingerprint of the sources they were compiled from. */
-    public record Loaded(PolicySet set, String fingerprint) {
+    /**
+     * @param tunings the Tuning documents among the same sources (policies.d, folders, the bundle), which the agent runs
+     *                ({@link dev.chameleon.agent.tuning.AssignedTunings})
+     */
+    public record Loaded(PolicySet set, String fingerprint, List<dev.chameleon.agent.tuning.AssignedTunings.Assigned> tunings) {
         /** Reads {@code engine}'s policy sources, fingerprints and compiles them (throws as {@link Engine#compile} does). */
         public static Loaded load(Engine engine) {
             return load(engine, List.of());
@@ -43,7 +47,8 @@ public final class Served {
             List<PolicySet.Source> sources = new ArrayList<>(engine.policySources(errors));
             sources.addAll(extra);
             String fp = Served.fingerprint(sources);
-            return new Loaded(Engine.compile(sources, errors), fp);
+            PolicySet set = Engine.compile(sources, errors); // refuses a Tuning file with errors, positioned, as a bad policy
+            return new Loaded(set, fp, dev.chameleon.agent.tuning.AssignedTunings.of(sources));
         }
     }
 

@@ -36,16 +36,16 @@ import picocli.CommandLine.Model.CommandSpec;
  * of a shared machine).
  */
 @Command(name = "fleet", mixinStandardHelpOptions = true,
-        description = "Operate the fleet through the control plane's API: agents, show, policies push, rollout, simulate, events.",
+        description = "Operate the fleet through the control plane's API: agents, show, policies push, rollout, simulate, events, proposals.",
         subcommands = {FleetCommand.Agents.class, FleetCommand.Show.class, FleetCommand.Policies.class, FleetCommand.Rollout.class,
-                FleetCommand.Simulate.class, FleetCommand.Events.class})
+                FleetCommand.Simulate.class, FleetCommand.Events.class, FleetCommand.Proposals.class})
 final class FleetCommand implements Runnable {
     @Spec
     CommandSpec spec;
 
     @Override
     public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "say what to do: agents, show, policies push, rollout, simulate or events");
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "say what to do: agents, show, policies push, rollout, simulate, events or proposals");
     }
 
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -264,6 +264,52 @@ final class FleetCommand implements Runnable {
                     }
                 }
             }
+            return ExitCode.OK;
+        }
+    }
+
+    @Command(name = "proposals", mixinStandardHelpOptions = true,
+            description = {"Proposals of learned tuning agents made (an assigned Tuning), for the platform of an agent or a fingerprint key,",
+                    "newest first. --yaml prints the newest one's policy, ready for 'fleet policies push NAME FILE'."})
+    static final class Proposals implements Callable<Integer> {
+        @Mixin
+        Conn conn;
+        @Option(names = "--agent", paramLabel = "AGENT", description = "Proposals for this agent's platform (from the facts it last reported).")
+        String agent;
+        @Option(names = "--fingerprint", paramLabel = "KEY", description = "Proposals for this fingerprint key, e.g. 'hypervisor=kvm cloud=none memory<=8GiB'.")
+        String fingerprint;
+        @Option(names = "--yaml", description = "Print only the newest proposal's policy (YAML).")
+        boolean yaml;
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            if ((agent == null) == (fingerprint == null)) {
+                throw new UserError(ExitCode.BAD_INPUT, "give --agent AGENT or --fingerprint KEY (one of them)");
+            }
+            JsonNode list = conn.get("/api/v1/tuning/proposals?" + (agent != null ? "agent=" + enc(agent) : "fingerprint=" + enc(fingerprint)));
+            if (yaml) {
+                if (list.isEmpty()) {
+                    throw new UserError(ExitCode.REFUSED, "no proposal for " + (agent != null ? "the platform of agent " + agent : fingerprint));
+                }
+                out.print(list.get(0).path("proposal").asText());
+                return ExitCode.OK;
+            }
+            if (conn.json()) {
+                printJson(out, list);
+                return ExitCode.OK;
+            }
+            List<List<String>> rows = new ArrayList<>();
+            for (JsonNode p : list) {
+                JsonNode g = p.path("gain");
+                rows.add(List.of(p.path("agentId").asText(), text(p.get("tuning")), g.isObject() ? String.format(java.util.Locale.ROOT,
+                        "%+.1f%% (95%% CI %+.1f%% .. %+.1f%%)", g.path("percent").asDouble(), g.path("ci95Low").asDouble(),
+                        g.path("ci95High").asDouble()) : "-", text(p.get("fingerprintKey")), text(p.get("at"))));
+            }
+            table(out, List.of("AGENT", "TUNING", "GAIN", "PLATFORM", "AT"), rows);
+            out.println(list.size() + " proposal(s); --yaml prints the newest one's policy for 'fleet policies push'");
             return ExitCode.OK;
         }
     }

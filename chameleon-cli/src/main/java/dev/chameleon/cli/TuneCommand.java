@@ -1,19 +1,16 @@
 package dev.chameleon.cli;
 
 import dev.chameleon.agent.loop.HealthGate;
-import dev.chameleon.agent.tuning.GaussianProcessOptimizer;
 import dev.chameleon.agent.tuning.Optimizer;
 import dev.chameleon.agent.tuning.Probe;
-import dev.chameleon.agent.tuning.RandomSearch;
 import dev.chameleon.agent.tuning.Tuner;
 import dev.chameleon.agent.tuning.TuningReport;
+import dev.chameleon.agent.tuning.TuningSetup;
 import dev.chameleon.engine.Engine;
-import dev.chameleon.engine.EngineConfig;
 import dev.chameleon.engine.EngineException;
 import dev.chameleon.host.HostCommandRunner;
 import dev.chameleon.model.FactSet;
 import dev.chameleon.policy.PolicyError;
-import dev.chameleon.policy.PolicySet;
 import dev.chameleon.policy.Tuning;
 import dev.chameleon.policy.TuningParser;
 import java.io.IOException;
@@ -21,7 +18,6 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -153,30 +149,9 @@ final class TuneCommand implements Callable<Integer> {
         if (approve && !yes) {
             throw new UserError(ExitCode.BAD_INPUT, "--approve goes with --yes: the proposal comes from a run. Nothing was changed.");
         }
-        Optimizer opt = switch (optimizer) {
-            case "gp" -> new GaussianProcessOptimizer(seed, Math.max(2, Math.min(tuning.knobs().size() + 1, tuning.budget().trials() / 3)));
-            case "random" -> new RandomSearch(seed);
-            default -> throw new UserError(ExitCode.BAD_INPUT, "--optimizer must be gp or random, found '" + optimizer + "'");
-        };
-        Probe probe;
-        HealthGate gate = null;
-        try {
-            probe = new Probe(tuning.objective().probe(), new HostCommandRunner());
-        } catch (IllegalArgumentException e) {
-            Tuning.Probe p = tuning.objective().probe();
-            throw new UserError(ExitCode.BAD_INPUT, tuning.file() + ":" + p.line() + ":" + p.column() + ": spec.objective.probe."
-                    + e.getMessage() + "; nothing was changed");
-        }
-        Tuning.Guardrail g = tuning.guardrail();
-        if (!g.healthCommand().isEmpty() || g.healthUrl() != null) {
-            try {
-                gate = new HealthGate(new HealthGate.Settings(g.healthCommand(), g.healthUrl() == null ? null : java.net.URI.create(g.healthUrl()),
-                        g.healthTimeout(), java.time.Duration.ZERO), new HostCommandRunner());
-            } catch (IllegalArgumentException e) {
-                throw new UserError(ExitCode.BAD_INPUT, tuning.file() + ":" + g.line() + ":" + g.column() + ": spec.guardrail.health."
-                        + e.getMessage() + "; nothing was changed");
-            }
-        }
+        Optimizer opt = TuningSetup.optimizer(optimizer, seed, tuning);
+        Probe probe = TuningSetup.probe(tuning, new HostCommandRunner());
+        HealthGate gate = TuningSetup.gate(tuning, new HostCommandRunner(), null);
         boolean json = output == OutputFormat.json;
         PrintWriter progress = json ? err : out;
         AtomicBoolean stopping = new AtomicBoolean();
@@ -283,38 +258,8 @@ final class TuneCommand implements Callable<Integer> {
         return ts.get(0);
     }
 
-    /**
-     * Writes the proposal into the policy folder under the root, after checking it compiles with
-     * every policy the engine loads; refuses without a significant gain, or over a file that is
-     * not an earlier proposal.
-     */
+    /** Writes the proposal into the machine's policy folder ({@link TuningSetup#approve}). */
     static Path approve(Engine engine, TuningReport report) {
-        if (report.proposal().isEmpty()) {
-            throw new EngineException.Refused("no trial beat the baseline; nothing to approve, nothing was written");
-        }
-        if (!report.gain().orElseThrow().significant()) {
-            throw new EngineException.Refused("the gain " + report.gain().get().describe() + " is not shown to be above 0 (its 95% interval "
-                    + "is unknown or reaches 0); nothing was written. Run with more repeats or trials.");
-        }
-        Path dir = engine.host().root().resolve(EngineConfig.SYSTEM_POLICIES);
-        Path target = dir.resolve(report.proposalName() + ".yaml");
-        String text = report.proposal().get();
-        List<PolicyError> errors = new ArrayList<>();
-        List<PolicySet.Source> sources = new ArrayList<>(engine.policySources(errors));
-        sources.removeIf(s -> Path.of(s.name()).toAbsolutePath().normalize().equals(target.toAbsolutePath().normalize()));
-        sources.add(new PolicySet.Source(target.toString(), text));
-        Engine.compile(sources, errors); // a conflict with a policy already there is refused here, with both positions
-        try {
-            if (Files.exists(target) && !Files.readString(target).startsWith("# Proposed by chameleon tune")) {
-                throw new EngineException.Refused(target + " exists and is not an earlier proposal of chameleon tune; nothing was written");
-            }
-            Files.createDirectories(dir);
-            Path tmp = dir.resolve("." + target.getFileName() + ".tmp");
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new EngineException.Failed("cannot write " + target + ": " + e.getMessage());
-        }
-        return target;
+        return TuningSetup.approve(engine, report);
     }
 }

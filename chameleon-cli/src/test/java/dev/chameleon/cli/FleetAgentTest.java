@@ -415,4 +415,62 @@ class FleetAgentTest {
         assertThat(badPolicy.code()).isEqualTo(2);
         assertThat(badPolicy.err()).contains("bad.yaml:1:");
     }
+
+    /**
+     * Learned tuning across the fleet: a Tuning pushed as a policy set reaches the agent in its
+     * bundle; the agent runs it (over its machine tree: the knob is the tree's vm.dirty_ratio and
+     * the objective reads it back, exact), sends the proposal with its platform fingerprint; the
+     * control plane offers it to another agent of the same platform ('fleet proposals'), and the
+     * operator pushes it as a policy set. The agent approved nothing and put the value back.
+     */
+    @Test
+    void aTuningInTheBundleIsRunByTheAgentAndItsProposalOfferedToAVmLikeIt() throws Exception {
+        String[] conn = {"--server", server.url(), "--token", server.admin};
+        String token = server.enrollToken(2);
+        Path rootA = tree("tuner-a");
+        Path stateA = tmp.resolve("tuner-a-state");
+        String a = enroll(rootA, stateA, server.url(), token).agentId();
+        Path rootB = tree("tuner-b");
+        String b = enroll(rootB, tmp.resolve("tuner-b-state"), server.url(), token).agentId(); // enrolled with its facts; never runs
+        Path tuning = Files.writeString(tmp.resolve("tune-dirty.yaml"), """
+                apiVersion: chameleon/v1
+                kind: Tuning
+                metadata: {name: dirty}
+                spec:
+                  objective: {probe: {command: [/bin/cat, %s]}, goal: maximise, repeats: 2}
+                  knobs:
+                    - sysctl: {key: vm.dirty_ratio}
+                      choices: [5, 30]
+                  budget: {trials: 2}
+                  guardrail: {maxRegression: 90}
+                """.formatted(rootA.resolve("proc/sys/vm/dirty_ratio")));
+        CliTest.Run push = CliTest.cli(AgentLoopTest.concat(new String[] {"fleet", "policies", "push", "tune-dirty", tuning.toString()}, conn));
+        assertThat(push.code()).as(push.err()).isZero();
+        server.assign("tuners", "tune-dirty", "true");
+        RunningAgent running = run(rootA, stateA, server.url());
+        server.rollout("tuners", 1, List.of(), List.of(100));
+        assertThat(waitFor(() -> server.get("/api/v1/tuning/proposals?agent=" + b).body().contains("\"tuning\":\"dirty\"")))
+                .as(running.log.toString()).isTrue();
+        assertThat(running.value("/proc/sys/vm/dirty_ratio")).as("put back after the run").isEqualTo("20");
+        assertThat(Files.readString(stateA.resolve("tuning/dirty.json"))).contains("\"complete\":true");
+        assertThat(running.events()).contains("\"event\":\"tuning\",\"tuning\":\"dirty\",\"status\":\"done\"");
+
+        CliTest.Run list = CliTest.cli(AgentLoopTest.concat(new String[] {"fleet", "proposals", "--agent", b}, conn));
+        assertThat(list.code()).as(list.err()).isZero();
+        assertThat(list.out()).contains(a).contains("dirty").contains("hypervisor=vmware").contains("1 proposal(s)");
+        CliTest.Run yaml = CliTest.cli(AgentLoopTest.concat(new String[] {"fleet", "proposals", "--agent", b, "--yaml"}, conn));
+        assertThat(yaml.code()).as(yaml.err()).isZero();
+        assertThat(yaml.out()).startsWith("# Proposed by chameleon tune").contains("kind: Policy").contains("value: 30");
+        Path proposal = Files.writeString(tmp.resolve("tuned-dirty.yaml"), yaml.out());
+        CliTest.Run up = CliTest.cli(AgentLoopTest.concat(new String[] {"fleet", "policies", "push", "tuned-dirty", proposal.toString()}, conn));
+        assertThat(up.code()).as(up.err()).isZero();
+        assertThat(up.out()).contains("tuned-dirty: version 1 stored");
+        CliTest.Run neither = CliTest.cli(AgentLoopTest.concat(new String[] {"fleet", "proposals"}, conn));
+        assertThat(neither.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(neither.err()).contains("give --agent AGENT or --fingerprint KEY");
+        CliTest.Run other = CliTest.cli(AgentLoopTest.concat(new String[] {"fleet", "proposals", "--fingerprint", "hypervisor=kvm", "--yaml"},
+                conn));
+        assertThat(other.code()).isEqualTo(ExitCode.REFUSED);
+        assertThat(other.err()).contains("no proposal for hypervisor=kvm");
+    }
 }

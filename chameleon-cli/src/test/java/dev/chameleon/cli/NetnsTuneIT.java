@@ -200,7 +200,7 @@ class NetnsTuneIT {
     }
 
     @Test
-    void aTuningRunKilledMidTrialLeavesTheNamespaceAsBeforeAfterRecoveryAndAStoppedOneUndoesItsTrialItself() throws Exception {
+    void aTuningRunKilledMidTrialIsUndoneByTheAgentsStartByApplyAndByTuneRecoverAndAStoppedOneUndoesItsTrialItself() throws Exception {
         Path marker = tmp.resolve("in-trial");
         // the workload: instant at the start values; in a trial it records its pid and hangs, so the run is killed mid-trial
         Path probe = script("hang.sh", """
@@ -212,18 +212,31 @@ class NetnsTuneIT {
                 "{maxRegression: 100}"));
         String state = tmp.resolve("state-kill").toString();
         StringBuilder log = new StringBuilder();
+        // killtrial NAME: starts a tuning run, waits until its first trial is in the kernel, and kills it with SIGKILL
         Map<String, String> v = inNamespace("""
                 echo "@before=$(cat /proc/sys/net/ipv4/tcp_wmem)"
                 export START_MAX=$(cut -f3 /proc/sys/net/ipv4/tcp_wmem)
-                $CHAMELEON tune %1$s --yes --no-default-policies --no-system-policies --state-dir %2$s > %3$s/kill.out 2>&1 &
-                RUN=$!
-                for i in $(seq 600); do [ -s %4$s ] && break; sleep 0.1; done
-                echo "@during=$(cat /proc/sys/net/ipv4/tcp_wmem)"
-                kill -KILL $RUN; wait $RUN; echo "@killed.rc=$?"
-                kill -KILL "$(cat %4$s)" 2>/dev/null
-                echo "@killed=$(cat /proc/sys/net/ipv4/tcp_wmem)"
+                killtrial() {
+                  rm -f %4$s
+                  $CHAMELEON tune %1$s --yes --no-default-policies --no-system-policies --state-dir %2$s > %3$s/kill-$1.out 2>&1 &
+                  RUN=$!
+                  for i in $(seq 600); do [ -s %4$s ] && break; sleep 0.1; done
+                  echo "@$1.during=$(cat /proc/sys/net/ipv4/tcp_wmem)"
+                  kill -KILL $RUN; wait $RUN; echo "@$1.killed.rc=$?"
+                  kill -KILL "$(cat %4$s)" 2>/dev/null
+                  echo "@$1.killed=$(cat /proc/sys/net/ipv4/tcp_wmem)"
+                }
+                killtrial agent
+                $CHAMELEON run --mode plan --max-passes 1 --no-uevents --no-default-policies --no-system-policies --state-dir %2$s; echo "@plan.rc=$?"
+                echo "@plan.after=$(cat /proc/sys/net/ipv4/tcp_wmem)"
+                $CHAMELEON run --mode apply --max-passes 1 --no-uevents --no-default-policies --no-system-policies --state-dir %2$s; echo "@agent.rc=$?"
+                echo "@agent.after=$(cat /proc/sys/net/ipv4/tcp_wmem)"
+                killtrial apply
+                $CHAMELEON apply --yes --no-default-policies --no-system-policies --state-dir %2$s; echo "@apply.rc=$?"
+                echo "@apply.after=$(cat /proc/sys/net/ipv4/tcp_wmem)"
+                killtrial recover
                 $CHAMELEON tune --recover --state-dir %2$s; echo "@recover.rc=$?"
-                echo "@after=$(cat /proc/sys/net/ipv4/tcp_wmem)"
+                echo "@recover.after=$(cat /proc/sys/net/ipv4/tcp_wmem)"
                 $CHAMELEON tune --recover --state-dir %2$s; echo "@again.rc=$?"
                 rm -f %4$s
                 $CHAMELEON tune %1$s --yes --no-default-policies --no-system-policies --state-dir %2$s-term > %3$s/term.out 2>&1 &
@@ -235,18 +248,102 @@ class NetnsTuneIT {
                 cat %3$s/term.out
                 """.formatted(f, state, tmp, marker), log);
         String ctx = log.toString();
-        assertThat(v.get("killed.rc")).as(ctx).isEqualTo("137");
-        assertThat(v.get("during")).as("the trial's value was in the kernel when the run was killed\n" + ctx).isNotEqualTo(v.get("before"));
-        assertThat(v.get("killed")).as("SIGKILL leaves the trial applied\n" + ctx).isEqualTo(v.get("during"));
-        assertThat(v.get("recover.rc")).as(ctx).isEqualTo("0");
-        assertThat(ctx).contains("left by a stopped tuning run (tune trial 1");
-        assertThat(v.get("after")).as(ctx).isEqualTo(v.get("before"));
+        for (String who : List.of("agent", "apply", "recover")) {
+            assertThat(v.get(who + ".killed.rc")).as(ctx).isEqualTo("137");
+            assertThat(v.get(who + ".during")).as("the trial's value was in the kernel when the run was killed\n" + ctx)
+                    .isNotEqualTo(v.get("before"));
+            assertThat(v.get(who + ".killed")).as("SIGKILL leaves the trial applied\n" + ctx).isEqualTo(v.get(who + ".during"));
+            assertThat(v.get(who + ".rc")).as(who + " recovers and succeeds\n" + ctx).isEqualTo("0");
+            assertThat(v.get(who + ".after")).as(who + " put the namespace's value back\n" + ctx).isEqualTo(v.get("before"));
+        }
+        // the agent in plan mode only says so; in apply mode it undoes the trial before its first pass, as an event and a log line
+        assertThat(v.get("plan.rc")).as(ctx).isEqualTo("0");
+        assertThat(v.get("plan.after")).as("the agent in plan mode changes nothing\n" + ctx).isEqualTo(v.get("agent.during"));
+        assertThat(ctx).contains("the agent in plan mode leaves it");
+        assertThat(ctx).contains("notice message=recovery: undid change set").contains("left by an interrupted tuning run (tune trial 1");
+        assertThat(Files.readString(Path.of(state, "events.jsonl"))).contains("\"event\":\"notice\"")
+                .contains("recovery: undid change set");
         assertThat(v.get("again.rc")).isEqualTo("0");
         assertThat(ctx).contains("Nothing to recover");
         // SIGTERM instead: the probe is killed with its group, the trial undone before the JVM exits, no --recover needed
         assertThat(v.get("term.during")).as(ctx).isNotEqualTo(v.get("before"));
         assertThat(v.get("term.after")).as(ctx).isEqualTo(v.get("before"));
         assertThat(ctx).contains("ended by stopped").contains("Everything was put back");
+    }
+
+    /**
+     * The daemon runs a Tuning placed beside its policies: a policy in the same folder wants
+     * {@code tcp_wmem}'s max at 3000000, the Tuning tries three others with iperf3 (one fails the
+     * health check). The agent's passes (every second) do not put the policy's value back while a
+     * trial runs: the probe logs the value it measured under, and only the baseline and its repeat
+     * (2 + 2 measurements) saw 3000000.
+     */
+    @Test
+    void theAgentRunsAnAssignedTuningWithoutFightingItsTrialsAndTheHealthCheckStopsOne() throws Exception {
+        Path seen = tmp.resolve("agent-seen.log");
+        Path probe = script("agent-iperf.sh", """
+                set -eu
+                cut -f3 /proc/sys/net/ipv4/tcp_wmem >> %s
+                %s
+                """.formatted(seen, iperfProbe()));
+        Path health = script("agent-health.sh", "[ \"$(cut -f3 /proc/sys/net/ipv4/tcp_wmem)\" != 1000000 ]\n");
+        Path policies = Files.createDirectories(tmp.resolve("agent-policies"));
+        Files.writeString(policies.resolve("10-wmem.yaml"), """
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: wmem}
+                spec:
+                  settings:
+                    - sysctl: {key: net.ipv4.tcp_wmem, value: "4096 16384 3000000"}
+                """);
+        Files.writeString(policies.resolve("20-tune.yaml"), tuning("wmem-stream", probe.toString(), 2,
+                "- sysctl: {key: net.ipv4.tcp_wmem}\n  choices: [\"4096 16384 1000000\", \"4096 16384 2000000\", \"4096 16384 4194304\"]",
+                "{trials: 3, time: 2m}", "{maxRegression: 90, health: {command: [" + health + "]}}"));
+        String state = tmp.resolve("state-agent").toString();
+        StringBuilder log = new StringBuilder();
+        Map<String, String> v = inNamespace("""
+                $CHAMELEON run --mode apply --interval 1s --splay 0s --no-uevents --no-default-policies --no-system-policies \
+                  --policies %1$s --state-dir %2$s > %3$s/agent-run.out 2>&1 &
+                AGENT=$!
+                for i in $(seq 1200); do [ -s %2$s/tuning/wmem-stream.json ] && break; sleep 0.1; done
+                echo "@result=$([ -s %2$s/tuning/wmem-stream.json ] && echo yes || echo no)"
+                sleep 2.5
+                echo "@after=$(cat /proc/sys/net/ipv4/tcp_wmem)"
+                kill -TERM $AGENT; wait $AGENT; echo "@agent.rc=$?"
+                cat %3$s/agent-run.out
+                """.formatted(policies, state, tmp), log);
+        String ctx = log.toString();
+        assertThat(v.get("result")).as("the agent wrote the result\n" + ctx).isEqualTo("yes");
+        assertThat(v.get("agent.rc")).as("the JVM's exit on SIGTERM\n" + ctx).isEqualTo("143");
+        JsonNode r = json(Path.of(state, "tuning", "wmem-stream.json"));
+        assertThat(r.get("complete").asBoolean()).as(r.toString()).isTrue();
+        assertThat(r.get("digest").asText()).hasSize(64);
+        assertThat(r.get("budget").get("trialsRun").asInt()).as(r.toString()).isEqualTo(3);
+        assertThat(r.get("restored").asBoolean()).as(r.toString()).isTrue();
+        assertThat(r.get("startValues").toString()).contains("4096 16384 3000000");
+        List<String> statuses = new java.util.ArrayList<>();
+        r.get("trials").forEach(t -> statuses.add(t.get("status").asText()));
+        assertThat(statuses).as(r.toString()).filteredOn(st -> st.startsWith("stopped: health check failed")).hasSize(1);
+        assertThat(statuses).as(r.toString()).filteredOn(st -> st.equals("measured")).hasSize(2);
+        // the reconcile held the knob out: no trial measurement saw the policy's value
+        List<String> measuredUnder = Files.readAllLines(seen);
+        assertThat(measuredUnder).as(ctx).containsOnly("3000000", "2000000", "4194304");
+        assertThat(measuredUnder.stream().filter("3000000"::equals).count()).as("baseline and baseline again only\n" + measuredUnder)
+                .isEqualTo(4);
+        assertThat(measuredUnder.stream().filter(x -> !x.equals("3000000")).count()).as(measuredUnder.toString()).isGreaterThanOrEqualTo(4);
+        assertThat(v.get("after")).as("the policy's value stands after the run\n" + ctx).isEqualTo("4096 16384 3000000");
+        String events = Files.readString(Path.of(state, "events.jsonl"));
+        assertThat(events).contains("\"event\":\"tuning\",\"tuning\":\"wmem-stream\",\"status\":\"started\"")
+                .contains("\"event\":\"tuning\",\"tuning\":\"wmem-stream\",\"status\":\"done\"")
+                .doesNotContain("\"event\":\"external-change\"");
+        assertThat(ctx).contains("tuning wmem-stream: baseline:");
+        // never approved without spec.approve: auto: nothing was written beside the policies
+        try (var files = Files.list(policies)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("10-wmem.yaml", "20-tune.yaml");
+        }
+        if (r.has("proposal")) {
+            assertThat(Path.of(state, "tuning", "wmem-stream.proposal.yaml")).exists();
+        }
     }
 
     @Test

@@ -154,6 +154,42 @@ class PolicyCommandsTest {
     }
 
     @Test
+    void validateReadsATuningWithTheTuningReaderAndReportsItsPositionedErrors() throws IOException {
+        String tuning = """
+                apiVersion: chameleon/v1
+                kind: Tuning
+                metadata: {name: backlog}
+                spec:
+                  objective: {probe: {command: [/bin/cat, /proc/sys/net/core/somaxconn]}, goal: maximise}
+                  knobs:
+                    - sysctl: {key: net.core.somaxconn}
+                      choices: [1024, 8192]
+                  budget: {trials: 2}
+                """;
+        write("/site/tune.yaml", tuning);
+        write("/site/web.yaml", """
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: web}
+                spec:
+                  settings:
+                    - sysctl: {key: vm.swappiness, value: 5}
+                """);
+        CliTest.Run ok = cli("policy", "validate", root.resolve("site").toString());
+        assertThat(ok.code()).as(ok.err()).isZero();
+        assertThat(ok.out()).contains("ok: 2 file(s): 1 policies").contains("ok: 1 Tuning document(s)");
+        write("/site/tune.yaml", tuning.replace("goal: maximise", "goal: upwards").replace("choices: [1024, 8192]", "choices: [1024, lots]"));
+        String file = root.resolve("site/tune.yaml").toString();
+        CliTest.Run bad = cli("policy", "validate", file);
+        assertThat(bad.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(bad.err()).contains(file + ":5:").contains("goal").contains(file + ":8:").contains("lots").contains("2 error(s)")
+                .doesNotContain("kind 'Tuning' is not supported");
+        CliTest.Run j = cli("policy", "validate", file, "-o", "json");
+        assertThat(j.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(j.out()).contains("\"ok\" : false").contains("\"line\" : 8");
+    }
+
+    @Test
     void planSaysWhichClauseKeptAPolicyFromMatching() throws IOException {
         CliTest.Run r = cli("plan", "--all-policies", "--root", root.toString());
         assertThat(r.code()).as(r.err()).isIn(0, 3);

@@ -14,6 +14,7 @@ import dev.chameleon.model.Plan;
 import dev.chameleon.policy.PolicyError;
 import dev.chameleon.policy.PolicyException;
 import dev.chameleon.policy.PolicySet;
+import dev.chameleon.policy.TuningParser;
 import dev.chameleon.sensors.FactCache;
 import dev.chameleon.sensors.SensorSuite;
 import java.io.IOException;
@@ -130,6 +131,26 @@ public final class Engine {
         return out;
     }
 
+    /**
+     * Trials a killed tuning run left applied: applied change sets whose trigger starts with
+     * {@value Recovery#TRIAL_TRIGGER}, newest first, while no tuning run holds the state folder's
+     * tuning lock ({@link StateFolder#tuningLock()}; empty while one does: its trial is under
+     * way). Reads the journal only; {@link Changes#recover()} rolls them back.
+     */
+    public List<ChangeSet> interruptedTrials() {
+        if (stateFolder().tuningRunning()) {
+            return List.of();
+        }
+        return trialChangeSets();
+    }
+
+    private List<ChangeSet> trialChangeSets() {
+        List<ChangeSet> left = new ArrayList<>(appliedChangeSets().stream().filter(cs -> cs.trigger() != null
+                && cs.trigger().startsWith(Recovery.TRIAL_TRIGGER)).toList());
+        java.util.Collections.reverse(left);
+        return left;
+    }
+
     /** One line for people about an interrupted change set, saying what recovers it. */
     public static String interruptedNote(ChangeSet cs) {
         return "change set " + cs.id() + " was interrupted (" + cs.status() + ", " + cs.entries().size()
@@ -218,6 +239,15 @@ public final class Engine {
      * @throws EngineException.BadInput {@code errors} (unreadable sources) or compile errors
      */
     public static PolicySet compile(List<PolicySet.Source> sources, List<PolicyError> errors) {
+        List<PolicySet.Source> tunings = tuningSources(sources);
+        if (!tunings.isEmpty()) {
+            // Tuning documents live beside the policies (policies.d, a bundle): read (and refused, positioned) here, run by the agent
+            errors = new ArrayList<>(errors);
+            for (PolicySet.Source t : tunings) {
+                TuningParser.parse(t.name(), t.text(), errors);
+            }
+            sources = sources.stream().filter(s -> !tunings.contains(s)).toList();
+        }
         if (!errors.isEmpty()) {
             throw new EngineException.BadInput("cannot load policies; nothing was changed\n"
                     + errors.stream().map(PolicyError::format).collect(Collectors.joining("\n")));
@@ -228,6 +258,15 @@ public final class Engine {
             throw new EngineException.BadInput("policies do not compile; nothing was changed\n"
                     + e.errors().stream().map(PolicyError::format).collect(Collectors.joining("\n")));
         }
+    }
+
+    /**
+     * The sources among {@code sources} that are Tuning files ({@link TuningParser#holdsTuning}):
+     * {@link #compile} reads them with the Tuning reader instead of compiling them as policies,
+     * and the agent runs the Tunings they hold (docs/tuning.md).
+     */
+    public static List<PolicySet.Source> tuningSources(List<PolicySet.Source> sources) {
+        return sources.stream().filter(s -> TuningParser.holdsTuning(s.text())).toList();
     }
 
     // --- a pass ---
@@ -295,17 +334,48 @@ public final class Engine {
      * and the whole set undone on any failure.
      *
      * @param trigger why, as the journal records it ({@code tuner trial 3: vm.dirty_ratio})
+     * @throws EngineException.Refused another process held the change lock for {@link #LOCK_WAIT}
      */
     public Applier.Result applySettings(List<DesiredSetting> settings, String trigger) {
-        try (Changes c = changes()) {
+        try (Changes c = changesWaiting()) {
             return c.apply(settings, trigger);
         }
     }
 
-    /** Rolls back the applied change set {@code id}, with the change lock taken for the call ({@link Changes#rollback(String, boolean, String)}). */
+    /**
+     * Rolls back the applied change set {@code id}, with the change lock taken for the call
+     * ({@link Changes#rollback(String, boolean, String)}). Like {@link #applySettings}, waits up to
+     * {@link #LOCK_WAIT} for the lock.
+     */
     public Applier.Result rollback(String id, boolean force, String cause) {
-        try (Changes c = changes()) {
+        try (Changes c = changesWaiting()) {
             return c.rollback(id, force, cause);
+        }
+    }
+
+    /**
+     * How long {@link #applySettings} and {@link #rollback(String, boolean, String)} (the tuner's
+     * steps) wait for the change lock: the agent running a Tuning applies its trials between its
+     * own passes, which hold the lock for the seconds of an apply.
+     */
+    public static final java.time.Duration LOCK_WAIT = java.time.Duration.ofSeconds(60);
+
+    private Changes changesWaiting() {
+        long until = System.nanoTime() + LOCK_WAIT.toNanos();
+        while (true) {
+            try {
+                return changes();
+            } catch (EngineException.Refused e) {
+                if (System.nanoTime() > until) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
         }
     }
 
@@ -352,10 +422,33 @@ public final class Engine {
             this.applier = new Applier(actuators, journal());
         }
 
-        /** Undoes what a crashed run left unfinished; reports journal files that cannot be read (kept as they are). */
+        /**
+         * Undoes what a crashed run left unfinished, then rolls back (forced) the trials a killed
+         * tuning run left applied ({@link #interruptedTrials()}; none while a tuning run holds the
+         * tuning lock); reports journal files that cannot be read (kept as they are). Every
+         * {@code apply}, {@code rollback} and start of the agent in apply mode runs it first.
+         */
         public Recovery recover() {
             List<Journal.Loaded> bad = journal().list().stream().filter(l -> !l.ok()).toList();
-            return new Recovery(bad, applier.recover(host));
+            List<ChangeSet> unfinished = applier.recover(host);
+            return new Recovery(bad, unfinished, undo(interruptedTrials()));
+        }
+
+        /**
+         * Rolls back (forced) every applied trial's change set, newest first, whoever holds the
+         * tuning lock: for a tuning run that holds it itself, before its first trial.
+         */
+        public List<Recovery.TrialUndone> undoTrials() {
+            return undo(trialChangeSets());
+        }
+
+        private List<Recovery.TrialUndone> undo(List<ChangeSet> trials) {
+            List<Recovery.TrialUndone> out = new ArrayList<>();
+            for (ChangeSet cs : trials) {
+                Applier.Result r = rollback(cs, true, "recovery: a tuning run stopped before undoing its trial");
+                out.add(new Recovery.TrialUndone(cs, r.ok(), r.message()));
+            }
+            return out;
         }
 
         /**

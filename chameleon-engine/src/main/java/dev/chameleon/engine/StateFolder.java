@@ -21,6 +21,12 @@ import java.nio.file.StandardOpenOption;
  * daemon's whole life, so that one state folder has one agent — even in plan mode, where it
  * never changes anything but owns the socket, the events file and the drift baseline.</li>
  * </ul>
+ * A third, {@link #tuningLock()} ({@code STATE/tune.lock}, holding the pid), is held for a whole
+ * tuning run ({@code chameleon tune --yes}, or the daemon running an assigned {@code Tuning}):
+ * it is the marker that tells a trial under way (its change set applied, its process alive)
+ * from a trial a killed run left applied, which every recovery undoes
+ * ({@link Engine.Changes#recover()}).
+ * <p>
  * Folding them into one would mean either a running agent refuses every {@code chameleon apply}
  * and {@code rollback} for as long as it runs (it would hold the change lock for good), or a
  * second agent could start between two of the first one's passes. So they stay two, taken
@@ -64,7 +70,74 @@ public final class StateFolder {
      * Never creates the folder or the lock file; a lock file that cannot be opened counts as free.
      */
     public boolean changeRunning() {
-        Path f = dir.resolve("lock");
+        return held("lock");
+    }
+
+    /**
+     * Takes the agent lock for the daemon's life and writes this process's pid into it; close it
+     * to release.
+     *
+     * @throws EngineException.Refused when another agent holds it, naming its pid
+     */
+    public AutoCloseable agentLock() {
+        return pidLock("agent.lock", pid -> "another agent" + pid + " runs with the state folder " + dir
+                + "; stop it first (systemctl stop chameleon), or give this one its own --state-dir");
+    }
+
+    /**
+     * Takes the tuning lock for one tuning run and writes this process's pid into it; close it to
+     * release. The kernel releases it when the process dies, however it dies.
+     *
+     * @throws EngineException.Refused when another tuning run holds it, naming its pid
+     */
+    public AutoCloseable tuningLock() {
+        return pidLock("tune.lock", pid -> "another tuning run" + pid + " uses the state folder " + dir
+                + "; one tuning runs at a time. Nothing was changed.");
+    }
+
+    /**
+     * Takes the lock file {@code name} and writes this process's pid into it; refused with
+     * {@code refusal} of the holder's {@code " (pid N)"} (empty when unknown).
+     */
+    private AutoCloseable pidLock(String name, java.util.function.Function<String, String> refusal) {
+        Path f = dir.resolve(name);
+        FileChannel ch = open(f);
+        FileLock l = tryLock(ch);
+        if (l == null) {
+            String pid;
+            try {
+                pid = new String(Files.readAllBytes(f), StandardCharsets.UTF_8).strip();
+            } catch (IOException e) {
+                pid = "";
+            }
+            close(ch);
+            throw new EngineException.Refused(refusal.apply(pid.isEmpty() ? "" : " (pid " + pid + ")"));
+        }
+        try {
+            ch.truncate(0);
+            ch.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+        } catch (IOException e) {
+            close(ch); // closing the channel releases its lock
+            throw new EngineException.Failed("cannot write " + f + ": " + e.getMessage());
+        }
+        return () -> {
+            l.release();
+            ch.close();
+        };
+    }
+
+    /**
+     * True while a tuning run holds the tuning lock — another process's, or this process's own
+     * (the daemon running a tuning): its trial's change set is under way, not interrupted. Never
+     * creates the folder or the lock file; a lock file that cannot be opened counts as free.
+     */
+    public boolean tuningRunning() {
+        return held("tune.lock");
+    }
+
+    /** True when a process (this one too) holds the lock file {@code name}; never creates it; one that cannot be opened counts as free. */
+    private boolean held(String name) {
+        Path f = dir.resolve(name);
         if (!Files.exists(f)) {
             return false;
         }
@@ -80,40 +153,6 @@ public final class StateFolder {
         } catch (IOException e) {
             return false;
         }
-    }
-
-    /**
-     * Takes the agent lock for the daemon's life and writes this process's pid into it; close it
-     * to release.
-     *
-     * @throws EngineException.Refused when another agent holds it, naming its pid
-     */
-    public AutoCloseable agentLock() {
-        Path f = dir.resolve("agent.lock");
-        FileChannel ch = open(f);
-        FileLock l = tryLock(ch);
-        if (l == null) {
-            String pid;
-            try {
-                pid = new String(Files.readAllBytes(f), StandardCharsets.UTF_8).strip();
-            } catch (IOException e) {
-                pid = "";
-            }
-            close(ch);
-            throw new EngineException.Refused("another agent" + (pid.isEmpty() ? "" : " (pid " + pid + ")")
-                    + " runs with the state folder " + dir + "; stop it first (systemctl stop chameleon), or give this one its own --state-dir");
-        }
-        try {
-            ch.truncate(0);
-            ch.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)), 0);
-        } catch (IOException e) {
-            close(ch);
-            throw new EngineException.Failed("cannot write " + f + ": " + e.getMessage());
-        }
-        return () -> {
-            l.release();
-            ch.close();
-        };
     }
 
     private FileChannel open(Path f) {

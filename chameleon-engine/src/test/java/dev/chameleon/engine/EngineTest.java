@@ -118,6 +118,40 @@ class EngineTest {
                 .hasMessageContaining(cs.id() + ": no applied change set with this id");
     }
 
+    /** A trial a killed tuning run left applied is undone by every recovery, but never while a tuning run holds the tuning lock. */
+    @Test
+    void everyRecoveryUndoesATrialLeftAppliedUnlessATuningRunHoldsTheTuningLock() throws Exception {
+        Engine e = engine();
+        DesiredSetting trial = new DesiredSetting(SettingKey.parse("sysctl:vm.dirty_ratio"), "5",
+                new Reason("tune-trial-1", "tuning", 0, "true", List.of(), ""));
+        DesiredSetting other = new DesiredSetting(SettingKey.parse("sysctl:vm.swappiness"), "10",
+                new Reason("web", "rule", 0, "true", List.of(), ""));
+        assertThat(e.applySettings(List.of(other), "apply --yes").ok()).isTrue();
+        ChangeSet cs = e.applySettings(List.of(trial), Recovery.TRIAL_TRIGGER + " 1: sysctl:vm.dirty_ratio=5").changeSet();
+        assertThat(tree.read("/proc/sys/vm/dirty_ratio")).isEqualTo("5");
+        try (AutoCloseable running = e.stateFolder().tuningLock()) {
+            assertThat(Files.readString(tmp.resolve("state/tune.lock")).strip()).isEqualTo(String.valueOf(ProcessHandle.current().pid()));
+            assertThatThrownBy(() -> e.stateFolder().tuningLock()).isInstanceOf(EngineException.Refused.class)
+                    .hasMessageStartingWith("another tuning run (pid " + ProcessHandle.current().pid() + ") uses the state folder");
+            assertThat(e.interruptedTrials()).as("a trial under way is not interrupted").isEmpty();
+            try (Engine.Changes c = e.changes()) {
+                assertThat(c.recover().trials()).isEmpty();
+            }
+            assertThat(tree.read("/proc/sys/vm/dirty_ratio")).isEqualTo("5");
+        }
+        assertThat(e.interruptedTrials()).containsExactly(cs);
+        Recovery r;
+        try (Engine.Changes c = e.changes()) {
+            r = c.recover();
+        }
+        assertThat(r.trials()).hasSize(1);
+        assertThat(r.lines()).containsExactly(r.trials().get(0).line());
+        assertThat(r.trials().get(0).line()).startsWith("undid change set " + cs.id() + " left by an interrupted tuning run (tune trial 1: ");
+        assertThat(tree.read("/proc/sys/vm/dirty_ratio")).as("the trial is undone").isEqualTo("20");
+        assertThat(tree.read("/proc/sys/vm/swappiness")).as("an ordinary change set stays").isEqualTo("10");
+        assertThat(e.interruptedTrials()).isEmpty();
+    }
+
     @Test
     void theChangeLockIsOnePerStateFolderAndTheAgentLockOnePerAgent() throws Exception {
         Engine e = engine();
@@ -148,5 +182,21 @@ class EngineTest {
                 .hasMessageContaining("p0.yaml:5:");
         assertThatThrownBy(() -> Engine.compile(List.of(), new ArrayList<>(List.of(new dev.chameleon.policy.PolicyError("f", 0, 0, "gone", "")))))
                 .hasMessageStartingWith("cannot load policies; nothing was changed");
+    }
+
+    /** A Tuning file beside the policies (policies.d, a bundle) is not a policy: read by the Tuning reader, run by the agent. */
+    @Test
+    void aTuningFileBesideThePoliciesIsReadAsATuningAndItsErrorsArePositioned() throws Exception {
+        String tuning = "apiVersion: chameleon/v1\nkind: Tuning\nmetadata: {name: t}\nspec:\n"
+                + "  objective: {probe: {command: [/bin/echo, '5']}, goal: maximise}\n"
+                + "  knobs:\n    - sysctl: {key: vm.swappiness}\n      choices: [10, 20]\n  budget: {trials: 2}\n";
+        Engine e = engine(policy("low", "enforce", "- sysctl: {key: vm.swappiness, value: 10}"), tuning);
+        assertThat(e.loadPolicies().policies()).extracting(p -> p.name()).containsExactly("low");
+        assertThat(Engine.tuningSources(e.policySources(new ArrayList<>()))).extracting(PolicySet.Source::name)
+                .containsExactly(tmp.resolve("policies/p1.yaml").toString());
+        Engine bad = engine(policy("low", "enforce", "- sysctl: {key: vm.swappiness, value: 10}"), tuning.replace("trials: 2", "trials: 0"));
+        assertThatThrownBy(bad::loadPolicies).isInstanceOf(EngineException.BadInput.class)
+                .hasMessageStartingWith("cannot load policies; nothing was changed\n")
+                .hasMessageContaining("p1.yaml:9:");
     }
 }

@@ -116,7 +116,10 @@ class WireCodecsTest {
                 new Event.HealthGateJudged(new Event.GateOutcome("cs", "passed", List.of(), null, null, null, null)),
                 new Event.HealthGateJudged(new Event.GateOutcome("cs", "not-checked", List.of(), null, null, "stopping", null)),
                 new Event.ExternalChange("sysctl:vm.swappiness", "10", "60", "2026-11-29T10:00:00Z", "enforce", "low-swap"),
-                new Event.Frozen("sysctl:vm.swappiness", "changed more than 5 times in PT1H"));
+                new Event.Frozen("sysctl:vm.swappiness", "changed more than 5 times in PT1H"),
+                new Event.Tuned("web", "started", "2 trial(s) at most", null, null, null),
+                new Event.Tuned("web", "done", "gain +12.0% (95% CI +3.0% .. +21.0%)", "/s/tuning/web.json", "/s/tuning/web.proposal.yaml",
+                        "/etc/chameleon/policies.d/tuned-web.yaml"));
     }
 
     @Test

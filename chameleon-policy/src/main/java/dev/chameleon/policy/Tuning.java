@@ -23,9 +23,11 @@ import java.util.regex.Pattern;
  * @param guardrail   when a trial is stopped and undone
  * @param when        {@code spec.when.condition}: CEL over the facts; empty means always
  * @param window      {@code spec.when.window}: the local time of day trials may run in; empty means any time
+ * @param autoApprove {@code spec.approve: auto}: the agent running this Tuning (the daemon) writes a proposal with a
+ *                    significant gain into the policy folder itself; default {@code manual}: it never does
  */
 public record Tuning(String name, String description, String file, int line, Objective objective, List<Knob> knobs,
-                     Budget budget, Guardrail guardrail, Optional<Condition> when, Optional<Window> window) {
+                     Budget budget, Guardrail guardrail, Optional<Condition> when, Optional<Window> window, boolean autoApprove) {
     /** The one apiVersion read. */
     public static final String API_VERSION = "chameleon/v1";
     /** The kind this document has. */

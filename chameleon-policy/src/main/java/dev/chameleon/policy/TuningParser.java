@@ -85,6 +85,40 @@ public final class TuningParser extends Syntax {
         return p.errors.isEmpty() ? out : List.of();
     }
 
+    /**
+     * True when the first document of {@code text} is a mapping whose {@code kind} is
+     * {@code Tuning}: the file is a Tuning file (every document in it is read by {@link #parse},
+     * which refuses one of another kind at its {@code kind}). False for anything else, also for
+     * text that is not YAML (the policy reader reports that, positioned).
+     */
+    public static boolean holdsTuning(String text) {
+        if (text.length() > PolicyParser.MAX_FILE_BYTES || !text.contains(Tuning.KIND)) {
+            return false;
+        }
+        org.yaml.snakeyaml.LoaderOptions lo = new org.yaml.snakeyaml.LoaderOptions();
+        lo.setMaxAliasesForCollections(20);
+        lo.setNestingDepthLimit(40);
+        lo.setCodePointLimit(PolicyParser.MAX_FILE_BYTES);
+        try {
+            for (Node doc : new org.yaml.snakeyaml.Yaml(lo).composeAll(new java.io.StringReader(text))) {
+                if (doc == null || doc instanceof ScalarNode sn && sn.getTag().equals(Tag.NULL) && sn.getValue().isEmpty()) {
+                    continue;
+                }
+                if (doc instanceof MappingNode mn) {
+                    for (NodeTuple t : mn.getValue()) {
+                        if (t.getKeyNode() instanceof ScalarNode k && k.getValue().equals("kind")) {
+                            return t.getValueNode() instanceof ScalarNode v && v.getValue().equals(Tuning.KIND);
+                        }
+                    }
+                }
+                return false;
+            }
+        } catch (RuntimeException e) {
+            return false; // not YAML: the policy reader says where
+        }
+        return false;
+    }
+
     private Tuning document(Node doc) {
         Header h = header(doc, Tuning.KIND, "web-latency", n -> NAME.matcher(n).matches() ? null
                 : "metadata.name '" + n + "' must be lower-case letters, digits, '-' and '.', 1-63 characters",
@@ -95,7 +129,7 @@ public final class TuningParser extends Syntax {
         String name = h.name();
         String description = h.description();
         Node specNode = h.spec();
-        Map<String, NodeTuple> spec = mapping(specNode, "spec", Set.of("objective", "knobs", "budget", "guardrail", "when"));
+        Map<String, NodeTuple> spec = mapping(specNode, "spec", Set.of("objective", "knobs", "budget", "guardrail", "when", "approve"));
         if (spec == null) {
             return null;
         }
@@ -133,11 +167,21 @@ public final class TuningParser extends Syntax {
                 }
             }
         }
+        boolean autoApprove = false;
+        String approve = scalar(spec, "approve", "spec", true);
+        if (approve != null) {
+            if (approve.equals("auto")) {
+                autoApprove = true;
+            } else if (!approve.equals("manual")) {
+                err(spec.get("approve").getValueNode(), "spec.approve must be manual (the default: a proposal waits for an operator) or auto "
+                        + "(the agent running this Tuning approves a significant proposal itself), found '" + approve + "'");
+            }
+        }
         if (name == null || objective == null || budget == null || guardrail == null || knobs.isEmpty()) {
             return null;
         }
         return new Tuning(name, description, src.name(), doc.getStartMark().getLine() + 1, objective, knobs, budget, guardrail, when,
-                window);
+                window, autoApprove);
     }
 
     // --- objective ---

@@ -162,9 +162,33 @@ class TuningParserTest {
         assertThat(errors(HEAD + "spec:\n" + OBJ + KNOB + BUDGET + "  when: {condition: 'platform.hypervisr == \"kvm\"'}\n"))
                 .singleElement().asString().startsWith("t.yaml:10:30: spec.when.condition: undefined field 'hypervisr'");
         assertThat(errors(HEAD + "spec:\n" + OBJ + KNOB + BUDGET + "  budgets: {}\n")).containsExactly(
-                "t.yaml:10:3: unknown key 'budgets' in spec (allowed: budget, guardrail, knobs, objective, when)");
+                "t.yaml:10:3: unknown key 'budgets' in spec (allowed: approve, budget, guardrail, knobs, objective, when)");
         assertThat(errors("apiVersion: chameleon/v1\nkind: Policy\nmetadata: {name: t}\nspec: {}\n")).containsExactly(
                 "t.yaml:2:7: kind must be Tuning, found 'Policy'");
         assertThat(errors(HEAD + "spec: [\n")).singleElement().asString().startsWith("t.yaml:");
+    }
+
+    @Test
+    void approveIsManualUnlessSpecSaysAutoAndAnythingElseIsRefusedWhereItIs() {
+        List<PolicyError> errors = new ArrayList<>();
+        assertThat(TuningParser.parse("t.yaml", HEAD + "spec:\n" + OBJ + KNOB + BUDGET, errors).get(0).autoApprove()).isFalse();
+        assertThat(TuningParser.parse("t.yaml", HEAD + "spec:\n" + OBJ + KNOB + BUDGET + "  approve: manual\n", errors).get(0).autoApprove())
+                .isFalse();
+        assertThat(TuningParser.parse("t.yaml", HEAD + "spec:\n" + OBJ + KNOB + BUDGET + "  approve: auto\n", errors).get(0).autoApprove())
+                .isTrue();
+        assertThat(errors).isEmpty();
+        assertThat(errors(HEAD + "spec:\n" + OBJ + KNOB + BUDGET + "  approve: yes-please\n"))
+                .containsExactly("t.yaml:10:12: spec.approve must be manual (the default: a proposal waits for an operator) or auto "
+                        + "(the agent running this Tuning approves a significant proposal itself), found 'yes-please'");
+    }
+
+    @Test
+    void aFileIsATuningFileWhenItsFirstDocumentIsATuning() {
+        assertThat(TuningParser.holdsTuning(HEAD + "spec:\n" + OBJ + KNOB + BUDGET)).isTrue();
+        assertThat(TuningParser.holdsTuning("---\n" + HEAD + "spec: {}\n---\nkind: Policy\n")).isTrue();
+        assertThat(TuningParser.holdsTuning("apiVersion: chameleon/v1\nkind: Policy\nmetadata: {name: Tuning}\nspec: {}\n")).isFalse();
+        assertThat(TuningParser.holdsTuning("kind: [Tuning]\n")).isFalse();
+        assertThat(TuningParser.holdsTuning("kind: Tuning\n  bad: [indent\n")).as("not YAML: left to the policy reader").isFalse();
+        assertThat(TuningParser.holdsTuning("")).isFalse();
     }
 }

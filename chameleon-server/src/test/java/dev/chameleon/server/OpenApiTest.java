@@ -92,7 +92,8 @@ class OpenApiTest {
                 Fleet.report("r2", "plan", Map.of("summary", Map.of("change", 1))),
                 Fleet.report("r3", "change-set", Map.of("id", "cs", "status", "applied", "entries", List.of())),
                 Fleet.report("r4", "current-values", Map.of("sysctl:vm.swappiness", "60")),
-                Fleet.report("r5", "event", AdviceApiTest.advice("hardware (general): nothing failing", 0))));
+                Fleet.report("r5", "event", AdviceApiTest.advice("hardware (general): nothing failing", 0)),
+                Fleet.report("r6", "event", TuningProposalsApiTest.proposal(Fleet.facts("vmware", "none", true), "backlog"))));
         conforms("post", "/api/v1/agents/{id}/reports", rep);
         Http.Response asg = fleet.http.post("/api/v1/assignments", fleet.admin, Http.json(Map.of("name", "web", "policy", "web-tier",
                 "selector", "true")));
@@ -124,6 +125,9 @@ class OpenApiTest {
             }
             if (p.getKey().endsWith("/diff")) {
                 path += "?from=1&to=2";
+            }
+            if (p.getKey().equals("/api/v1/tuning/proposals")) {
+                path += "?agent=" + a.id();
             }
             Http.Response r = fleet.http.get(path, fleet.admin);
             assertThat(r.status()).as(path + ": " + r.body()).isEqualTo(200);

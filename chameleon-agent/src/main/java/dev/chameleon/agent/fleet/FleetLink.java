@@ -261,6 +261,34 @@ public final class FleetLink implements AutoCloseable {
         outbox.add(ReportKind.EVENT, now, Json.compact(m));
     }
 
+    /**
+     * Sends the proposal of a tuning run the agent made (an assigned Tuning) to the control
+     * plane, which offers it to agents with the same platform fingerprint: an {@code event}
+     * report of type {@code tuning-proposal},
+     * {@code {"type", "time", "summary", "tuning", "fingerprint": {..., "key"}, "gain": {...}, "proposal": YAML}}
+     * (docs/tuning.md). Like advice, no new report kind: a server that does not know it stores it
+     * as one more agent event.
+     */
+    public void proposal(java.time.Instant now, dev.chameleon.agent.tuning.TuningReport report) {
+        if (report.proposal().isEmpty()) {
+            return;
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("type", "tuning-proposal");
+        m.put("time", now.toString());
+        m.put("summary", "tuning " + report.tuning().name() + ": proposal for " + report.fingerprint().key()
+                + report.gain().map(g -> ", gain " + g.describe()).orElse(""));
+        m.put("tuning", report.tuning().name());
+        m.put("fingerprint", report.fingerprint().fields());
+        Map<String, Object> fields = report.fields();
+        if (fields.get("gain") != null) {
+            m.put("gain", fields.get("gain"));
+        }
+        m.put("proposal", report.proposal().get());
+        outbox.add(ReportKind.EVENT, now, Json.compact(m));
+        kick.offer(Boolean.TRUE);
+    }
+
     /** An event of the agent: change sets, drift, health gates, freezes, errors and notices go to the server. */
     public void event(Event.Logged e) {
         Event ev = e.event();
@@ -268,7 +296,7 @@ public final class FleetLink implements AutoCloseable {
         if (ev instanceof Event.ChangeSetRecorded) {
             kind = ReportKind.CHANGE_SET;
         } else if (ev instanceof Event.ExternalChange || ev instanceof Event.HealthGateJudged || ev instanceof Event.Frozen
-                || ev instanceof Event.Problem || ev instanceof Event.Notice) {
+                || ev instanceof Event.Problem || ev instanceof Event.Notice || ev instanceof Event.Tuned) {
             kind = ReportKind.EVENT;
         } else {
             return;

@@ -4,6 +4,7 @@ import dev.chameleon.actuators.Applier;
 import dev.chameleon.agent.loop.HealthGate;
 import dev.chameleon.engine.Engine;
 import dev.chameleon.engine.EngineException;
+import dev.chameleon.engine.Fingerprint;
 import dev.chameleon.engine.Pass;
 import dev.chameleon.model.ChangeSet;
 import dev.chameleon.model.DesiredSetting;
@@ -35,11 +36,14 @@ import java.util.function.BooleanSupplier;
  * <p>The journal marks each trial's change set with the trigger {@value #TRIGGER} N: a run that
  * was killed leaves at most one such change set applied (or one unfinished), and
  * {@link #recover(Engine)} (run at the start of every tuning run, and by
- * {@code chameleon tune --recover}) rolls it back.
+ * {@code chameleon tune --recover}) rolls it back, as does every other recovery
+ * ({@code chameleon apply}, the agent's start): {@link Engine.Changes#recover()}. A run holds the
+ * state folder's tuning lock ({@code STATE/tune.lock}) from its start to its end, which tells its
+ * trial under way from a trial a killed run left.
  */
 public final class Tuner {
     /** The journal trigger of a trial's change set: {@code tune trial 3: sysctl:net.core.somaxconn=1024}. */
-    public static final String TRIGGER = "tune trial";
+    public static final String TRIGGER = dev.chameleon.engine.Recovery.TRIAL_TRIGGER;
 
     private final Engine engine;
     private final Tuning tuning;
@@ -78,6 +82,11 @@ public final class Tuner {
      * evaluated) for {@code facts}, or the local time is outside its window.
      */
     public Optional<String> notNow(FactSet facts) {
+        return notNow(tuning, facts, clock);
+    }
+
+    /** {@link #notNow(FactSet)} of {@code tuning} at {@code clock}'s time. */
+    public static Optional<String> notNow(Tuning tuning, FactSet facts, Clock clock) {
         if (tuning.when().isPresent()) {
             Condition c = tuning.when().get();
             Condition.Outcome o = c.evaluate(facts, null, null);
@@ -181,21 +190,28 @@ public final class Tuner {
 
     /**
      * Puts back what a killed tuning run left: unfinished change sets (as every {@code apply}
-     * does) and applied change sets whose trigger is a trial's, newest first.
+     * does) and applied change sets whose trigger is a trial's, newest first. Takes the state
+     * folder's tuning lock for the call, so a live run's trial is never undone under it.
      *
      * @return one line per change set undone (and per journal file that could not be read)
+     * @throws EngineException.Refused a tuning run holds the state folder
      */
     public static List<String> recover(Engine engine) {
+        try (AutoCloseable lock = engine.stateFolder().tuningLock()) {
+            return recoverHolding(engine);
+        } catch (EngineException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new EngineException.Failed("cannot release the tuning lock: " + e.getMessage());
+        }
+    }
+
+    /** {@link #recover} for a caller that holds the tuning lock. */
+    private static List<String> recoverHolding(Engine engine) {
         List<String> lines = new ArrayList<>();
         try (Engine.Changes c = engine.changes()) {
-            lines.addAll(c.recover().lines());
-        }
-        List<ChangeSet> left = new ArrayList<>(engine.appliedChangeSets().stream().filter(cs -> cs.trigger().startsWith(TRIGGER)).toList());
-        java.util.Collections.reverse(left);
-        for (ChangeSet cs : left) {
-            Applier.Result r = engine.rollback(cs.id(), true, "tune: a tuning run stopped before undoing its trial");
-            lines.add((r.ok() ? "undid" : "COULD NOT fully undo") + " change set " + cs.id() + " left by a stopped tuning run (" + cs.trigger()
-                    + "): " + r.message());
+            lines.addAll(c.recover().lines()); // trials are left to the next line: this process holds the tuning lock
+            c.undoTrials().forEach(t -> lines.add(t.line()));
         }
         return lines;
     }
@@ -213,7 +229,20 @@ public final class Tuner {
         notNow(facts).ifPresent(why -> {
             throw new EngineException.Refused("not tuning now: " + why + "; nothing was changed");
         });
-        recover(engine).forEach(progress);
+        AutoCloseable lock = engine.stateFolder().tuningLock();
+        try {
+            recoverHolding(engine).forEach(progress);
+            return runHolding(facts);
+        } finally {
+            try {
+                lock.close();
+            } catch (Exception e) {
+                progress.accept("warning: cannot release the tuning lock: " + e.getMessage());
+            }
+        }
+    }
+
+    private TuningReport runHolding(FactSet facts) throws InterruptedException {
         Instant start = clock.instant();
         List<String> before = currentValues(facts);
         offeredHere(facts);

@@ -1,5 +1,6 @@
 package dev.chameleon.agent.tuning;
 
+import dev.chameleon.engine.Fingerprint;
 import dev.chameleon.policy.Tuning;
 import java.time.Duration;
 import java.util.ArrayList;

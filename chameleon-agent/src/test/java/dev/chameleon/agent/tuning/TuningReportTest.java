@@ -3,6 +3,7 @@ package dev.chameleon.agent.tuning;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.chameleon.engine.Fingerprint;
 import dev.chameleon.policy.Policy;
 import dev.chameleon.policy.PolicyError;
 import dev.chameleon.policy.PolicyParser;

@@ -106,6 +106,31 @@ public sealed interface Event {
         }
     }
 
+    /**
+     * The agent ran an assigned Tuning (docs/tuning.md), or could not (event {@code tuning}).
+     *
+     * @param tuning   the Tuning's {@code metadata.name}
+     * @param status   {@code started}, {@code done} (a result; with or without a proposal), {@code stopped} (the agent
+     *                 stopped, the window closed; the trial under way undone) or {@code failed} (with why)
+     * @param message  for people: the gain with its interval, the trials run and what ended them, or why it failed
+     * @param result   the result file in the state folder ({@code STATE/tuning/NAME.json}); null when none was written
+     * @param proposal the proposed policy's file in the state folder; null when there is no proposal
+     * @param approved the policy file the proposal was approved into ({@code spec.approve: auto}); null when not approved
+     */
+    record Tuned(String tuning, String status, String message, String result, String proposal, String approved) implements Event {
+        public String type() {
+            return "tuning";
+        }
+
+        public Map<String, Object> fields() {
+            Map<String, Object> m = ordered("tuning", tuning, "status", status, "message", message);
+            putIf(m, "result", result);
+            putIf(m, "proposal", proposal);
+            putIf(m, "approved", approved);
+            return m;
+        }
+    }
+
     /** A pass ended. */
     record PassDone(PassSummary pass) implements Event {
         public String type() {

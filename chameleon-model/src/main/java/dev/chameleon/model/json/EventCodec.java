@@ -59,6 +59,8 @@ public final class EventCodec {
             case "external-change" -> new Event.ExternalChange(Fields.text(m, "key"), Fields.text(m, "before"), Fields.text(m, "after"),
                     Fields.text(m, "when"), Fields.text(m, "mode"), Fields.text(m, "policy"));
             case "frozen" -> new Event.Frozen(Fields.text(m, "key"), Fields.text(m, "reason"));
+            case "tuning" -> new Event.Tuned(Fields.text(m, "tuning"), Fields.text(m, "status"), Fields.text(m, "message"),
+                    Fields.optText(m, "result"), Fields.optText(m, "proposal"), Fields.optText(m, "approved"));
             default -> throw new IllegalArgumentException("event: '" + type + "' is not an event of the agent");
         };
         return new Event.Logged(time, e);

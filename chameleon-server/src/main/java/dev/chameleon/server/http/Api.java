@@ -234,6 +234,24 @@ public final class Api {
                     ctx.json(advice.fleet(access(ctx).require(Role.VIEWER), "true".equals(f)));
                 });
 
+        // ---- learned tuning: proposals offered to similar VMs (issue 17) ----
+        dev.chameleon.server.service.TuningProposals proposals = new dev.chameleon.server.service.TuningProposals(s.db(), s.inventory());
+        route(GET, "/api/v1/tuning/proposals", VIEWER, "agents",
+                "Proposals of learned tuning agents sent, newest first, whose platform fingerprint is the one given or an agent's own; "
+                        + "an operator uploads one as a policy set (PUT /api/v1/policies/{name}) to use it",
+                List.of(Route.Param.query("fingerprint", "string", "a fingerprint key: hypervisor=kvm cloud=none cpu=\"...\" memory<=8GiB"),
+                        Route.Param.query("agent", "string", "an agent id: proposals for the platform of the facts it last reported")),
+                null, 200, Route.Body.jsonList(dev.chameleon.server.service.TuningProposals.Proposal.class), List.of(400, 404), ctx -> {
+                    var g = access(ctx).require(Role.VIEWER);
+                    String fp = ctx.queryParam("fingerprint");
+                    String agent = ctx.queryParam("agent");
+                    if ((fp == null || fp.isBlank()) == (agent == null || agent.isBlank())) {
+                        throw dev.chameleon.server.service.ApiException.invalid("give exactly one of fingerprint (a fingerprint key) or agent "
+                                + "(an agent id)");
+                    }
+                    ctx.json(proposals.matching(g, fp != null && !fp.isBlank() ? fp : proposals.keyOf(g, agent)));
+                });
+
         // ---- agents: bundle and reports ----
         route(GET, "/api/v1/agents/{id}/bundle", AGENT_OR_VIEWER, "agents",
                 "The agent's signed policy bundle; 304 when If-None-Match is its ETag, after waiting up to wait seconds for a change",

@@ -65,6 +65,17 @@ public final class Policies {
     public static PolicySet compile(List<PolicySet.Source> sets) {
         List<PolicySet.Source> all = new ArrayList<>(PACK);
         all.addAll(sets);
+        // a set that is a Tuning file (docs/tuning.md) goes to agents in their bundle, which run it: read by the Tuning reader here
+        List<PolicySet.Source> tunings = dev.chameleon.engine.Engine.tuningSources(sets);
+        List<PolicyError> tuningErrors = new ArrayList<>();
+        for (PolicySet.Source t : tunings) {
+            dev.chameleon.policy.TuningParser.parse(t.name(), t.text(), tuningErrors);
+        }
+        if (!tuningErrors.isEmpty()) {
+            throw ApiException.unprocessable(tuningErrors.size() + " error" + (tuningErrors.size() == 1 ? "" : "s")
+                    + " in the Tuning; nothing was stored", tuningErrors.stream().map(PolicyError::format).toList());
+        }
+        all.removeAll(tunings);
         try {
             return PolicySet.compile(all);
         } catch (PolicyException e) {

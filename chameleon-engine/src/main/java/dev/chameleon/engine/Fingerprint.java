@@ -1,4 +1,4 @@
-package dev.chameleon.agent.tuning;
+package dev.chameleon.engine;
 
 import dev.chameleon.model.FactSet;
 import java.util.ArrayList;
@@ -41,7 +41,7 @@ public record Fingerprint(Optional<String> hypervisor, Optional<String> cloud, O
     }
 
     /** The smallest power of two, in GiB, at least {@code bytes} (1 for anything up to 1 GiB). */
-    static long tier(long bytes) {
+    public static long tier(long bytes) {
         long gib = 1;
         while (gib < (1L << 40) && gib * (1L << 30) < bytes) {
             gib *= 2;
@@ -57,18 +57,28 @@ public record Fingerprint(Optional<String> hypervisor, Optional<String> cloud, O
         cpuModel.ifPresent(v -> m.put("cpuModel", v));
         memoryTierGiB.ifPresent(v -> m.put("memoryTierGiB", v));
         m.put("apps", apps);
+        m.put("key", key());
         return m;
     }
 
     /** One line: {@code hypervisor=kvm cloud=none cpu="AMD EPYC 7B13" memory<=8GiB apps=postgresql}. */
     public String describe() {
+        String k = key();
+        return (k.equals("any") ? "" : k + " ") + "apps=" + (apps.isEmpty() ? "none" : String.join(",", apps));
+    }
+
+    /**
+     * The platform part, which similar VMs share and the control plane matches proposals by:
+     * {@link #describe()} without the apps ({@code hypervisor=kvm cloud=none cpu="AMD EPYC 7B13"
+     * memory<=8GiB}; {@code any} when no fact is known), the same facts as {@link #condition()}.
+     */
+    public String key() {
         List<String> parts = new ArrayList<>();
         hypervisor.ifPresent(v -> parts.add("hypervisor=" + v));
         cloud.ifPresent(v -> parts.add("cloud=" + v));
         cpuModel.ifPresent(v -> parts.add("cpu=\"" + v + "\""));
         memoryTierGiB.ifPresent(v -> parts.add("memory<=" + v + "GiB"));
-        parts.add("apps=" + (apps.isEmpty() ? "none" : String.join(",", apps)));
-        return String.join(" ", parts);
+        return parts.isEmpty() ? "any" : String.join(" ", parts);
     }
 
     /**

@@ -1,0 +1,119 @@
+package dev.chameleon.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.chameleon.engine.Fingerprint;
+import dev.chameleon.model.FactSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Learned tuning on the control plane (issue 17): an agent that ran an assigned Tuning sends its
+ * proposal as an {@code event} report of type {@code tuning-proposal} with its platform
+ * fingerprint; {@code GET /api/v1/tuning/proposals} offers it to agents of the same platform, and
+ * an operator uploads it as a policy set. A Tuning itself is a policy set that goes to agents in
+ * their bundle. A real server on loopback, with H2 and with a real PostgreSQL.
+ */
+@Timeout(120)
+class TuningProposalsApiTest {
+    Fleet fleet;
+
+    @AfterEach
+    void stop() {
+        if (fleet != null) {
+            fleet.close();
+        }
+    }
+
+    /** A proposal event as FleetLink sends it, for the platform of {@code facts}. */
+    static Map<String, Object> proposal(Map<String, Object> facts, String name) {
+        Fingerprint fp = Fingerprint.of(FactSet.of(facts, Map.of()));
+        String yaml = "# Proposed by chameleon tune from /etc/chameleon/policies.d/" + name + ".yaml:1 (tuning " + name
+                + ", optimiser gp-ei, 3 trial(s))\n"
+                + "apiVersion: chameleon/v1\nkind: Policy\nmetadata:\n  name: tuned-" + name + "\n  description: 'Learned by chameleon tune'\n"
+                + "spec:\n  priority: 70\n  when: '" + fp.condition().replace("'", "''") + "'\n"
+                + "  settings:\n    - sysctl: {key: net.core.somaxconn, value: 8192}\n";
+        Map<String, Object> ev = new LinkedHashMap<>();
+        ev.put("type", "tuning-proposal");
+        ev.put("time", "2026-12-04T20:00:00Z");
+        ev.put("summary", "tuning " + name + ": proposal for " + fp.key() + ", gain +12.0%");
+        ev.put("tuning", name);
+        ev.put("fingerprint", fp.fields());
+        ev.put("gain", Map.of("percent", 12.0, "ci95Low", 3.0, "ci95High", 21.0, "from", "confirmation", "significant", true));
+        ev.put("proposal", yaml);
+        return ev;
+    }
+
+    @ParameterizedTest
+    @EnumSource(Fleet.Db.class)
+    void aProposalIsOfferedToAgentsOfTheSamePlatformAndBecomesAPolicyUpload(Fleet.Db db) {
+        fleet = Fleet.start(db);
+        Http.Response et = fleet.http.post("/api/v1/enroll-tokens", fleet.admin, Http.json(Map.of("name", "e", "maxUses", 3)));
+        String token = et.json().get("token").asText();
+        Map<String, Object> kvm = Fleet.facts("kvm", "none", false);
+        Fleet.Agent a = fleet.enroll(token, "vm-a", kvm);
+        Fleet.Agent b = fleet.enroll(token, "vm-b", Fleet.facts("kvm", "none", false));
+        Fleet.Agent c = fleet.enroll(token, "vm-c", Fleet.facts("vmware", "none", false));
+        String key = Fingerprint.of(FactSet.of(kvm, Map.of())).key();
+        assertThat(key).isEqualTo("hypervisor=kvm cloud=none memory<=16GiB");
+
+        assertThat(fleet.http.get("/api/v1/tuning/proposals?agent=" + b.id(), fleet.admin).json()).isEmpty();
+        assertThat(fleet.report(a, List.of(Fleet.report("p1", "event", proposal(kvm, "backlog")))).status()).isEqualTo(200);
+
+        // b is a VM like a: offered a's proposal; c (vmware) is not
+        JsonNode forB = fleet.http.get("/api/v1/tuning/proposals?agent=" + b.id(), fleet.admin).json();
+        assertThat(forB).hasSize(1);
+        assertThat(forB.get(0).get("agentId").asText()).isEqualTo(a.id());
+        assertThat(forB.get(0).get("tuning").asText()).isEqualTo("backlog");
+        assertThat(forB.get(0).get("fingerprintKey").asText()).isEqualTo(key);
+        assertThat(forB.get(0).at("/gain/significant").asBoolean()).isTrue();
+        assertThat(forB.get(0).get("proposal").asText()).contains("kind: Policy").contains("value: 8192");
+        assertThat(fleet.http.get("/api/v1/tuning/proposals?agent=" + c.id(), fleet.admin).json()).isEmpty();
+        String q = java.net.URLEncoder.encode(key, java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(fleet.http.get("/api/v1/tuning/proposals?fingerprint=" + q, fleet.admin).json()).hasSize(1);
+        assertThat(fleet.http.get("/api/v1/tuning/proposals?fingerprint=hypervisor%3Dkvm", fleet.admin).json()).isEmpty();
+
+        // bad asks
+        Http.Response neither = fleet.http.get("/api/v1/tuning/proposals", fleet.admin);
+        assertThat(neither.status()).isEqualTo(400);
+        assertThat(neither.body()).contains("give exactly one of fingerprint");
+        assertThat(fleet.http.get("/api/v1/tuning/proposals?agent=" + b.id() + "&fingerprint=" + q, fleet.admin).status()).isEqualTo(400);
+        assertThat(fleet.http.get("/api/v1/tuning/proposals?agent=nobody", fleet.admin).status()).isEqualTo(404);
+        assertThat(fleet.http.get("/api/v1/tuning/proposals?agent=" + b.id(), null).status()).isEqualTo(401);
+
+        // the operator turns it into a policy: the proposal is a policy set as it stands
+        Http.Response up = fleet.http.put("/api/v1/policies/tuned-backlog", fleet.admin, "application/yaml",
+                forB.get(0).get("proposal").asText());
+        assertThat(up.status()).as(up.toString()).isEqualTo(201);
+        assertThat(up.json().at("/summary/policies/0").asText()).isEqualTo("tuned-backlog");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Fleet.Db.class)
+    void aTuningIsAPolicySetForTheBundleAndItsErrorsArePositioned(Fleet.Db db) {
+        fleet = Fleet.start(db);
+        String tuning = """
+                apiVersion: chameleon/v1
+                kind: Tuning
+                metadata: {name: backlog}
+                spec:
+                  objective: {probe: {command: [/bin/cat, /proc/sys/net/core/somaxconn]}, goal: maximise}
+                  knobs:
+                    - sysctl: {key: net.core.somaxconn}
+                      choices: [1024, 8192]
+                  budget: {trials: 2}
+                """;
+        Http.Response ok = fleet.http.put("/api/v1/policies/tune-backlog", fleet.admin, "application/yaml", tuning);
+        assertThat(ok.status()).as(ok.toString()).isEqualTo(201);
+        assertThat(ok.json().at("/summary/policies").size()).isZero();
+        Http.Response bad = fleet.http.put("/api/v1/policies/tune-bad", fleet.admin, "application/yaml", tuning.replace("trials: 2", "trials: 0"));
+        assertThat(bad.status()).as(bad.toString()).isEqualTo(422);
+        assertThat(bad.body()).contains("tune-bad.yaml:9:").contains("nothing was stored");
+    }
+}
