@@ -177,7 +177,7 @@ class PolicyCommandsTest {
                 """);
         CliTest.Run ok = cli("policy", "validate", root.resolve("site").toString());
         assertThat(ok.code()).as(ok.err()).isZero();
-        assertThat(ok.out()).contains("ok: 2 file(s): 1 policies").contains("ok: 1 Tuning document(s)");
+        assertThat(ok.out()).contains("ok: 2 file(s): 1 policies").contains(", 1 tunings");
         write("/site/tune.yaml", tuning.replace("goal: maximise", "goal: upwards").replace("choices: [1024, 8192]", "choices: [1024, lots]"));
         String file = root.resolve("site/tune.yaml").toString();
         CliTest.Run bad = cli("policy", "validate", file);
