@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * reboot recorded and taken back by the undo. apt-get, apt-cache and dpkg-query are
  * {@link FakeMachine}'s stand-ins acting on the fixture's /var/lib/dpkg/status (they cannot
  * install into a temporary folder); the real ones run in a throwaway Debian root in
- * chameleon-packaging's AptChrootIT.
+ * chameleon-packaging's PackageVersionChrootIT.
  */
 class PackageVersionTest {
     @TempDir
