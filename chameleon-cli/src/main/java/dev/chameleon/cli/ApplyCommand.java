@@ -86,6 +86,7 @@ final class ApplyCommand implements Callable<Integer> {
                 m.put("appliedOnce", once);
                 m.put("audited", s.evaluation().audited().size());
                 m.put("recovered", recovered);
+                m.put("rebootRequired", engine.rebootPending(result.changeSet())); // KEY: why, for the changes that wait for a boot
                 out.print(Render.as(output, m));
                 if (output == OutputFormat.json) {
                     out.println();

@@ -58,6 +58,10 @@ class RebootRequiredCliTest {
         String facts = cli("facts", "updates", "--root", root.toString(), "-o", "json").out();
         assertThat(facts).contains("\"pending\" : true").contains("kernelCmdline:mitigations=auto: present;");
 
+        CliTest.Run again = cli(concat("apply", "--yes", concat("-o", "json", common))); // nothing to change: nothing newly waits
+        assertThat(again.code()).as(again.out() + again.err()).isZero();
+        assertThat(again.out()).contains("\"rebootRequired\" : [ ]").doesNotContain("Reboot required");
+
         CliTest.Run back = cli("rollback", "--last", "--root", root.toString(), "--commands", commands.toString(),
                 "--state-dir", tmp.resolve("state").toString());
         assertThat(back.code()).as(back.out() + back.err()).isZero();
