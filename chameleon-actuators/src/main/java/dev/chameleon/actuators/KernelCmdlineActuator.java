@@ -5,6 +5,7 @@ import dev.chameleon.host.Command;
 import dev.chameleon.host.CommandResult;
 import dev.chameleon.host.Host;
 import dev.chameleon.host.HostFile;
+import dev.chameleon.host.RebootRecord;
 import dev.chameleon.model.SettingKey;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -116,6 +117,7 @@ public final class KernelCmdlineActuator implements Actuator {
         if (!grub(host)) {
             Commands.run(host, Command.of("grubby", "--update-kernel=ALL",
                     (value.equals("present") ? "--args=" : "--remove-args=") + arg), Commands.QUICK, what);
+            recordReboot(host, key, value);
             return;
         }
         List<String> args = new ArrayList<>(ours(host));
@@ -137,6 +139,24 @@ public final class KernelCmdlineActuator implements Actuator {
             Commands.run(host, Command.of("grub-mkconfig", "-o", "/boot/grub/grub.cfg"), Commands.BOOTLOADER, what);
         } else if (!r.ok()) {
             throw new ActuatorException(what + ": 'update-grub' failed: " + r.stderr().strip());
+        }
+        recordReboot(host, key, value);
+    }
+
+    /**
+     * Notes in {@link RebootRecord} that the boot loader now has {@code value} while the running
+     * kernel's {@code /proc/cmdline} does not agree (the {@code updates.reboot} fact), or removes
+     * the note when it agrees (an undo).
+     */
+    static void recordReboot(Host host, SettingKey key, String value) throws ActuatorException {
+        boolean running = words(host.root().read("/proc/cmdline").text()).contains(key.target());
+        boolean wanted = value.equals("present");
+        try {
+            RebootRecord.put(host.root(), key.toString(), running == wanted ? null
+                    : value + "; the running kernel's command line " + (running ? "still has it" : "does not have it") + " until the next boot");
+        } catch (java.io.IOException e) {
+            throw new ActuatorException("kernelCmdline " + key.target() + " = " + value + ": written, but the pending reboot could not be recorded in "
+                    + RebootRecord.PATH + ": " + e.getMessage());
         }
     }
 

@@ -79,7 +79,9 @@ public final class Planner {
             return notValue(d, t, c.value());
         }
         PlanEntry.Action action = a.satisfies(d.key(), t.value(), c.value()) ? PlanEntry.Action.OK : PlanEntry.Action.CHANGE;
-        return new PlanEntry(d, action, c.value(), c.note(), t.value());
+        // the read's remark (pending-reboot of a kernel argument) and the target's (an irreversible package change)
+        String note = t.note().isEmpty() || action == PlanEntry.Action.OK ? c.note() : c.note().isEmpty() ? t.note() : c.note() + "; " + t.note();
+        return new PlanEntry(d, action, c.value(), note, t.value());
     }
 
     private static PlanEntry notValue(DesiredSetting d, Current c, String current) {

@@ -61,6 +61,8 @@ final class FakeMachine implements CommandRunner {
                 case "ethtool" -> ethtool(a);
                 case "tuned-adm" -> tuned(a);
                 case "apt-get" -> apt(a);
+                case "apt-cache" -> ok(read("/fake/apt/" + a.get(a.size() - 1) + ".policy")); // what a test wrote: apt-cache policy NAME
+                case "dpkg-query" -> dpkgQuery(a);
                 case "update-grub" -> ok("");
                 default -> CommandResult.notAvailable("fake", a.get(0) + ": not installed");
             };
@@ -252,5 +254,18 @@ final class FakeMachine implements CommandRunner {
         }
         write("/var/lib/dpkg/status", String.join("\n\n", stanzas) + "\n");
         return ok("");
+    }
+
+    /** {@code dpkg-query -W -f '${Status}\t${Version}' NAME} from the fixture's /var/lib/dpkg/status. */
+    private CommandResult dpkgQuery(List<String> a) throws IOException {
+        String name = a.get(a.size() - 1);
+        for (String s : read("/var/lib/dpkg/status").split("\n\n")) {
+            if (s.lines().anyMatch(l -> l.equals("Package: " + name))) {
+                String status = s.lines().filter(l -> l.startsWith("Status: ")).map(l -> l.substring(8)).findFirst().orElse("");
+                String version = s.lines().filter(l -> l.startsWith("Version: ")).map(l -> l.substring(9)).findFirst().orElse("");
+                return ok(status + "\t" + version);
+            }
+        }
+        return new CommandResult(CommandResult.Status.RAN, 1, "", "dpkg-query: no packages found matching " + name, "fake");
     }
 }

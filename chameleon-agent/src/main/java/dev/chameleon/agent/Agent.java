@@ -408,6 +408,10 @@ public final class Agent {
                     entries.add(e.state() + " " + e.key() + ": " + e.before() + " -> " + e.after() + " (undo: " + e.undoCommand() + ")");
                 }
                 events.emit(new Event.ChangeSetRecorded(cs.id(), cs.status(), r.ok(), r.message(), entries));
+                List<String> reboot = e0.rebootPending(cs);
+                if (!reboot.isEmpty()) {
+                    events.emit(new Event.Notice("reboot required (chameleon does not reboot; fact updates.reboot): " + String.join("; ", reboot)));
+                }
                 summary.changeSet = cs.id();
                 countFailures(cs, now);
                 HealthGate g = gate;

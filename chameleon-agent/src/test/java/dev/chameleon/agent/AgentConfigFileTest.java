@@ -170,7 +170,7 @@ class AgentConfigFileTest {
         AgentConfigFile f = AgentConfigFile.read(file("sensors:\n  apps: false\n  gpus: true\n"));
         assertThat(f.sensors).containsEntry("apps", false).containsEntry("gpus", true);
         error("sensors:\n  gpu: false\n", ":2:3: error: sensors.gpu unknown setting (known here: platform, cpu, memory, gpus, nics, disks, "
-                + "os, kernel, security, apps, migration, host)");
+                + "os, kernel, security, apps, migration, host, updates)");
         error("sensors:\n  apps: \"no\"\n", ":2:9: error: sensors.apps must be true or false, found \"no\"");
     }
 

@@ -86,6 +86,7 @@ final class ApplyCommand implements Callable<Integer> {
                 m.put("appliedOnce", once);
                 m.put("audited", s.evaluation().audited().size());
                 m.put("recovered", recovered);
+                m.put("rebootRequired", engine.rebootPending(result.changeSet())); // KEY: why, for the changes that wait for a boot
                 out.print(Render.as(output, m));
                 if (output == OutputFormat.json) {
                     out.println();
@@ -97,6 +98,7 @@ final class ApplyCommand implements Callable<Integer> {
                 out.println("Left alone (audit mode, reported only): " + s.evaluation().audited().size() + " setting(s); see 'chameleon plan'.");
             }
             print(out, result);
+            rebootNotice(out, engine.rebootPending(result.changeSet()));
             return code;
         }
     }
@@ -130,5 +132,17 @@ final class ApplyCommand implements Callable<Integer> {
         }
         out.println(result.ok() ? result.message() : "FAILED: " + result.message());
         out.flush();
+    }
+
+    /**
+     * The changes of the change set that wait for a boot ({@link Engine#rebootPending}): one line
+     * each; chameleon never reboots.
+     */
+    static void rebootNotice(PrintWriter out, List<String> waiting) {
+        if (!waiting.isEmpty()) {
+            out.println("Reboot required (chameleon does not reboot; updates.reboot.pending is true until the machine boots):");
+            waiting.forEach(w -> out.println("  " + w));
+            out.flush();
+        }
     }
 }

@@ -24,7 +24,7 @@ final class FactsCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "table, json or yaml (default: ${DEFAULT-VALUE})")
     OutputFormat output = OutputFormat.table;
 
-    @Parameters(paramLabel = "SENSOR", arity = "0..*", description = "Only these sensors (platform, cpu, memory, gpus, nics, disks, os, kernel, security, apps, migration, host).")
+    @Parameters(paramLabel = "SENSOR", arity = "0..*", description = "Only these sensors (platform, cpu, memory, gpus, nics, disks, os, kernel, security, apps, migration, host, updates).")
     List<String> only = new ArrayList<>();
 
     @Spec

@@ -30,7 +30,7 @@ final class HostOptions {
     String cloudMetadataUrl = dev.chameleon.sensors.platform.MetadataProbe.Options.DEFAULT_URL;
 
     @Option(names = "--no-sensor", paramLabel = "NAME", description = "Switch this sensor off (repeatable): it does not run and "
-            + "meta.sensors.NAME says disabled. Sensors: platform, cpu, memory, gpus, nics, disks, os, kernel, security, apps, migration, host.")
+            + "meta.sensors.NAME says disabled. Sensors: platform, cpu, memory, gpus, nics, disks, os, kernel, security, apps, migration, host, updates.")
     List<String> sensorsOff = new ArrayList<>();
 
     @Option(names = "--sensor", paramLabel = "NAME", description = "Switch this sensor on (repeatable; all are on unless "

@@ -307,6 +307,22 @@ public final class Engine {
     // --- changing the machine ---
 
     /**
+     * The settings of {@code cs} that wait for the next boot, {@code KEY: why}, from chameleon's
+     * reboot record ({@link dev.chameleon.host.RebootRecord}, which the fact {@code updates.reboot}
+     * also reads); empty without a change set. Chameleon never reboots: the CLI prints these and
+     * the daemon reports them as a notice.
+     */
+    public List<String> rebootPending(dev.chameleon.model.ChangeSet cs) {
+        if (cs == null) {
+            return List.of();
+        }
+        java.util.Set<String> keys = new java.util.HashSet<>();
+        cs.entries().forEach(e -> keys.add(e.key()));
+        return dev.chameleon.host.RebootRecord.read(host.root()).entrySet().stream().filter(e -> keys.contains(e.getKey()))
+                .map(e -> e.getKey() + ": " + e.getValue()).toList();
+    }
+
+    /**
      * Refuses to change the live machine without root; a root folder needs no privilege.
      *
      * @throws EngineException.Refused on this machine, not root

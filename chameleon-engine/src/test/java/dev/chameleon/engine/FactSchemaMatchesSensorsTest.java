@@ -327,6 +327,11 @@ class FactSchemaMatchesSensorsTest {
                 .file("/sys/module/apparmor/parameters/enabled", "Y\n")
                 .file("/sys/kernel/security/apparmor/profiles", "/usr/sbin/cupsd (enforce)\nnvidia_modprobe (complain)\n")
                 .bytes("/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c", new byte[] {6, 0, 0, 0, 1});
+        // updates: apt offers a newer microcode from the security archive; a newer kernel is installed; reboot pending
+        t.file("/proc/sys/kernel/osrelease", "6.1.0-26-amd64\n").file("/boot/vmlinuz-6.1.0-26-amd64", "")
+                .file("/boot/vmlinuz-6.1.0-28-amd64", "").file("/var/lib/dpkg/status", "")
+                .file("/run/reboot-required", "*** System restart required ***\n").file("/run/reboot-required.pkgs", "linux-image-6.1.0-28-amd64\n")
+                .command("apt-cache-policy", Files.readString(repo().resolve("chameleon-sensors/src/test/resources/apt/de-apt-cache-policy.txt")));
         return dir;
     }
 

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs real programs on the live machine, found on {@code PATH} plus {@code /sbin},
  * {@code /usr/sbin}; standard input is closed, the locale is {@code C} so output parses the same
- * everywhere.
+ * everywhere, and {@code DEBIAN_FRONTEND=noninteractive} so debconf never waits for an answer.
  *
  * <p>Each program runs in a session and process group of its own (util-linux {@code setsid}),
  * and that whole group is killed (SIGKILL) on every way the run ends: past its timeout, when the
@@ -68,6 +68,7 @@ public final class HostCommandRunner implements CommandRunner {
         boolean grouped = ProcessGroups.setsid() != null;
         ProcessBuilder pb = new ProcessBuilder(ProcessGroups.inNewGroup(argv));
         pb.environment().put("LC_ALL", "C");
+        pb.environment().put("DEBIAN_FRONTEND", "noninteractive"); // stdin is closed: debconf must not ask (apt-get install)
         pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         Process p;
         try {

@@ -83,6 +83,26 @@ class SettingSchemaTest {
     }
 
     @Test
+    void packageVersionsAreCandidateOrADebianVersionAndIrreversibleChangesAreAllowedExplicitly() {
+        assertThat(parse("    - package: {name: intel-microcode, version: candidate, optIn: true}\n").policies().get(0).settings().get(0).value())
+                .isEqualTo("installed candidate");
+        assertThat(parse("    - package: {name: intel-microcode, version: \"1:3.2-1~deb12u1\", optIn: true, allowIrreversible: true}\n")
+                .policies().get(0).settings().get(0).value()).isEqualTo("installed 1:3.2-1~deb12u1 allow-irreversible");
+        assertThat(parse("    - package: {name: intel-microcode, version: candidate, optIn: true, allowIrreversible: false}\n")
+                .policies().get(0).settings().get(0).value()).isEqualTo("installed candidate");
+        PolicyError v = error("    - package: {name: intel-microcode, version: newest, optIn: true}\n");
+        assertThat(v.message()).isEqualTo("package.version must be candidate (apt's candidate) or a Debian version such as "
+                + "3.20250512.1~deb12u1, found 'newest'");
+        assertThat(v.format()).contains("p.yaml:6:");
+        assertThat(error("    - package: {name: x, state: absent, version: candidate, optIn: true}\n").message())
+                .isEqualTo("package.version goes with state: installed, not absent");
+        assertThat(error("    - package: {name: x, allowIrreversible: true, optIn: true}\n").message())
+                .startsWith("package.allowIrreversible goes with version:");
+        assertThat(error("    - package: {name: x, version: candidate, allowIrreversible: yes please, optIn: true}\n").message())
+                .isEqualTo("package.allowIrreversible must be true or false, found 'yes please'");
+    }
+
+    @Test
     void badValuesArePositionedAndSayWhatWasExpected() {
         assertThat(error("    - sysfs: {knob: thp.magic, value: x}\n").message())
                 .isEqualTo("'thp.magic' is not a sysfs knob Chameleon manages (thp.enabled, thp.defrag, cpu.governor, cpu.epp, smt.control)");

@@ -27,7 +27,7 @@ public final class Sensors {
     }
 
     /** Every sensor's name, in report order: the top-level fact keys they fill. */
-    public static final List<String> NAMES = List.of("platform", "cpu", "memory", "gpus", "nics", "disks", "os", "kernel", "security", "apps", "migration", "host");
+    public static final List<String> NAMES = List.of("platform", "cpu", "memory", "gpus", "nics", "disks", "os", "kernel", "security", "apps", "migration", "host", "updates");
 
     /** Every sensor, in report order; the cloud metadata service is not asked. */
     public static List<Sensor> all() {
@@ -39,6 +39,6 @@ public final class Sensors {
         return List.of(new PlatformSensor(null, metadata), new CpuSensor(), new MemorySensor(), new GpusSensor(), new NicsSensor(),
                 new DisksSensor(), new OsSensor(), new KernelSensor(), new SecuritySensor(), new AppsSensor(),
                 new MigrationSensor(),
-                new HostSensor());
+                new HostSensor(), new UpdatesSensor());
     }
 }
