@@ -170,10 +170,15 @@ public final class Engine {
         if (config.builtinPolicies()) {
             sources.addAll(PolicySet.defaultPack());
         }
+        // policies.d and the configured paths through one reader, so a file named by both (the
+        // .deb's agent.yaml lists /etc/chameleon/policies.d) is loaded once, not refused as a
+        // policy clashing with itself
+        List<Path> all = new ArrayList<>();
         if (config.systemPolicies() && host.root().isDirectory(EngineConfig.SYSTEM_POLICIES)) {
-            sources.addAll(PolicySet.directory(host.root().resolve(EngineConfig.SYSTEM_POLICIES), errors));
+            all.add(host.root().resolve(EngineConfig.SYSTEM_POLICIES));
         }
-        sources.addAll(paths(config.policyPaths(), errors));
+        all.addAll(config.policyPaths());
+        sources.addAll(paths(all, errors));
         return sources;
     }
 

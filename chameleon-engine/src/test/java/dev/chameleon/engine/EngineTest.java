@@ -199,4 +199,19 @@ class EngineTest {
                 .hasMessageStartingWith("cannot load policies; nothing was changed\n")
                 .hasMessageContaining("p1.yaml:9:");
     }
+
+    /**
+     * The .deb's agent.yaml names /etc/chameleon/policies.d, which the engine also loads as the
+     * system folder: each file is read once (a real Debian guest's agent refused every reload with
+     * "policy name 'site' is already used by" the same file).
+     */
+    @Test
+    void policiesDNamedAgainInTheConfigurationIsLoadedOnce() throws Exception {
+        tree.write("/etc/chameleon/policies.d/site.yaml", policy("site", "enforce", "- sysctl: {key: vm.swappiness, value: 10}"));
+        Path dir = tree.root.resolve("etc/chameleon/policies.d");
+        Engine e = Engine.of(EngineConfig.builder().root(tree.root).builtinPolicies(false).policies(List.of(dir, dir.resolve("site.yaml")))
+                .stateDir(tmp.resolve("state")).build());
+        assertThat(e.policySources(new ArrayList<>())).extracting(PolicySet.Source::name).containsExactly(dir.resolve("site.yaml").toString());
+        assertThat(e.loadPolicies().policies()).extracting(p -> p.name()).containsExactly("site");
+    }
 }
