@@ -14,7 +14,10 @@
 # Inside, after multi-user.target, the script runs as root:
 #   install (dpkg -i) → the unit is enabled and active, in plan mode; `chameleon status --json`
 #   answers over the socket; vm.swappiness untouched → mode: apply in agent.yaml + `systemctl
-#   reload` → the agent applies; `chameleon plan` → `systemctl stop` (nothing undone) → upgrade
+#   reload` → the agent applies (a site policy among them persists a sysctl and a module's
+#   options) → `chameleon plan` → reboot (QEMU exits, the host boots the same disk again) → the
+#   persisted settings are there and the agent changes nothing in them → `systemctl stop`
+#   (nothing undone) → upgrade
 #   to the newer version (the edited conffile kept, the agent restarted) → `dpkg -r` (state kept,
 #   settings left as they are) → `dpkg -P` (state and config gone) → power off.
 # Each step prints one line `DEBGUEST <step> key=value ...` or `DEBGUEST-JSON <step> <json>`;
@@ -84,7 +87,11 @@ ln -sf /dev/null "$R/etc/systemd/system/getty@tty1.service"
 
 cat >"$R/usr/local/sbin/chameleon-guest-test" <<'EOF'
 #!/bin/sh
-# Runs once in the Debian guest (chameleon-guest-test.service), reports on the serial console.
+# Runs at every boot of the Debian guest (chameleon-guest-test.service), reports on the serial
+# console. Scenario 9's reboot: /var/lib/chameleon-guest-test/stage says which half this boot is.
+# The first boot installs and applies, records what it saw and reboots (QEMU runs with
+# -no-reboot, so it exits; the host boots the same disk again); the second checks the persisted
+# settings and goes on with stop, upgrade, remove and purge.
 exec >/dev/ttyS0 2>&1
 say() { echo "DEBGUEST $*"; }
 echo
@@ -104,7 +111,19 @@ wait_agent() {
   cat /tmp/status.err
   return 1
 }
-say booted kernel=$(uname -r) systemd=$(systemctl --version | awk 'NR==1 {print $2}') java=$(java -version 2>&1 | awk -F'"' 'NR==1 {print $2}') swappiness=$(swappiness)
+STAGE_DIR=/var/lib/chameleon-guest-test
+mkdir -p "$STAGE_DIR"
+# the persisted settings of the site policy below: the live value and the files that keep them
+persisted() {
+  echo "ratio=$(cat /proc/sys/vm/dirty_background_ratio)" \
+    "sysctl_d=$(tr -d ' \n' </etc/sysctl.d/90-chameleon-vm.dirty_background_ratio.conf 2>/dev/null | tr = :)" \
+    "modprobe_d=$(tr -d '\n' </etc/modprobe.d/chameleon-loop-options.conf 2>/dev/null | tr ' ' '_')"
+}
+# change sets in the agent's journal that wrote the persisted sysctl
+journalled() { grep -l 'dirty_background_ratio' /var/lib/chameleon/journal/* 2>/dev/null | wc -l; }
+
+first_boot() {
+say booted kernel=$(uname -r) systemd=$(systemctl --version | awk 'NR==1 {print $2}') java=$(java -version 2>&1 | awk -F'"' 'NR==1 {print $2}') swappiness=$(swappiness) ratio=$(cat /proc/sys/vm/dirty_background_ratio)
 
 # the kernel's CPUID device (not loaded by default on Debian): the agent, as root, reads the
 # hypervisor signature from /dev/cpu/0/cpuid, which tells this TCG guest from a KVM one
@@ -116,6 +135,20 @@ wait_agent 1; rc=$?
 say status-plan rc=$rc swappiness=$(swappiness) mainpid=$(systemctl show -p MainPID --value chameleon) memorymax=$(systemctl show -p MemoryMax --value chameleon)
 json status-plan /tmp/status.json
 
+# an operator's site policy whose settings persist across a reboot: a sysctl.d drop-in and a
+# module's options in modprobe.d (kernelCmdline needs a boot loader, and this guest boots its
+# kernel directly: docs/vm-tests.md)
+cat >/etc/chameleon/policies.d/site-persist.yaml <<'POLICY'
+apiVersion: chameleon/v1
+kind: Policy
+metadata: {name: site-persist, description: settings that must survive a reboot}
+spec:
+  priority: 60
+  when: "true"
+  settings:
+    - sysctl: {key: vm.dirty_background_ratio, value: 7, persist: true}
+    - kernelModule: {name: loop, options: "max_loop=16"}
+POLICY
 sed -i 's/^mode: plan/mode: apply/' /etc/chameleon/agent.yaml
 systemctl reload chameleon; rc=$?
 before=$(tr -d '\n ' </tmp/status.json | sed -n 's/.*"passes":\([0-9]*\).*/\1/p')
@@ -125,6 +158,26 @@ json reload-apply /tmp/status.json
 chameleon history >/tmp/history.txt 2>&1; say history rc=$? lines=$(wc -l </tmp/history.txt)
 chameleon plan --exit-code >/tmp/plan.txt 2>&1; rc=$?
 say plan-after-apply rc=$rc summary="$(grep '^Plan:' /tmp/plan.txt | tr ' ' '_')"
+say before-reboot $(persisted) journalled=$(journalled)
+journalled >"$STAGE_DIR/journalled"
+echo rebooted >"$STAGE_DIR/stage"
+sync
+systemctl reboot --no-block
+}
+
+second_boot() {
+# before the agent's first pass could have written anything: what the boot itself restored
+# (systemd-sysctl runs before multi-user.target; the agent may already be running by now, so
+# the journal count below is what shows it did not write the setting again)
+say rebooted $(persisted) journalled_before=$(cat "$STAGE_DIR/journalled") boot_id_changed=$(test "$(cat "$STAGE_DIR/boot_id" 2>/dev/null)" != "$(cat /proc/sys/kernel/random/boot_id)" && echo yes || echo no)
+wait_agent 1 apply; rc=$?
+chameleon plan --exit-code >/tmp/plan.txt 2>&1; prc=$?
+say reboot-agent rc=$rc journalled_after=$(journalled) $(persisted)
+# the persisted settings' rows in the plan: each must be already in place
+say plan-after-reboot rc=$prc summary="$(grep '^Plan:' /tmp/plan.txt | tr ' ' '_')" already=$(grep -cE '^ *= (sysctl:vm.dirty_background_ratio|sysctl:persist/vm.dirty_background_ratio|kernelModule:loop/options):' /tmp/plan.txt) to_change=$(grep -cE '^ *~ .*(dirty_background_ratio|loop/options)' /tmp/plan.txt)
+grep -E 'dirty_background_ratio|loop/options' /tmp/plan.txt | sed 's/^/DEBGUEST-LOG plan: /'
+echo done >"$STAGE_DIR/stage"
+rm -f /etc/chameleon/policies.d/site-persist.yaml
 
 applied=$(swappiness)
 systemctl stop chameleon
@@ -143,6 +196,13 @@ journalctl -u chameleon --no-pager -p warning -q | tail -n 20 | sed 's/^/DEBGUES
 say end
 sync
 systemctl poweroff --no-block
+}
+
+case "$(cat "$STAGE_DIR/stage" 2>/dev/null)" in
+  '') cat /proc/sys/kernel/random/boot_id >"$STAGE_DIR/boot_id"; first_boot ;;
+  rebooted) second_boot ;;
+  *) say stage-unexpected "$(cat "$STAGE_DIR/stage")"; systemctl poweroff --no-block ;;
+esac
 EOF
 chmod 755 "$R/usr/local/sbin/chameleon-guest-test"
 cat >"$R/etc/systemd/system/chameleon-guest-test.service" <<'EOF'
@@ -166,37 +226,51 @@ cp "$R/boot/initrd.img-$KVER" "$WORK/initrd.img"
 mkfs.ext4 -q -F -L chameleon-root -d "$R" "$WORK/disk.img" 3G
 rm -rf "$R"
 
-# A guest that does not reach its test service within BOOT_LIMIT seconds is stopped and booted
-# again, once, from an untouched copy of the image: under TCG on a loaded 2-core host the guest
-# kernel has soft-locked in early boot (udev workers stuck for 748 s in one CI run) before any of
-# the package's code ran. A guest that boots and then fails its steps is not retried.
+# boot_guest MARKER LOG: boots the disk once; a guest that does not print MARKER (its test
+# service started) within BOOT_LIMIT seconds is stopped and booted again, once: under TCG on a
+# loaded 2-core host the guest kernel has soft-locked in early boot (udev workers stuck for 748 s
+# in one CI run) before any of the package's code ran. The first boot retries from an untouched
+# copy of the image. A guest that boots and then fails its steps is not retried.
 BOOT_LIMIT="${CHAMELEON_DEB_GUEST_BOOT_LIMIT:-600}"
-cp --sparse=always "$WORK/disk.img" "$WORK/disk.pristine"
-for attempt in 1 2; do
-  echo "[deb-guest] booting Debian ($KVER) under TCG (attempt $attempt)" >&2
-  [ "$attempt" = 1 ] || cp --sparse=always "$WORK/disk.pristine" "$WORK/disk.img"
-  : >"$OUT/console.log"
-  timeout "${CHAMELEON_DEB_GUEST_TIMEOUT:-1500}" qemu-system-x86_64 -accel tcg -m 1536 -smp 2 -nodefaults -no-user-config \
-    -nographic -serial "file:$OUT/console.log" -monitor none -no-reboot \
-    -kernel "$WORK/vmlinuz" -initrd "$WORK/initrd.img" \
-    -append "root=/dev/vda rw console=ttyS0 quiet systemd.show_status=0 panic=-1" \
-    -drive "file=$WORK/disk.img,format=raw,if=virtio,cache=unsafe" -nic none >"$OUT/qemu.log" 2>&1 &
-  qemu=$!
-  t0=$SECONDS
-  while kill -0 "$qemu" 2>/dev/null && ! grep -q 'DEBGUEST booted' "$OUT/console.log"; do
-    if (( SECONDS - t0 > BOOT_LIMIT )); then
-      echo "[deb-guest] attempt $attempt: no 'booted' report after $BOOT_LIMIT s; the console's tail:" >&2
-      tail -n 15 "$OUT/console.log" | tr -d '\r' | sed 's/^/  /' >&2
-      kill "$qemu" 2>/dev/null
-      break
-    fi
-    sleep 2
+boot_guest() {
+  local marker="$1" log="$2" attempt qemu t0
+  for attempt in 1 2; do
+    echo "[deb-guest] booting Debian ($KVER) under TCG, waiting for '$marker' (attempt $attempt)" >&2
+    if [ "$attempt" = 2 ] && [ -f "$WORK/disk.pristine" ]; then cp --sparse=always "$WORK/disk.pristine" "$WORK/disk.img"; fi
+    : >"$log"
+    timeout "${CHAMELEON_DEB_GUEST_TIMEOUT:-1500}" qemu-system-x86_64 -accel tcg -m 1536 -smp 2 -nodefaults -no-user-config \
+      -nographic -serial "file:$log" -monitor none -no-reboot \
+      -kernel "$WORK/vmlinuz" -initrd "$WORK/initrd.img" \
+      -append "root=/dev/vda rw console=ttyS0 quiet systemd.show_status=0 panic=-1" \
+      -drive "file=$WORK/disk.img,format=raw,if=virtio,cache=unsafe" -nic none >>"$OUT/qemu.log" 2>&1 &
+    qemu=$!
+    t0=$SECONDS
+    while kill -0 "$qemu" 2>/dev/null && ! grep -q "DEBGUEST $marker" "$log"; do
+      if (( SECONDS - t0 > BOOT_LIMIT )); then
+        echo "[deb-guest] attempt $attempt: no '$marker' report after $BOOT_LIMIT s; the console's tail:" >&2
+        tail -n 15 "$log" | tr -d '\r' | sed 's/^/  /' >&2
+        kill "$qemu" 2>/dev/null
+        break
+      fi
+      sleep 2
+    done
+    wait "$qemu" || true
+    grep -q "DEBGUEST $marker" "$log" && return 0
+    cp "$log" "${log%.log}-attempt$attempt.log"
   done
-  wait "$qemu" || true
-  grep -q 'DEBGUEST booted' "$OUT/console.log" && break
-  cp "$OUT/console.log" "$OUT/console-attempt$attempt.log"
-done
+  return 1
+}
+: >"$OUT/qemu.log"
+cp --sparse=always "$WORK/disk.img" "$WORK/disk.pristine"
+boot_guest booted "$OUT/console-boot1.log" || true
 rm -f "$WORK/disk.pristine"
+cp "$OUT/console-boot1.log" "$OUT/console.log"
+# scenario 9: the guest rebooted itself after the apply (QEMU exits at a reboot: -no-reboot);
+# boot the same disk again
+if grep -q '^DEBGUEST before-reboot' "$OUT/console-boot1.log" && ! grep -q '^DEBGUEST end' "$OUT/console-boot1.log"; then
+  boot_guest rebooted "$OUT/console-boot2.log" || true
+  cat "$OUT/console-boot2.log" >>"$OUT/console.log"
+fi
 if grep -q '^DEBGUEST end' "$OUT/console.log"; then
   # (the firmware's terminal escapes may precede the first line on the console)
   grep -o 'DEBGUEST.*' "$OUT/console.log" | tr -d '\r'

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Timeout;
  * upgraded, removed and purged there ({@code vm/deb-guest.sh} drives the guest and prints one
  * report line per step; this test asserts on them). Unlike {@link DebPackageIT}'s throwaway root,
  * the unit runs for real, under its own limits and hardening, and the agent changes the guest's
- * kernel settings for real.
+ * kernel settings for real. Between the apply and the stop the guest reboots (issue 15's scenario
+ * 9): what a site policy persisted is there after the boot and the agent has nothing to change.
  */
 class DebGuestIT {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -55,7 +56,7 @@ class DebGuestIT {
         }
         String report = run.out();
         assertThat(steps).as(report).containsKeys("booted", "cpuid", "install", "status-plan", "reload-apply", "plan-after-apply",
-                "stop", "upgrade", "status-upgraded", "remove", "purge", "end");
+                "before-reboot", "rebooted", "reboot-agent", "plan-after-reboot", "stop", "upgrade", "status-upgraded", "remove", "purge", "end");
         String before = steps.get("booted").get("swappiness");
 
         // Install: enabled and started by the maintainer script under a running systemd, in plan mode.
@@ -82,6 +83,21 @@ class DebGuestIT {
         assertThat(Integer.parseInt(steps.get("history").get("lines"))).as(report).isPositive();
         assertThat(steps.get("plan-after-apply").get("rc")).as("plan --exit-code after the agent applied: " + report)
                 .isIn("0", "3");
+
+        // Scenario 9: the site policy's persisted settings (a sysctl.d drop-in, a module's options in
+        // modprobe.d) are written by the apply, are there after the guest reboots, and the agent
+        // finds nothing to change in them: it writes no new change set for them after the reboot.
+        assertThat(steps.get("booted").get("ratio")).as(report).isNotEqualTo("7");
+        Map<String, String> pre = steps.get("before-reboot");
+        assertThat(pre).as(report).containsEntry("ratio", "7").containsEntry("sysctl_d", "vm.dirty_background_ratio:7")
+                .containsEntry("modprobe_d", "options_loop_max_loop=16");
+        assertThat(Integer.parseInt(pre.get("journalled"))).as(report).isPositive();
+        assertThat(steps.get("rebooted")).as(report).containsEntry("boot_id_changed", "yes").containsEntry("ratio", "7")
+                .containsEntry("sysctl_d", "vm.dirty_background_ratio:7").containsEntry("modprobe_d", "options_loop_max_loop=16")
+                .containsEntry("journalled_before", pre.get("journalled"));
+        assertThat(steps.get("reboot-agent")).as(report).containsEntry("rc", "0").containsEntry("journalled_after", pre.get("journalled"))
+                .containsEntry("ratio", "7");
+        assertThat(steps.get("plan-after-reboot")).as(report).containsEntry("to_change", "0").containsEntry("already", "3");
 
         // Stop leaves the machine as it is.
         assertThat(steps.get("stop")).as(report).containsEntry("active", "inactive");
