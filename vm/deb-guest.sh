@@ -116,8 +116,8 @@ mkdir -p "$STAGE_DIR"
 # the persisted settings of the site policy below: the live value and the files that keep them
 persisted() {
   echo "ratio=$(cat /proc/sys/vm/dirty_background_ratio)" \
-    "sysctl_d=$(tr -d ' \n' </etc/sysctl.d/90-chameleon-vm.dirty_background_ratio.conf 2>/dev/null | tr = :)" \
-    "modprobe_d=$(tr -d '\n' </etc/modprobe.d/chameleon-loop-options.conf 2>/dev/null | tr ' ' '_')"
+    "sysctl_d=$(grep -v '^#' /etc/sysctl.d/90-chameleon-vm.dirty_background_ratio.conf 2>/dev/null | tr -d ' \n' | tr = :)" \
+    "modprobe_d=$(grep '^options' /etc/modprobe.d/chameleon-loop-options.conf 2>/dev/null | tr -d '\n' | tr ' ' '_')"
 }
 # change sets in the agent's journal that wrote the persisted sysctl
 journalled() { grep -l 'dirty_background_ratio' /var/lib/chameleon/journal/* 2>/dev/null | wc -l; }
