@@ -332,4 +332,237 @@ class ConsoleBrowserTest {
             }
         }
     }
+
+    /**
+     * Colour arithmetic of WCAG 2.x in the page: rgba(css colour), over(top, under) (alpha blending), lum(colour) (relative
+     * luminance), background(element) (the first opaque background up its ancestors, partly transparent ones blended over
+     * what is under them, the page canvas white) and ratio(a, b) (the contrast ratio, 1 to 21).
+     */
+    static final String COLOURS = """
+            const rgba = (c) => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
+              const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
+            const over = (top, under) => [0, 1, 2].map((i) => top[i] * top[3] + under[i] * (1 - top[3])).concat([1]);
+            const lum = (c) => { const l = c.slice(0, 3).map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+              return 0.2126 * l[0] + 0.7152 * l[1] + 0.0722 * l[2]; };
+            const background = (e) => { const layers = [];
+              for (let a = e; a && a.nodeType === 1; a = a.parentElement) {
+                const b = rgba(getComputedStyle(a).backgroundColor);
+                if (b && b[3] > 0) { layers.push(b); if (b[3] >= 1) break; } }
+              let bg = [255, 255, 255, 1];
+              for (let i = layers.length - 1; i >= 0; i--) bg = over(layers[i], bg);
+              return bg; };
+            const ratio = (a, b) => { const l1 = lum(a), l2 = lum(b); return (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05); };
+            """;
+
+    /** Each console page's input, select, textarea and button without an accessible name, as "page: tag#id". */
+    static final String UNNAMED = """
+            const shown = (e) => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden';
+            const text = (e) => (e ? e.textContent : '').trim();
+            const out = [];
+            let checked = 0;
+            for (const e of document.querySelectorAll('input, select, textarea, button')) {
+              if (e.type === 'hidden' || !shown(e)) continue;
+              checked++;
+              const named = [...(e.labels || [])].some((l) => text(l) !== '')
+                || (e.getAttribute('aria-label') || '').trim() !== ''
+                || (e.getAttribute('aria-labelledby') || '').split(/\\s+/).some((id) => id && text(document.getElementById(id)) !== '')
+                || (e.tagName === 'BUTTON' && text(e) !== '')
+                || (['submit', 'button', 'reset'].includes(e.type) && e.tagName === 'INPUT' && (e.value || '').trim() !== '');
+              if (!named) out.push(e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + ' ' + e.outerHTML.slice(0, 120));
+            }
+            return {checked: checked, unnamed: out};
+            """;
+
+    /**
+     * Every shown element with text of its own whose WCAG 2.x contrast ratio (relative luminance of sRGB, as WCAG 2.2
+     * defines it) against the first non-transparent background up its ancestors (partly transparent ones blended over what
+     * is under them; the page canvas is white) is below 4.5, or below 3 for large text (24px, or 18.66px bold). SVG text
+     * (the charts) is painted with its fill, so its fill is its colour.
+     */
+    static final String LOW_CONTRAST = COLOURS + """
+            const out = [];
+            let checked = 0;
+            for (const e of document.body.querySelectorAll('*')) {
+              if (!e.getClientRects().length) continue;
+              const st = getComputedStyle(e);
+              if (st.visibility === 'hidden' || st.display === 'none' || Number(st.opacity) === 0) continue;
+              if (![...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim() !== '')) continue;
+              const svg = e instanceof SVGElement;
+              let fg = rgba(svg ? st.fill : st.color);
+              if (!fg) continue;
+              const bg = background(svg ? e.closest('div') || e : e);
+              fg = over(fg, bg);
+              const r = ratio(fg, bg);
+              const size = parseFloat(st.fontSize), bold = Number(st.fontWeight) >= 700;
+              checked++;
+              const need = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
+              if (r < need) out.push(e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className && !svg ? '.' + e.className : '')
+                + ' "' + e.textContent.trim().slice(0, 40) + '" ' + r.toFixed(2) + ' < ' + need + ' (' + (svg ? st.fill : st.color)
+                + ' on rgb(' + bg.slice(0, 3).map(Math.round).join(',') + '))');
+            }
+            return {checked: checked, low: out};
+            """;
+
+    /**
+     * The focused element: its id (or tag and text), its focus indicator (an outline, whose colour must stand out 3:1 from
+     * the background around it, WCAG 1.4.11, or a box-shadow; null when it has none) and its link target.
+     */
+    static final String FOCUSED = COLOURS + """
+            const e = document.activeElement;
+            if (!e || e === document.body) return null;
+            const st = getComputedStyle(e);
+            let ring = null;
+            if (st.outlineStyle !== 'none' && parseFloat(st.outlineWidth) > 0) {
+              const around = background(e.parentElement || e);
+              const r = ratio(over(rgba(st.outlineColor), around), around);
+              ring = r >= 3 ? 'outline' : null;
+              if (!ring) ring = 'outline ' + st.outlineColor + ' only ' + r.toFixed(2) + ':1 against rgb('
+                + around.slice(0, 3).map(Math.round).join(',') + ')';
+            } else if (st.boxShadow && st.boxShadow !== 'none') {
+              ring = 'box-shadow';
+            }
+            return {name: e.id || (e.tagName.toLowerCase() + ' "' + (e.textContent || '').trim().slice(0, 30) + '"'),
+                    ring: ring, href: e.getAttribute('href') || '', skip: e.classList.contains('skip')};
+            """;
+
+    @Test
+    void everyPageHasNamedControlsAKeyboardPathWithAVisibleFocusAndAaContrast() {
+        try (Browser b = new Browser(fleet.server.url())) {
+            List<String> problems = new ArrayList<>();
+            // ---- sign-in ----
+            b.open("/ui/");
+            b.visible("token");
+            // the checks themselves catch a grey-on-white text (2.85:1) and an input without a name: added, checked, removed
+            b.script("document.body.insertAdjacentHTML('beforeend', '<span id=\"probe-text\" style=\"color:#999;background:#fff\">grey</span>"
+                    + "<input id=\"probe-input\" type=\"text\">')");
+            assertThat(String.valueOf(b.script(UNNAMED))).contains("input#probe-input");
+            assertThat(String.valueOf(b.script(LOW_CONTRAST))).contains("span#probe-text \"grey\" 2.85 < 4.5");
+            b.script("document.getElementById('probe-text').remove(); document.getElementById('probe-input').remove()");
+            checkPage(b, "sign-in", List.of("token", "signin-submit"), problems);
+            b.signIn("cht_nosuch.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+            b.textContains("signin-error", "sign in again");
+            checkPage(b, "sign-in refused", List.of("token", "signin-submit"), problems);
+            // ---- fleet ----
+            b.signIn(operator);
+            b.textContains("count-agents", "3");
+            b.await("the platform chart drawn", d -> d.findElements(By.cssSelector("#platform-chart svg text")).size() >= 3 ? true : null);
+            List<String> header = List.of("nav-fleet", "nav-policies", "nav-events", "sign-out");
+            List<String> fleetOrder = new ArrayList<>(header);
+            fleetOrder.addAll(List.of("where", "labels", "apply-filter"));
+            List<Map<String, Object>> fleetPath = checkPage(b, "fleet", fleetOrder, problems);
+            // ---- the skip link, followed with Enter, puts focus on the page's content ----
+            b.script("document.body.setAttribute('tabindex', '-1'); document.body.focus(); document.body.removeAttribute('tabindex')");
+            new org.openqa.selenium.interactions.Actions(b.driver).sendKeys(org.openqa.selenium.Keys.TAB).sendKeys(org.openqa.selenium.Keys.ENTER)
+                    .perform();
+            assertThat(b.script("return document.activeElement.id")).as("focus after Enter on the skip link").isEqualTo("main");
+            // ---- following an agent's link with Enter alone ----
+            b.script("document.body.setAttribute('tabindex', '-1'); document.body.focus(); document.body.removeAttribute('tabindex')");
+            String link = null;
+            for (int i = 0; i < fleetPath.size() + 1 && link == null; i++) {
+                new org.openqa.selenium.interactions.Actions(b.driver).sendKeys(org.openqa.selenium.Keys.TAB).perform();
+                @SuppressWarnings("unchecked")
+                Map<String, Object> f = (Map<String, Object>) b.script(FOCUSED);
+                if (f != null && String.valueOf(f.get("href")).startsWith("#/agents/")) {
+                    link = String.valueOf(f.get("href"));
+                }
+            }
+            assertThat(link).as("Tab reaches a link to an agent on the fleet page: " + fleetPath).isNotNull();
+            new org.openqa.selenium.interactions.Actions(b.driver).sendKeys(org.openqa.selenium.Keys.ENTER).perform();
+            String agentId = link.substring("#/agents/".length());
+            assertThat(b.textContains("agent-title", agentId)).contains(agentId);
+            assertThat(b.driver.getCurrentUrl()).endsWith(link);
+            // ---- an agent ----
+            b.await("the cost chart drawn", d -> d.findElements(By.cssSelector("#cost-chart svg path")).size() >= 2 ? true : null);
+            List<String> agentOrder = new ArrayList<>(header);
+            agentOrder.add("fact-search");
+            checkPage(b, "agent", agentOrder, problems);
+            // ---- policies: the list, then the editor of a set ----
+            b.open("/ui/#/policies");
+            b.visible("new-name");
+            List<String> policiesOrder = new ArrayList<>(header);
+            policiesOrder.addAll(List.of("new-name", "new-open"));
+            checkPage(b, "policies", policiesOrder, problems);
+            b.open("/ui/#/policies/a11y-check");
+            b.visible("editor");
+            b.visible("valid");
+            List<String> editorOrder = new ArrayList<>(header);
+            editorOrder.addAll(List.of("editor", "simulate", "comment", "upload"));
+            checkPage(b, "policy editor", editorOrder, problems);
+            WebElement editor = b.visible("editor");
+            b.replaceText(editor, BROKEN);
+            b.visible("invalid");
+            b.await("a gutter line marked", d -> d.findElement(By.cssSelector("#gutter .bad")));
+            checkPage(b, "policy editor with an error", editorOrder, problems);
+            b.replaceText(editor, BROKEN.replace("value: 8192", "value: 8192}"));
+            b.visible("valid");
+            b.driver.findElement(By.id("simulate")).click();
+            b.textContains("sim-headline", "would change");
+            checkPage(b, "policy editor with a simulation", editorOrder, problems);
+            // ---- events ----
+            b.driver.findElement(By.id("nav-events")).click();
+            b.await("the feed live", d -> "true".equals(d.findElement(By.id("feed-state")).getAttribute("data-live")) ? true : null);
+            b.visible("audit");
+            checkPage(b, "events", header, problems);
+            assertThat(problems).as("accessibility problems on the console's pages").isEmpty();
+        }
+    }
+
+    /**
+     * Checks the page shown: names of its controls, contrast of its text, and its keyboard path from the top: the skip link
+     * first, then {@code order} as a subsequence, every stop with a focus indicator and in document order. Adds what fails to
+     * {@code problems}; returns the path (the focused elements, in order).
+     */
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> checkPage(Browser b, String page, List<String> order, List<String> problems) {
+        Map<String, Object> named = (Map<String, Object>) b.script(UNNAMED);
+        assertThat(((Number) named.get("checked")).intValue()).as(page + ": controls checked for a name").isGreaterThan(0);
+        for (Object o : (List<Object>) named.get("unnamed")) {
+            problems.add(page + ": no accessible name: " + o);
+        }
+        Map<String, Object> contrast = (Map<String, Object>) b.script(LOW_CONTRAST);
+        assertThat(((Number) contrast.get("checked")).intValue()).as(page + ": texts checked for contrast").isGreaterThan(order.size());
+        for (Object o : (List<Object>) contrast.get("low")) {
+            problems.add(page + ": contrast: " + o);
+        }
+        // focus at the top of the page (the body), as after a fresh load, then Tab through it until focus wraps
+        b.script("window.scrollTo(0, 0); document.body.setAttribute('tabindex', '-1'); document.body.focus();"
+                + " document.body.removeAttribute('tabindex')");
+        List<Map<String, Object>> path = new ArrayList<>();
+        List<WebElement> stops = new ArrayList<>();
+        for (int i = 0; i < 80; i++) {
+            new org.openqa.selenium.interactions.Actions(b.driver).sendKeys(org.openqa.selenium.Keys.TAB).perform();
+            Map<String, Object> f = (Map<String, Object>) b.script(FOCUSED);
+            if (f == null || (i > 0 && Boolean.TRUE.equals(f.get("skip")))) {
+                break; // back to the top: the whole page was walked
+            }
+            path.add(f);
+            stops.add((WebElement) b.script("return document.activeElement"));
+            Object ring = f.get("ring");
+            if (!"outline".equals(ring) && !"box-shadow".equals(ring)) {
+                problems.add(page + ": no visible focus indicator on " + f.get("name") + (ring == null ? "" : ": " + ring));
+            }
+        }
+        List<String> names = path.stream().map(f -> String.valueOf(f.get("name"))).toList();
+        System.out.println("a11y " + page + ": " + named.get("checked") + " controls, " + contrast.get("checked") + " texts, Tab path " + names);
+        if (path.isEmpty() || !Boolean.TRUE.equals(path.get(0).get("skip"))) {
+            problems.add(page + ": the first Tab does not reach the skip link: " + names);
+        }
+        int at = 0;
+        for (String want : order) {
+            int found = names.subList(at, names.size()).indexOf(want);
+            if (found < 0) {
+                problems.add(page + ": Tab does not reach " + want + " after " + names.subList(0, at) + " (path " + names + ")");
+                break;
+            }
+            at += found + 1;
+        }
+        for (int i = 1; i < stops.size(); i++) {
+            Object follows = b.script("return !!(arguments[0].compareDocumentPosition(arguments[1]) & Node.DOCUMENT_POSITION_FOLLOWING)",
+                    stops.get(i - 1), stops.get(i));
+            if (!Boolean.TRUE.equals(follows)) {
+                problems.add(page + ": Tab goes back in the page from " + names.get(i - 1) + " to " + names.get(i));
+            }
+        }
+        return path;
+    }
 }
