@@ -38,7 +38,16 @@ public final class Cli implements Runnable {
 
     /** Runs the CLI with the given arguments and returns the exit code. */
     public static int run(String... args) {
-        return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+        PrintWriter out = new PrintWriter(System.out, true);
+        PrintWriter err = new PrintWriter(System.err, true);
+        try {
+            return run(out, err, args);
+        } finally {
+            // autoflush covers println/printf only: a command that ends with print() (a proposal's
+            // YAML, a rendered document) must not lose its text to the exit that follows
+            out.flush();
+            err.flush();
+        }
     }
 
     /** The subcommands, by name, in help order. */

@@ -292,9 +292,16 @@ final class FleetCommand implements Runnable {
             JsonNode list = conn.get("/api/v1/tuning/proposals?" + (agent != null ? "agent=" + enc(agent) : "fingerprint=" + enc(fingerprint)));
             if (yaml) {
                 if (list.isEmpty()) {
-                    throw new UserError(ExitCode.REFUSED, "no proposal for " + (agent != null ? "the platform of agent " + agent : fingerprint));
+                    // nothing to print is not a refusal (exit 4 is 401/403): a plain failure, saying why
+                    throw new UserError(ExitCode.FAILED, "no proposal for " + (agent != null ? "the platform of agent " + agent : fingerprint));
                 }
-                out.print(list.get(0).path("proposal").asText());
+                String policy = list.get(0).path("proposal").asText("");
+                if (policy.isBlank()) {
+                    throw new UserError(ExitCode.FAILED, "the newest proposal (from agent " + list.get(0).path("agentId").asText()
+                            + ") carries no policy text");
+                }
+                out.print(policy.endsWith("\n") ? policy : policy + "\n");
+                out.flush(); // print() does not flush picocli's writer; the process may exit before it would
                 return ExitCode.OK;
             }
             if (conn.json()) {

@@ -110,6 +110,10 @@ final class PlanTable {
                 default -> out.printf("  - %s: %s%n", e.key(), Render.printable(note));
             }
             out.printf("      %s%n", e.describe());
+            if (action == PlanDocument.Action.CHANGE && !e.audited() && !e.appliedOnce() && !note.isEmpty()) {
+                // what the actuator says about this change (e.g. "irreversible: ... cannot be undone"), as -o json has it
+                out.printf("      note: %s%n", Render.printable(note));
+            }
             if (!e.facts().isEmpty() && action == PlanDocument.Action.CHANGE) {
                 out.printf("      because %s%n", String.join(", ", e.facts()));
             }

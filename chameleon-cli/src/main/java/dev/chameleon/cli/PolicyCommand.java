@@ -77,15 +77,16 @@ final class PolicyCommand implements Runnable {
             } else {
                 mine = dev.chameleon.engine.Engine.paths(files, errors);
             }
-            // a file of Tuning or HardwareProfile documents is checked by its kind's own reader (docs/policy-reference.md)
+            // a file whose first document is a Tuning or a HardwareProfile is checked by that kind's own reader, which
+            // refuses a document of another kind after it at its kind: (docs/policy-reference.md), as `tune` and the agent do
             int tunings = 0;
             int hardwareProfiles = 0;
             List<PolicyError> otherErrors = new ArrayList<>();
             for (PolicySet.Source s : files.isEmpty() ? List.<PolicySet.Source>of() : mine) {
                 List<String> kinds = dev.chameleon.policy.PolicyParser.kinds(s.text());
-                if (!kinds.isEmpty() && kinds.stream().allMatch(dev.chameleon.policy.Tuning.KIND::equals)) {
+                if (!kinds.isEmpty() && kinds.get(0).equals(dev.chameleon.policy.Tuning.KIND)) {
                     tunings += dev.chameleon.policy.TuningParser.parse(s.name(), s.text(), otherErrors).size();
-                } else if (!kinds.isEmpty() && kinds.stream().allMatch(dev.chameleon.policy.HardwareProfile.KIND::equals)) {
+                } else if (!kinds.isEmpty() && kinds.get(0).equals(dev.chameleon.policy.HardwareProfile.KIND)) {
                     hardwareProfiles += dev.chameleon.policy.HardwareProfileParser.parse(s.name(), s.text(), otherErrors).size();
                 } else {
                     sources.add(s);

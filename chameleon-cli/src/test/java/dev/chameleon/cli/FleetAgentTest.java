@@ -470,7 +470,7 @@ class FleetAgentTest {
         assertThat(neither.err()).contains("give --agent AGENT or --fingerprint KEY");
         CliTest.Run other = CliTest.cli(AgentLoopTest.concat(new String[] {"fleet", "proposals", "--fingerprint", "hypervisor=kvm", "--yaml"},
                 conn));
-        assertThat(other.code()).isEqualTo(ExitCode.REFUSED);
+        assertThat(other.code()).isEqualTo(ExitCode.FAILED);
         assertThat(other.err()).contains("no proposal for hypervisor=kvm");
     }
 }

@@ -341,6 +341,22 @@ class PolicyCommandsTest {
         assertThat(m.code()).isEqualTo(ExitCode.BAD_INPUT);
         assertThat(m.err()).contains(mixed + ":7:7: error: kind 'Tuning' is not a policy document: 'chameleon tune FILE' reads it "
                 + "(docs/tuning.md); in a file of its own, 'chameleon policy validate' checks it with that reader");
+
+        // a Tuning first and a Policy after it: the Tuning reader (as `tune` and the agent) refuses the Policy at its kind
+        Path tuningFirst = tmp.resolve("tuning-first.yaml");
+        String tuningText = Files.readString(tuning);
+        Files.writeString(tuningFirst, tuningText + (tuningText.endsWith("\n") ? "" : "\n") + """
+                ---
+                apiVersion: chameleon/v1
+                kind: Policy
+                metadata: {name: mine}
+                spec: {profiles: [virtual-guest]}
+                """);
+        int policyLine = (int) (tuningText + (tuningText.endsWith("\n") ? "" : "\n")).lines().count() + 3;
+        CliTest.Run tf = cli("policy", "validate", tuningFirst.toString());
+        assertThat(tf.code()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(tf.err()).contains(tuningFirst + ":" + policyLine + ":7:").contains("kind must be Tuning, found 'Policy'")
+                .doesNotContain("is not a policy document");
     }
 
     @Test
