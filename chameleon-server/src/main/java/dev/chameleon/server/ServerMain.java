@@ -69,7 +69,7 @@ public final class ServerMain {
                 return tokenCreate(args.subList(2, args.size()), out, err);
             }
             if (args.size() >= 2 && args.get(0).equals("token") && args.get(1).equals("list")) {
-                return tokenList(args.subList(2, args.size()), out);
+                return tokenList(args.subList(2, args.size()), out, err);
             }
             if (!args.isEmpty() && (args.get(0).equals("--help") || args.get(0).equals("-h"))) {
                 out.print(USAGE);
@@ -128,8 +128,19 @@ public final class ServerMain {
      * Prints every API token, one a line: id, role, created, expires ({@code never}, or the time,
      * with {@code (expired)} past it), revoked ({@code -} or the time), name. Never a secret.
      */
-    private static int tokenList(List<String> args, PrintStream out) {
+    private static int tokenList(List<String> args, PrintStream out, PrintStream err) {
         Parsed p = parse(args, false, true);
+        // read-only: never create a data dir or an empty embedded database where none was
+        if (p.config().dbUrl().isEmpty()) {
+            java.nio.file.Path dir = p.config().dataDir();
+            java.nio.file.Path file = dir.resolve("chameleon.mv.db");
+            if (!java.nio.file.Files.isDirectory(dir) || !java.nio.file.Files.isRegularFile(file)) {
+                err.println("chameleon server: no server database in " + dir.toAbsolutePath() + " (" + file.getFileName()
+                        + (java.nio.file.Files.isDirectory(dir) ? " is missing" : ": the folder does not exist")
+                        + "); give the --data-dir the server runs with, or --db");
+                return 1;
+            }
+        }
         try (Database db = ControlPlane.database(p.config())) {
             java.time.Instant now = Clock.systemUTC().instant();
             List<Tokens.ApiTokenView> all = new Tokens(db, Clock.systemUTC()).listApiTokens();

@@ -106,6 +106,65 @@ abstract class SecurityContract {
         assertThat(fleet.http.delete("/api/v1/tokens/" + op, fleet.admin).status()).isEqualTo(204);
     }
 
+    private String adminToken(String name, Long expiresInSeconds) {
+        Map<String, Object> body = new java.util.LinkedHashMap<>(Map.of("name", name, "role", "admin"));
+        if (expiresInSeconds != null) {
+            body.put("expiresInSeconds", expiresInSeconds);
+        }
+        Http.Response made = fleet.http.post("/api/v1/tokens", fleet.admin, Http.json(body));
+        assertThat(made.status()).as(made.toString()).isEqualTo(201);
+        return made.json().get("token").asText();
+    }
+
+    private static String idOf(String token) {
+        return token.substring(4, token.indexOf('.'));
+    }
+
+    /**
+     * New-user trial: the last-admin rule counted expired admin tokens and ones expiring sooner,
+     * so revoking the one lasting admin left the API with none once they expired.
+     */
+    @Test
+    void anExpiredOrSoonerExpiringAdminTokenDoesNotCountAsAnotherAdmin() {
+        String c = fleet.admin;
+        // (A) D has expired: C is the last usable admin token
+        String d = adminToken("admin d", 60L);
+        clock.advance(Duration.ofMinutes(2));
+        assertThat(fleet.http.get("/api/v1/agents", d).status()).isEqualTo(401);
+        Http.Response r = refused(409, () -> fleet.http.delete("/api/v1/tokens/" + idOf(c), c));
+        assertThat(r.json().get("message").asText()).contains("Create another admin token first");
+        // (B) E expires in an hour, C never: revoking C with E would lock everyone out in an hour
+        String e = adminToken("admin e", 3600L);
+        refused(409, () -> fleet.http.delete("/api/v1/tokens/" + idOf(c), e));
+        refused(409, () -> fleet.http.delete("/api/v1/tokens/" + idOf(c), c));
+        // E may go: C outlasts it
+        String f = adminToken("admin f", 7200L);
+        refused(409, () -> fleet.http.delete("/api/v1/tokens/" + idOf(c), f));
+        assertThat(fleet.http.delete("/api/v1/tokens/" + idOf(e), c).status()).isEqualTo(204);
+        // a never-expiring G lets C go; then G is the last usable one, and the expired D may go
+        String g = adminToken("admin g", null);
+        assertThat(fleet.http.delete("/api/v1/tokens/" + idOf(c), g).status()).isEqualTo(204);
+        refused(409, () -> fleet.http.delete("/api/v1/tokens/" + idOf(g), g));
+        assertThat(fleet.http.delete("/api/v1/tokens/" + idOf(d), g).status()).isEqualTo(204);
+        // F (expires in 2 h) revoked: it expires before G, which stays
+        assertThat(fleet.http.delete("/api/v1/tokens/" + idOf(f), g).status()).isEqualTo(204);
+        assertThat(fleet.http.get("/api/v1/agents", g).status()).isEqualTo(200);
+    }
+
+    /** New-user trial: RFC 7235 makes the auth-scheme case-insensitive; {@code bearer TOKEN} was refused. */
+    @Test
+    void theBearerSchemeInAnyCase() {
+        for (String scheme : List.of("bearer", "BEARER", "bEaReR")) {
+            Http.Response r = fleet.http.send("GET", "/api/v1/agents", null, null, null,
+                    Map.of("Authorization", scheme + " " + fleet.admin), Duration.ofSeconds(10));
+            assertThat(r.status()).as(scheme + ": " + r).isEqualTo(200);
+        }
+        refused(401, () -> fleet.http.send("GET", "/api/v1/agents", null, null, null,
+                Map.of("Authorization", "Bearerx " + fleet.admin), Duration.ofSeconds(10)));
+        refused(401, () -> fleet.http.send("GET", "/api/v1/agents", null, null, null,
+                Map.of("Authorization", "Token " + fleet.admin), Duration.ofSeconds(10)));
+    }
+
     @Test
     void anotherAgentsCredential() {
         refused(403, () -> fleet.http.post("/api/v1/agents/" + a.id() + "/reports", b.credential(), report("x1")));
@@ -179,6 +238,16 @@ abstract class SecurityContract {
         refused(400, () -> fleet.http.post("/api/v1/tokens", fleet.admin, "[1, 2"));
         refused(400, () -> fleet.http.post("/api/v1/tokens", fleet.admin, "{\"name\": \"x\", \"role\": \"viewer\", \"extra\": 1}"));
         refused(400, () -> fleet.http.post("/api/v1/tokens", fleet.admin, "null"));
+        // new-user trial: content after the body was accepted on some routes; every JSON body is strict
+        for (String trailing : List.of("{\"name\":\"e\",\"maxUses\":1}{\"x\":1}", "{\"name\":\"e\",\"maxUses\":1} ]")) {
+            Http.Response t = refused(400, () -> fleet.http.post("/api/v1/enroll-tokens", fleet.admin, trailing));
+            assertThat(t.json().get("code").asText()).isEqualTo("invalid");
+        }
+        assertThat(refused(400, () -> fleet.http.post("/api/v1/tokens", fleet.admin, "{\"name\":\"x\",\"role\":\"viewer\"} trailing"))
+                .json().get("code").asText()).isEqualTo("invalid");
+        refused(400, () -> fleet.http.post("/api/v1/enroll", null, "{\"enrollToken\":\"x\",\"hostname\":\"h\"} {}"));
+        refused(400, () -> fleet.http.put("/api/v1/agents/" + a.id() + "/labels", fleet.admin, "application/json",
+                "{\"labels\":{}} 1"));
         // numbers out of range and values of the wrong shape are the client's error (they were 500s),
         // said without Java class names
         Http.Response big = refused(400, () -> fleet.http.post("/api/v1/enroll-tokens", fleet.admin,

@@ -237,4 +237,24 @@ class TlsAndMainTest {
         assertThat(main("token", "list", "--data-dir", data.toString()).out().lines().count()).isEqualTo(3);
         assertThat(main("token", "list", "--name", "x", "--data-dir", data.toString()).code()).isEqualTo(2);
     }
+
+    /** New-user trial: token list on a data dir that did not exist made it and an empty database, and said 0. */
+    @Test
+    void tokenListRefusesADataDirWithoutADatabaseAndCreatesNothing() throws java.io.IOException {
+        Path missing = dir.resolve("no-such-dir");
+        Run r = main("token", "list", "--data-dir", missing.toString());
+        assertThat(r.code()).as(r.err()).isEqualTo(1);
+        assertThat(r.err().lines().count()).isEqualTo(1);
+        assertThat(r.err()).contains("no server database in").contains(missing.toString()).contains("does not exist");
+        assertThat(r.out()).isEmpty();
+        assertThat(missing).doesNotExist();
+        // an existing but empty folder: refused, left empty
+        Path empty = Files.createDirectory(dir.resolve("empty-dir"));
+        Run e = main("token", "list", "--data-dir", empty.toString());
+        assertThat(e.code()).as(e.err()).isEqualTo(1);
+        assertThat(e.err()).contains("chameleon.mv.db is missing");
+        try (java.util.stream.Stream<Path> left = Files.list(empty)) {
+            assertThat(left).isEmpty();
+        }
+    }
 }

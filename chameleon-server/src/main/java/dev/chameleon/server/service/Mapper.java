@@ -12,7 +12,8 @@ import java.util.Map;
 /** The server's one Jackson mapper (API bodies, label and summary columns). */
 public final class Mapper {
     /**
-     * Refuses unknown fields in request bodies, repeated keys, deep nesting, and loosely typed
+     * Refuses unknown fields in request bodies, repeated keys, deep nesting, content after the
+     * value ({@code {"a":1}{"b":2}}, {@code {...} ]}), and loosely typed
      * values: no scalar coercion ({@code "maxUses": "3"}), no float for an integer ({@code 1.5}),
      * no number too large for a double ({@code 1e999999999} would be Infinity, which JSON cannot
      * hold): each a 400 {@code invalid} naming the field.
@@ -22,6 +23,7 @@ public final class Mapper {
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .disable(com.fasterxml.jackson.databind.MapperFeature.ALLOW_COERCION_OF_SCALARS)
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
             .addModule(new com.fasterxml.jackson.databind.module.SimpleModule("finite-numbers")

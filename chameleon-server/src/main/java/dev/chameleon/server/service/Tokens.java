@@ -138,10 +138,19 @@ public final class Tokens {
                 throw ApiException.conflict("API token " + id + " was revoked at " + t.get().revokedAt());
             }
             if (t.get().role().equals(Role.ADMIN.wire())) {
-                List<String> admins = TokenStore.lockActiveAdmins(c);
-                if (admins.size() <= 1 && admins.contains(id)) {
-                    throw ApiException.conflict("API token " + id + " is the last admin token; revoking it would lock every operator out."
-                            + " Create another admin token first (POST /api/v1/tokens with role admin), then revoke this one");
+                List<TokenStore.LiveAdmin> admins = TokenStore.lockActiveAdmins(c);
+                Instant now = clock.instant();
+                Instant revokedExpiry = t.get().expiresAt();
+                // another admin must remain usable at least as long as this one would have been:
+                // not expired now, and (null = never) not expiring before the one revoked
+                boolean another = admins.stream().anyMatch(a -> !a.id().equals(id)
+                        && (a.expiresAt() == null || a.expiresAt().isAfter(now))
+                        && (a.expiresAt() == null || (revokedExpiry != null && !a.expiresAt().isBefore(revokedExpiry))));
+                if (!another) {
+                    throw ApiException.conflict("API token " + id + " is the last admin token that stays valid (the other admin tokens"
+                            + " are expired or expire before it); revoking it could lock every operator out."
+                            + " Create another admin token first (POST /api/v1/tokens with role admin, no expiry or one no earlier"
+                            + " than this token's), then revoke this one");
                 }
             }
             TokenStore.revokeApi(c, id, clock.instant());
@@ -218,7 +227,8 @@ public final class Tokens {
         if (authorization == null || authorization.isBlank()) {
             throw ApiException.unauthenticated("no credential: send Authorization: Bearer TOKEN");
         }
-        if (!authorization.startsWith("Bearer ")) {
+        // RFC 7235 section 2.1: the auth-scheme is case-insensitive
+        if (!authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
             throw ApiException.unauthenticated("the Authorization header must be 'Bearer TOKEN'");
         }
         Secrets.Credential cred = Secrets.parse(authorization.substring(7).strip())

@@ -40,13 +40,18 @@ public final class TokenStore {
         return query(c, "SELECT * FROM api_tokens ORDER BY created_at, id", TokenStore::api);
     }
 
+    /** An admin token not revoked: its id and when it expires (null: never). */
+    public record LiveAdmin(String id, Instant expiresAt) {
+    }
+
     /**
-     * The ids of the admin tokens not revoked, their rows locked until the transaction ends (so
-     * two revocations at once cannot both see another admin left).
+     * The admin tokens not revoked (expired ones included: the caller judges expiry against its
+     * clock), their rows locked until the transaction ends (so two revocations at once cannot both
+     * see another admin left).
      */
-    public static List<String> lockActiveAdmins(Connection c) throws SQLException {
-        return query(c, "SELECT id FROM api_tokens WHERE role = 'admin' AND revoked_at IS NULL ORDER BY id FOR UPDATE",
-                rs -> rs.getString("id"));
+    public static List<LiveAdmin> lockActiveAdmins(Connection c) throws SQLException {
+        return query(c, "SELECT id, expires_at FROM api_tokens WHERE role = 'admin' AND revoked_at IS NULL ORDER BY id FOR UPDATE",
+                rs -> new LiveAdmin(rs.getString("id"), instant(rs, "expires_at")));
     }
 
     public static int revokeApi(Connection c, String id, Instant now) throws SQLException {
