@@ -229,6 +229,93 @@ abstract class SecurityContract {
         refused(413, () -> fleet.http.post("/api/v1/tokens", fleet.admin, Http.json(Map.of("name", "x".repeat(100_000), "role", "viewer"))));
     }
 
+    /** Sends one report of {@code kind} with {@code payload}; expects 400 naming {@code field} and nothing written. */
+    private Http.Response misfit(String kind, Object payload, String field) {
+        Http.Response r = refused(400, () -> fleet.report(a, List.of(Fleet.report("bad-1", kind, payload))));
+        assertThat(r.json().get("code").asText()).isEqualTo("invalid");
+        assertThat(r.json().get("message").asText()).as(r.toString()).contains("report bad-1 (" + kind + ")").contains(field + ": ");
+        return r;
+    }
+
+    @Test
+    void reportPayloadsThatDoNotFitTheirKindAreRefusedNamingTheFieldAndNothingIsStored() {
+        // status: the mode is an enum (it was stored and counted in the summary), the counts are whole numbers
+        Http.Response mode = misfit("status", Map.of("mode", "bogus-mode", "pendingChanges", 0), "mode");
+        assertThat(mode.json().get("message").asText()).contains("\"bogus-mode\"").contains("plan, apply");
+        misfit("status", Map.of("pendingChanges", 1), "mode");
+        misfit("status", Map.of("mode", "plan", "pendingChanges", "3"), "pendingChanges");
+        misfit("status", Map.of("mode", "plan", "drift", -1), "drift");
+        misfit("status", Map.of("mode", "plan", "cpuPercent", "high"), "cpuPercent");
+        misfit("status", Map.of("mode", "plan", "trigger", "t".repeat(65)), "trigger");
+        // a payload that is no object at all is refused by the wire reader, positioned
+        assertThat(refused(400, () -> fleet.report(a, List.of(Fleet.report("bad-0", "status", List.of("mode", "plan"))))).json()
+                .get("message").asText()).contains("reports[0].payload must be a JSON object");
+        // plan, current values, change sets, events
+        misfit("plan", Map.of("entries", List.of()), "summary");
+        misfit("plan", Map.of("summary", Map.of("change", 1.5)), "summary.change");
+        misfit("plan", Map.of("summary", Map.of("change", 1), "entries", "none"), "entries");
+        misfit("current-values", Map.of("sysctl:vm.swappiness", 60), "sysctl:vm.swappiness");
+        misfit("current-values", Map.of("no kind here", "1"), "no kind here");
+        misfit("change-set", Map.of("id", "cs-1", "status", "exploded", "entries", List.of()), "status");
+        misfit("change-set", Map.of("status", "applied", "entries", List.of()), "id");
+        misfit("change-set", Map.of("id", "cs-1", "status", "applied", "entries", List.of(7)), "entries[0]");
+        misfit("event", Map.of("summary", "no type"), "type");
+        misfit("event", Map.of("type", "Not A Type"), "type");
+        misfit("event", Map.of("type", "drift", "summary", List.of("x")), "summary");
+        misfit("event", Map.of("type", "advice", "advice", "fine"), "advice");
+        // a batch with one misfit stores none of it, the good report included
+        Http.Response batch = refused(400, () -> fleet.report(a, List.of(Fleet.report("good-1", "status", Map.of("mode", "apply")),
+                Fleet.report("bad-2", "status", Map.of("mode", "sideways")))));
+        assertThat(batch.json().get("message").asText()).startsWith("report bad-2 (status): mode: ");
+        // the summary never saw a bogus mode
+        assertThat(fleet.http.get("/api/v1/fleet/summary", fleet.admin).json().get("modes").toString()).doesNotContain("bogus")
+                .doesNotContain("sideways");
+    }
+
+    @Test
+    void tuningProposalsWithGarbageFieldsAndSensorsOfTheWrongShapeAreRefused() {
+        Map<String, Object> good = TuningProposalsApiTest.proposal(Fleet.facts("vmware", "none", false), "backlog");
+        Map<String, Object> ev = new java.util.LinkedHashMap<>(good);
+        ev.put("fingerprint", "hypervisor=vmware");
+        misfit("event", ev, "fingerprint");
+        ev = new java.util.LinkedHashMap<>(good);
+        ev.put("gain", Map.of("percent", "a lot", "significant", "yes"));
+        Http.Response gain = misfit("event", ev, "gain.percent");
+        assertThat(gain.json().get("errors").toString()).contains("gain.significant");
+        ev = new java.util.LinkedHashMap<>(good);
+        ev.put("tuning", "Not/A Name");
+        misfit("event", ev, "tuning");
+        ev = new java.util.LinkedHashMap<>(good);
+        ev.remove("proposal");
+        misfit("event", ev, "proposal");
+        ev = new java.util.LinkedHashMap<>(good);
+        ev.put("fingerprint", Map.of("key", "k", "memoryTierGiB", "eight", "apps", "postgresql"));
+        Http.Response fp = misfit("event", ev, "fingerprint.memoryTierGiB");
+        assertThat(fp.json().get("errors").toString()).contains("fingerprint.apps");
+
+        // facts: meta.sensors is counted (failingSensors), so its shape is checked too, in reports and at enrollment
+        Map<String, Object> facts = Fleet.golden("qemu-q35-virtio");
+        for (Object[] c : new Object[][] {
+                {List.of("memory"), "meta.sensors"},
+                {Map.of("memory", "failed"), "meta.sensors.memory"},
+                {Map.of("memory", Map.of("status", "broken")), "meta.sensors.memory.status"},
+                {Map.of("memory", Map.of("status", "ok", "problems", "unreadable")), "meta.sensors.memory.problems"},
+                {Map.of("memory", Map.of("status", "ok", "problems", List.of(Map.of("source", 1)))), "meta.sensors.memory.problems[0].source"}}) {
+            Map<String, Object> f = new java.util.LinkedHashMap<>(facts);
+            Map<String, Object> meta = new java.util.LinkedHashMap<>(Map.of("sensors", c[0]));
+            f.put("meta", meta);
+            Http.Response r = misfit("facts", f, (String) c[1]);
+            assertThat(r.json().get("message").asText()).contains("report bad-1 (facts): facts: " + c[1] + ": ");
+            Map<String, Object> body = new java.util.LinkedHashMap<>();
+            body.put("enrollToken", fleet.enrollToken(Map.of(), 1));
+            body.put("hostname", "bad-facts");
+            body.put("agentVersion", "0.1.0");
+            body.put("facts", f);
+            Http.Response e = refused(400, () -> fleet.http.post("/api/v1/enroll", null, Http.json(body)));
+            assertThat(e.json().get("message").asText()).contains(c[1] + ": ");
+        }
+    }
+
     @Test
     void malformedJsonAndYaml() {
         Http.Response r = refused(400, () -> fleet.http.post("/api/v1/agents/" + a.id() + "/reports", a.credential(),

@@ -191,7 +191,22 @@ public final class OpenApi {
             props.put("id", Map.of("type", "string", "pattern", "^[A-Za-z0-9._:-]{1,128}$"));
             props.put("kind", schemaOf(dev.chameleon.wire.ReportKind.class));
             props.put("time", Map.of("type", "string", "format", "date-time"));
-            props.put("payload", Map.of("type", "object"));
+            // the payload's shape depends on the kind; the server checks it against the same table (ReportShapes)
+            List<Object> payloads = new ArrayList<>();
+            dev.chameleon.server.service.ReportShapes.schemas().forEach((name, schema) -> {
+                if (!name.equals("FactsMeta")) {
+                    schemas.put(name, schema);
+                    payloads.add(Map.of("$ref", "#/components/schemas/" + name));
+                }
+            });
+            schemas.put("FactsMeta", dev.chameleon.server.service.ReportShapes.FACTS_META.schema());
+            payloads.add(Map.of("type", "object", "description", "facts: the fact tree (chameleon facts -o json); its meta is FactsMeta",
+                    "properties", Map.of("meta", Map.of("$ref", "#/components/schemas/FactsMeta"))));
+            props.put("payload", Map.of("type", "object", "description", "by kind: status StatusPayload, plan PlanPayload, "
+                    + "current-values CurrentValuesPayload, change-set ChangeSetPayload, event EventPayload (type tuning-proposal: "
+                    + "TuningProposalEventPayload, advice: AdviceEventPayload), facts a fact tree whose meta is FactsMeta; fields not "
+                    + "named are kept as sent; a report that does not fit refuses its whole batch (400 naming the report and field)",
+                    "anyOf", payloads));
             schemas.put("Report", Map.of("type", "object", "required", List.of("id", "kind", "time", "payload"), "properties", props));
             return Map.of("$ref", "#/components/schemas/Report");
         }

@@ -35,7 +35,7 @@ import java.util.regex.Pattern;
  * history and appear in the fleet-wide feed.
  */
 public final class Reports {
-    private static final Pattern EVENT_TYPE = Pattern.compile("[a-z][a-z0-9-]{0,39}");
+    private static final Pattern EVENT_TYPE = ReportShapes.EVENT_TYPE;
 
     private final Database db;
     private final Clock clock;
@@ -94,6 +94,12 @@ public final class Reports {
         }
         if (!(tree instanceof Map<?, ?> m)) {
             throw ApiException.invalid("facts must be a JSON object");
+        }
+        if (m.containsKey("meta")) {
+            // the sensors' outcomes are counted (failingSensors): their shape is checked as strictly as the other kinds'
+            List<String> meta = new ArrayList<>();
+            ReportShapes.FACTS_META.check("meta", m.get("meta"), meta);
+            refuseMisfit("facts", meta.size() > 20 ? meta.subList(0, 20) : meta);
         }
         FactSet fs;
         try {
@@ -188,17 +194,41 @@ public final class Reports {
         return receipt;
     }
 
-    /** What a payload was checked into: Facts, a plan's pending count, a status, or the payload tree. */
+    /**
+     * What a payload was checked into: Facts, or the payload tree checked against its kind's shape
+     * ({@link ReportShapes}); 400 naming the report, its kind and the first field that does not fit
+     * (every such field in {@code errors}, at most 20).
+     */
     private Object check(Report r) {
-        switch (r.kind()) {
-            case FACTS:
+        if (r.kind() == ReportKind.FACTS) {
+            try {
                 return facts(r.payload());
-            default:
-                try {
-                    return Json.parse(r.payload());
-                } catch (WireFormatException e) {
-                    throw ApiException.invalid("report " + r.id() + ": " + e.getMessage());
-                }
+            } catch (ApiException e) {
+                throw ApiException.invalid("report " + r.id() + " (facts): " + e.getMessage(), e.errors());
+            }
+        }
+        Object tree;
+        try {
+            tree = Json.parse(r.payload());
+        } catch (WireFormatException e) {
+            throw ApiException.invalid("report " + r.id() + ": " + e.getMessage());
+        }
+        ReportShapes.Shape shape = switch (r.kind()) {
+            case STATUS -> ReportShapes.STATUS;
+            case PLAN -> ReportShapes.PLAN;
+            case CURRENT_VALUES -> ReportShapes.CURRENT_VALUES;
+            case CHANGE_SET -> ReportShapes.CHANGE_SET;
+            case EVENT -> ReportShapes.event(tree instanceof Map<?, ?> m ? m.get("type") : null);
+            default -> throw new IllegalStateException(r.kind().toString());
+        };
+        refuseMisfit("report " + r.id() + " (" + r.kind().wire() + ")", ReportShapes.check(shape, tree));
+        return tree;
+    }
+
+    private static void refuseMisfit(String what, List<String> errors) {
+        if (!errors.isEmpty()) {
+            throw ApiException.invalid(what + ": " + errors.get(0) + (errors.size() > 1 ? " (and " + (errors.size() - 1) + " more)" : ""),
+                    errors);
         }
     }
 
@@ -221,7 +251,7 @@ public final class Reports {
                 return false;
             case STATUS: {
                 Map<String, Object> s = (Map<String, Object>) checked;
-                String mode = s.get("mode") instanceof String m && m.matches("[a-z-]{1,20}") ? m : null;
+                String mode = (String) s.get("mode"); // checked: one of ReportShapes.MODES
                 AgentStore.status(c, agentId, r.payload(), mode, intOf(s.get("pendingChanges")), intOf(s.get("drift")),
                         s.get("bundleVersion") instanceof Long v ? v : null, at);
                 return false;
