@@ -213,10 +213,13 @@ final class FleetCommand implements Runnable {
                 JsonNode p = a.path("platform");
                 rows.add(List.of(a.path("id").asText(), a.path("hostname").asText(), p.path("hypervisor").asText("-") + "/"
                         + p.path("cloud").asText("-"), text(a.get("mode")), text(a.get("pendingChanges")), text(a.get("drift")),
+                        text(a.get("failingSensors")),
                         a.path("bundleVersion").asText() + (a.path("runningBundle").isNull() ? "" : " (runs " + a.path("runningBundle").asText() + ")"),
                         text(a.get("lastSeen"))));
             }
-            table(out, List.of("ID", "HOSTNAME", "PLATFORM", "MODE", "PENDING", "DRIFT", "BUNDLE", "LAST SEEN"), rows);
+            // FAILING SENSORS: sensors of the agent's last facts that failed, timed out or met problems (meta.sensors), as the
+            // console shows them; "-" when the agent sent no facts yet
+            table(out, List.of("ID", "HOSTNAME", "PLATFORM", "MODE", "PENDING", "DRIFT", "FAILING SENSORS", "BUNDLE", "LAST SEEN"), rows);
             out.println(page.path("total").asLong() + " agent(s)" + (page.path("undecided").asLong() > 0
                     ? ", " + page.path("undecided").asLong() + " undecided (a fact the selector reads is absent there)" : "")
                     + (page.path("next").isNull() || page.path("next").isMissingNode() ? "" : "; more after " + page.path("next").asText()));
@@ -224,7 +227,7 @@ final class FleetCommand implements Runnable {
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true, description = "One agent: labels, platform, last seen, mode, pending changes, drift, bundle, its plan.")
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "One agent: labels, platform, last seen, mode, pending changes, drift, failing sensors, bundle, its plan.")
     static final class Show implements Callable<Integer> {
         @Mixin
         Conn conn;
@@ -251,7 +254,7 @@ final class FleetCommand implements Runnable {
                 return ExitCode.OK;
             }
             for (String k : List.of("id", "hostname", "agentVersion", "labels", "platform", "enrolledAt", "lastSeen", "mode", "pendingChanges",
-                    "drift", "bundleVersion", "runningBundle", "factsAt")) {
+                    "drift", "failingSensors", "bundleVersion", "runningBundle", "factsAt")) {
                 out.printf("%-15s %s%n", k, text(a.get(k)));
             }
             if (plan != null) {
