@@ -51,8 +51,11 @@ public final class ControlPlane implements AutoCloseable {
         return t;
     });
 
-    private ControlPlane(ServerConfig config, Database db, Notifier notifier, Tokens tokens, Api api, Javalin app, Clock clock) {
+    private final FactsCache facts;
+
+    private ControlPlane(ServerConfig config, Database db, Notifier notifier, Tokens tokens, Api api, Javalin app, Clock clock, FactsCache facts) {
         this.clock = clock;
+        this.facts = facts;
         pruner.scheduleWithFixedDelay(this::prune, 1, 10, java.util.concurrent.TimeUnit.MINUTES);
         this.config = config;
         this.db = db;
@@ -127,7 +130,12 @@ public final class ControlPlane implements AutoCloseable {
                 });
             });
             app.start();
-            return new ControlPlane(config, db, notifier, tokens, api, app, clock);
+            // every agent's facts parsed in the background now, not by the first simulation or query (docs/control-plane.md)
+            // (-Dchameleon.server.warmFacts=false: not, so bench/simulate.sh can measure a cold start against a warmed one)
+            if (!"false".equals(System.getProperty("chameleon.server.warmFacts"))) {
+                facts.warmInBackground();
+            }
+            return new ControlPlane(config, db, notifier, tokens, api, app, clock, facts);
         } catch (RuntimeException e) {
             db.close();
             throw e;
@@ -147,6 +155,14 @@ public final class ControlPlane implements AutoCloseable {
 
     public Database db() {
         return db;
+    }
+
+    /**
+     * Completes with the number of agents whose facts are cached once the warming started with the
+     * server is done (never, when warming was switched off with {@code -Dchameleon.server.warmFacts=false}).
+     */
+    public java.util.concurrent.CompletableFuture<Integer> factsWarmed() {
+        return facts.warmed();
     }
 
     public Tokens tokens() {
@@ -181,6 +197,7 @@ public final class ControlPlane implements AutoCloseable {
     @Override
     public void close() {
         pruner.shutdownNow();
+        facts.close();
         try {
             notifier.release(); // long polls answer 304 before the server stops under them
             app.stop();

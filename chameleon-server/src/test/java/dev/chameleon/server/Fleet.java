@@ -21,8 +21,8 @@ public final class Fleet implements AutoCloseable {
     public enum Db { H2, POSTGRESQL }
 
     private static final AtomicInteger SEQ = new AtomicInteger();
-    public final ControlPlane server;
-    public final Http http;
+    public ControlPlane server;
+    public Http http;
     public final String admin;
     public final Path dataDir;
     public final String dbUrl;
@@ -48,6 +48,17 @@ public final class Fleet implements AutoCloseable {
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * This server stopped and started again on the same data folder and database (a new port);
+     */
+    public ControlPlane restart() {
+        server.close();
+        ServerConfig cfg = ServerConfig.defaults(dataDir).withPort(0);
+        server = ControlPlane.start(dbUrl == null ? cfg : cfg.withDb(dbUrl));
+        http = new Http(server.url());
+        return server;
     }
 
     /** Another replica on the same database, with the bundle key copied into its own data folder. */

@@ -23,8 +23,11 @@ public final class FactsCache {
     }
 
     private static final int CHUNK = 500;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FactsCache.class);
     private final Database db;
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+    private final java.util.concurrent.CompletableFuture<Integer> warmed = new java.util.concurrent.CompletableFuture<>();
+    private volatile boolean closed;
 
     public FactsCache(Database db) {
         this.db = db;
@@ -41,13 +44,50 @@ public final class FactsCache {
                 stale.add(r.getKey());
             }
         }
-        for (int i = 0; i < stale.size(); i += CHUNK) {
+        for (int i = 0; i < stale.size() && !closed; i += CHUNK) {
             List<String> ids = stale.subList(i, Math.min(stale.size(), i + CHUNK));
             for (AgentStore.Selectable s : db.read(c -> AgentStore.selectable(c, ids))) {
                 entries.put(s.id(), entry(s));
             }
         }
         return new HashMap<>(entries);
+    }
+
+    /**
+     * Fills the cache with every agent's facts on a background thread ({@code chameleon-facts-warm}),
+     * so the first simulation or fleet query after a start does not parse them all (10,000 agents:
+     * seconds of parsing). The same {@link #refresh()} as a query's, so memory is what the warm cache
+     * holds anyway plus one chunk of rows in flight; a query arriving meanwhile waits for it (the
+     * refresh is one at a time) and then reads only what changed since, so it answers as it would
+     * have. A failure (the database away) is logged; the next query fills the cache itself.
+     */
+    public Thread warmInBackground() {
+        Thread t = new Thread(() -> {
+            long start = System.nanoTime();
+            try {
+                int n = refresh().size();
+                LOG.info("facts cache warm: {} agents' facts parsed in {} ms", n, (System.nanoTime() - start) / 1_000_000);
+                warmed.complete(n);
+            } catch (RuntimeException e) {
+                if (!closed) {
+                    LOG.warn("facts cache not warmed at start (the first query fills it): {}", e.toString());
+                }
+                warmed.completeExceptionally(e);
+            }
+        }, "chameleon-facts-warm");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /** Completes with the number of agents cached once the warming of {@link #warmInBackground()} is done. */
+    public java.util.concurrent.CompletableFuture<Integer> warmed() {
+        return warmed;
+    }
+
+    /** Stops a warming under way at its next chunk (the server is stopping). */
+    public void close() {
+        closed = true;
     }
 
     /**

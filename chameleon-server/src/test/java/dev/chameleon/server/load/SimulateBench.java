@@ -25,11 +25,15 @@ import java.util.concurrent.Semaphore;
  * The simulation's budget (issue 14: one policy over 10,000 agents' facts in at most 2 s): a server
  * (in this process, {@code --db URL} or the embedded H2 in a temp folder) with N agents enrolled
  * over HTTP, each with the facts of a platform template from bench/fleet/templates and current
- * values of the candidate's settings; then {@code POST /api/v1/simulate} of one policy, timed
- * {@code runs} times (the first fills the server's facts cache). Prints one line per run: wall
- * time of the HTTP call and the server's own {@code elapsedMillis}. Run by bench/simulate.sh.
+ * values of the candidate's settings; then the server is stopped and started again on the same database, and {@code POST /api/v1/simulate} of one
+ * policy is called {@code --first-after S} seconds after that start (the first call: the facts cache
+ * is warmed in the background from the start, or is filled by this call with
+ * {@code -Dchameleon.server.warmFacts=false}), then {@code runs} more times. Prints one line per call:
+ * seconds after the start, whether the cache was warm, wall time of the HTTP call, the server's
+ * own {@code elapsedMillis} and the load average; then when the warming ended and the process's
+ * resident memory (now and peak). Run by bench/simulate.sh.
  *
- * <pre>SimulateBench [--agents 10000] [--runs 5] [--db JDBC_URL] [--templates bench/fleet/templates]</pre>
+ * <pre>SimulateBench [--agents 10000] [--runs 5] [--first-after 10] [--db JDBC_URL] [--templates bench/fleet/templates]</pre>
  */
 public final class SimulateBench {
     public static final String CANDIDATE = """
@@ -49,6 +53,7 @@ public final class SimulateBench {
         int agents = 10_000;
         int runs = 5;
         String db = null;
+        double firstAfter = 10;
         Path templates = Path.of("bench/fleet/templates");
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
@@ -56,6 +61,7 @@ public final class SimulateBench {
                 case "--runs" -> runs = Integer.parseInt(args[i + 1]);
                 case "--db" -> db = args[i + 1];
                 case "--templates" -> templates = Path.of(args[i + 1]);
+                case "--first-after" -> firstAfter = Double.parseDouble(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -68,8 +74,66 @@ public final class SimulateBench {
         }
         Path dir = Files.createTempDirectory("chameleon-simulate-bench-");
         ServerConfig cfg = ServerConfig.defaults(dir).withPort(0);
-        try (ControlPlane cp = ControlPlane.start(db == null ? cfg : cfg.withDb(db))) {
-            String admin = cp.tokens().createFromCommandLine("bench", Role.ADMIN, "bench").token();
+        ServerConfig config = db == null ? cfg : cfg.withDb(db);
+        String admin;
+        try (ControlPlane cp = ControlPlane.start(config)) {
+            admin = cp.tokens().createFromCommandLine("bench", Role.ADMIN, "bench").token();
+            enroll(cp, admin, agents, trees, db, json);
+        }
+        // the server started again on the same database: its first simulation, FIRST_AFTER seconds after the start
+        long started = System.nanoTime();
+        try (ControlPlane cp = ControlPlane.start(config)) {
+            double startSeconds = (System.nanoTime() - started) / 1e9;
+            long[] warmedAt = {-1};
+            cp.factsWarmed().thenRun(() -> warmedAt[0] = System.nanoTime());
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+            long waitNanos = (long) (firstAfter * 1e9) - (System.nanoTime() - started);
+            if (waitNanos > 0) {
+                Thread.sleep(waitNanos / 1_000_000);
+            }
+            for (int r = 0; r <= runs; r++) {
+                double after = (System.nanoTime() - started) / 1e9;
+                boolean warm = cp.factsWarmed().isDone();
+                String state = "false".equals(System.getProperty("chameleon.server.warmFacts")) ? "not warmed at start" : warm ? "warm" : "still warming";
+                long s = System.nanoTime();
+                HttpResponse<String> resp = send(http, HttpRequest.newBuilder(URI.create(cp.url() + "/api/v1/simulate?name=kvm-writeback"))
+                        .timeout(Duration.ofSeconds(300)).header("Authorization", "Bearer " + admin).header("Content-Type", "application/yaml")
+                        .POST(HttpRequest.BodyPublishers.ofString(CANDIDATE)).build());
+                long wall = (System.nanoTime() - s) / 1_000_000;
+                if (resp.statusCode() != 200) {
+                    throw new IllegalStateException(resp.statusCode() + " " + resp.body());
+                }
+                JsonNode res = json.readTree(resp.body());
+                System.out.printf("%s %.1f s after start (facts cache %s): %d ms wall (server: %d ms), %d agents simulated, %d would change "
+                                + "(%d settings), %d undecided, answer %d KiB; load average %s%n", r == 0 ? "first call" : "run " + r, after,
+                        state, wall, res.get("elapsedMillis").asLong(), res.get("agents").asInt(),
+                        res.get("changing").asInt(), res.get("changes").asLong(), res.get("undecided").asInt(), resp.body().length() / 1024,
+                        loadavg());
+            }
+            if ("false".equals(System.getProperty("chameleon.server.warmFacts"))) {
+                System.out.printf("simulate-bench: server started in %.1f s; facts cache warming switched off (-Dchameleon.server.warmFacts=false)%n",
+                        startSeconds);
+            } else {
+                int n = cp.factsWarmed().join();
+                System.out.printf("simulate-bench: server started in %.1f s; its facts cache warmed (%d agents) %.1f s after start%n", startSeconds,
+                        n, (warmedAt[0] - started) / 1e9);
+            }
+            System.out.printf("simulate-bench: RSS of this process (server and client) now %s, peak %s%n", status("VmRSS"), status("VmHWM"));
+        }
+    }
+
+    static String loadavg() throws java.io.IOException {
+        return Files.readString(Path.of("/proc/loadavg")).strip();
+    }
+
+    static String status(String key) throws java.io.IOException {
+        return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith(key + ":")).findFirst().orElse("?")
+                .replaceAll("\\s+", " ").replace(key + ": ", "");
+    }
+
+    /** N agents enrolled over HTTP with template facts and current values of the candidate's settings. */
+    static void enroll(ControlPlane cp, String admin, int agents, List<ObjectNode> trees, String db, ObjectMapper json) throws Exception {
+        {
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
             String base = cp.url();
             String enroll = json.readTree(send(http, post(base + "/api/v1/enroll-tokens", admin,
@@ -109,22 +173,6 @@ public final class SimulateBench {
             CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
             System.out.printf("simulate-bench: %d agents enrolled with facts and current values in %.1f s (%s database), load average %s%n",
                     agents, (System.nanoTime() - t0) / 1e9, db == null ? "H2" : "PostgreSQL", Files.readString(Path.of("/proc/loadavg")).strip());
-            for (int r = 1; r <= runs; r++) {
-                long s = System.nanoTime();
-                HttpResponse<String> resp = send(http, HttpRequest.newBuilder(URI.create(base + "/api/v1/simulate?name=kvm-writeback"))
-                        .timeout(Duration.ofSeconds(300)).header("Authorization", "Bearer " + admin).header("Content-Type", "application/yaml")
-                        .POST(HttpRequest.BodyPublishers.ofString(CANDIDATE)).build());
-                long wall = (System.nanoTime() - s) / 1_000_000;
-                JsonNode res = json.readTree(resp.body());
-                if (resp.statusCode() != 200) {
-                    throw new IllegalStateException(resp.statusCode() + " " + resp.body());
-                }
-                System.out.printf("run %d: %d ms wall (server: %d ms), %d agents simulated, %d would change (%d settings), %d undecided, "
-                                + "answer %d KiB%n", r, wall, res.get("elapsedMillis").asLong(), res.get("agents").asInt(), res.get("changing").asInt(),
-                        res.get("changes").asLong(), res.get("undecided").asInt(), resp.body().length() / 1024);
-            }
-            System.out.printf("simulate-bench: RSS of this process (server and client) %s%n", Files.readAllLines(Path.of("/proc/self/status"))
-                    .stream().filter(l -> l.startsWith("VmHWM")).findFirst().orElse("?").replaceAll("\\s+", " "));
         }
     }
 
