@@ -101,11 +101,12 @@ public final class ControlPlane implements AutoCloseable {
             Reports reports = new Reports(db, clock, notifier);
             Policies policies = new Policies(db, clock, notifier);
             Rollouts rollouts = new Rollouts(db, clock, notifier, facts);
+            dev.chameleon.server.service.Simulations simulations = new dev.chameleon.server.service.Simulations(db, facts);
             Api.Services services = new Api.Services(db, tokens, new Enrollment(db, clock, signer.publicKey(), reports, notifier),
                     reports, policies, rollouts, bundles(db, clock, signer, rollouts, policies, facts, notifier, reports),
                     new Inventory(db, clock, facts, notifier), new Events(db, notifier), new Audit(db), notifier,
                     new Dto.ServerInfo(VERSION, db.kind().name().toLowerCase(java.util.Locale.ROOT), signer.publicKey()),
-                    new dev.chameleon.server.service.Simulations(db, facts));
+                    simulations);
             Api api = new Api(services, extra);
             Javalin app = Javalin.create(cfg -> {
                 api.configure(cfg);
@@ -133,7 +134,7 @@ public final class ControlPlane implements AutoCloseable {
             // every agent's facts parsed in the background now, not by the first simulation or query (docs/control-plane.md)
             // (-Dchameleon.server.warmFacts=false: not, so bench/simulate.sh can measure a cold start against a warmed one)
             if (!"false".equals(System.getProperty("chameleon.server.warmFacts"))) {
-                facts.warmInBackground();
+                facts.warmInBackground(simulations::warmUp);
             }
             return new ControlPlane(config, db, notifier, tokens, api, app, clock, facts);
         } catch (RuntimeException e) {

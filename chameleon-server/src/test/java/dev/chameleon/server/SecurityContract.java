@@ -246,7 +246,7 @@ abstract class SecurityContract {
         misfit("status", Map.of("mode", "plan", "pendingChanges", "3"), "pendingChanges");
         misfit("status", Map.of("mode", "plan", "drift", -1), "drift");
         misfit("status", Map.of("mode", "plan", "cpuPercent", "high"), "cpuPercent");
-        misfit("status", Map.of("mode", "plan", "trigger", "t".repeat(65)), "trigger");
+        misfit("status", Map.of("mode", "plan", "trigger", "t".repeat(257)), "trigger");
         // a payload that is no object at all is refused by the wire reader, positioned
         assertThat(refused(400, () -> fleet.report(a, List.of(Fleet.report("bad-0", "status", List.of("mode", "plan"))))).json()
                 .get("message").asText()).contains("reports[0].payload must be a JSON object");

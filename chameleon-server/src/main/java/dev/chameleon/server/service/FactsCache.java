@@ -56,17 +56,25 @@ public final class FactsCache {
     /**
      * Fills the cache with every agent's facts on a background thread ({@code chameleon-facts-warm}),
      * so the first simulation or fleet query after a start does not parse them all (10,000 agents:
-     * seconds of parsing). The same {@link #refresh()} as a query's, so memory is what the warm cache
-     * holds anyway plus one chunk of rows in flight; a query arriving meanwhile waits for it (the
-     * refresh is one at a time) and then reads only what changed since, so it answers as it would
-     * have. A failure (the database away) is logged; the next query fills the cache itself.
+     * seconds of parsing), then, when there are agents, runs {@code then} on the same thread (the server runs one
+     * simulation there: see {@link Simulations#warmUp()}). The same {@link #refresh()} as a
+     * query's, so memory is what the warm cache holds anyway plus one chunk of rows in flight; a
+     * query arriving meanwhile waits for it (the refresh is one at a time) and then reads only what
+     * changed since, so it answers as it would have. A failure (the database away) is logged; the
+     * next query fills the cache itself. {@link #warmed()} completes when both are done.
      */
-    public Thread warmInBackground() {
+    public Thread warmInBackground(Runnable then) {
         Thread t = new Thread(() -> {
             long start = System.nanoTime();
             try {
                 int n = refresh().size();
                 LOG.info("facts cache warm: {} agents' facts parsed in {} ms", n, (System.nanoTime() - start) / 1_000_000);
+                if (!closed && n > 0) {
+                    // nothing to simulate without agents (and no pack to compile for it at every start of an empty server)
+                    long s = System.nanoTime();
+                    then.run();
+                    LOG.info("simulation warmed up over {} agents in {} ms", n, (System.nanoTime() - s) / 1_000_000);
+                }
                 warmed.complete(n);
             } catch (RuntimeException e) {
                 if (!closed) {
@@ -80,7 +88,7 @@ public final class FactsCache {
         return t;
     }
 
-    /** Completes with the number of agents cached once the warming of {@link #warmInBackground()} is done. */
+    /** Completes with the number of agents cached once the warming of {@link #warmInBackground(Runnable)} is done. */
     public java.util.concurrent.CompletableFuture<Integer> warmed() {
         return warmed;
     }

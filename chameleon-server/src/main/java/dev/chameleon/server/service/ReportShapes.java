@@ -252,6 +252,8 @@ public final class ReportShapes {
 
     private static final long BIG = Long.MAX_VALUE;
     private static final int LINE = 4096;
+    /** Free text that may carry a command's error output (messages, errors). */
+    private static final int TEXT = 65_536;
     private static final Shape COUNT = new Whole(0, Integer.MAX_VALUE);
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?");
 
@@ -276,7 +278,7 @@ public final class ReportShapes {
 
     /** {@code status}: the agent's heartbeat after each pass (dev.chameleon.agent.fleet.FleetLink#passed). */
     public static final Shape STATUS = new Obj(fields("mode", oneOf(MODES.toArray(String[]::new))), fields(
-            "pendingChanges", COUNT, "drift", COUNT, "bundleVersion", new Whole(0, BIG), "trigger", text(64), "error", text(LINE),
+            "pendingChanges", COUNT, "drift", COUNT, "bundleVersion", new Whole(0, BIG), "trigger", text(256), "error", text(TEXT),
             "outbox", COUNT, "rssBytes", new Whole(0, BIG), "cpuPercent", new Number(0, 100_000)));
 
     /** {@code plan}: the plan document (docs/plan-json.md); {@code summary.change} is the pending count. */
@@ -294,10 +296,10 @@ public final class ReportShapes {
                     "recovered"),
             "entries", new ListOf(new Either(List.of(text(1024), new Obj(fields(), fields())), false, "a setting key or an object"),
                     100_000)),
-            fields("type", text(40), "time", text(64), "ok", new Flag(), "message", text(LINE)));
+            fields("type", text(40), "time", text(64), "ok", new Flag(), "message", text(TEXT)));
 
     /** The fields of every {@code event}: its {@code type} and a line for people. */
-    private static final Map<String, Shape> EVENT_COMMON = fields("time", text(64), "summary", text(LINE), "message", text(LINE));
+    private static final Map<String, Shape> EVENT_COMMON = fields("time", text(64), "summary", text(LINE), "message", text(TEXT));
 
     /** An event type: {@code drift}, {@code health-gate}, {@code advice}, ... */
     public static final Pattern EVENT_TYPE = Pattern.compile("[a-z][a-z0-9-]{0,39}");
@@ -317,13 +319,13 @@ public final class ReportShapes {
 
     /** {@code event} of type {@code advice}: the hardware advice (docs/hardware.md). */
     public static final Shape ADVICE = new Obj(fields("type", oneOf("advice"), "advice", new Obj(fields(), fields(
-            "summary", text(LINE), "error", text(LINE)))), EVENT_COMMON);
+            "summary", text(LINE), "error", text(TEXT)))), EVENT_COMMON);
 
     /** {@code facts}' {@code meta.sensors}: each sensor's outcome (dev.chameleon.sensors.SensorSuite). */
     public static final Shape SENSORS = new MapOf(Pattern.compile("[a-z][a-z0-9_-]*"), 40, new Obj(
             fields("status", oneOf("ok", "failed", "timeout", "disabled")),
-            fields("error", text(LINE), "durationMs", new Number(0, 1e12), "partial", new Flag(), "cachedValues", new Whole(0, BIG),
-                    "problems", new ListOf(new Obj(fields("source", text(LINE), "error", text(LINE)), fields()), 1000))), 200);
+            fields("error", text(TEXT), "durationMs", new Number(0, 1e12), "partial", new Flag(), "cachedValues", new Whole(0, BIG),
+                    "problems", new ListOf(new Obj(fields("source", text(LINE), "error", text(TEXT)), fields()), 1000))), 200);
 
     /** {@code facts}' {@code meta}, as far as the server reads it. */
     public static final Shape FACTS_META = new Obj(fields(), fields("root", text(LINE), "commands", text(LINE), "collectedAt", text(64),

@@ -129,6 +129,36 @@ public final class Simulations {
                 (System.nanoTime() - t0) / 1_000_000);
     }
 
+    /**
+     * The candidate of {@link #warmUp()}: one sysctl under a condition on common facts, so the
+     * pack's policies for the same setting are evaluated with it, as for an operator's candidate.
+     */
+    static final String WARM_UP = """
+            apiVersion: chameleon/v1
+            kind: Policy
+            metadata: {name: warm-up}
+            spec:
+              priority: 50
+              when: platform.hypervisor != "" && memory.totalBytes > 1073741824
+              settings:
+                - sysctl: {key: vm.dirty_ratio, value: 10}
+            """;
+
+    /**
+     * One simulation of {@link #WARM_UP} over every cached agent, answers discarded, run once by the
+     * server after its facts cache is warm at start: the first operator's simulation after a start
+     * then runs compiled code (the engine's evaluation, the actuators' comparisons, the current
+     * values read and parsed), not the interpreter the JVM starts with, which cost it several times
+     * a warm call. Reads only; holds one agent's plan at a time per core.
+     */
+    public void warmUp() {
+        String file = Policies.fileName("warm-up");
+        PolicySet candidate = relevant(Policies.compile(List.of(new PolicySet.Source(file, WARM_UP))), file);
+        Map<String, String> currents = db.read(AgentStore::allCurrentValues);
+        facts.refresh().values().parallelStream().filter(e -> !e.facts().asMap().isEmpty())
+                .forEach(e -> decide(candidate, file, e, currents.get(e.id())));
+    }
+
     /** One agent's simulated plan, reduced to the candidate's changes, unknowns and undecidable conditions. */
     private static AgentResult decide(PolicySet candidate, String file, FactsCache.Entry e, String currentValues) {
         PlanDocument doc = Simulation.plan(candidate, e.facts(), parseCurrents(currentValues), Map.of());
