@@ -386,12 +386,22 @@ public final class TuningParser extends Syntax {
             if (errorCount() > before) {
                 return null; // the kind said what is wrong, at the value (or the setting) that is
             }
-            if (rules.isEmpty() || rules.get(0).select().isPresent()) {
-                err(body, "knob: " + kind + " with a select gives one setting per element; tune one named target "
-                        + "(e.g. blockQueue is not tunable per disk yet)");
+            if (rules.isEmpty()) {
+                err(body, "knob: " + kind + " gives no setting to tune");
                 return null;
             }
-            key = rules.get(0).kind() + ":" + rules.get(0).target();
+            if (rules.get(0).select().isPresent()) {
+                // per element (blockQueue, nicSysctl): every element the select matches takes the trial's value
+                if (rules.size() != 1) {
+                    err(body, "knob: " + kind + " tunes one attribute per element; here it gives " + rules.size() + " ("
+                            + String.join(", ", rules.stream().map(SettingRule::target).toList())
+                            + "): set the other fields in a policy");
+                    return null;
+                }
+                key = rules.get(0).kind() + ":" + Tuning.Knob.ANY_ELEMENT + "/" + rules.get(0).target();
+            } else {
+                key = rules.get(0).kind() + ":" + rules.get(0).target();
+            }
             values.add(((ScalarNode) v).getValue());
         }
         return new Tuning.Knob(kind, plainMap(bm), field, values, range, key, item.getStartMark().getLine() + 1,
