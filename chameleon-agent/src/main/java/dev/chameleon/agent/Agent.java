@@ -83,6 +83,7 @@ public final class Agent {
     private final AgentMetrics metrics = new AgentMetrics();
     private volatile java.util.function.BiConsumer<Pass, Event.PassSummary> afterPass = (p, s) -> { };
     private volatile java.util.function.Supplier<java.util.Set<String>> heldOut = java.util.Set::of;
+    private volatile java.util.function.Supplier<List<String>> tuningStatus = List::of;
     // the last evaluation and what it was made from (pass thread only)
     private PolicySet.Evaluation evaluation;
     private PolicySet evaluatedPolicies;
@@ -154,6 +155,11 @@ public final class Agent {
      */
     public void holdOut(java.util.function.Supplier<java.util.Set<String>> keys) {
         heldOut = java.util.Objects.requireNonNull(keys);
+    }
+
+    /** The lines {@code chameleon status} shows about the assigned Tunings (the tuning runner's). */
+    public void tuningStatus(java.util.function.Supplier<List<String>> lines) {
+        tuningStatus = java.util.Objects.requireNonNull(lines);
     }
 
     /** Whether the setting {@code key} is one of the held knobs' (a per-element knob holds its attribute on every element). */
@@ -535,7 +541,8 @@ public final class Agent {
         return new AgentStatus(ProcessHandle.current().pid(), settings.apply() ? "apply" : "plan", started.toString(),
                 settings.interval().toString(), ueventSource, passes, platform, lastPass, pending, d, List.copyOf(drift.frozen()),
                 new AgentStatus.Gate((g == null ? HealthGate.Settings.off() : g.settings()).report(), lastGate),
-                Cost.report(e.host().root().isLive() ? e.host().root() : dev.chameleon.host.SysRoot.live()), String.valueOf(events.file()));
+                Cost.report(e.host().root().isLive() ? e.host().root() : dev.chameleon.host.SysRoot.live()), String.valueOf(events.file()),
+                tuningStatus.get());
     }
 
     /** The status document {@code chameleon status} shows, as one line of JSON. */

@@ -286,4 +286,48 @@ class TuneCommandTest {
         assertThat(n.err()).contains(none + ":10:7: knob blockQueue:*/read_ahead_kb matches no disk here");
         assertThat(log).as("no baseline was measured").doesNotExist();
     }
+
+    /**
+     * The agent in plan mode with a Tuning assigned (in its policy folder) never runs it, and says
+     * so once: a {@code tuning} event (status {@code not-run}; events of that type also go to the
+     * control plane) and a line in {@code chameleon status}.
+     */
+    @Test
+    void theAgentInPlanModeSaysAnAssignedTuningIsNotRunAndRunsNoTrial() throws Exception {
+        Path policies = Files.createDirectories(tmp.resolve("policies"));
+        Files.copy(tuning("", ""), policies.resolve("backlog.yaml"));
+        Path state = tmp.resolve("plan-state");
+        java.util.concurrent.atomic.AtomicReference<Run> agent = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread t = new Thread(() -> agent.set(cli("run", "--root", root.toString(), "--state-dir", state.toString(), "--policies",
+                policies.toString(), "--no-default-policies", "--interval", "1s", "--max-passes", "3", "--no-uevents")), "plan-agent");
+        t.start();
+        Run status = null;
+        try {
+            long until = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+            while (System.nanoTime() < until && t.isAlive()) {
+                Run s = cli("status", "--state-dir", state.toString());
+                if (s.code() == 0 && s.out().contains("Tunings:")) {
+                    status = s;
+                    break;
+                }
+                Thread.sleep(100);
+            }
+        } finally {
+            t.join(60_000);
+        }
+        assertThat(t.isAlive()).as("the agent stops after its 3 passes").isFalse();
+        assertThat(agent.get().code()).as(agent.get().err()).isZero();
+        assertThat(status).as("chameleon status showed the assigned Tuning while the agent ran").isNotNull();
+        assertThat(status.out()).contains("Agent pid").contains("mode plan")
+                .contains("Tunings:\n  Tuning backlog assigned; not run: the agent is in plan mode");
+        List<String> tuningEvents = Files.readAllLines(state.resolve("events.jsonl")).stream().filter(l -> l.contains("\"event\":\"tuning\""))
+                .toList();
+        assertThat(tuningEvents).as("said once, not at each of the 3 passes").singleElement().asString()
+                .contains("\"tuning\":\"backlog\",\"status\":\"not-run\",\"message\":\"Tuning backlog assigned; not run: the agent is in plan mode\"");
+        assertThat(agent.get().out()).as("its log line").contains("Tuning backlog assigned; not run: the agent is in plan mode");
+        assertThat(somaxconn()).isEqualTo("4096");
+        assertThat(state.resolve("tuning")).as("no run, no result").doesNotExist();
+        Run history = cli("history", "--root", root.toString(), "--state-dir", state.toString());
+        assertThat(history.out()).doesNotContain("tune trial");
+    }
 }
