@@ -85,40 +85,6 @@ public final class TuningParser extends Syntax {
         return p.errors.isEmpty() ? out : List.of();
     }
 
-    /**
-     * True when the first document of {@code text} is a mapping whose {@code kind} is
-     * {@code Tuning}: the file is a Tuning file (every document in it is read by {@link #parse},
-     * which refuses one of another kind at its {@code kind}). False for anything else, also for
-     * text that is not YAML (the policy reader reports that, positioned).
-     */
-    public static boolean holdsTuning(String text) {
-        if (text.length() > PolicyParser.MAX_FILE_BYTES || !text.contains(Tuning.KIND)) {
-            return false;
-        }
-        org.yaml.snakeyaml.LoaderOptions lo = new org.yaml.snakeyaml.LoaderOptions();
-        lo.setMaxAliasesForCollections(20);
-        lo.setNestingDepthLimit(40);
-        lo.setCodePointLimit(PolicyParser.MAX_FILE_BYTES);
-        try {
-            for (Node doc : new org.yaml.snakeyaml.Yaml(lo).composeAll(new java.io.StringReader(text))) {
-                if (doc == null || doc instanceof ScalarNode sn && sn.getTag().equals(Tag.NULL) && sn.getValue().isEmpty()) {
-                    continue;
-                }
-                if (doc instanceof MappingNode mn) {
-                    for (NodeTuple t : mn.getValue()) {
-                        if (t.getKeyNode() instanceof ScalarNode k && k.getValue().equals("kind")) {
-                            return t.getValueNode() instanceof ScalarNode v && v.getValue().equals(Tuning.KIND);
-                        }
-                    }
-                }
-                return false;
-            }
-        } catch (RuntimeException e) {
-            return false; // not YAML: the policy reader says where
-        }
-        return false;
-    }
-
     private Tuning document(Node doc) {
         Header h = header(doc, Tuning.KIND, "web-latency", n -> NAME.matcher(n).matches() ? null
                 : "metadata.name '" + n + "' must be lower-case letters, digits, '-' and '.', 1-63 characters",

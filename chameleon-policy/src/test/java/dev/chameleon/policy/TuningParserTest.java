@@ -227,11 +227,22 @@ class TuningParserTest {
 
     @Test
     void aFileIsATuningFileWhenItsFirstDocumentIsATuning() {
-        assertThat(TuningParser.holdsTuning(HEAD + "spec:\n" + OBJ + KNOB + BUDGET)).isTrue();
-        assertThat(TuningParser.holdsTuning("---\n" + HEAD + "spec: {}\n---\nkind: Policy\n")).isTrue();
-        assertThat(TuningParser.holdsTuning("apiVersion: chameleon/v1\nkind: Policy\nmetadata: {name: Tuning}\nspec: {}\n")).isFalse();
-        assertThat(TuningParser.holdsTuning("kind: [Tuning]\n")).isFalse();
-        assertThat(TuningParser.holdsTuning("kind: Tuning\n  bad: [indent\n")).as("not YAML: left to the policy reader").isFalse();
-        assertThat(TuningParser.holdsTuning("")).isFalse();
+        // the one rule (PolicyParser.readerOf) the engine's loader and 'policy validate' both use
+        assertThat(PolicyParser.readerOf(HEAD + "spec:\n" + OBJ + KNOB + BUDGET)).isEqualTo(PolicyParser.Reader.TUNING);
+        assertThat(PolicyParser.readerOf("---\n" + HEAD + "spec: {}\n---\nkind: Policy\n")).isEqualTo(PolicyParser.Reader.TUNING);
+        assertThat(PolicyParser.readerOf("# a comment\n---\n---\n" + HEAD)).as("empty documents before it do not count")
+                .isEqualTo(PolicyParser.Reader.TUNING);
+        assertThat(PolicyParser.readerOf("apiVersion: chameleon/v1\nkind: Policy\nmetadata: {name: Tuning}\nspec: {}\n"))
+                .isEqualTo(PolicyParser.Reader.POLICY);
+        assertThat(PolicyParser.readerOf("kind: Policy\n---\n" + HEAD)).as("only the first document decides")
+                .isEqualTo(PolicyParser.Reader.POLICY);
+        assertThat(PolicyParser.readerOf("metadata: {name: x}\n---\n" + HEAD)).as("a first document without a kind is the policy reader's")
+                .isEqualTo(PolicyParser.Reader.POLICY);
+        assertThat(PolicyParser.readerOf("kind: [Tuning]\n")).isEqualTo(PolicyParser.Reader.POLICY);
+        assertThat(PolicyParser.readerOf("kind: Tuning\n  bad: [indent\n")).as("not YAML: left to the policy reader")
+                .isEqualTo(PolicyParser.Reader.POLICY);
+        assertThat(PolicyParser.readerOf("")).isEqualTo(PolicyParser.Reader.POLICY);
+        assertThat(PolicyParser.readerOf("apiVersion: chameleon/v1\nkind: HardwareProfile\nmetadata: {name: db}\n"))
+                .isEqualTo(PolicyParser.Reader.HARDWARE_PROFILE);
     }
 }
