@@ -37,8 +37,9 @@ import java.util.function.Supplier;
  * A stored answer is used only when its file is a regular file (not a link) owned by this
  * process's user, not writable by group or others, at most {@value #MAX_STORED} bytes, in this
  * format, with the same stamp and an intact SHA-256 of its body; anything else is read afresh and
- * written over. A store that cannot be written (a user without rights on the state folder) is
- * simply not used.
+ * written over. A store that cannot be written (a user without rights on the state folder), or
+ * whose file system has less than {@link #KEEP_FREE} bytes free beyond the answer, is simply not
+ * used.
  */
 public final class FactCache {
     private final Map<String, Object> values = new ConcurrentHashMap<>();
@@ -48,6 +49,12 @@ public final class FactCache {
     private final Path store;
     /** The largest stored answer read back, in bytes. */
     static final int MAX_STORED = 4 << 20;
+    /**
+     * Space the store leaves free on the state folder's file system, in bytes (1 MiB beyond the
+     * answer): a cache never takes the room the journal needs to record a change (a full state
+     * disk must stop an apply before its first change, not after a cache filled it).
+     */
+    static final long KEEP_FREE = 1 << 20;
     private static final String HEADER = "chameleon-stored 1";
 
     public FactCache() {
@@ -150,6 +157,9 @@ public final class FactCache {
         try {
             Path f = store.resolve(checkKey(key));
             Files.createDirectories(store);
+            if (Files.getFileStore(store).getUsableSpace() < (long) answer.length() * 4 + KEEP_FREE) {
+                return; // the journal needs the state folder's space more than a cache does
+            }
             tmp = Files.createTempFile(store, key + ".", ".tmp", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
             Files.writeString(tmp, HEADER + "\nstamp " + oneLine(stamp) + "\nsha256 " + sha256(answer) + "\n" + answer);
             try {
