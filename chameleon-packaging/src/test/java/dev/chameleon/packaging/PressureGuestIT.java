@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Timeout;
  *
  * <p>The latency probe (curl to nginx on loopback) is measured and reported in the test's output,
  * not asserted: under TCG the probe's own client competes with the load in a unit whose weight
- * does not change, and the medians of a few runs did not separate reliably (docs/vm-tests.md).
+ * does not change, and in the two runs measured the probe did not improve reliably (docs/vm-tests.md).
  */
 class PressureGuestIT {
 
