@@ -76,12 +76,23 @@ public final class Planner {
             return new PlanEntry(d, PlanEntry.Action.ERROR, "", d.key() + ": reading failed: " + e.getMessage());
         }
         if (t.state() != Current.State.VALUE) {
-            return notValue(d, t, c.value());
+            return notValue(d, planError(t), c.value());
         }
         PlanEntry.Action action = a.satisfies(d.key(), t.value(), c.value()) ? PlanEntry.Action.OK : PlanEntry.Action.CHANGE;
         // the read's remark (pending-reboot of a kernel argument) and the target's (an irreversible package change)
         String note = t.note().isEmpty() || action == PlanEntry.Action.OK ? c.note() : c.note().isEmpty() ? t.note() : c.note() + "; " + t.note();
         return new PlanEntry(d, action, c.value(), note, t.value());
+    }
+
+    /** How the note of an error found after the current value was read begins: the setting was read, its target cannot be planned. */
+    public static final String PLAN_ERROR = "cannot be planned: ";
+
+    /**
+     * A target that is an error (a version apt does not offer, an unknown package) says it is an
+     * error of the plan, not of reading: its note starts with {@value #PLAN_ERROR}.
+     */
+    private static Current planError(Current t) {
+        return t.state() == Current.State.ERROR ? Current.error(PLAN_ERROR + t.note()) : t;
     }
 
     private static PlanEntry notValue(DesiredSetting d, Current c, String current) {
@@ -125,10 +136,10 @@ public final class Planner {
         try {
             t = a.resolve(d.key(), d.value(), current);
         } catch (RuntimeException e) {
-            return new PlanEntry(d, PlanEntry.Action.ERROR, current, d.key() + ": " + e.getMessage(), "");
+            return new PlanEntry(d, PlanEntry.Action.ERROR, current, PLAN_ERROR + d.key() + ": " + e.getMessage(), "");
         }
         if (t.state() != Current.State.VALUE) {
-            return notValue(d, t, current);
+            return notValue(d, planError(t), current);
         }
         boolean ok = a.satisfies(d.key(), t.value(), current);
         String note = ok ? "" : a.machineCheck(d.key(), d.value()).map(c -> "not checked without the machine: " + c).orElse("");

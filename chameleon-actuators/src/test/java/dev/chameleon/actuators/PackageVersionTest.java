@@ -93,7 +93,7 @@ class PackageVersionTest {
         Fixture f = fresh(OFFERS_ONLY_NEW);
         PlanEntry e = plan(f, "package:intel-microcode", "installed candidate");
         assertThat(e.action()).isEqualTo(PlanEntry.Action.ERROR);
-        assertThat(e.note()).isEqualTo("intel-microcode 1.0-1 -> 2.0-1 cannot be undone: apt no longer offers 1.0-1 (offers: 2.0-1), "
+        assertThat(e.note()).isEqualTo("cannot be planned: intel-microcode 1.0-1 -> 2.0-1 cannot be undone: apt no longer offers 1.0-1 (offers: 2.0-1), "
                 + "so rollback could not reinstall it; the policy must say allowIrreversible: true to install it anyway");
         Map<String, String> before = f.snapshot();
         var refused = f.applier().apply(f.host, List.of(want("package:intel-microcode", "installed candidate")), "t");
@@ -115,14 +115,14 @@ class PackageVersionTest {
         f.write("/fake/apt/amd64-microcode.policy", "amd64-microcode:\n  Installed: (none)\n  Candidate: (none)\n  Version table:\n");
         Map<String, String> before = f.snapshot();
         assertThat(plan(f, "package:intel-microcode", "installed 9.9-1").note())
-                .isEqualTo("apt does not offer intel-microcode 9.9-1 (it offers: 2.0-1, 1.0-1)");
+                .isEqualTo("cannot be planned: apt does not offer intel-microcode 9.9-1 (it offers: 2.0-1, 1.0-1)");
         assertThat(plan(f, "package:no-such-package", "installed candidate").note())
-                .startsWith("apt does not know a package no-such-package ('apt-cache policy no-such-package' says nothing of it");
+                .startsWith("cannot be planned: apt does not know a package no-such-package ('apt-cache policy no-such-package' says nothing of it");
         assertThat(plan(f, "package:amd64-microcode", "installed candidate").note())
-                .isEqualTo("apt has no candidate version of amd64-microcode (apt-cache policy: Candidate: (none))");
+                .isEqualTo("cannot be planned: apt has no candidate version of amd64-microcode (apt-cache policy: Candidate: (none))");
         f.programs.missing.add("apt-cache");
         assertThat(plan(f, "package:intel-microcode", "installed candidate").note())
-                .startsWith("cannot ask apt which versions of intel-microcode it offers: 'apt-cache policy intel-microcode'");
+                .startsWith("cannot be planned: cannot ask apt which versions of intel-microcode it offers: 'apt-cache policy intel-microcode'");
         f.programs.missing.clear();
         var r = f.applier().apply(f.host, List.of(want("package:intel-microcode", "installed 9.9-1")), "t");
         assertThat(f.programs.calls).noneMatch(c -> c.startsWith("apt-get"));

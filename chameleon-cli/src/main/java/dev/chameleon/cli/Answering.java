@@ -95,7 +95,7 @@ final class Answering {
         if (c != null) {
             return c.agent().sense(suite); // afresh, the host sensor's deltas against the agent's samples
         }
-        return suite.collect(engine.host());
+        return suite.collect(engine.host(), engine.freshCache());
     }
 
     /** The compiled policies: the agent's while their sources are unchanged, else compiled here. */

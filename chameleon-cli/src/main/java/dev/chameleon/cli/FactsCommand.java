@@ -20,6 +20,9 @@ final class FactsCommand implements Callable<Integer> {
     HostOptions hostOptions;
     @Mixin
     AgentOptions agentOptions;
+    /** The state folder: its agent socket, and {@code STATE/cache} where apt's answer is kept between runs. */
+    @Mixin
+    StateOptions stateOptions;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "table, json or yaml (default: ${DEFAULT-VALUE})")
     OutputFormat output = OutputFormat.table;
@@ -32,7 +35,7 @@ final class FactsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        dev.chameleon.engine.Engine engine = Answering.engine(hostOptions, null, null, false);
+        dev.chameleon.engine.Engine engine = Answering.engine(hostOptions, null, stateOptions, false);
         SensorSuite suite = engine.sensors();
         if (!only.isEmpty()) {
             try {

@@ -66,7 +66,7 @@ final class PlanTable {
         section(out, d, PlanDocument.Action.CHANGE, "Changes");
         section(out, d, PlanDocument.Action.OK, "Already as desired");
         section(out, d, PlanDocument.Action.NOT_APPLICABLE, "Not applicable here");
-        section(out, d, PlanDocument.Action.ERROR, "Could not be read");
+        section(out, d, PlanDocument.Action.ERROR, "Errors: could not be read, or cannot be planned here");
         section(out, d, PlanDocument.Action.UNKNOWN, "Not known without the machine");
         List<PlanDocument.Entry> advice = d.entries().stream().filter(e -> e.action() == PlanDocument.Action.ADVICE).toList();
         if (!advice.isEmpty()) {
@@ -79,7 +79,7 @@ final class PlanTable {
         }
         PlanDocument.Summary s = d.summary();
         out.println();
-        out.printf("Plan: %d to change, %d already set, %d not applicable, %d unreadable.%n", s.change(), s.ok(), s.notApplicable(), s.error());
+        out.printf("Plan: %d to change, %d already set, %d not applicable, %d error" + (s.error() == 1 ? "" : "s") + ".%n", s.change(), s.ok(), s.notApplicable(), s.error());
         if (s.appliedOnce() > 0) {
             out.printf("Apply-once: %d setting(s) were applied before and changed since; apply leaves them.%n", s.appliedOnce());
         }

@@ -404,7 +404,7 @@ class CliTest {
                 "--state-dir", tmp.resolve("state").toString());
         // the rest is applied, and the exit code says that not everything could be
         assertThat(r.code()).as(r.err()).isEqualTo(ExitCode.FAILED);
-        assertThat(r.out()).contains("Not applied (error): kernelModule:ext4: kernelModule ext4 = unloaded: refused, "
+        assertThat(r.out()).contains("Not applied (error): kernelModule:ext4: cannot be planned: kernelModule ext4 = unloaded: refused, "
                 + "the module is in use (reference count 1, /proc/modules)").contains("verified  sysctl:vm.swappiness: 60 -> 5");
         assertThat(read("/proc/modules")).contains("ext4");
     }

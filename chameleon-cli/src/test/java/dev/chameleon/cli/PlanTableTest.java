@@ -34,4 +34,21 @@ class PlanTableTest {
                 .contains("      note: irreversible: curl 1.0-1 cannot be undone: apt no longer offers 1.0-1");
         assertThat(out.lines().filter(l -> l.contains("note:")).count()).isEqualTo(1);
     }
+
+    /** A trial: a version apt does not offer was counted "unreadable" under "Could not be read"; it is an error of the plan. */
+    @Test
+    void aSettingThatCannotBePlannedIsAnErrorNotAnUnreadableValue() {
+        PlanDocument.Entry version = new PlanDocument.Entry(SettingKey.parse("package:curl"), PlanDocument.Action.ERROR, "installed 1.0-1",
+                "installed 9.9-1", null, "pin", "/etc/chameleon/policies.d/pin.yaml:8", 60, PolicyMode.ENFORCE, true, "true", List.of(), null,
+                "cannot be planned: apt does not offer curl 9.9-1 (it offers: 2.0-1, 1.0-1)");
+        PlanDocument.Entry read = new PlanDocument.Entry(SettingKey.parse("sysctl:vm.swappiness"), PlanDocument.Action.ERROR, "", "10", null,
+                "sw", "/etc/chameleon/policies.d/sw.yaml:8", 50, PolicyMode.ENFORCE, true, "true", List.of(), null,
+                "cannot read /proc/sys/vm/swappiness: is a directory");
+        String out = print(List.of(version, read));
+        assertThat(out).contains("Errors: could not be read, or cannot be planned here (2):")
+                .contains("  - package:curl: cannot be planned: apt does not offer curl 9.9-1")
+                .contains("  - sysctl:vm.swappiness: cannot read /proc/sys/vm/swappiness")
+                .contains("Plan: 0 to change, 0 already set, 0 not applicable, 2 errors.")
+                .doesNotContain("unreadable").doesNotContain("Could not be read");
+    }
 }

@@ -276,9 +276,33 @@ public final class Engine {
 
     // --- a pass ---
 
-    /** What the sensors find, everything read afresh. */
+    /**
+     * What the sensors find, everything read afresh (costly answers whose inputs did not change
+     * taken from the store, {@link #freshCache()}).
+     */
     public FactSet sense() {
-        return sensors.collect(host);
+        return sensors.collect(host, freshCache());
+    }
+
+    /**
+     * A fresh cache for one collection. On the live machine (no other root, no canned commands) it
+     * keeps costly answers between processes in {@code STATE/cache} ({@link FactCache#FactCache(Path)}:
+     * today the {@code updates} sensor's {@code apt-cache policy}, asked again when dpkg or apt
+     * changed); for a {@code --root} tree or canned commands nothing is stored. Only a state
+     * folder that already exists is used (the package makes it; a read-only command on a machine
+     * without the agent creates nothing); one that cannot be used means no store, never an error.
+     */
+    public FactCache freshCache() {
+        boolean live = (config.root() == null || config.root().equals(Path.of("/"))) && config.commands() == null;
+        if (!live) {
+            return new FactCache();
+        }
+        try {
+            Path state = stateFolder().path();
+            return Files.isDirectory(state) ? new FactCache(state.resolve("cache")) : new FactCache();
+        } catch (RuntimeException e) {
+            return new FactCache();
+        }
     }
 
     /** What the sensors find, constants taken from {@code cache} (the daemon keeps one between passes). */
@@ -288,7 +312,7 @@ public final class Engine {
 
     /** Senses, evaluates {@code policies} and plans. */
     public Pass pass(PolicySet policies) {
-        return pass(policies, new FactCache());
+        return pass(policies, freshCache());
     }
 
     /** Senses (constants from {@code cache}), evaluates and plans. */

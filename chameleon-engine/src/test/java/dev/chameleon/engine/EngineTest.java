@@ -71,6 +71,18 @@ class EngineTest {
     }
 
     @Test
+    void costlyAnswersAreStoredOnlyInAnExistingStateFolderOfTheLiveMachine() throws Exception {
+        Path missing = tmp.resolve("no-state");
+        assertThat(Engine.of(EngineConfig.builder().stateDir(missing).build()).freshCache().store()).isEmpty();
+        assertThat(missing).doesNotExist();
+        Path state = Files.createDirectories(tmp.resolve("state"));
+        assertThat(Engine.of(EngineConfig.builder().stateDir(state).build()).freshCache().store()).contains(state.resolve("cache"));
+        // a fixture tree (its apt answer is not this machine's): nothing stored
+        assertThat(Engine.of(EngineConfig.builder().root(tree.root).stateDir(state).build()).freshCache().store()).isEmpty();
+        assertThat(Engine.of(EngineConfig.builder().stateDir(Files.writeString(tmp.resolve("f"), "x")).build()).freshCache().store()).isEmpty();
+    }
+
+    @Test
     void everyCommandSensesThroughTheSameSwitches() throws Exception {
         Engine e = Engine.of(EngineConfig.builder().root(tree.root).sensor("apps", false).sensor("gpus", false).sensor("gpus", true).build());
         assertThat(e.sensors().disabled()).containsExactly("apps");

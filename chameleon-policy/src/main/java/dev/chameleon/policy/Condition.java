@@ -334,8 +334,10 @@ public final class Condition {
         }
         // a lookup by key (security.vulnerabilities["x"], os.tools["x"]) is an error where the map does not hold the key
         java.util.Set<String> seen = new java.util.HashSet<>();
+        Map<Long, dev.cel.common.navigation.CelNavigableExpr> nodes = new java.util.HashMap<>();
+        dev.cel.common.navigation.CelNavigableExpr.fromExpr(ast.getExpr()).allNodes().forEach(n -> nodes.put(n.id(), n));
         for (KeyLookup k : lookups) {
-            if (guarded.contains(k.indexed()) || guarded.contains(k.map() + "." + k.key()) || !seen.add(k.indexed())) {
+            if (guardedByPolarity(nodes.get(k.expr().id()), k) || !seen.add(k.indexed())) {
                 continue;
             }
             List<String> guard = new ArrayList<>();
@@ -352,6 +354,87 @@ public final class Condition {
         }
         reads2.sort(java.util.Comparator.comparingInt(UnguardedRead::line).thenComparingInt(UnguardedRead::column));
         return List.copyOf(reads2);
+    }
+
+    /**
+     * Whether the lookup at {@code n} is evaluated only where its key is present: on the way up
+     * to the root, an {@code &&} whose other side is true only with the key there ({@code "k" in m},
+     * {@code has(m.k)}, a conjunction holding one, or the negation of something false only without
+     * it), an {@code ||} whose other side is false only with the key there ({@code !("k" in m)}),
+     * or a ternary whose condition says the key is there on the lookup's branch. CEL's {@code &&}
+     * and {@code ||} are commutative (a false side makes {@code &&} false even when the other side
+     * is an error), so the guard may stand on either side. A test of the key that does not decide
+     * the lookup's branch ({@code !("k" in m) && m["k"]}, {@code "k" in m || m["k"]}) guards nothing.
+     */
+    private static boolean guardedByPolarity(dev.cel.common.navigation.CelNavigableExpr n, KeyLookup k) {
+        dev.cel.common.navigation.CelNavigableExpr child = n;
+        while (child != null && child.parent().isPresent()) {
+            dev.cel.common.navigation.CelNavigableExpr parent = child.parent().get();
+            dev.cel.common.ast.CelExpr p = parent.expr();
+            if (p.getKind() == dev.cel.common.ast.CelExpr.ExprKind.Kind.CALL) {
+                String f = p.call().function();
+                List<dev.cel.common.ast.CelExpr> args = p.call().args();
+                long id = child.id();
+                if (f.equals("_&&_") && args.size() == 2) {
+                    dev.cel.common.ast.CelExpr other = args.get(0).id() == id ? args.get(1) : args.get(0);
+                    if (whenTrue(other, k)) {
+                        return true;
+                    }
+                } else if (f.equals("_||_") && args.size() == 2) {
+                    dev.cel.common.ast.CelExpr other = args.get(0).id() == id ? args.get(1) : args.get(0);
+                    if (whenFalse(other, k)) {
+                        return true;
+                    }
+                } else if (f.equals("_?_:_") && args.size() == 3) {
+                    if (args.get(1).id() == id && whenTrue(args.get(0), k) || args.get(2).id() == id && whenFalse(args.get(0), k)) {
+                        return true;
+                    }
+                }
+            }
+            child = parent;
+        }
+        return false;
+    }
+
+    /** {@code e} true means the key of {@code k} is present. */
+    private static boolean whenTrue(dev.cel.common.ast.CelExpr e, KeyLookup k) {
+        if (tests(e, k)) {
+            return true;
+        }
+        if (e.getKind() != dev.cel.common.ast.CelExpr.ExprKind.Kind.CALL) {
+            return false;
+        }
+        List<dev.cel.common.ast.CelExpr> a = e.call().args();
+        return switch (e.call().function()) {
+            case "_&&_" -> a.size() == 2 && (whenTrue(a.get(0), k) || whenTrue(a.get(1), k));
+            case "_||_" -> a.size() == 2 && whenTrue(a.get(0), k) && whenTrue(a.get(1), k);
+            case "!_" -> a.size() == 1 && whenFalse(a.get(0), k);
+            default -> false;
+        };
+    }
+
+    /** {@code e} false means the key of {@code k} is present. */
+    private static boolean whenFalse(dev.cel.common.ast.CelExpr e, KeyLookup k) {
+        if (e.getKind() != dev.cel.common.ast.CelExpr.ExprKind.Kind.CALL) {
+            return false;
+        }
+        List<dev.cel.common.ast.CelExpr> a = e.call().args();
+        return switch (e.call().function()) {
+            case "_||_" -> a.size() == 2 && (whenFalse(a.get(0), k) || whenFalse(a.get(1), k));
+            case "_&&_" -> a.size() == 2 && whenFalse(a.get(0), k) && whenFalse(a.get(1), k);
+            case "!_" -> a.size() == 1 && whenTrue(a.get(0), k);
+            default -> false;
+        };
+    }
+
+    /** {@code "key" in MAP} or {@code has(MAP.key)} for the map and key of {@code k}. */
+    private static boolean tests(dev.cel.common.ast.CelExpr e, KeyLookup k) {
+        KeyLookup in = keyTest(e);
+        if (in != null) {
+            return in.map().equals(k.map()) && in.key().equals(k.key());
+        }
+        return e.getKind() == dev.cel.common.ast.CelExpr.ExprKind.Kind.SELECT && e.select().testOnly()
+                && (k.map() + "." + k.key()).equals(path(e));
     }
 
     /** 1-based line and column of the start of {@code e} in {@link #text}. */

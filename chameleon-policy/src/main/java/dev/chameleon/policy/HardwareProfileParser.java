@@ -119,17 +119,11 @@ public final class HardwareProfileParser extends Syntax {
         return v;
     }
 
+    /** The largest count each field takes: NR_CPUS's maximum, SMT8 (POWER), 1 PiB in MiB, a NIC's most queues (ethtool). */
+    static final Map<String, Long> MAX = Map.of("minCount", 8192L, "maxThreadsPerCore", 8L, "minMiB", 1L << 30, "minQueues", 4096L);
+
     private Long positive(Map<String, NodeTuple> m, String key, String what) {
-        String n = number(m, key, what, false);
-        if (n == null) {
-            return null;
-        }
-        long v = Long.parseLong(n);
-        if (v < 1) {
-            err(m.get(key).getValueNode(), what + "." + key + " must be at least 1, found " + v);
-            return null;
-        }
-        return v;
+        return wholeInRange(m, key, what, 1, MAX.get(key));
     }
 
     private Boolean bool(Map<String, NodeTuple> m, String key, String what) {

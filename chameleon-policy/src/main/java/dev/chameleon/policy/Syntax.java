@@ -311,6 +311,29 @@ public abstract class Syntax {
      * A whole number, {@code ">=N"} / {@code "<=N"}, or {@code {atLeast: N}} / {@code {atMost: N}};
      * returned as {@code N}, {@code >=N} or {@code <=N}.
      */
+    /**
+     * The whole number under {@code key}, from {@code min} to {@code max}; null when absent, and
+     * null with an error at the value when it is not a whole number ({@code WHAT.KEY must be a whole number from MIN to MAX, found 'x'}) or
+     * out of the range ({@code WHAT.KEY must be from MIN to MAX, found V}, any number of digits).
+     */
+    public Long wholeInRange(Map<String, NodeTuple> m, String key, String what, long min, long max) {
+        String n = scalar(m, key, what, true);
+        if (n == null) {
+            return null;
+        }
+        String t = n.strip();
+        if (!t.matches("[+-]?\\d+")) {
+            err(m.get(key).getValueNode(), what + "." + key + " must be a whole number from " + min + " to " + max + ", found '" + n + "'");
+            return null;
+        }
+        java.math.BigInteger v = new java.math.BigInteger(t.startsWith("+") ? t.substring(1) : t);
+        if (v.compareTo(java.math.BigInteger.valueOf(min)) < 0 || v.compareTo(java.math.BigInteger.valueOf(max)) > 0) {
+            err(m.get(key).getValueNode(), what + "." + key + " must be from " + min + " to " + max + ", found " + v);
+            return null;
+        }
+        return v.longValueExact();
+    }
+
     public String number(Map<String, NodeTuple> m, String key, String what, boolean relativeAllowed) {
         NodeTuple t = m.get(key);
         if (t == null) {

@@ -543,16 +543,8 @@ public final class TuningParser extends Syntax {
     // --- values ---
 
     private Integer whole(Map<String, NodeTuple> m, String key, String what, int min, int max) {
-        String n = number(m, key, what, false);
-        if (n == null) {
-            return null;
-        }
-        long v = Long.parseLong(n);
-        if (v < min || v > max) {
-            err(m.get(key).getValueNode(), what + "." + key + " must be from " + min + " to " + max + ", found " + v);
-            return null;
-        }
-        return (int) v;
+        Long v = wholeInRange(m, key, what, min, max);
+        return v == null ? null : v.intValue();
     }
 
     /** A mapping as plain values (scalars as text, YAML booleans as Boolean), for writing the knob back into a policy. */

@@ -49,8 +49,16 @@ class HardwareProfileParserTest {
         assertThat(errors(head + "spec:\n  nic: {model: e1000}\n")).extracting(PolicyError::format).containsExactly(
                 "p.yaml:5:16: error: spec.nic.model must be 'paravirtual' (the detected platform's paravirtual device), found 'e1000'\n"
                         + "    nic: {model: e1000}\n                 ^");
-        assertThat(errors(head + "spec:\n  cpu: {minCount: 0}\n").get(0).message()).isEqualTo("spec.cpu.minCount must be at least 1, found 0");
-        assertThat(errors(head + "spec:\n  cpu: {minCount: many}\n").get(0).message()).isEqualTo("spec.cpu.minCount must be a whole number, found 'many'");
+        assertThat(errors(head + "spec:\n  cpu: {minCount: 0}\n").get(0).message()).isEqualTo("spec.cpu.minCount must be from 1 to 8192, found 0");
+        assertThat(errors(head + "spec:\n  cpu: {minCount: many}\n").get(0).message())
+                .isEqualTo("spec.cpu.minCount must be a whole number from 1 to 8192, found 'many'");
+        // out of range: the range, positioned (a negative count was "must be a whole number"; 20 digits crashed)
+        assertThat(errors(head + "spec:\n  cpu: {minCount: -2}\n")).extracting(PolicyError::format).containsExactly(
+                "p.yaml:5:19: error: spec.cpu.minCount must be from 1 to 8192, found -2\n    cpu: {minCount: -2}\n                    ^");
+        assertThat(errors(head + "spec:\n  memory: {minMiB: 99999999999999999999}\n").get(0).message())
+                .isEqualTo("spec.memory.minMiB must be from 1 to 1073741824, found 99999999999999999999");
+        assertThat(errors(head + "spec:\n  cpu: {maxThreadsPerCore: 9}\n  nic: {minQueues: 0}\n")).extracting(PolicyError::message).containsExactlyInAnyOrder(
+                "spec.nic.minQueues must be from 1 to 4096, found 0", "spec.cpu.maxThreadsPerCore must be from 1 to 8, found 9");
         assertThat(errors(head + "spec:\n  tpm: yes please\n").get(0)).satisfies(e -> {
             assertThat(e.message()).isEqualTo("spec.tpm must be true or false, found 'yes please'");
             assertThat(e.line()).isEqualTo(5);

@@ -140,6 +140,14 @@ class TuningParserTest {
         assertThat(errors(HEAD + "spec:\n" + OBJ + KNOB + "  budget: {trials: 0, time: soon}\n")).containsExactly(
                 "t.yaml:9:20: spec.budget.trials must be from 1 to 1000, found 0",
                 "t.yaml:9:29: spec.budget.time must be a duration with a unit (h, m or s: 30s, 5m, 1h30m), found 'soon'");
+        // out of range is said as the range, positioned, not "must be a whole number" (and a 20-digit count is not a crash)
+        assertThat(errors(HEAD + "spec:\n" + OBJ + KNOB + "  budget: {trials: -1}\n")).containsExactly(
+                "t.yaml:9:20: spec.budget.trials must be from 1 to 1000, found -1");
+        assertThat(errors(HEAD + "spec:\n" + OBJ + KNOB + "  budget: {trials: 99999999999999999999}\n")).containsExactly(
+                "t.yaml:9:20: spec.budget.trials must be from 1 to 1000, found 99999999999999999999");
+        assertThat(errors(HEAD + "spec:\n" + OBJ + KNOB + "  budget: {trials: 2.5, trialsPerHour: -4}\n")).containsExactly(
+                "t.yaml:9:20: spec.budget.trials must be a whole number from 1 to 1000, found '2.5'",
+                "t.yaml:9:40: spec.budget.trialsPerHour must be from 1 to 3600, found -4");
         // one reader for every duration (Durations): per-field bounds, ms only where a check waits
         assertThat(errors(HEAD + "spec:\n" + OBJ + KNOB + "  budget: {trials: 2, time: 500ms}\n")).containsExactly(
                 "t.yaml:9:29: spec.budget.time must be whole seconds or more (h, m or s; ms is not taken here), found '500ms'");

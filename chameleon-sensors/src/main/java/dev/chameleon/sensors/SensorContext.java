@@ -187,6 +187,20 @@ public final class SensorContext {
         return cache.memory(sensor + "." + key, create);
     }
 
+    /**
+     * A costly answer this sensor stored under {@code key} in an earlier process with the same
+     * {@code stamp} (see {@link FactCache}: intact, ours, same stamp); empty otherwise or without
+     * a store.
+     */
+    public Optional<String> stored(String key, String stamp) {
+        return cache.stored(sensor + "." + key, stamp);
+    }
+
+    /** Keeps {@code answer} under {@code key} with {@code stamp} for later processes, when the cache has a store. */
+    public void store(String key, String stamp, String answer) {
+        cache.store(sensor + "." + key, stamp, answer);
+    }
+
     /** The text of a file; empty when absent (no note) or unreadable (a problem is noted). */
     public Optional<String> text(String path) {
         HostFile f = host.root().read(path);

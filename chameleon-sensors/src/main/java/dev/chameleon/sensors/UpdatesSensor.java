@@ -25,8 +25,9 @@ import java.util.regex.Pattern;
  *       {@code installed}/{@code candidate} are absent when apt says none; {@code candidateNewer}
  *       by apt's own order of versions. {@code packages} is absent when apt-cache is not installed.
  *       apt's data is read again only when {@code /var/lib/dpkg/status}, {@code /var/lib/apt/lists}
- *       or {@code /etc/apt} changed (their modification times), so an idle daemon does not run apt
- *       every pass.</li>
+ *       or a file of {@code /etc/apt} changed (modification times and sizes, {@link #stamp}), so an
+ *       idle daemon does not run apt every pass; with a store ({@link FactCache#FactCache(java.nio.file.Path)})
+ *       a one-shot command takes apt's answer from an earlier process under the same stamp.</li>
  *   <li>{@code kernel}: {@code {running, newestInstalled}}: {@code /proc/sys/kernel/osrelease} and
  *       the highest release of {@code /boot/vmlinuz-*} (digit runs compared as numbers).</li>
  *   <li>{@code reboot}: {@code {pending, reasons, packages}}, one fact for everything that waits
@@ -120,15 +121,23 @@ public final class UpdatesSensor implements Sensor {
                 Map<String, Object> kept = (Map<String, Object>) memo[1];
                 return Optional.of(kept);
             }
-            CommandResult r = ctx.run(AptPolicy.command(names), APT_TIMEOUT);
-            if (r.status() != CommandResult.Status.RAN) {
-                return Optional.empty(); // not installed: absent; timed out: a problem is noted
+            Optional<String> kept = ctx.stored("apt", stamp);
+            String stdout;
+            if (kept.isPresent()) {
+                stdout = kept.get(); // an earlier process's answer, dpkg and apt unchanged since
+            } else {
+                CommandResult r = ctx.run(AptPolicy.command(names), APT_TIMEOUT);
+                if (r.status() != CommandResult.Status.RAN) {
+                    return Optional.empty(); // not installed: absent; timed out: a problem is noted
+                }
+                if (r.exitCode() != 0) {
+                    ctx.problem("command: apt-cache policy", "exit " + r.exitCode() + ": " + SensorContext.abbreviate(r.stderr().strip()));
+                    return Optional.empty();
+                }
+                stdout = r.stdout();
+                ctx.store("apt", stamp, stdout);
             }
-            if (r.exitCode() != 0) {
-                ctx.problem("command: apt-cache policy", "exit " + r.exitCode() + ": " + SensorContext.abbreviate(r.stderr().strip()));
-                return Optional.empty();
-            }
-            Map<String, Object> m = facts(AptPolicy.parse(r.stdout()));
+            Map<String, Object> m = facts(AptPolicy.parse(stdout));
             memo[0] = stamp;
             memo[1] = m;
             return Optional.of(m);
@@ -151,16 +160,35 @@ public final class UpdatesSensor implements Sensor {
         return out;
     }
 
-    private static String stamp(SensorContext ctx) {
-        StringBuilder sb = new StringBuilder();
-        for (String p : List.of("/var/lib/dpkg/status", "/var/lib/apt/lists", "/etc/apt", "/etc/apt/sources.list.d", "/etc/apt/preferences.d")) {
-            try {
-                sb.append(java.nio.file.Files.getLastModifiedTime(ctx.root().resolve(p)).toMillis()).append(',');
-            } catch (java.io.IOException | RuntimeException e) {
-                sb.append("-,");
-            }
+    /**
+     * What apt's answer depends on: the root, and the modification time and size of dpkg's status,
+     * apt's lists folder and every file and folder in {@code /etc/apt} (sources, pins, apt.conf.d)
+     * two levels deep, so an in-place edit of a source counts too.
+     */
+    static String stamp(SensorContext ctx) {
+        StringBuilder sb = new StringBuilder(ctx.root().root().toString()).append(';');
+        for (String p : List.of("/var/lib/dpkg/status", "/var/lib/apt/lists")) {
+            stampOf(sb, ctx.root().resolve(p));
+        }
+        java.nio.file.Path etc = ctx.root().resolve("/etc/apt");
+        stampOf(sb, etc);
+        try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.walk(etc, 2)) {
+            s.filter(q -> !q.equals(etc)).sorted().forEach(q -> stampOf(sb, q));
+        } catch (java.io.IOException | RuntimeException e) {
+            sb.append("etc-apt:-;");
         }
         return sb.toString();
+    }
+
+    private static void stampOf(StringBuilder sb, java.nio.file.Path p) {
+        sb.append(p.getFileName()).append(':');
+        try {
+            java.nio.file.attribute.BasicFileAttributes a = java.nio.file.Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class);
+            sb.append(a.lastModifiedTime().toMillis()).append('/').append(a.size());
+        } catch (java.io.IOException | RuntimeException e) {
+            sb.append('-');
+        }
+        sb.append(';');
     }
 
     /** The highest release among {@code vmlinuz-RELEASE} names in {@code /boot}. */

@@ -135,6 +135,79 @@ class UpdatesSensorTest {
     }
 
     @Test
+    void aOneShotRunTakesAptsAnswerFromTheStoreWhileDpkgAndAptAreUnchanged() throws Exception {
+        // canned apt-cache output stands in for apt (a real apt database cannot be changed here)
+        Tree t = tree().file("/proc/sys/kernel/osrelease", "6.1.0-26-amd64\n").file("/var/lib/dpkg/status", "Package: jq\n")
+                .dir("/var/lib/apt/lists").file("/etc/apt/sources.list", "deb http://deb.debian.org/debian bookworm main\n")
+                .command("apt-cache-policy", resource("bookworm-apt-cache-policy.txt"));
+        Path store = tmp.resolve("state/cache");
+        FactSet first = SensorSuite.standard().only(List.of("updates")).collect(t.host(), new FactCache(store));
+        assertThat(first.get("updates.packages.jq.candidate")).contains("1.6-2.1+deb12u3");
+        assertThat(store.resolve("updates.apt")).isRegularFile();
+
+        // apt now answers differently; a new one-shot run with unchanged dpkg/apt files takes the stored answer
+        t.command("apt-cache-policy", resource("de-apt-cache-policy.txt"));
+        FactSet second = SensorSuite.standard().only(List.of("updates")).collect(t.host(), new FactCache(store));
+        assertThat(second.get("updates.packages")).isEqualTo(first.get("updates.packages"));
+        assertThat(second.get("updates.packages.jq")).isPresent();
+
+        // dpkg's status changed (an install): apt is asked again
+        t.file("/var/lib/dpkg/status", "Package: jq\nStatus: install ok installed\n");
+        FactSet third = SensorSuite.standard().only(List.of("updates")).collect(t.host(), new FactCache(store));
+        assertThat(third.get("updates.packages")).isNotEqualTo(first.get("updates.packages"));
+        Object fresh = third.get("updates.packages").orElseThrow();
+
+        // a source edited in place (same folder mtime): asked again
+        t.command("apt-cache-policy", resource("bookworm-apt-cache-policy.txt"));
+        t.file("/etc/apt/sources.list", "deb http://deb.debian.org/debian bookworm main contrib\n");
+        assertThat(SensorSuite.standard().only(List.of("updates")).collect(t.host(), new FactCache(store)).get("updates.packages"))
+                .isEqualTo(first.get("updates.packages"));
+        assertThat(fresh).isNotEqualTo(first.get("updates.packages").orElseThrow());
+    }
+
+    @Test
+    void aCorruptOrForeignStoredAnswerIsNeverTrusted() throws Exception {
+        Tree t = tree().file("/proc/sys/kernel/osrelease", "6.1.0-26-amd64\n").file("/var/lib/dpkg/status", "Package: jq\n")
+                .command("apt-cache-policy", resource("bookworm-apt-cache-policy.txt"));
+        Path store = tmp.resolve("state/cache");
+        SensorSuite.standard().only(List.of("updates")).collect(t.host(), new FactCache(store));
+        Path f = store.resolve("updates.apt");
+        String good = Files.readString(f);
+        t.command("apt-cache-policy", resource("de-apt-cache-policy.txt"));
+        Object german = SensorSuite.standard().only(List.of("updates")).collect(tree().file("/proc/sys/kernel/osrelease", "6.1.0-26-amd64\n")
+                .file("/var/lib/dpkg/status", "").command("apt-cache-policy", resource("de-apt-cache-policy.txt")).host()).get("updates.packages").orElseThrow();
+
+        // one byte of the body changed: the checksum does not match, apt is asked
+        Files.writeString(f, good.replace("deb12u3", "deb12u9"));
+        assertThat(SensorSuite.standard().only(List.of("updates")).collect(t.host(), new FactCache(store)).get("updates.packages")).contains(german);
+        // the file is written back from the fresh answer
+        assertThat(Files.readString(f)).doesNotContain("deb12u9");
+
+        // not ours to trust: writable by others
+        t.command("apt-cache-policy", resource("bookworm-apt-cache-policy.txt")); // the store holds the German answer, its stamp matching
+        Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+        Object english = SensorSuite.standard().only(List.of("updates")).collect(t.host(), new FactCache(store)).get("updates.packages").orElseThrow();
+        assertThat(english).isNotEqualTo(german);
+
+        // a symbolic link in its place is not followed
+        Path elsewhere = tmp.resolve("elsewhere");
+        Files.move(f, elsewhere);
+        Files.createSymbolicLink(f, elsewhere);
+        t.command("apt-cache-policy", resource("de-apt-cache-policy.txt"));
+        assertThat(SensorSuite.standard().only(List.of("updates")).collect(t.host(), new FactCache(store)).get("updates.packages")).contains(german);
+
+        // garbage, an empty file, another format's header: asked again, no error
+        for (String junk : List.of("", "\u0000\u0001garbage", "chameleon-stored 99\nstamp x\n", good.lines().findFirst().orElseThrow() + "\n")) {
+            Files.deleteIfExists(f);
+            Files.writeString(f, junk);
+            t.command("apt-cache-policy", junk.isEmpty() ? resource("bookworm-apt-cache-policy.txt") : resource("de-apt-cache-policy.txt"));
+            FactSet r = SensorSuite.standard().only(List.of("updates")).collect(t.host(), new FactCache(store));
+            assertThat(r.get("meta.sensors.updates.problems")).as(junk).isEmpty();
+            assertThat(r.get("updates.packages")).as(junk).contains(junk.isEmpty() ? english : german);
+        }
+    }
+
+    @Test
     void aFailingAptIsAProblemNotAFact() throws Exception {
         Tree t = tree().file("/var/lib/dpkg/status", "").command("apt-cache-policy", "");
         Files.writeString(tmp.resolve("t" + (n - 1)).resolve("commands/apt-cache-policy.exit"), "100\n");
