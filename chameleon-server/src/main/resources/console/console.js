@@ -277,12 +277,13 @@ async function agentList(box, where, after) {
 async function agentPage(view, id) {
   const a = await api('GET', '/api/v1/agents/' + enc(id));
   const optional = (p) => p.catch((e) => { if (e.status === 404) return null; throw e; });
-  const [facts, plan, changes, events, status] = await Promise.all([
+  const [facts, plan, changes, events, status, proposals] = await Promise.all([
     optional(api('GET', '/api/v1/agents/' + enc(id) + '/facts')),
     optional(api('GET', '/api/v1/agents/' + enc(id) + '/plan')),
     api('GET', '/api/v1/agents/' + enc(id) + '/changes?limit=50'),
     api('GET', '/api/v1/agents/' + enc(id) + '/events?limit=50'),
-    api('GET', '/api/v1/agents/' + enc(id) + '/status-history?limit=200')]);
+    api('GET', '/api/v1/agents/' + enc(id) + '/status-history?limit=200'),
+    optional(api('GET', '/api/v1/tuning/proposals?agent=' + enc(id)))]); // 404 until the agent has sent facts
   const f = facts ? facts.document : null;
   const p = f && f.platform ? f.platform : null;
   const platformCard = h('div', { class: 'card', id: 'platform' }, h('h2', {}, 'Platform'),
@@ -327,8 +328,55 @@ async function agentPage(view, id) {
       h('div', { class: 'stat' }, h('b', {}, Object.entries(a.labels).map(([k, v]) => k + '=' + v).join(', ') || '—'), 'labels')),
     h('div', { class: 'grid2' }, platformCard, cost),
     sensorCard(f), planCard, history, ev,
-    h('div', { class: 'card' }, h('h2', {}, 'Facts'), h('div', { class: 'row' }, h('label', { for: 'fact-search' }, 'Search facts'), search), tree));
+    h('div', { class: 'card' }, h('h2', {}, 'Facts'), h('div', { class: 'row' }, h('label', { for: 'fact-search' }, 'Search facts'), search), tree),
+    proposalsCard(proposals || []));
   drawCost(cost.querySelector('.chart'), status.slice().reverse());
+}
+
+/**
+ * The learned-tuning proposals for this agent's platform (GET /api/v1/tuning/proposals?agent=ID, newest first): objective,
+ * baseline, best trial, gain with its 95 % interval, the proposed policy; an operator or admin pushes one as a policy set
+ * (PUT /api/v1/policies/NAME, the editor's upload), a viewer sees no push.
+ */
+function proposalsCard(list) {
+  const num = (x) => (typeof x === 'number' ? String(Math.round(x * 1000) / 1000) : '—');
+  const pct = (x) => (typeof x === 'number' ? (x >= 0 ? '+' : '') + (Math.round(x * 10) / 10).toFixed(1) + ' %' : 'n/a');
+  const series = (m) => (m ? num(m.mean) + (typeof m.sd === 'number' ? ' ± ' + num(m.sd) : '') + ' (n=' + ((m.measurements || []).length) + ')' : '—');
+  return h('div', { class: 'card', id: 'proposals' }, h('h2', {}, 'Learned tuning proposals for this platform'),
+    !list.length ? h('p', { class: 'muted' }, 'none for this platform yet') : list.map((p, i) => {
+      const g = p.gain || {};
+      const best = p.best || null;
+      const settings = best && best.settings ? Object.entries(best.settings).map(([k, v]) => k + '=' + v).join(', ') : '';
+      const result = h('div', { id: 'proposal-result-' + i, role: 'status' });
+      let push = null;
+      if (canWrite()) {
+        const name = h('input', { id: 'proposal-name-' + i, type: 'text', value: 'tuned-' + (p.tuning || 'proposal'), spellcheck: 'false' });
+        push = h('div', { class: 'row' }, h('label', { for: 'proposal-name-' + i }, 'Policy set name'), name,
+          h('button', { type: 'button', id: 'proposal-push-' + i, onclick: async () => {
+            const n = name.value.trim();
+            if (!n) return;
+            try {
+              const v = await api('PUT', '/api/v1/policies/' + enc(n) + '?comment=' + enc('learned tuning ' + p.tuning + ' from agent ' + p.agentId),
+                p.proposal, 'application/yaml');
+              fill(result, h('p', { class: 'ok' }, (v.unchanged ? 'unchanged: version ' + v.version + ' has this text' : 'stored as version ' + v.version)
+                + ' of ', h('a', { href: '#/policies/' + enc(n) }, n), '; roll it out from Policies'));
+            } catch (e) { if (e.status !== 401) fill(result, errorBox(e)); }
+          } }, 'Push as a policy set'));
+      }
+      return h('div', { class: 'proposal', 'data-tuning': p.tuning || '' },
+        h('h3', {}, 'Tuning ', h('code', {}, p.tuning || '?'), ' from agent ', h('a', { href: '#/agents/' + enc(p.agentId) }, p.agentId),
+          h('span', { class: 'muted' }, ' — ' + fmtTime(p.at))),
+        h('table', { class: 'proposal-evidence', id: 'proposal-evidence-' + i },
+          h('tbody', {},
+            h('tr', {}, h('th', { scope: 'row' }, 'objective'), h('td', {}, p.objective || '—')),
+            h('tr', {}, h('th', { scope: 'row' }, 'baseline'), h('td', {}, series(p.baseline))),
+            h('tr', {}, h('th', { scope: 'row' }, 'best'), h('td', {}, best ? 'trial ' + best.trial + ': ' + series(best) + (settings ? ' — ' + settings : '') : '—')),
+            h('tr', {}, h('th', { scope: 'row' }, 'gain'), h('td', { class: g.significant ? 'ok' : '' }, pct(g.percent)
+              + ' (95 % interval ' + pct(g.ci95Low) + ' .. ' + pct(g.ci95High) + (g.from ? ', from the ' + g.from : '') + ')')),
+            h('tr', {}, h('th', { scope: 'row' }, 'platform'), h('td', {}, h('code', {}, p.fingerprintKey || '—'))))),
+        h('pre', { class: 'proposal-yaml', id: 'proposal-yaml-' + i }, p.proposal || ''),
+        push, result);
+    }));
 }
 
 /** The sensors of the last facts that failed, timed out or met problems (meta.sensors), each with what went wrong. */

@@ -83,6 +83,7 @@ public final class Agent {
     private final AgentMetrics metrics = new AgentMetrics();
     private volatile java.util.function.BiConsumer<Pass, Event.PassSummary> afterPass = (p, s) -> { };
     private volatile java.util.function.Supplier<java.util.Set<String>> heldOut = java.util.Set::of;
+    private volatile java.util.function.Supplier<List<String>> tuningStatus = List::of;
     // the last evaluation and what it was made from (pass thread only)
     private PolicySet.Evaluation evaluation;
     private PolicySet evaluatedPolicies;
@@ -148,11 +149,7 @@ public final class Agent {
     }
 
     /**
-     * Called at the end of every pass with the pass (null when it failed before planning) and its
-     * summary, on the pass thread: the control plane's reports. It must not block.
-     */
-    /**
-     * Settings ({@code kind:target}) the passes leave alone while {@code keys} gives them: no
+     * Settings ({@code kind:target}; {@code kind:*}{@code /attribute}: that attribute of every element) the passes leave alone while {@code keys} gives them: no
      * drift is observed and nothing is applied for them. The tuning runner's knobs while a trial
      * of an assigned Tuning runs, so the reconcile does not fight the trial's values.
      */
@@ -160,6 +157,20 @@ public final class Agent {
         heldOut = java.util.Objects.requireNonNull(keys);
     }
 
+    /** The lines {@code chameleon status} shows about the assigned Tunings (the tuning runner's). */
+    public void tuningStatus(java.util.function.Supplier<List<String>> lines) {
+        tuningStatus = java.util.Objects.requireNonNull(lines);
+    }
+
+    /** Whether the setting {@code key} is one of the held knobs' (a per-element knob holds its attribute on every element). */
+    private static boolean isHeld(java.util.Set<String> held, String key) {
+        return held.stream().anyMatch(k -> dev.chameleon.policy.Tuning.Knob.covers(k, key));
+    }
+
+    /**
+     * Called at the end of every pass with the pass (null when it failed before planning) and its
+     * summary, on the pass thread: the control plane's reports. It must not block.
+     */
     public void afterPass(java.util.function.BiConsumer<Pass, Event.PassSummary> listener) {
         afterPass = java.util.Objects.requireNonNull(listener);
     }
@@ -329,7 +340,7 @@ public final class Agent {
             java.util.Set<String> held = heldOut.get();
             for (PlanEntry e : s.plan().entries()) {
                 String key = e.setting().key().toString();
-                if (e.action() == PlanEntry.Action.ERROR || e.action() == PlanEntry.Action.NOT_APPLICABLE || held.contains(key)) {
+                if (e.action() == PlanEntry.Action.ERROR || e.action() == PlanEntry.Action.NOT_APPLICABLE || isHeld(held, key)) {
                     continue;
                 }
                 drift.observe(key, baseline.get(key), e.current(), now).ifPresent(c -> {
@@ -382,7 +393,7 @@ public final class Agent {
         java.util.Set<String> held = heldOut.get();
         for (DesiredSetting d : s.scope().changes(s.plan(), drift::isFrozen)) {
             String key = d.key().toString();
-            if (held.contains(key)) {
+            if (isHeld(held, key)) {
                 continue; // a knob of a tuning trial under way: the trial's value stands until the tuner undoes it
             }
             if (drift.backingOff(key, now)) {
@@ -530,7 +541,8 @@ public final class Agent {
         return new AgentStatus(ProcessHandle.current().pid(), settings.apply() ? "apply" : "plan", started.toString(),
                 settings.interval().toString(), ueventSource, passes, platform, lastPass, pending, d, List.copyOf(drift.frozen()),
                 new AgentStatus.Gate((g == null ? HealthGate.Settings.off() : g.settings()).report(), lastGate),
-                Cost.report(e.host().root().isLive() ? e.host().root() : dev.chameleon.host.SysRoot.live()), String.valueOf(events.file()));
+                Cost.report(e.host().root().isLive() ? e.host().root() : dev.chameleon.host.SysRoot.live()), String.valueOf(events.file()),
+                tuningStatus.get());
     }
 
     /** The status document {@code chameleon status} shows, as one line of JSON. */

@@ -177,15 +177,19 @@ public final class Daemon {
         // the gate checks the operator's service on this machine, also with --root (a tree has no services)
         HealthGate agentGate = new HealthGate(config.healthGate(), new HostCommandRunner());
         agent.healthGate(agentGate);
-        // assigned Tunings (docs/tuning.md): run after a pass in apply mode, one at a time, their knobs held out of the reconcile
+        // assigned Tunings (docs/tuning.md): run after a pass in apply mode, one at a time, their knobs held out of the reconcile;
+        // in plan mode never run, and said so (a tuning event, a status line)
         AssignedTunings tunings = new AssignedTunings(state, events::emit, line -> {
             out.println(clock.instant() + " " + line);
             out.flush();
         }, new HostCommandRunner(), Clock.systemDefaultZone());
         agent.holdOut(tunings::heldOut);
+        agent.tuningStatus(tunings::statusLines);
         java.util.function.BiConsumer<Pass, Event.PassSummary> tune = (p, s) -> {
-            if (p != null && "apply".equals(s.mode()) && !loaded.get().tunings().isEmpty()) {
+            if (p != null && "apply".equals(s.mode())) {
                 tunings.passed(agent.engine(), p.facts(), loaded.get().tunings(), agentGate);
+            } else if ("plan".equals(s.mode())) {
+                tunings.planMode(loaded.get().tunings()); // never run here: a trial changes the machine; said once, and in status
             }
         };
         agent.afterPass(tune);

@@ -83,13 +83,11 @@ final class PolicyCommand implements Runnable {
             int hardwareProfiles = 0;
             List<PolicyError> otherErrors = new ArrayList<>();
             for (PolicySet.Source s : files.isEmpty() ? List.<PolicySet.Source>of() : mine) {
-                List<String> kinds = dev.chameleon.policy.PolicyParser.kinds(s.text());
-                if (!kinds.isEmpty() && kinds.get(0).equals(dev.chameleon.policy.Tuning.KIND)) {
-                    tunings += dev.chameleon.policy.TuningParser.parse(s.name(), s.text(), otherErrors).size();
-                } else if (!kinds.isEmpty() && kinds.get(0).equals(dev.chameleon.policy.HardwareProfile.KIND)) {
-                    hardwareProfiles += dev.chameleon.policy.HardwareProfileParser.parse(s.name(), s.text(), otherErrors).size();
-                } else {
-                    sources.add(s);
+                switch (dev.chameleon.policy.PolicyParser.readerOf(s.text())) {
+                    case TUNING -> tunings += dev.chameleon.policy.TuningParser.parse(s.name(), s.text(), otherErrors).size();
+                    case HARDWARE_PROFILE ->
+                            hardwareProfiles += dev.chameleon.policy.HardwareProfileParser.parse(s.name(), s.text(), otherErrors).size();
+                    case POLICY -> sources.add(s);
                 }
             }
             PolicySet set = null;

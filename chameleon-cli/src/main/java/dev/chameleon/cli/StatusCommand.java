@@ -98,6 +98,10 @@ final class StatusCommand implements Callable<Integer> {
             if (n.path("frozen").size() > 0) {
                 out.println("Frozen (flapping or failed the health gate; left alone until the agent restarts): " + n.path("frozen"));
             }
+            if (n.path("tunings").size() > 0) {
+                out.println("Tunings:");
+                n.path("tunings").forEach(x -> out.println("  " + x.asText()));
+            }
             printGate(out, n.path("healthGate"));
             JsonNode c = n.path("cost");
             out.printf("Cost: RSS %s KiB (peak %s KiB), CPU %s ms, heap %s KiB, %s threads%n", c.path("rssKiB").asText("?"),

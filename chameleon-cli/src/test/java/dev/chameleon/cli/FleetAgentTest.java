@@ -454,6 +454,12 @@ class FleetAgentTest {
         assertThat(running.value("/proc/sys/vm/dirty_ratio")).as("put back after the run").isEqualTo("20");
         assertThat(Files.readString(stateA.resolve("tuning/dirty.json"))).contains("\"complete\":true");
         assertThat(running.events()).contains("\"event\":\"tuning\",\"tuning\":\"dirty\",\"status\":\"done\"");
+        // the evidence the console shows: objective, baseline, best, as the agent measured them
+        com.fasterxml.jackson.databind.JsonNode offered = server.get("/api/v1/tuning/proposals?agent=" + b).json().get(0);
+        assertThat(offered.get("objective").asText()).isEqualTo("maximise /bin/cat " + rootA.resolve("proc/sys/vm/dirty_ratio"));
+        assertThat(offered.at("/baseline/mean").asDouble()).isEqualTo(20.0);
+        assertThat(offered.at("/best/mean").asDouble()).isEqualTo(30.0);
+        assertThat(offered.at("/best/settings/sysctl:vm.dirty_ratio").asText()).isEqualTo("30");
 
         CliTest.Run list = CliTest.cli(AgentLoopTest.concat(new String[] {"fleet", "proposals", "--agent", b}, conn));
         assertThat(list.code()).as(list.err()).isZero();

@@ -166,6 +166,72 @@ class NetnsTuneIT {
         assertThat(ctx).contains("rolled-back");
     }
 
+    /**
+     * A knob over a per-element kind: one {@code nicSysctl} knob whose select matches both ends
+     * of a veth pair; each trial gives both the same value in the namespace's kernel, and each is
+     * put back. The namespace also has its own mount namespace with sysfs mounted afresh, so the
+     * {@code nics} facts ({@code /sys/class/net}) are the namespace's interfaces, not the host's.
+     * The objective is v0's rp_filter read back (exact); the probe logs both ends and v2 (not
+     * selected) at each measurement.
+     */
+    @Test
+    void aNicSysctlKnobSetsEveryNicItsSelectMatchesAndPutsEachBack() throws Exception {
+        Path seen = tmp.resolve("nic-seen.log");
+        Path probe = script("nic-probe.sh", """
+                c=/proc/sys/net/ipv4/conf
+                echo "$(cat $c/v0/rp_filter) $(cat $c/v1/rp_filter) $(cat $c/v2/rp_filter)" >> %s
+                cat $c/v0/rp_filter
+                """.formatted(seen));
+        Path t = file("nic.yaml", tuning("nic", probe.toString(), 1,
+                "- nicSysctl: {select: 'nic.name in [\"v0\", \"v1\"]', key: rp_filter}\n  choices: [1, 2]", "{trials: 2}",
+                "{maxRegression: 100}"));
+        Path none = file("nic-none.yaml", Files.readString(t).replace("[\"v0\", \"v1\"]", "[\"eth9\"]"));
+        String state = tmp.resolve("state-nic").toString();
+        Path f = tmp.resolve("nic-step.sh");
+        Files.writeString(f, """
+                set -u
+                mount -t sysfs sysfs /sys
+                ip link set lo up
+                ip link add v0 type veth peer name v1
+                ip link add v2 type veth peer name v3
+                for i in v0 v1 v2 v3; do ip link set $i up; echo 0 > /proc/sys/net/ipv4/conf/$i/rp_filter; done
+                echo "@nics=$(ls /sys/class/net | tr '\\n' ' ')"
+                $CHAMELEON tune %1$s --no-default-policies --no-system-policies --state-dir %3$s -o json > %4$s/nic-plan.json
+                echo "@plan.rc=$?"
+                $CHAMELEON tune %1$s --yes --no-confirm --no-default-policies --no-system-policies --state-dir %3$s -o json > %4$s/nic.json
+                echo "@run.rc=$?"
+                echo "@after=$(cat /proc/sys/net/ipv4/conf/v0/rp_filter) $(cat /proc/sys/net/ipv4/conf/v1/rp_filter)"
+                $CHAMELEON tune %2$s --yes --no-default-policies --no-system-policies --state-dir %3$s 2>&1; echo "@none.rc=$?"
+                $CHAMELEON history --state-dir %3$s
+                """.formatted(t, none, state, tmp).replace("$CHAMELEON", Proc.shellWords(Proc.chameleon())));
+        Proc p = Proc.run(List.of("unshare", "--net", "--mount", "--propagation", "private", "--", "bash", f.toString()), 400);
+        String ctx = p.out();
+        assertThat(p.code()).as(ctx).isZero();
+        Map<String, String> v = new LinkedHashMap<>();
+        for (String line : ctx.split("\n")) {
+            if (line.startsWith("@")) {
+                v.put(line.substring(1, line.indexOf('=')), line.substring(line.indexOf('=') + 1).strip());
+            }
+        }
+        assertThat(v.get("nics")).as("the namespace's own interfaces").isEqualTo("lo v0 v1 v2 v3");
+        assertThat(v.get("plan.rc")).as(ctx).isEqualTo("0");
+        JsonNode plan = json(tmp.resolve("nic-plan.json"));
+        assertThat(plan.get("knobs").get(0).get("key").asText()).isEqualTo("nicSysctl:*/ipv4.rp_filter");
+        assertThat(plan.get("knobs").get(0).get("current").asText()).isEqualTo("0");
+        assertThat(v.get("run.rc")).as(ctx).isEqualTo("0");
+        JsonNode run = json(tmp.resolve("nic.json"));
+        assertThat(run.get("trials")).hasSize(2);
+        assertThat(run.get("best").get("settings").get("nicSysctl:*/ipv4.rp_filter").asText()).isEqualTo("2");
+        assertThat(run.get("restored").asBoolean()).isTrue();
+        assertThat(run.get("proposal").asText()).contains("- nicSysctl: {select: 'nic.name in [\"v0\", \"v1\"]', key: rp_filter, value: 2}");
+        // baseline, each trial with both selected ends at its value and v2 untouched, the baseline again
+        assertThat(Files.readAllLines(seen)).as(ctx).containsExactlyInAnyOrder("0 0 0", "1 1 0", "2 2 0", "0 0 0");
+        assertThat(v.get("after")).isEqualTo("0 0");
+        assertThat(v.get("none.rc")).as(ctx).isEqualTo("2");
+        assertThat(ctx).contains(none + ":7:7: knob nicSysctl:*/ipv4.rp_filter matches no NIC here");
+        assertThat(Files.readAllLines(seen)).as("no baseline was measured for the select matching nothing").hasSize(4);
+    }
+
     @Test
     void theBudgetIsRespected() throws Exception {
         // the objective is the knob read back (exact), so only the budget decides how many trials run

@@ -224,4 +224,110 @@ class TuneCommandTest {
         assertThat(r.err()).contains(absent + ":9:7: knob sysctl:net.ipv4.tcp_sack cannot be tuned here");
         assertThat(somaxconn()).isEqualTo("4096");
     }
+
+    /**
+     * A knob over a per-element kind: {@code blockQueue} with a {@code select}, one knob giving
+     * the same trial value to every disk the select matches. A stand-in for a real block device:
+     * making one here (a loop device, null_blk) would touch the shared host's {@code /sys}, so the
+     * disks are the machine tree's {@code /sys/block} files, written by the real actuator.
+     */
+    @Test
+    void aBlockQueueKnobGivesEveryDiskItsSelectMatchesTheTrialValueAndPutsEachBack() throws Exception {
+        for (String[] d : new String[][] {{"vda", "128"}, {"vdb", "256"}, {"sda", "64"}}) {
+            MachineTree.write(root, "/sys/block/" + d[0] + "/queue/read_ahead_kb", d[1] + "\n");
+            MachineTree.write(root, "/sys/block/" + d[0] + "/queue/rotational", "0\n");
+            MachineTree.write(root, "/sys/block/" + d[0] + "/size", "16777216\n");
+        }
+        Path log = tmp.resolve("seen.log");
+        String ra = root.resolve("sys/block").toString();
+        // the probe logs what each disk holds while it measures, and scores vda's read-ahead
+        Path f = Files.writeString(tmp.resolve("bq.yaml"), """
+                apiVersion: chameleon/v1
+                kind: Tuning
+                metadata: {name: readahead}
+                spec:
+                  objective:
+                    probe: {command: [/bin/sh, -c, 'echo $(cat %1$s/vda/queue/read_ahead_kb) $(cat %1$s/vdb/queue/read_ahead_kb) $(cat %1$s/sda/queue/read_ahead_kb) >> %2$s; cat %1$s/vda/queue/read_ahead_kb']}
+                    goal: maximise
+                    repeats: 1
+                  knobs:
+                    - blockQueue: {select: 'disk.virtio'}
+                      field: read_ahead_kb
+                      choices: [512, 4096]
+                  budget: {trials: 2}
+                  guardrail: {maxRegression: 100}
+                """.formatted(ra, log));
+        Run plan = cli("tune", f.toString(), "--root", root.toString(), "--no-default-policies", "-o", "json");
+        assertThat(plan.code()).as(plan.err()).isZero();
+        JsonNode knob = new ObjectMapper().readTree(plan.out()).get("knobs").get(0);
+        assertThat(knob.get("key").asText()).isEqualTo("blockQueue:*/read_ahead_kb");
+        assertThat(knob.get("current").asText()).as("two disks, two values: each named").isEqualTo("vda=128 vdb=256");
+
+        Run r = cli("tune", f.toString(), "--yes", "--no-confirm", "--root", root.toString(), "--no-default-policies", "-o", "json");
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        JsonNode doc = new ObjectMapper().readTree(r.out());
+        assertThat(doc.get("trials")).hasSize(2);
+        assertThat(doc.get("best").get("settings").get("blockQueue:*/read_ahead_kb").asText()).isEqualTo("4096");
+        assertThat(doc.get("restored").asBoolean()).isTrue();
+        assertThat(doc.get("proposal").asText()).contains("- blockQueue: {select: disk.virtio, read_ahead_kb: 4096}");
+        // baseline, two trials (vda and vdb together; sda not selected), baseline again
+        assertThat(Files.readAllLines(log)).containsExactlyInAnyOrder("128 256 64", "512 512 64", "4096 4096 64", "128 256 64");
+        assertThat(MachineTree.read(root, "/sys/block/vda/queue/read_ahead_kb")).isEqualTo("128");
+        assertThat(MachineTree.read(root, "/sys/block/vdb/queue/read_ahead_kb")).isEqualTo("256");
+        // one change set per trial holds both disks: history shows each trial's two settings rolled back
+        Run history = cli("history", "--root", root.toString());
+        assertThat(history.out()).contains("tune trial 1").contains("tune trial 2");
+
+        // a select matching no disk is an error at the knob before the baseline, not a run that changes nothing
+        Path none = Files.writeString(tmp.resolve("none.yaml"), Files.readString(f).replace("'disk.virtio'", "'disk.name == \"nvme9n1\"'"));
+        Files.delete(log);
+        Run n = cli("tune", none.toString(), "--yes", "--root", root.toString(), "--no-default-policies");
+        assertThat(n.code()).as(n.out() + n.err()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(n.err()).contains(none + ":10:7: knob blockQueue:*/read_ahead_kb matches no disk here");
+        assertThat(log).as("no baseline was measured").doesNotExist();
+    }
+
+    /**
+     * The agent in plan mode with a Tuning assigned (in its policy folder) never runs it, and says
+     * so once: a {@code tuning} event (status {@code not-run}; events of that type also go to the
+     * control plane) and a line in {@code chameleon status}.
+     */
+    @Test
+    void theAgentInPlanModeSaysAnAssignedTuningIsNotRunAndRunsNoTrial() throws Exception {
+        Path policies = Files.createDirectories(tmp.resolve("policies"));
+        Files.copy(tuning("", ""), policies.resolve("backlog.yaml"));
+        Path state = tmp.resolve("plan-state");
+        java.util.concurrent.atomic.AtomicReference<Run> agent = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread t = new Thread(() -> agent.set(cli("run", "--root", root.toString(), "--state-dir", state.toString(), "--policies",
+                policies.toString(), "--no-default-policies", "--interval", "1s", "--max-passes", "3", "--no-uevents")), "plan-agent");
+        t.start();
+        Run status = null;
+        try {
+            long until = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+            while (System.nanoTime() < until && t.isAlive()) {
+                Run s = cli("status", "--state-dir", state.toString());
+                if (s.code() == 0 && s.out().contains("Tunings:")) {
+                    status = s;
+                    break;
+                }
+                Thread.sleep(100);
+            }
+        } finally {
+            t.join(60_000);
+        }
+        assertThat(t.isAlive()).as("the agent stops after its 3 passes").isFalse();
+        assertThat(agent.get().code()).as(agent.get().err()).isZero();
+        assertThat(status).as("chameleon status showed the assigned Tuning while the agent ran").isNotNull();
+        assertThat(status.out()).contains("Agent pid").contains("mode plan")
+                .contains("Tunings:\n  Tuning backlog assigned; not run: the agent is in plan mode");
+        List<String> tuningEvents = Files.readAllLines(state.resolve("events.jsonl")).stream().filter(l -> l.contains("\"event\":\"tuning\""))
+                .toList();
+        assertThat(tuningEvents).as("said once, not at each of the 3 passes").singleElement().asString()
+                .contains("\"tuning\":\"backlog\",\"status\":\"not-run\",\"message\":\"Tuning backlog assigned; not run: the agent is in plan mode\"");
+        assertThat(agent.get().out()).as("its log line").contains("Tuning backlog assigned; not run: the agent is in plan mode");
+        assertThat(somaxconn()).isEqualTo("4096");
+        assertThat(state.resolve("tuning")).as("no run, no result").doesNotExist();
+        Run history = cli("history", "--root", root.toString(), "--state-dir", state.toString());
+        assertThat(history.out()).doesNotContain("tune trial");
+    }
 }

@@ -266,12 +266,14 @@ public final class Engine {
     }
 
     /**
-     * The sources among {@code sources} that are Tuning files ({@link TuningParser#holdsTuning}):
+     * The sources among {@code sources} that are Tuning files (read by the Tuning reader:
+     * {@link dev.chameleon.policy.PolicyParser#readerOf}):
      * {@link #compile} reads them with the Tuning reader instead of compiling them as policies,
      * and the agent runs the Tunings they hold (docs/tuning.md).
      */
     public static List<PolicySet.Source> tuningSources(List<PolicySet.Source> sources) {
-        return sources.stream().filter(s -> TuningParser.holdsTuning(s.text())).toList();
+        return sources.stream().filter(s -> dev.chameleon.policy.PolicyParser.readerOf(s.text())
+                == dev.chameleon.policy.PolicyParser.Reader.TUNING).toList();
     }
 
     // --- a pass ---

@@ -146,7 +146,7 @@ class WireCodecsTest {
         platform.put("confidence", 0.77);
         platform.put("evidence", List.of(Map.of("signal", "cpu.flag")));
         AgentStatus first = new AgentStatus(7, "plan", "2026-11-29T10:00:00Z", "PT1M", "none", 0, Map.of(), null, List.of(), List.of(),
-                List.of(), new AgentStatus.Gate(gate, null), new AgentStatus.Cost(null, null, null, 12L, null), "/s/events.jsonl");
+                List.of(), new AgentStatus.Gate(gate, null), new AgentStatus.Cost(null, null, null, 12L, null), "/s/events.jsonl", List.of());
         String line = StatusCodec.write(first);
         assertThat(line).contains("\"lastPass\":{}").contains("\"last\":null");
         assertThat(StatusCodec.read(line)).isEqualTo(first);
@@ -155,8 +155,11 @@ class WireCodecsTest {
                 List.of("sysctl:vm.swappiness: 60 -> 10"), List.of(new AgentStatus.Drift("sysctl:vm.swappiness", "10", "60", "2026-11-29T10:01:00Z")),
                 List.of("sysctl:vm.swappiness"), new AgentStatus.Gate(gate, new AgentStatus.Last("2026-11-29T10:02:01Z",
                 new Event.GateOutcome("cs", "passed", List.of(), null, null, null, null))),
-                new AgentStatus.Cost(50_000L, 60_000L, 1200L, 9000L, 14L), "/s/events.jsonl");
+                new AgentStatus.Cost(50_000L, 60_000L, 1200L, 9000L, 14L), "/s/events.jsonl",
+                List.of("Tuning web assigned; not run: the agent is in plan mode"));
         assertThat(StatusCodec.read(StatusCodec.write(later))).isEqualTo(later);
+        // an older agent's status has no tunings: read as none
+        assertThat(StatusCodec.read(StatusCodec.write(first).replace(",\"tunings\":[]", "")).tunings()).isEmpty();
         assertThat(COMPACT.readTree(StatusCodec.write(later)).path("healthGate").path("last").path("at").asText()).isEqualTo("2026-11-29T10:02:01Z");
     }
 

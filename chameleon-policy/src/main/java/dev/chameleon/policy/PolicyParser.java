@@ -60,12 +60,41 @@ public final class PolicyParser extends Syntax {
             Tuning.KIND, "'chameleon tune FILE' reads it (docs/tuning.md)",
             HardwareProfile.KIND, "'chameleon hardware check --profile-file FILE --profile NAME' reads it (docs/hardware.md)");
 
+    /** Which reader reads a file: the one rule, by the kind of its first document ({@link #readerOf}). */
+    public enum Reader {
+        /** {@code kind: Policy}, {@code Profile}, {@code PolicyTest}, anything else, and text that is not YAML: the policy reader says what is wrong. */
+        POLICY,
+        /** {@code kind: Tuning}: {@link TuningParser} (which refuses a later document of another kind at its kind). */
+        TUNING,
+        /** {@code kind: HardwareProfile}: {@link HardwareProfileParser}. */
+        HARDWARE_PROFILE
+    }
+
+    /**
+     * Which reader reads the file {@code text}: the reader of its first non-empty document's
+     * plain-scalar {@code kind} ({@code Tuning}, {@code HardwareProfile}), else the policy reader
+     * (other kinds, no kind, a kind that is not a plain value, an empty file, text that is not
+     * YAML or is larger than {@link #MAX_FILE_BYTES}). Used by the engine's loader (a Tuning file
+     * among the policies is read as a Tuning: {@code Engine.tuningSources}) and by
+     * {@code chameleon policy validate}.
+     */
+    public static Reader readerOf(String text) {
+        if (!text.contains(Tuning.KIND) && !text.contains(HardwareProfile.KIND)) {
+            return Reader.POLICY; // the common case, without parsing
+        }
+        List<String> kinds = kinds(text);
+        String first = kinds.isEmpty() ? null : kinds.get(0);
+        if (Tuning.KIND.equals(first)) {
+            return Reader.TUNING;
+        }
+        return HardwareProfile.KIND.equals(first) ? Reader.HARDWARE_PROFILE : Reader.POLICY;
+    }
+
     /**
      * The {@code kind} of each document of {@code text}, in order (null for a document without a
      * plain {@code kind}); empty when the text is not YAML (the policy reader then says where).
-     * Used to send a file to the reader of its kind.
      */
-    public static List<String> kinds(String text) {
+    static List<String> kinds(String text) {
         org.yaml.snakeyaml.LoaderOptions lo = new org.yaml.snakeyaml.LoaderOptions();
         lo.setMaxAliasesForCollections(20);
         lo.setNestingDepthLimit(40);

@@ -94,15 +94,53 @@ public record Tuning(String name, String description, String file, int line, Obj
      * @param values  every value it may take, in order (a range's values from min to max by step, or the choices as written);
      *                each was checked by the kind as a policy setting
      * @param numeric true for a {@code range} (the values are numbers in order), false for {@code choices}
-     * @param key     the setting key its first rule has, as plan shows it ({@code sysctl:net.ipv4.tcp_wmem})
+     * @param key     the setting key its rule has, as plan shows it ({@code sysctl:net.ipv4.tcp_wmem}); for a per-element
+     *                kind ({@code blockQueue}, {@code nicSysctl}: a {@code select} over disks or NICs, absent meaning every
+     *                one) {@code KIND:*}{@code /ATTRIBUTE} ({@code nicSysctl:*}{@code /ipv4.rp_filter}), standing for the
+     *                setting of each element the select matches when the tuner plans it, all given the same value
      * @param line    1-based line of the knob
      * @param column  1-based column
      */
     public record Knob(String kind, Map<String, Object> setting, String field, List<String> values, boolean numeric, String key,
                        int line, int column) {
+        /** The element part of a per-element knob's {@link #key}: any element its select matches. */
+        public static final String ANY_ELEMENT = "*";
+
         public Knob {
             setting = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(setting));
             values = List.copyOf(values);
+        }
+
+        /** True for a knob over a per-element kind: one knob, one setting per element its select matches. */
+        public boolean perElement() {
+            return key.startsWith(kind + ":" + ANY_ELEMENT + "/");
+        }
+
+        /**
+         * Whether the plan's setting {@code settingKey} ({@code kind:target}, as plan shows it) is
+         * this knob's: the same key, or for a per-element knob, its attribute on any one element
+         * ({@code nicSysctl:v0/ipv4.rp_filter} for {@code nicSysctl:*}{@code /ipv4.rp_filter}).
+         */
+        public boolean covers(String settingKey) {
+            return covers(key, settingKey);
+        }
+
+        /** {@link #covers(String)} for a knob's key alone (what the agent holds out of its reconcile). */
+        public static boolean covers(String knobKey, String settingKey) {
+            if (knobKey.equals(settingKey)) {
+                return true;
+            }
+            int colon = knobKey.indexOf(':');
+            if (colon < 0 || !knobKey.startsWith(ANY_ELEMENT + "/", colon + 1)) {
+                return false;
+            }
+            String kindPart = knobKey.substring(0, colon + 1);
+            String attribute = knobKey.substring(colon + 1 + ANY_ELEMENT.length()); // "/ATTRIBUTE"
+            if (!settingKey.startsWith(kindPart) || !settingKey.endsWith(attribute)) {
+                return false;
+            }
+            String element = settingKey.substring(kindPart.length(), settingKey.length() - attribute.length());
+            return !element.isEmpty() && !element.contains("/");
         }
     }
 

@@ -85,40 +85,6 @@ public final class TuningParser extends Syntax {
         return p.errors.isEmpty() ? out : List.of();
     }
 
-    /**
-     * True when the first document of {@code text} is a mapping whose {@code kind} is
-     * {@code Tuning}: the file is a Tuning file (every document in it is read by {@link #parse},
-     * which refuses one of another kind at its {@code kind}). False for anything else, also for
-     * text that is not YAML (the policy reader reports that, positioned).
-     */
-    public static boolean holdsTuning(String text) {
-        if (text.length() > PolicyParser.MAX_FILE_BYTES || !text.contains(Tuning.KIND)) {
-            return false;
-        }
-        org.yaml.snakeyaml.LoaderOptions lo = new org.yaml.snakeyaml.LoaderOptions();
-        lo.setMaxAliasesForCollections(20);
-        lo.setNestingDepthLimit(40);
-        lo.setCodePointLimit(PolicyParser.MAX_FILE_BYTES);
-        try {
-            for (Node doc : new org.yaml.snakeyaml.Yaml(lo).composeAll(new java.io.StringReader(text))) {
-                if (doc == null || doc instanceof ScalarNode sn && sn.getTag().equals(Tag.NULL) && sn.getValue().isEmpty()) {
-                    continue;
-                }
-                if (doc instanceof MappingNode mn) {
-                    for (NodeTuple t : mn.getValue()) {
-                        if (t.getKeyNode() instanceof ScalarNode k && k.getValue().equals("kind")) {
-                            return t.getValueNode() instanceof ScalarNode v && v.getValue().equals(Tuning.KIND);
-                        }
-                    }
-                }
-                return false;
-            }
-        } catch (RuntimeException e) {
-            return false; // not YAML: the policy reader says where
-        }
-        return false;
-    }
-
     private Tuning document(Node doc) {
         Header h = header(doc, Tuning.KIND, "web-latency", n -> NAME.matcher(n).matches() ? null
                 : "metadata.name '" + n + "' must be lower-case letters, digits, '-' and '.', 1-63 characters",
@@ -386,12 +352,22 @@ public final class TuningParser extends Syntax {
             if (errorCount() > before) {
                 return null; // the kind said what is wrong, at the value (or the setting) that is
             }
-            if (rules.isEmpty() || rules.get(0).select().isPresent()) {
-                err(body, "knob: " + kind + " with a select gives one setting per element; tune one named target "
-                        + "(e.g. blockQueue is not tunable per disk yet)");
+            if (rules.isEmpty()) {
+                err(body, "knob: " + kind + " gives no setting to tune");
                 return null;
             }
-            key = rules.get(0).kind() + ":" + rules.get(0).target();
+            if (rules.get(0).select().isPresent()) {
+                // per element (blockQueue, nicSysctl): every element the select matches takes the trial's value
+                if (rules.size() != 1) {
+                    err(body, "knob: " + kind + " tunes one attribute per element; here it gives " + rules.size() + " ("
+                            + String.join(", ", rules.stream().map(SettingRule::target).toList())
+                            + "): set the other fields in a policy");
+                    return null;
+                }
+                key = rules.get(0).kind() + ":" + Tuning.Knob.ANY_ELEMENT + "/" + rules.get(0).target();
+            } else {
+                key = rules.get(0).kind() + ":" + rules.get(0).target();
+            }
             values.add(((ScalarNode) v).getValue());
         }
         return new Tuning.Knob(kind, plainMap(bm), field, values, range, key, item.getStartMark().getLine() + 1,

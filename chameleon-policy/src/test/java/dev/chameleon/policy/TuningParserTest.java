@@ -177,6 +177,49 @@ class TuningParserTest {
     }
 
     @Test
+    void aKnobOverAPerElementKindTunesItsAttributeOnEveryElementItsSelectMatches() {
+        List<PolicyError> errors = new ArrayList<>();
+        List<Tuning> ts = TuningParser.parse("t.yaml", HEAD + "spec:\n" + OBJ + "  knobs:\n"
+                + "    - nicSysctl: {select: 'nic.name.startsWith(\"veth\")', key: rp_filter}\n      choices: [0, 1, 2]\n"
+                + "    - blockQueue: {select: 'disk.virtio == true'}\n      field: scheduler\n      choices: [none, mq-deadline]\n"
+                + "    - blockQueue: {}\n      field: read_ahead_kb\n      range: {min: 128, max: 1024, step: 128}\n"
+                + BUDGET, errors);
+        assertThat(errors).isEmpty();
+        List<Tuning.Knob> knobs = ts.get(0).knobs();
+        assertThat(knobs).extracting(Tuning.Knob::key)
+                .containsExactly("nicSysctl:*/ipv4.rp_filter", "blockQueue:*/scheduler", "blockQueue:*/read_ahead_kb");
+        assertThat(knobs).allMatch(Tuning.Knob::perElement);
+        assertThat(knobs.get(0).setting()).containsEntry("select", "nic.name.startsWith(\"veth\")").containsEntry("key", "rp_filter");
+        assertThat(knobs.get(0).covers("nicSysctl:veth0/ipv4.rp_filter")).isTrue();
+        assertThat(knobs.get(0).covers("nicSysctl:eth0.100/ipv4.rp_filter")).as("a VLAN's name has a dot, not a slash").isTrue();
+        assertThat(knobs.get(0).covers("nicSysctl:veth0/ipv4.accept_local")).isFalse();
+        assertThat(knobs.get(0).covers("nicSysctl:veth0/ipv6.rp_filter")).isFalse();
+        assertThat(knobs.get(0).covers("nicSysctl:/ipv4.rp_filter")).as("no element").isFalse();
+        assertThat(knobs.get(1).covers("blockQueue:vda/scheduler")).isTrue();
+        assertThat(knobs.get(1).covers("blockQueue:vda/read_ahead_kb")).isFalse();
+        assertThat(knobs.get(1).covers("sysfs:vda/scheduler")).isFalse();
+        Tuning.Knob plain = TuningParser.parse("t.yaml", HEAD + "spec:\n" + OBJ + KNOB + BUDGET, errors).get(0).knobs().get(0);
+        assertThat(plain.perElement()).isFalse();
+        assertThat(plain.covers("sysctl:net.core.somaxconn")).isTrue();
+        assertThat(plain.covers("sysctl:net.core.somaxconn2")).isFalse();
+
+        // one attribute per knob: a blockQueue body fixing a second attribute would give two settings per disk
+        assertThat(errors(HEAD + "spec:\n" + OBJ + "  knobs:\n    - blockQueue: {select: 'disk.virtio', nr_requests: 64}\n"
+                + "      field: scheduler\n      choices: [none, mq-deadline]\n" + BUDGET)).containsExactly(
+                "t.yaml:7:19: knob: blockQueue tunes one attribute per element; here it gives 2 (scheduler, nr_requests): "
+                        + "set the other fields in a policy");
+        // the select is read by the kind: CEL over 'nic', type-checked, at the select
+        assertThat(errors(HEAD + "spec:\n" + OBJ + "  knobs:\n    - nicSysctl: {select: 'nic.nmae == \"v0\"', key: rp_filter}\n"
+                + "      choices: [0, 1]\n" + BUDGET)).singleElement().asString().isEqualTo("t.yaml:7:31: nicSysctl.select: undefined field 'nmae' (did you mean 'name'?)");
+        // blockQueue has no 'value': say which attribute is tuned
+        assertThat(errors(HEAD + "spec:\n" + OBJ + "  knobs:\n    - blockQueue: {select: 'disk.virtio'}\n      choices: [none, kyber]\n"
+                + BUDGET)).singleElement().asString().startsWith("t.yaml:7:7: knob: blockQueue has no field 'value' to tune");
+        assertThat(errors(HEAD + "spec:\n" + OBJ + "  knobs:\n    - nicSysctl: {key: rp_filter}\n      choices: [0, 1]\n"
+                + "    - nicSysctl: {select: 'nic.virtual', key: rp_filter}\n      choices: [1, 2]\n" + BUDGET))
+                .containsExactly("t.yaml:9:7: spec.knobs: nicSysctl:*/ipv4.rp_filter is tuned twice");
+    }
+
+    @Test
     void approveIsManualUnlessSpecSaysAutoAndAnythingElseIsRefusedWhereItIs() {
         List<PolicyError> errors = new ArrayList<>();
         assertThat(TuningParser.parse("t.yaml", HEAD + "spec:\n" + OBJ + KNOB + BUDGET, errors).get(0).autoApprove()).isFalse();
@@ -192,11 +235,22 @@ class TuningParserTest {
 
     @Test
     void aFileIsATuningFileWhenItsFirstDocumentIsATuning() {
-        assertThat(TuningParser.holdsTuning(HEAD + "spec:\n" + OBJ + KNOB + BUDGET)).isTrue();
-        assertThat(TuningParser.holdsTuning("---\n" + HEAD + "spec: {}\n---\nkind: Policy\n")).isTrue();
-        assertThat(TuningParser.holdsTuning("apiVersion: chameleon/v1\nkind: Policy\nmetadata: {name: Tuning}\nspec: {}\n")).isFalse();
-        assertThat(TuningParser.holdsTuning("kind: [Tuning]\n")).isFalse();
-        assertThat(TuningParser.holdsTuning("kind: Tuning\n  bad: [indent\n")).as("not YAML: left to the policy reader").isFalse();
-        assertThat(TuningParser.holdsTuning("")).isFalse();
+        // the one rule (PolicyParser.readerOf) the engine's loader and 'policy validate' both use
+        assertThat(PolicyParser.readerOf(HEAD + "spec:\n" + OBJ + KNOB + BUDGET)).isEqualTo(PolicyParser.Reader.TUNING);
+        assertThat(PolicyParser.readerOf("---\n" + HEAD + "spec: {}\n---\nkind: Policy\n")).isEqualTo(PolicyParser.Reader.TUNING);
+        assertThat(PolicyParser.readerOf("# a comment\n---\n---\n" + HEAD)).as("empty documents before it do not count")
+                .isEqualTo(PolicyParser.Reader.TUNING);
+        assertThat(PolicyParser.readerOf("apiVersion: chameleon/v1\nkind: Policy\nmetadata: {name: Tuning}\nspec: {}\n"))
+                .isEqualTo(PolicyParser.Reader.POLICY);
+        assertThat(PolicyParser.readerOf("kind: Policy\n---\n" + HEAD)).as("only the first document decides")
+                .isEqualTo(PolicyParser.Reader.POLICY);
+        assertThat(PolicyParser.readerOf("metadata: {name: x}\n---\n" + HEAD)).as("a first document without a kind is the policy reader's")
+                .isEqualTo(PolicyParser.Reader.POLICY);
+        assertThat(PolicyParser.readerOf("kind: [Tuning]\n")).isEqualTo(PolicyParser.Reader.POLICY);
+        assertThat(PolicyParser.readerOf("kind: Tuning\n  bad: [indent\n")).as("not YAML: left to the policy reader")
+                .isEqualTo(PolicyParser.Reader.POLICY);
+        assertThat(PolicyParser.readerOf("")).isEqualTo(PolicyParser.Reader.POLICY);
+        assertThat(PolicyParser.readerOf("apiVersion: chameleon/v1\nkind: HardwareProfile\nmetadata: {name: db}\n"))
+                .isEqualTo(PolicyParser.Reader.HARDWARE_PROFILE);
     }
 }

@@ -45,6 +45,10 @@ class TuningProposalsApiTest {
         ev.put("summary", "tuning " + name + ": proposal for " + fp.key() + ", gain +12.0%");
         ev.put("tuning", name);
         ev.put("fingerprint", fp.fields());
+        ev.put("objective", "maximise /usr/local/bin/bench-backlog");
+        ev.put("baseline", Map.of("status", "measured", "measurements", List.of(100.0, 102.0, 98.0), "mean", 100.0, "sd", 2.0));
+        ev.put("best", Map.of("trial", 2, "settings", Map.of("sysctl:net.core.somaxconn", "8192"), "status", "measured", "mean", 112.0,
+                "sd", 1.5));
         ev.put("gain", Map.of("percent", 12.0, "ci95Low", 3.0, "ci95High", 21.0, "from", "confirmation", "significant", true));
         ev.put("proposal", yaml);
         return ev;
@@ -73,6 +77,10 @@ class TuningProposalsApiTest {
         assertThat(forB.get(0).get("tuning").asText()).isEqualTo("backlog");
         assertThat(forB.get(0).get("fingerprintKey").asText()).isEqualTo(key);
         assertThat(forB.get(0).at("/gain/significant").asBoolean()).isTrue();
+        assertThat(forB.get(0).get("objective").asText()).isEqualTo("maximise /usr/local/bin/bench-backlog");
+        assertThat(forB.get(0).at("/baseline/mean").asDouble()).isEqualTo(100.0);
+        assertThat(forB.get(0).at("/best/trial").asInt()).isEqualTo(2);
+        assertThat(forB.get(0).at("/best/mean").asDouble()).isEqualTo(112.0);
         assertThat(forB.get(0).get("proposal").asText()).contains("kind: Policy").contains("value: 8192");
         assertThat(fleet.http.get("/api/v1/tuning/proposals?agent=" + c.id(), fleet.admin).json()).isEmpty();
         String q = java.net.URLEncoder.encode(key, java.nio.charset.StandardCharsets.UTF_8);

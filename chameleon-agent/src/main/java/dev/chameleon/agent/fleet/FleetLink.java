@@ -265,7 +265,8 @@ public final class FleetLink implements AutoCloseable {
      * Sends the proposal of a tuning run the agent made (an assigned Tuning) to the control
      * plane, which offers it to agents with the same platform fingerprint: an {@code event}
      * report of type {@code tuning-proposal},
-     * {@code {"type", "time", "summary", "tuning", "fingerprint": {..., "key"}, "gain": {...}, "proposal": YAML}}
+     * {@code {"type", "time", "summary", "tuning", "fingerprint": {..., "key"}, "objective": "maximise PROBE", "baseline": {...},
+     * "best": {...}, "gain": {...}, "proposal": YAML}} (baseline, best, gain: as in {@code chameleon tune -o json})
      * (docs/tuning.md). Like advice, no new report kind: a server that does not know it stores it
      * as one more agent event.
      */
@@ -281,8 +282,12 @@ public final class FleetLink implements AutoCloseable {
         m.put("tuning", report.tuning().name());
         m.put("fingerprint", report.fingerprint().fields());
         Map<String, Object> fields = report.fields();
-        if (fields.get("gain") != null) {
-            m.put("gain", fields.get("gain"));
+        m.put("objective", (report.tuning().objective().maximise() ? "maximise " : "minimise ")
+                + report.tuning().objective().probe().describe());
+        for (String k : List.of("baseline", "best", "gain")) {
+            if (fields.get(k) != null) {
+                m.put(k, fields.get(k));
+            }
         }
         m.put("proposal", report.proposal().get());
         outbox.add(ReportKind.EVENT, now, Json.compact(m));

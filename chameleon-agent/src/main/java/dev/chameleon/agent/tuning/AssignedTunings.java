@@ -79,6 +79,10 @@ public final class AssignedTunings implements AutoCloseable {
     private volatile Thread running;
     private volatile Set<String> held = Set.of();
     private volatile Consumer<TuningReport> results = r -> { };
+    /** One line per assigned Tuning, by name, for {@code chameleon status}. */
+    private final Map<String, String> lines = new java.util.concurrent.ConcurrentSkipListMap<>();
+    /** The digests of the Tunings already reported as not run in plan mode (once each, until an apply-mode pass). */
+    private final Set<String> notedInPlanMode = new java.util.HashSet<>();
 
     /**
      * @param state  the state folder; results go to its {@code tuning/} folder
@@ -120,6 +124,35 @@ public final class AssignedTunings implements AutoCloseable {
         return dir.resolve(name + ".proposal.yaml");
     }
 
+    /** What {@code chameleon status} shows of the assigned Tunings: one line each, by name; empty when none is assigned. */
+    public List<String> statusLines() {
+        return List.copyOf(lines.values());
+    }
+
+    /**
+     * After a pass in plan mode: nothing is run (a trial changes the machine). Each assigned
+     * Tuning is reported once, as a {@code tuning} event with status {@code not-run} and the
+     * message {@code Tuning NAME assigned; not run: the agent is in plan mode}, which is also its
+     * status line; again after an apply-mode pass or when its text changes.
+     */
+    public synchronized void planMode(List<Assigned> assigned) {
+        keepOnly(assigned);
+        for (Assigned a : assigned) {
+            String line = "Tuning " + a.tuning().name() + " assigned; not run: the agent is in plan mode";
+            lines.put(a.tuning().name(), line);
+            if (notedInPlanMode.add(a.digest())) {
+                events.accept(new Event.Tuned(a.tuning().name(), "not-run", line, null, null, null));
+            }
+        }
+    }
+
+    /** Drops the status lines of Tunings no longer assigned (a run under way keeps its line). */
+    private void keepOnly(List<Assigned> assigned) {
+        Set<String> names = assigned.stream().map(a -> a.tuning().name()).collect(Collectors.toSet());
+        lines.keySet().removeIf(n -> !names.contains(n) && !busy());
+        notedInPlanMode.removeIf(d -> assigned.stream().noneMatch(a -> a.digest().equals(d)));
+    }
+
     /**
      * After a pass in apply mode: starts the first of {@code assigned} with no complete result for
      * its digest that may run now against {@code facts}, unless a run is under way.
@@ -127,17 +160,23 @@ public final class AssignedTunings implements AutoCloseable {
      * @param gate the agent's health gate: a trial's health check when the Tuning gives none (null: none)
      */
     public synchronized void passed(Engine engine, FactSet facts, List<Assigned> assigned, HealthGate gate) {
+        keepOnly(assigned);
+        notedInPlanMode.clear();
         if (busy() || stopping.get()) {
             return;
         }
         for (Assigned a : assigned) {
             if (complete(a)) {
+                lines.putIfAbsent(a.tuning().name(), "Tuning " + a.tuning().name() + " assigned; done (result " + resultFile(a.tuning().name()) + ")");
                 continue;
             }
             Tuning t = a.tuning();
-            if (Tuner.notNow(t, facts, clock).isPresent()) {
+            Optional<String> notNow = Tuner.notNow(t, facts, clock);
+            if (notNow.isPresent()) {
+                lines.put(t.name(), "Tuning " + t.name() + " assigned; not run now: " + notNow.get());
                 continue;
             }
+            lines.put(t.name(), "Tuning " + t.name() + " running");
             Thread th = new Thread(() -> run(engine, facts, a, gate), "chameleon-tuning");
             th.setDaemon(true);
             running = th;
@@ -196,6 +235,7 @@ public final class AssignedTunings implements AutoCloseable {
                 }
             }
             write(resultFile(t.name()), Json.compact(m) + "\n");
+            lines.put(t.name(), "Tuning " + t.name() + " " + (complete ? "done" : "stopped") + ": " + message);
             events.accept(new Event.Tuned(t.name(), complete ? "done" : "stopped", message, resultFile(t.name()).toString(), proposal,
                     approved));
             if (complete) {
@@ -238,6 +278,7 @@ public final class AssignedTunings implements AutoCloseable {
         } catch (IOException e) {
             why += "; and the result cannot be written: " + e.getMessage();
         }
+        lines.put(a.tuning().name(), "Tuning " + a.tuning().name() + " failed: " + why);
         events.accept(new Event.Tuned(a.tuning().name(), "failed", why, result, null, null));
     }
 

@@ -133,17 +133,52 @@ public final class Tuner {
         Pass pass = pass(facts, "tune-plan", first);
         List<String> out = new ArrayList<>();
         for (Tuning.Knob k : tuning.knobs()) {
-            PlanEntry e = pass.plan().entries().stream().filter(x -> x.key().toString().equals(k.key())).findFirst()
-                    .orElseThrow(() -> new EngineException.BadInput(tuning.file() + ":" + k.line() + ":" + k.column() + ": knob " + k.key()
-                            + " gives no setting here; nothing was changed"));
-            if (e.action() != PlanEntry.Action.CHANGE && e.action() != PlanEntry.Action.OK) {
+            List<PlanEntry> es = entries(pass, k);
+            if (es.isEmpty()) {
                 throw new EngineException.BadInput(tuning.file() + ":" + k.line() + ":" + k.column() + ": knob " + k.key()
-                        + " cannot be tuned here (" + e.action().label() + (e.note() == null || e.note().isEmpty() ? "" : ": " + e.note())
-                        + "); nothing was changed");
+                        + (k.perElement() ? " matches no " + element(k) + " here (its select holds for none of the facts' "
+                        + element(k) + "s; see 'chameleon facts')" : " gives no setting here") + "; nothing was changed");
             }
-            out.add(e.current());
+            for (PlanEntry e : es) {
+                if (e.action() != PlanEntry.Action.CHANGE && e.action() != PlanEntry.Action.OK) {
+                    throw new EngineException.BadInput(tuning.file() + ":" + k.line() + ":" + k.column() + ": knob " + e.key()
+                            + " cannot be tuned here (" + e.action().label() + (e.note() == null || e.note().isEmpty() ? "" : ": " + e.note())
+                            + "); nothing was changed");
+                }
+            }
+            out.add(current(k, es));
         }
         return out;
+    }
+
+    /**
+     * The plan's entries of one knob: its setting, or for a per-element knob the setting of each
+     * element its select matched (in key order).
+     */
+    private static List<PlanEntry> entries(Pass pass, Tuning.Knob k) {
+        return pass.plan().entries().stream().filter(x -> k.covers(x.key().toString()))
+                .sorted(java.util.Comparator.comparing(x -> x.key().toString())).toList();
+    }
+
+    /**
+     * A knob's current value: its setting's, or for a per-element knob the one value its elements
+     * share, else each element's ({@code v0=1 v1=0}, in key order).
+     */
+    private static String current(Tuning.Knob k, List<PlanEntry> es) {
+        if (!k.perElement() || es.stream().map(PlanEntry::current).distinct().count() == 1) {
+            return es.get(0).current();
+        }
+        List<String> each = new ArrayList<>();
+        for (PlanEntry e : es) {
+            String key = e.key().toString();
+            each.add(key.substring(key.indexOf(':') + 1, key.lastIndexOf('/')) + "=" + e.current());
+        }
+        return String.join(" ", each);
+    }
+
+    /** What a per-element knob's select picks: a disk (blockQueue) or a NIC (nicSysctl). */
+    private static String element(Tuning.Knob k) {
+        return k.kind().equals("blockQueue") ? "disk" : k.kind().equals("nicSysctl") ? "NIC" : "element";
     }
 
     /** Most values of one knob checked against the machine before a run (a choice list; a long range is the kind's to bound). */
@@ -168,10 +203,10 @@ public final class Tuner {
             for (int j = 0; j < tuning.knobs().size(); j++) {
                 Tuning.Knob k = tuning.knobs().get(j);
                 String v = values.get(j);
-                pass.plan().entries().stream().filter(x -> x.key().toString().equals(k.key()))
+                entries(pass, k).stream()
                         .filter(e -> e.action() != PlanEntry.Action.CHANGE && e.action() != PlanEntry.Action.OK).findFirst()
                         .ifPresent(e -> {
-                            throw new EngineException.BadInput(tuning.file() + ":" + k.line() + ":" + k.column() + ": knob " + k.key()
+                            throw new EngineException.BadInput(tuning.file() + ":" + k.line() + ":" + k.column() + ": knob " + e.key()
                                     + " value '" + v + "' cannot be set here (" + e.action().label()
                                     + (e.note() == null || e.note().isEmpty() ? "" : ": " + e.note()) + "); nothing was changed");
                         });

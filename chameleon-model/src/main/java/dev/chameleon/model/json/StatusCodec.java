@@ -51,6 +51,7 @@ public final class StatusCodec {
         putIf(cost, "threads", c.threads());
         m.put("cost", cost);
         m.put("eventsFile", s.eventsFile());
+        m.put("tunings", s.tunings());
         return Json.compact(m);
     }
 
@@ -88,6 +89,6 @@ public final class StatusCodec {
                 new AgentStatus.Gate(EventCodec.gateSettings(g), last),
                 new AgentStatus.Cost(Fields.optNumber(c, "rssKiB"), Fields.optNumber(c, "peakRssKiB"), Fields.optNumber(c, "cpuMillis"),
                         Fields.optNumber(c, "heapUsedKiB"), Fields.optNumber(c, "threads")),
-                Fields.text(m, "eventsFile"));
+                Fields.text(m, "eventsFile"), m.containsKey("tunings") ? Fields.texts(m, "tunings") : List.of()); // absent from an older agent
     }
 }

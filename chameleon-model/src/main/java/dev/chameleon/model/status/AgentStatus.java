@@ -22,11 +22,14 @@ import java.util.Map;
  * @param healthGate the gate's settings and its last verdict
  * @param cost      the agent's own resident memory and CPU
  * @param eventsFile where the events are appended
+ * @param tunings   one line per assigned Tuning ({@code Tuning NAME assigned; not run: the agent is in plan mode},
+ *                  {@code Tuning NAME running}, {@code Tuning NAME done: ...}); empty when none is assigned
  */
 public record AgentStatus(long pid, String mode, String startedAt, String interval, String uevents, long passes,
                           Map<String, Object> platform, Event.PassSummary lastPass, List<String> pending, List<Drift> drift,
-                          List<String> frozen, Gate healthGate, Cost cost, String eventsFile) {
+                          List<String> frozen, Gate healthGate, Cost cost, String eventsFile, List<String> tunings) {
     public AgentStatus {
+        tunings = tunings == null ? List.of() : List.copyOf(tunings);
         pending = List.copyOf(pending);
         drift = List.copyOf(drift);
         frozen = List.copyOf(frozen);

@@ -46,11 +46,15 @@ public final class TuningProposals {
      * @param fingerprintKey the platform it was measured on ({@code hypervisor=kvm cloud=none cpu="..." memory<=8GiB})
      * @param fingerprint    the fingerprint's parts as the agent sent them (hypervisor, cloud, cpuModel, memoryTierGiB, apps, key)
      * @param summary        one line: the tuning, the platform and the gain with its 95% interval
+     * @param objective      {@code maximise PROBE} or {@code minimise PROBE} (the probe's command line, URL or metric); null from an agent
+     *                       that did not send it
+     * @param baseline       the baseline series as {@code chameleon tune -o json} gives it (measurements, mean, sd, stealPercent, load1); null when absent
+     * @param best           the best trial as {@code chameleon tune -o json} gives it (trial, settings, mean, ...); null when absent
      * @param gain           the gain as {@code chameleon tune -o json} gives it (percent, ci95Low, ci95High, from, significant); null when absent
      * @param proposal       the proposed policy, YAML (a {@code kind: Policy} document with its evidence in comments)
      */
     public record Proposal(String agentId, long seq, Instant at, String tuning, String fingerprintKey, Object fingerprint, String summary,
-                           Object gain, String proposal) {
+                           String objective, Object baseline, Object best, Object gain, String proposal) {
     }
 
     /** The fingerprint key of agent {@code id}, from the facts it last reported; 404 when no such agent or no facts yet. */
@@ -76,7 +80,8 @@ public final class TuningProposals {
         Object fp = m.get("fingerprint");
         String key = fp instanceof Map<?, ?> f && f.get("key") instanceof String k ? k : null;
         return new Proposal(rs.getString("agent_id"), rs.getLong("seq"), instant(rs, "at"), m.get("tuning") instanceof String t ? t : null,
-                key, fp, m.get("summary") instanceof String s ? s : rs.getString("summary"), m.get("gain"),
+                key, fp, m.get("summary") instanceof String s ? s : rs.getString("summary"), m.get("objective") instanceof String o ? o : null,
+                m.get("baseline"), m.get("best"), m.get("gain"),
                 m.get("proposal") instanceof String p ? p : null);
     }
 }

@@ -66,9 +66,33 @@ class ConsoleBrowserTest {
             for (int i = 0; i < 5; i++) {
                 reports.add(status("s-" + n + "-" + i, i, n));
             }
+            if (n == 1) {
+                reports.add(Fleet.report("tp-1", "event", proposal(facts))); // a learned-tuning proposal for the qemu platform only
+            }
             Http.Response r = fleet.report(a, reports);
             assertThat(r.status()).as(r.toString()).isEqualTo(200);
         }
+    }
+
+    /** A {@code tuning-proposal} event as FleetLink sends it, for the platform of {@code facts}. */
+    static Map<String, Object> proposal(Map<String, Object> facts) {
+        dev.chameleon.engine.Fingerprint fp = dev.chameleon.engine.Fingerprint.of(dev.chameleon.model.FactSet.of(facts, Map.of()));
+        Map<String, Object> ev = new LinkedHashMap<>();
+        ev.put("type", "tuning-proposal");
+        ev.put("time", "2026-12-04T20:00:00Z");
+        ev.put("summary", "tuning backlog: proposal for " + fp.key() + ", gain +12.0%");
+        ev.put("tuning", "backlog");
+        ev.put("fingerprint", fp.fields());
+        ev.put("objective", "maximise /usr/local/bin/bench-backlog");
+        ev.put("baseline", Map.of("status", "measured", "measurements", List.of(100.0, 102.0, 98.0), "mean", 100.0, "sd", 2.0));
+        ev.put("best", Map.of("trial", 2, "settings", Map.of("sysctl:net.core.somaxconn", "8192"), "status", "measured",
+                "measurements", List.of(112.0, 112.0), "mean", 112.0, "sd", 0.0));
+        ev.put("gain", Map.of("percent", 12.0, "ci95Low", 3.0, "ci95High", 21.0, "from", "confirmation", "significant", true));
+        ev.put("proposal", "# Proposed by chameleon tune from /etc/chameleon/policies.d/backlog.yaml:1 (tuning backlog)\n"
+                + "apiVersion: chameleon/v1\nkind: Policy\nmetadata:\n  name: tuned-backlog\n  description: 'Learned by chameleon tune'\n"
+                + "spec:\n  priority: 70\n  when: '" + fp.condition().replace("'", "''") + "'\n"
+                + "  settings:\n    - sysctl: {key: net.core.somaxconn, value: 8192}\n");
+        return ev;
     }
 
     static Map<String, Object> plan(int n) {
@@ -184,6 +208,17 @@ class ConsoleBrowserTest {
             assertThat(b.driver.findElements(By.cssSelector("#facts-tree .leaf")).stream().filter(WebElement::isDisplayed)
                     .allMatch(l -> l.getText().toLowerCase(java.util.Locale.ROOT).contains("totalbytes"))).isTrue();
             b.screenshot("03-agent");
+            // ---- its learned-tuning proposals: the evidence, the policy, pushed as a policy set ----
+            String evidence = b.textContains("proposal-evidence-0", "maximise /usr/local/bin/bench-backlog");
+            assertThat(evidence).contains("baseline 100 ± 2 (n=3)").contains("best trial 2: 112 ± 0 (n=2) — sysctl:net.core.somaxconn=8192")
+                    .contains("gain +12.0 % (95 % interval +3.0 % .. +21.0 %, from the confirmation)");
+            assertThat(b.text("proposal-yaml-0")).contains("kind: Policy").contains("value: 8192");
+            b.visible("proposal-name-0").clear();
+            b.visible("proposal-name-0").sendKeys("tuned-backlog-qemu");
+            b.driver.findElement(By.id("proposal-push-0")).click();
+            assertThat(b.textContains("proposal-result-0", "stored as version 1 of tuned-backlog-qemu")).contains("roll it out");
+            assertThat(fleet.http.get("/api/v1/policies/tuned-backlog-qemu/versions/1", operator).body()).contains("value: 8192");
+            b.screenshot("03b-agent-proposal");
 
             // ---- policies: a syntax error shown at its line, fixed, simulated, uploaded ----
             b.open("/ui/#/policies/fleet-backlog");
@@ -274,6 +309,12 @@ class ConsoleBrowserTest {
             assertThat(b.shown("upload")).isFalse();
             assertThat(b.shown("assign-create")).isFalse();
             assertThat(b.shown("new-open")).isFalse();
+            // an agent's proposals: shown, without a push
+            b.open("/ui/#/agents/" + agents.get(0).id());
+            b.textContains("proposal-evidence-0", "maximise");
+            assertThat(b.shown("proposal-yaml-0")).isTrue();
+            assertThat(b.shown("proposal-push-0")).isFalse();
+            assertThat(b.shown("proposal-name-0")).isFalse();
             // the page's own API call with the viewer's token is refused by the server
             Object status = b.asyncScript("const done = arguments[arguments.length - 1];"
                     + "fetch('/api/v1/policies/viewer-try', {method: 'PUT', headers: {Authorization: 'Bearer ' + sessionStorage.getItem('chameleon.token'),"
@@ -476,6 +517,13 @@ class ConsoleBrowserTest {
             List<String> agentOrder = new ArrayList<>(header);
             agentOrder.add("fact-search");
             checkPage(b, "agent", agentOrder, problems);
+            // ---- an agent with a learned-tuning proposal: its name field and push button in the path ----
+            b.open("/ui/#/agents/" + agents.get(0).id());
+            b.visible("proposal-push-0");
+            b.await("the cost chart drawn", d -> d.findElements(By.cssSelector("#cost-chart svg path")).size() >= 2 ? true : null);
+            List<String> proposalOrder = new ArrayList<>(agentOrder);
+            proposalOrder.addAll(List.of("proposal-name-0", "proposal-push-0"));
+            checkPage(b, "agent with a proposal", proposalOrder, problems);
             // ---- policies: the list, then the editor of a set ----
             b.open("/ui/#/policies");
             b.visible("new-name");
