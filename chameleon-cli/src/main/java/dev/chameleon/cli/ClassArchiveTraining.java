@@ -41,9 +41,9 @@ public final class ClassArchiveTraining {
         Path state = work.resolve("state");
         PrintWriter none = new PrintWriter(OutputStream.nullOutputStream(), true);
         List<String[]> commands = new ArrayList<>(List.of(
-                new String[] {"facts", "--standalone"},
-                new String[] {"facts", "-o", "json", "--standalone"},
-                new String[] {"facts", "-o", "yaml", "--standalone"},
+                new String[] {"facts", "--standalone", "--state-dir", state.toString()},
+                new String[] {"facts", "-o", "json", "--standalone", "--state-dir", state.toString()},
+                new String[] {"facts", "-o", "yaml", "--standalone", "--state-dir", state.toString()},
                 new String[] {"detect", "--standalone"},
                 new String[] {"detect", "-o", "json", "--standalone"},
                 new String[] {"plan", "--standalone", "--state-dir", state.toString()},
