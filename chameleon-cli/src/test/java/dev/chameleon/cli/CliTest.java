@@ -66,7 +66,10 @@ class CliTest {
                 .contains("~ sysctl:vm.swappiness: 60 -> 30")
                 .contains("because platform.hypervisor = \"vmware\"")
                 .contains("= sysctl:vm.dirty_background_ratio: 10")
-                .contains("Plan: 6 to change, 1 already set");
+                // the tree names VMware in DMI but carries no CPUID/lscpu/kernel-log evidence of the
+                // hypervisor interface, so the balloon policy (vmw_balloon, vmw_vmci) stays out
+                .containsPattern("not matched \\(\\d+\\): vmware-balloon,")
+                .contains("Plan: 4 to change, 1 already set");
         assertThat(read("/proc/sys/vm/swappiness")).isEqualTo("60");
         assertThat(root.resolve("var/lib/chameleon")).doesNotExist();
         assertThat(cli("plan", "--root", root.toString(), "--exit-code").code()).isEqualTo(ExitCode.CHANGES_PENDING);
@@ -77,7 +80,7 @@ class CliTest {
         Run r = cli("plan", "--root", root.toString(), "-o", "json");
         JsonNode j = new ObjectMapper().readTree(r.out());
         assertThat(j.path("platform").path("hypervisor").asText()).isEqualTo("vmware");
-        assertThat(j.path("summary").path("change").asInt()).isEqualTo(6);
+        assertThat(j.path("summary").path("change").asInt()).isEqualTo(4);
         JsonNode first = j.path("entries").get(0);
         assertThat(first.path("key").asText()).isEqualTo("kernelModule:vmw_pvscsi");
         assertThat(first.path("action").asText()).isEqualTo("change");

@@ -66,7 +66,7 @@ class HardwareCommandTest {
                 "apiVersion: chameleon/v1\nkind: HardwareProfile\nmetadata: {name: bad}\nspec:\n  cpu: {minCount: -2}\n");
         Run err = cli("hardware", "check", "--profile", "bad", "--profile-file", bad.toString(), "--root", m.resolve("root").toString());
         assertThat(err.code()).isEqualTo(ExitCode.BAD_INPUT);
-        assertThat(err.err()).contains(bad + ":5:19: error: spec.cpu.minCount must be a whole number, found '-2'");
+        assertThat(err.err()).contains(bad + ":5:19: error: spec.cpu.minCount must be from 1 to 8192, found -2");
         Run missing = cli("hardware", "check", "--profile", "nope", "--root", m.resolve("root").toString());
         assertThat(missing.code()).isEqualTo(ExitCode.BAD_INPUT);
         assertThat(missing.err()).contains("no hardware profile named 'nope' (known: general, network-heavy, storage-heavy, database, gpu-compute)");
