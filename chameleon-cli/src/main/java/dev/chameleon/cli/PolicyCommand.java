@@ -82,14 +82,17 @@ final class PolicyCommand implements Runnable {
             int tunings = 0;
             int hardwareProfiles = 0;
             List<PolicyError> otherErrors = new ArrayList<>();
+            List<PolicySet.Source> tuningFiles = new ArrayList<>();
             for (PolicySet.Source s : files.isEmpty() ? List.<PolicySet.Source>of() : mine) {
                 switch (dev.chameleon.policy.PolicyParser.readerOf(s.text())) {
-                    case TUNING -> tunings += dev.chameleon.policy.TuningParser.parse(s.name(), s.text(), otherErrors).size();
+                    case TUNING -> tuningFiles.add(s);
                     case HARDWARE_PROFILE ->
                             hardwareProfiles += dev.chameleon.policy.HardwareProfileParser.parse(s.name(), s.text(), otherErrors).size();
                     case POLICY -> sources.add(s);
                 }
             }
+            // read together, as the agent loads them: a Tuning name used twice is an error, as a policy name is
+            tunings = dev.chameleon.policy.TuningParser.parseAll(tuningFiles, otherErrors).size();
             PolicySet set = null;
             if (errors.isEmpty()) {
                 try {

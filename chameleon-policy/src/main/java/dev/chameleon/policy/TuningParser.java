@@ -79,10 +79,45 @@ public final class TuningParser extends Syntax {
                 out.add(t);
             }
         });
+        Map<String, Tuning> names = new java.util.HashMap<>();
+        for (Tuning t : out) {
+            Tuning first = names.putIfAbsent(t.name(), t);
+            if (first != null) {
+                p.errors.add(p.src.error(t.line(), 1, usedTwice(t, first)));
+            }
+        }
         // in the order of the file, whatever part of the reader found each
         errors.addAll(p.errors.stream().sorted(java.util.Comparator.comparingInt(PolicyError::line).thenComparingInt(PolicyError::column))
                 .toList());
         return p.errors.isEmpty() ? out : List.of();
+    }
+
+    /**
+     * The Tunings of several files read together (a policy folder, the files given to {@code
+     * policy validate}, the agent's folders with its bundle): each file as {@link #parse}, and a
+     * {@code metadata.name} used twice refused as a policy name is, at the later document
+     * ({@code file:line:1}, with its excerpt) naming the earlier one: two Tunings of one name
+     * would share {@code STATE/tuning/NAME.json}.
+     *
+     * @return the Tunings of the files without problems, a name's first holder only
+     */
+    public static List<Tuning> parseAll(List<PolicySet.Source> sources, List<PolicyError> errors) {
+        Map<String, Tuning> names = new LinkedHashMap<>();
+        Map<String, SourceText> texts = new java.util.HashMap<>();
+        for (PolicySet.Source s : sources) {
+            texts.put(s.name(), new SourceText(s.name(), s.text()));
+            for (Tuning t : parse(s.name(), s.text(), errors)) {
+                Tuning first = names.putIfAbsent(t.name(), t);
+                if (first != null) {
+                    errors.add(texts.get(s.name()).error(t.line(), 1, usedTwice(t, first)));
+                }
+            }
+        }
+        return List.copyOf(names.values());
+    }
+
+    private static String usedTwice(Tuning t, Tuning first) {
+        return "tuning name '" + t.name() + "' is already used by " + first.location();
     }
 
     private Tuning document(Node doc) {

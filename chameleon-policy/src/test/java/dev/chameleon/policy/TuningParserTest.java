@@ -253,4 +253,22 @@ class TuningParserTest {
         assertThat(PolicyParser.readerOf("apiVersion: chameleon/v1\nkind: HardwareProfile\nmetadata: {name: db}\n"))
                 .isEqualTo(PolicyParser.Reader.HARDWARE_PROFILE);
     }
+
+    /**
+     * Issue 17: two Tunings named alike both wrote STATE/tuning/NAME.json and an apply-mode agent
+     * ran them in turn on every pass. A name used twice is refused, as a policy name is: at the
+     * later document, naming the earlier one, in one file or across files.
+     */
+    @Test
+    void aTuningNameUsedTwiceIsRefusedAtTheLaterDocumentNamingTheEarlier() {
+        String doc = HEAD.replace("name: t", "name: dup") + "spec:\n" + OBJ + KNOB + BUDGET;
+        assertThat(errors(doc + "---\n" + doc)).containsExactly("t.yaml:11:1: tuning name 'dup' is already used by t.yaml:1");
+        List<PolicyError> errors = new ArrayList<>();
+        List<Tuning> ts = TuningParser.parseAll(List.of(new PolicySet.Source("a.yaml", doc), new PolicySet.Source("b.yaml", doc),
+                new PolicySet.Source("c.yaml", doc.replace("name: dup", "name: other"))), errors);
+        assertThat(errors).extracting(e -> e.file() + ":" + e.line() + ":" + e.column() + ": " + e.message())
+                .containsExactly("b.yaml:1:1: tuning name 'dup' is already used by a.yaml:1");
+        assertThat(errors.get(0).excerpt()).as("the excerpt shows the refused document").isEqualTo("apiVersion: chameleon/v1");
+        assertThat(ts).as("the first of the two and the others are still read").extracting(Tuning::name).containsExactly("dup", "other");
+    }
 }
