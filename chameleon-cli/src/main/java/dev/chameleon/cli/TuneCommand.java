@@ -165,7 +165,7 @@ final class TuneCommand implements Callable<Integer> {
             if (json) {
                 out.println(Render.json(plan.fields()));
             } else {
-                plan.lines().forEach(out::println);
+                plan.lines(Scope.of(spec, "--optimizer", "--seed", "--no-confirm", "--proposal")).forEach(out::println);
             }
             out.flush();
             return ExitCode.OK;
@@ -221,7 +221,7 @@ final class TuneCommand implements Callable<Integer> {
                 out.print(report.proposal().get());
             }
             if (approved != null) {
-                out.println("Approved: written to " + approved + "; the next 'chameleon apply' (or the agent) applies it.");
+                out.println("Approved: written to " + approved + "; the next 'chameleon apply --yes" + Scope.of(spec) + "' (or the agent) applies it.");
             } else if (approveRefused != null) {
                 out.println("Not approved: " + approveRefused);
             }

@@ -83,6 +83,12 @@ class TuneCommandTest {
         Run ok = cli("tune", f.toString(), "--root", root.toString(), "--no-default-policies");
         assertThat(ok.code()).as(ok.err()).isZero();
         assertThat(ok.out()).contains("sysctl:net.ipv4.tcp_congestion_control: now cubic; 2 value(s)");
+        // issue 17: the suggested command keeps what scoped this one (without --root it would act on the live machine)
+        assertThat(ok.out()).contains("Run 'chameleon tune --root " + root + " --no-default-policies " + f + " --yes' to run the trials.");
+        Run seeded = cli("tune", f.toString(), "--root", root.toString(), "--no-default-policies", "--state-dir", tmp.resolve("s x").toString(),
+                "--optimizer", "random", "--seed", "7");
+        assertThat(seeded.out()).contains("Run 'chameleon tune --root " + root + " --no-default-policies --state-dir '" + tmp.resolve("s x")
+                + "' --optimizer random --seed 7 " + f + " --yes' to run the trials.");
         assertThat(MachineTree.read(root, "/proc/sys/net/ipv4/tcp_congestion_control")).isEqualTo("cubic");
     }
 
