@@ -92,7 +92,8 @@ final class PolicyCommand implements Runnable {
                 }
             }
             // read together, as the agent loads them: a Tuning name used twice is an error, as a policy name is
-            tunings = dev.chameleon.policy.TuningParser.parseAll(tuningFiles, otherErrors).size();
+            List<PolicyError> tuningWarnings = new ArrayList<>();
+            tunings = dev.chameleon.policy.TuningParser.parseAll(tuningFiles, otherErrors, tuningWarnings).size();
             PolicySet set = null;
             if (errors.isEmpty()) {
                 try {
@@ -112,7 +113,8 @@ final class PolicyCommand implements Runnable {
                     long tests = set.tests().stream().filter(p -> names.contains(p.file())).count();
                     out.printf("ok: %d file(s): %d policies, %d profiles, %d tests%s%n", mine.size(), policies, profiles, tests,
                             (tunings > 0 ? ", " + tunings + " tunings" : "") + (hardwareProfiles > 0 ? ", " + hardwareProfiles + " hardware profiles" : ""));
-                    List<PolicyError> warnings = set.warnings().stream().filter(w -> names.contains(w.file())).toList();
+                    List<PolicyError> warnings = new ArrayList<>(set.warnings().stream().filter(w -> names.contains(w.file())).toList());
+                    warnings.addAll(tuningWarnings);
                     for (PolicyError w : warnings) {
                         spec.commandLine().getErr().println(w.format("warning"));
                     }
@@ -137,6 +139,9 @@ final class PolicyCommand implements Runnable {
                     if (names.contains(w.file())) {
                         warns.add(positioned(w));
                     }
+                }
+                if (set != null) {
+                    tuningWarnings.forEach(w -> warns.add(positioned(w)));
                 }
                 m.put("warnings", warns);
                 out.print(Render.as(output, m));

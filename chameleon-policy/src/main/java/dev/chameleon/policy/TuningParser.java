@@ -69,6 +69,16 @@ public final class TuningParser extends Syntax {
 
     /** The tunings of one file, or none when the file has any problem (each added to {@code errors}). */
     public static List<Tuning> parse(String fileName, String text, List<PolicyError> errors) {
+        return parse(fileName, text, errors, new ArrayList<>());
+    }
+
+    /**
+     * As {@link #parse(String, String, List)}, adding to {@code warnings} what {@code policy
+     * validate} warns about without refusing, as for a policy ({@link PolicySet#warnings()}): the
+     * condition or a knob's select reading a fact some machines leave out without {@code has()};
+     * each once, in line order.
+     */
+    public static List<Tuning> parse(String fileName, String text, List<PolicyError> errors, List<PolicyError> warnings) {
         TuningParser p = new TuningParser();
         p.src = new SourceText(fileName, text);
         List<Tuning> out = new ArrayList<>();
@@ -89,6 +99,9 @@ public final class TuningParser extends Syntax {
         // in the order of the file, whatever part of the reader found each
         errors.addAll(p.errors.stream().sorted(java.util.Comparator.comparingInt(PolicyError::line).thenComparingInt(PolicyError::column))
                 .toList());
+        // a knob's select is read once per value: warned once
+        warnings.addAll(p.warnings.stream().distinct()
+                .sorted(java.util.Comparator.comparingInt(PolicyError::line).thenComparingInt(PolicyError::column)).toList());
         return p.errors.isEmpty() ? out : List.of();
     }
 
@@ -102,11 +115,16 @@ public final class TuningParser extends Syntax {
      * @return the Tunings of the files without problems, a name's first holder only
      */
     public static List<Tuning> parseAll(List<PolicySet.Source> sources, List<PolicyError> errors) {
+        return parseAll(sources, errors, new ArrayList<>());
+    }
+
+    /** As {@link #parseAll(List, List)}, with each file's warnings ({@link #parse(String, String, List, List)}). */
+    public static List<Tuning> parseAll(List<PolicySet.Source> sources, List<PolicyError> errors, List<PolicyError> warnings) {
         Map<String, Tuning> names = new LinkedHashMap<>();
         Map<String, SourceText> texts = new java.util.HashMap<>();
         for (PolicySet.Source s : sources) {
             texts.put(s.name(), new SourceText(s.name(), s.text()));
-            for (Tuning t : parse(s.name(), s.text(), errors)) {
+            for (Tuning t : parse(s.name(), s.text(), errors, warnings)) {
                 Tuning first = names.putIfAbsent(t.name(), t);
                 if (first != null) {
                     errors.add(texts.get(s.name()).error(t.line(), 1, usedTwice(t, first)));

@@ -271,4 +271,47 @@ class TuningParserTest {
         assertThat(errors.get(0).excerpt()).as("the excerpt shows the refused document").isEqualTo("apiVersion: chameleon/v1");
         assertThat(ts).as("the first of the two and the others are still read").extracting(Tuning::name).containsExactly("dup", "other");
     }
+
+    /**
+     * Issue 17: a Tuning's condition and its knobs' selects read facts as a policy's do, and get
+     * the same guard warnings (once each, not once per knob value); the file is still read.
+     */
+    @Test
+    void aTuningsConditionAndKnobSelectsGetTheGuardWarningsOfAPolicy() {
+        String text = HEAD + "spec:\n" + OBJ + """
+                  knobs:
+                    - nicSysctl: {select: 'nic.driver == "virtio_net"', key: rp_filter}
+                      choices: [1, 2]
+                    - blockQueue: {select: 'disk.virtio && has(disk.rotational) && !disk.rotational'}
+                      field: scheduler
+                      choices: [none, mq-deadline]
+                """ + BUDGET + """
+                  when: {condition: 'memory.totalBytes > gib(4)'}
+                """;
+        List<PolicyError> errors = new ArrayList<>();
+        List<PolicyError> warnings = new ArrayList<>();
+        assertThat(TuningParser.parse("t.yaml", text, errors, warnings)).hasSize(1);
+        assertThat(errors).isEmpty();
+        assertThat(warnings).extracting(w -> w.file() + ":" + w.line() + ":" + w.column() + ": " + w.message().replaceAll(",.*guard", " ... guard"))
+                .containsExactly("t.yaml:7:28: nicSysctl.select reads nic.driver ... guard it with has(nic.driver) && ...",
+                        "t.yaml:13:22: spec.when.condition reads memory.totalBytes ... guard it with has(memory.totalBytes) && ...");
+        assertThat(warnings.get(0).excerpt()).contains("select: 'nic.driver");
+        List<PolicyError> all = new ArrayList<>();
+        TuningParser.parseAll(List.of(new PolicySet.Source("t.yaml", text)), new ArrayList<>(), all);
+        assertThat(all).hasSize(2);
+    }
+
+    /** The reference's own example reads, with no warning: what it shows is what an operator copies. */
+    @Test
+    void theReferenceExampleReadsWithoutErrorsOrWarnings() throws Exception {
+        String doc = java.nio.file.Files.readString(java.nio.file.Path.of("..", "docs", "tuning.md"));
+        int from = doc.indexOf("```yaml\napiVersion: chameleon/v1\nkind: Tuning");
+        assertThat(from).as("docs/tuning.md's Tuning example").isPositive();
+        String yaml = doc.substring(from + 8, doc.indexOf("```", from + 8));
+        List<PolicyError> errors = new ArrayList<>();
+        List<PolicyError> warnings = new ArrayList<>();
+        assertThat(TuningParser.parse("tuning.md", yaml, errors, warnings)).hasSize(1);
+        assertThat(errors).isEmpty();
+        assertThat(warnings).extracting(PolicyError::message).isEmpty();
+    }
 }
