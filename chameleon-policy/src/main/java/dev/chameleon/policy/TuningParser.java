@@ -373,14 +373,25 @@ public final class TuningParser extends Syntax {
         if (field == null) {
             return null;
         }
-        if (!sk.keys().contains(field)) {
-            err(m.containsKey("field") ? m.get("field").getValueNode() : item, "knob: " + kind + " has no field '" + field
-                    + "' to tune (its fields: " + String.join(", ", sorted(sk.keys())) + "); say which with field: NAME");
+        Set<String> tunable = new HashSet<>(sk.keys());
+        tunable.removeAll(IDENTITY);
+        if (!tunable.contains(field)) {
+            err(m.containsKey("field") ? m.get("field").getValueNode() : item, "knob: " + kind + (sk.keys().contains(field)
+                    ? "." + field + " " + (field.equals("select") ? "chooses the elements" : "names the setting") + "; it is not what the tuner chooses"
+                    : " has no field '" + field + "' to tune") + ": field names the attribute to tune, one of " + String.join(", ", sorted(tunable)));
             return null;
         }
         Node body = m.get(kind).getValueNode();
         if (!(body instanceof MappingNode bm)) {
             err(body, kind + " must be a mapping, found " + describe(body));
+            return null;
+        }
+        boolean hasKey = bm.getValue().stream().anyMatch(t -> t.getKeyNode() instanceof ScalarNode k && k.getValue().equals("key"));
+        if (sk.keys().contains("key") && !hasKey) {
+            err(body, "knob: " + kind + " needs a key, the setting to tune (a knob has no " + field + ": the tuner gives it from range or "
+                    + "choices), e.g. " + (kind.equals("nicSysctl") ? "nicSysctl: {select: 'has(nic.driver) && nic.driver == \"virtio_net\"', key: rp_filter}"
+                    : kind + ": {key: net.core.somaxconn}"));
+            selectAlone(bm, kind);
             return null;
         }
         for (NodeTuple t : bm.getValue()) {
@@ -391,6 +402,7 @@ public final class TuningParser extends Syntax {
         }
         List<Node> valueNodes = range ? range(m.get("range").getValueNode()) : choices(m.get("choices").getValueNode());
         if (valueNodes.isEmpty()) {
+            selectAlone(bm, kind); // a bad range or choices does not hide a bad select of the same knob
             return null;
         }
         List<String> values = new ArrayList<>();
@@ -425,6 +437,20 @@ public final class TuningParser extends Syntax {
         }
         return new Tuning.Knob(kind, plainMap(bm), field, values, range, key, item.getStartMark().getLine() + 1,
                 item.getStartMark().getColumn() + 1);
+    }
+
+    /** Fields that say which setting or elements a knob is about, never the value the tuner chooses. */
+    private static final Set<String> IDENTITY = Set.of("select", "key", "family", "name");
+
+    /** Reads a per-element knob's select on its own (its errors and warnings), when the knob's values cannot be read. */
+    private void selectAlone(MappingNode bm, String kind) {
+        String element = kind.equals("blockQueue") ? "disk" : kind.equals("nicSysctl") ? "nic" : null;
+        for (NodeTuple t : bm.getValue()) {
+            if (element != null && t.getKeyNode() instanceof ScalarNode k && k.getValue().equals("select")
+                    && t.getValueNode() instanceof ScalarNode v) {
+                expression(v, element, kind + ".select");
+            }
+        }
     }
 
     private List<Node> range(Node n) {

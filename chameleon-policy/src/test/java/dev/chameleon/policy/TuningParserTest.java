@@ -314,4 +314,24 @@ class TuningParserTest {
         assertThat(errors).isEmpty();
         assertThat(warnings).extracting(PolicyError::message).isEmpty();
     }
+
+    /** Issue 17: every problem of a knob at once, and messages that say what is right for a knob. */
+    @Test
+    void aKnobsProblemsAreAllReportedAndItsMessagesFitAKnob() {
+        String head = HEAD + "spec:\n" + OBJ + "  knobs:\n";
+        // a bad choices list does not hide a select that does not compile
+        assertThat(errors(head + "    - blockQueue: {select: 'disk.nosuch'}\n      field: scheduler\n      choices: []\n" + BUDGET))
+                .anySatisfy(e -> assertThat(e).startsWith("t.yaml:9:").contains("choices"))
+                .anySatisfy(e -> assertThat(e).startsWith("t.yaml:7:").contains("blockQueue.select").contains("nosuch"));
+        // field: select is not an attribute
+        assertThat(errors(head + "    - blockQueue: {select: 'disk.virtio'}\n      field: select\n      choices: [none]\n" + BUDGET))
+                .singleElement().satisfies(e -> assertThat(e).startsWith("t.yaml:8:14: knob: blockQueue.select chooses the elements; "
+                        + "it is not what the tuner chooses: field names the attribute to tune, one of nr_requests, read_ahead_kb, scheduler")
+                        .doesNotContain("is what the tuner chooses"));
+        // a nicSysctl knob without key: no 'value' in the example, since a knob may not have one
+        assertThat(errors(head + "    - nicSysctl: {select: 'disk.virtio'}\n      choices: [1, 2]\n" + BUDGET))
+                .anySatisfy(e -> assertThat(e).startsWith("t.yaml:7:18: knob: nicSysctl needs a key, the setting to tune")
+                        .contains("key: rp_filter}").doesNotContain("value: 2"))
+                .anySatisfy(e -> assertThat(e).contains("nicSysctl.select"));
+    }
 }
