@@ -49,8 +49,9 @@ final class ApplyCommand implements Callable<Integer> {
         Engine engine = hostOptions.engine(policyOptions, stateOptions);
         var policies = engine.loadPolicies();
         if (!yes) {
-            throw new UserError(ExitCode.BAD_INPUT, "apply changes the machine; run 'chameleon plan' to see what it would do, "
-                    + "then 'chameleon apply --yes'. Nothing was changed.");
+            String scope = Scope.of(spec);
+            throw new UserError(ExitCode.BAD_INPUT, "apply changes the machine; run 'chameleon plan" + scope + "' to see what it would do, "
+                    + "then 'chameleon apply --yes" + scope + "'. Nothing was changed.");
         }
         engine.requireRoot();
         try (Engine.Changes changes = engine.changes()) {

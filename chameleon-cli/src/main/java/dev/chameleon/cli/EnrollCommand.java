@@ -66,7 +66,7 @@ final class EnrollCommand implements Callable<Integer> {
             ServerCredential c = Enrollment.enroll(server, token, name, facts.asMap(), files, force, Clock.systemUTC());
             out.println("enrolled with " + c.server() + " as " + c.agentId() + "; bundle key " + c.bundleKey().keyId()
                     + " pinned; credential in " + files.credential());
-            out.println("next: chameleon run --server " + c.server() + (stateOptions.stateDir == null ? "" : " --state-dir " + stateOptions.stateDir));
+            out.println("next: chameleon run --server " + Scope.quote(c.server().toString()) + Scope.of(spec));
             return ExitCode.OK;
         } catch (Enrollment.AlreadyEnrolled e) {
             throw new UserError(ExitCode.REFUSED, e.getMessage());

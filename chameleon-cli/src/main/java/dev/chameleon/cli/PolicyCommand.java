@@ -82,14 +82,18 @@ final class PolicyCommand implements Runnable {
             int tunings = 0;
             int hardwareProfiles = 0;
             List<PolicyError> otherErrors = new ArrayList<>();
+            List<PolicySet.Source> tuningFiles = new ArrayList<>();
             for (PolicySet.Source s : files.isEmpty() ? List.<PolicySet.Source>of() : mine) {
                 switch (dev.chameleon.policy.PolicyParser.readerOf(s.text())) {
-                    case TUNING -> tunings += dev.chameleon.policy.TuningParser.parse(s.name(), s.text(), otherErrors).size();
+                    case TUNING -> tuningFiles.add(s);
                     case HARDWARE_PROFILE ->
                             hardwareProfiles += dev.chameleon.policy.HardwareProfileParser.parse(s.name(), s.text(), otherErrors).size();
                     case POLICY -> sources.add(s);
                 }
             }
+            // read together, as the agent loads them: a Tuning name used twice is an error, as a policy name is
+            List<PolicyError> tuningWarnings = new ArrayList<>();
+            tunings = dev.chameleon.policy.TuningParser.parseAll(tuningFiles, otherErrors, tuningWarnings).size();
             PolicySet set = null;
             if (errors.isEmpty()) {
                 try {
@@ -109,7 +113,8 @@ final class PolicyCommand implements Runnable {
                     long tests = set.tests().stream().filter(p -> names.contains(p.file())).count();
                     out.printf("ok: %d file(s): %d policies, %d profiles, %d tests%s%n", mine.size(), policies, profiles, tests,
                             (tunings > 0 ? ", " + tunings + " tunings" : "") + (hardwareProfiles > 0 ? ", " + hardwareProfiles + " hardware profiles" : ""));
-                    List<PolicyError> warnings = set.warnings().stream().filter(w -> names.contains(w.file())).toList();
+                    List<PolicyError> warnings = new ArrayList<>(set.warnings().stream().filter(w -> names.contains(w.file())).toList());
+                    warnings.addAll(tuningWarnings);
                     for (PolicyError w : warnings) {
                         spec.commandLine().getErr().println(w.format("warning"));
                     }
@@ -134,6 +139,9 @@ final class PolicyCommand implements Runnable {
                     if (names.contains(w.file())) {
                         warns.add(positioned(w));
                     }
+                }
+                if (set != null) {
+                    tuningWarnings.forEach(w -> warns.add(positioned(w)));
                 }
                 m.put("warnings", warns);
                 out.print(Render.as(output, m));

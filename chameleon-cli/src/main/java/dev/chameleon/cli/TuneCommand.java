@@ -115,7 +115,7 @@ final class TuneCommand implements Callable<Integer> {
             try {
                 return run(out, err, engine, ts.get(0));
             } catch (EngineException.BadInput e) {
-                return jsonErrors(out, List.of(positioned(e.getMessage())));
+                return jsonErrors(out, positionedAll(e.getMessage()));
             }
         }
         return run(out, err, engine, read(file));
@@ -133,6 +133,29 @@ final class TuneCommand implements Callable<Integer> {
         e.put("message", m.matches() ? m.group(4) : message);
         e.put("excerpt", "");
         return e;
+    }
+
+    private static final java.util.regex.Pattern HEAD = java.util.regex.Pattern.compile("^\\S.*?:\\d+:\\d+: .*");
+
+    /**
+     * Each {@code FILE:LINE:COLUMN: message} of a refusal (every knob's problem at once), with the
+     * excerpt line that follows it (the caret line under it is the column's, already given).
+     */
+    static List<Map<String, Object>> positionedAll(String message) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        Map<String, Object> last = null;
+        boolean excerptTaken = false;
+        for (String line : message.split("\n")) {
+            if (last == null || HEAD.matcher(line).matches() && !line.startsWith("  ")) {
+                last = positioned(line);
+                out.add(last);
+                excerptTaken = false;
+            } else if (line.startsWith("  ") && !excerptTaken) {
+                last.put("excerpt", line.substring(2));
+                excerptTaken = true;
+            }
+        }
+        return out;
     }
 
     private static int jsonErrors(PrintWriter out, List<Map<String, Object>> errors) {
@@ -165,7 +188,7 @@ final class TuneCommand implements Callable<Integer> {
             if (json) {
                 out.println(Render.json(plan.fields()));
             } else {
-                plan.lines().forEach(out::println);
+                plan.lines(Scope.of(spec, "--optimizer", "--seed", "--no-confirm", "--proposal")).forEach(out::println);
             }
             out.flush();
             return ExitCode.OK;
@@ -221,7 +244,7 @@ final class TuneCommand implements Callable<Integer> {
                 out.print(report.proposal().get());
             }
             if (approved != null) {
-                out.println("Approved: written to " + approved + "; the next 'chameleon apply' (or the agent) applies it.");
+                out.println("Approved: written to " + approved + "; the next 'chameleon apply --yes" + Scope.of(spec) + "' (or the agent) applies it.");
             } else if (approveRefused != null) {
                 out.println("Not approved: " + approveRefused);
             }

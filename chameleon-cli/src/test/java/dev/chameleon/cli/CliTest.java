@@ -110,7 +110,9 @@ class CliTest {
 
         Run refused = cli(concat(new String[] {"apply"}, common));
         assertThat(refused.code()).isEqualTo(ExitCode.BAD_INPUT);
-        assertThat(refused.err()).contains("--yes").contains("Nothing was changed");
+        assertThat(refused.err()).contains("--yes").contains("Nothing was changed")
+                .as("issue 17: the suggested commands keep the options that scoped this one")
+                .contains("'chameleon plan " + String.join(" ", common) + "'").contains("'chameleon apply --yes " + String.join(" ", common) + "'");
         assertThat(read("/proc/sys/net/core/somaxconn")).isEqualTo("4096");
 
         Run applied = cli(concat(new String[] {"apply", "--yes"}, common));

@@ -337,7 +337,9 @@ class FleetAgentTest {
         CliTest.Run ok = CliTest.cli("enroll", server.url(), "--token", server.enrollToken(1), "--root", root.toString(),
                 "--state-dir", state.toString());
         assertThat(ok.code()).as(ok.err()).isZero();
-        assertThat(ok.out()).contains("enrolled with").contains("ag");
+        assertThat(ok.out()).contains("enrolled with").contains("ag")
+                .as("issue 17: next: keeps --root, or the agent it suggests would run on the live machine")
+                .contains("next: chameleon run --server " + server.url() + " --root " + root + " --state-dir " + state);
         CliTest.Run again = CliTest.cli("enroll", server.url(), "--token", "che_x.y", "--root", root.toString(), "--state-dir", state.toString());
         assertThat(again.code()).isEqualTo(4);
         assertThat(again.err()).contains("already enrolled").contains("--force");

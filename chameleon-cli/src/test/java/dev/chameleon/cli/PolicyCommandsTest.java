@@ -178,6 +178,21 @@ class PolicyCommandsTest {
         CliTest.Run ok = cli("policy", "validate", root.resolve("site").toString());
         assertThat(ok.code()).as(ok.err()).isZero();
         assertThat(ok.out()).contains("ok: 2 file(s): 1 policies").contains(", 1 tunings");
+        // issue 17: a second Tuning of the same name is an error, at it, naming the first (both would write STATE/tuning/backlog.json)
+        write("/site/tune2.yaml", tuning.replace("choices: [1024, 8192]", "choices: [2048, 4096]"));
+        CliTest.Run dup = cli("policy", "validate", root.resolve("site").toString());
+        assertThat(dup.code()).as(dup.out()).isEqualTo(ExitCode.BAD_INPUT);
+        assertThat(dup.err()).contains(root.resolve("site/tune2.yaml") + ":1:1: error: tuning name 'backlog' is already used by "
+                + root.resolve("site/tune.yaml") + ":1").contains("1 error(s)");
+        Files.delete(root.resolve("site/tune2.yaml"));
+        // issue 17: a Tuning's condition gets the guard warnings a policy's gets (exit unchanged)
+        write("/site/tune.yaml", tuning + "  when: {condition: 'memory.totalBytes > gib(4)'}\n");
+        CliTest.Run warned = cli("policy", "validate", root.resolve("site").toString());
+        assertThat(warned.code()).as(warned.err()).isZero();
+        assertThat(warned.err()).contains(root.resolve("site/tune.yaml") + ":10:22: warning: spec.when.condition reads memory.totalBytes")
+                .contains("1 warning(s)");
+        assertThat(cli("policy", "validate", root.resolve("site").toString(), "-o", "json").out())
+                .contains("\"message\" : \"spec.when.condition reads memory.totalBytes");
         write("/site/tune.yaml", tuning.replace("goal: maximise", "goal: upwards").replace("choices: [1024, 8192]", "choices: [1024, lots]"));
         String file = root.resolve("site/tune.yaml").toString();
         CliTest.Run bad = cli("policy", "validate", file);

@@ -83,6 +83,12 @@ class TuneCommandTest {
         Run ok = cli("tune", f.toString(), "--root", root.toString(), "--no-default-policies");
         assertThat(ok.code()).as(ok.err()).isZero();
         assertThat(ok.out()).contains("sysctl:net.ipv4.tcp_congestion_control: now cubic; 2 value(s)");
+        // issue 17: the suggested command keeps what scoped this one (without --root it would act on the live machine)
+        assertThat(ok.out()).contains("Run 'chameleon tune --root " + root + " --no-default-policies " + f + " --yes' to run the trials.");
+        Run seeded = cli("tune", f.toString(), "--root", root.toString(), "--no-default-policies", "--state-dir", tmp.resolve("s x").toString(),
+                "--optimizer", "random", "--seed", "7");
+        assertThat(seeded.out()).contains("Run 'chameleon tune --root " + root + " --no-default-policies --state-dir '" + tmp.resolve("s x")
+                + "' --optimizer random --seed 7 " + f + " --yes' to run the trials.");
         assertThat(MachineTree.read(root, "/proc/sys/net/ipv4/tcp_congestion_control")).isEqualTo("cubic");
     }
 
@@ -285,6 +291,19 @@ class TuneCommandTest {
         assertThat(n.code()).as(n.out() + n.err()).isEqualTo(ExitCode.BAD_INPUT);
         assertThat(n.err()).contains(none + ":10:7: knob blockQueue:*/read_ahead_kb matches no disk here");
         assertThat(log).as("no baseline was measured").doesNotExist();
+        // issue 17: the excerpt and caret of the reader's errors, and every knob that matches nothing, at once
+        assertThat(n.err()).contains("nothing was changed\n      - blockQueue: {select: 'disk.name == \"nvme9n1\"'}\n        ^");
+        Path two = Files.writeString(tmp.resolve("two.yaml"), Files.readString(none).replace("  budget:",
+                "    - blockQueue: {select: 'disk.name == \"nvme8n1\"'}\n      field: nr_requests\n      choices: [32, 64]\n  budget:"));
+        Run both = cli("tune", two.toString(), "--root", root.toString(), "--no-default-policies", "-o", "json");
+        assertThat(both.code()).as(both.out() + both.err()).isEqualTo(ExitCode.BAD_INPUT);
+        JsonNode errs = new ObjectMapper().readTree(both.out()).get("errors");
+        assertThat(errs).hasSize(2);
+        assertThat(errs.get(0).get("line").asInt()).isEqualTo(10);
+        assertThat(errs.get(0).get("excerpt").asText()).isEqualTo("    - blockQueue: {select: 'disk.name == \"nvme9n1\"'}");
+        assertThat(errs.get(1).get("line").asInt()).isEqualTo(13);
+        assertThat(errs.get(1).get("message").asText()).startsWith("knob blockQueue:*/nr_requests matches no disk here");
+        assertThat(errs.get(1).get("excerpt").asText()).contains("nvme8n1");
     }
 
     /**

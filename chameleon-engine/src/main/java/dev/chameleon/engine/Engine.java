@@ -248,9 +248,7 @@ public final class Engine {
         if (!tunings.isEmpty()) {
             // Tuning documents live beside the policies (policies.d, a bundle): read (and refused, positioned) here, run by the agent
             errors = new ArrayList<>(errors);
-            for (PolicySet.Source t : tunings) {
-                TuningParser.parse(t.name(), t.text(), errors);
-            }
+            TuningParser.parseAll(tunings, errors); // a Tuning name used twice is refused too: both would write STATE/tuning/NAME.json
             sources = sources.stream().filter(s -> !tunings.contains(s)).toList();
         }
         if (!errors.isEmpty()) {

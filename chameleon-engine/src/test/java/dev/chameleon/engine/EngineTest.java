@@ -213,6 +213,26 @@ class EngineTest {
     }
 
     /**
+     * Issue 17: two Tuning files with one metadata.name made an apply-mode agent run trials on
+     * every pass, alternating between them. The load refuses them as it refuses two policies of
+     * one name (the agent's reload keeps the previous policies), naming both places.
+     */
+    @Test
+    void twoTuningsOfOneNameAreRefusedByTheLoadNamingBothFiles() throws Exception {
+        String tuning = "apiVersion: chameleon/v1\nkind: Tuning\nmetadata: {name: dup}\nspec:\n"
+                + "  objective: {probe: {command: [/bin/echo, '5']}, goal: maximise}\n"
+                + "  knobs:\n    - sysctl: {key: vm.swappiness}\n      choices: [10, 20]\n  budget: {trials: 2}\n";
+        Engine e = engine(tuning, tuning.replace("choices: [10, 20]", "choices: [30, 40]"));
+        Path dir = tmp.resolve("policies");
+        assertThatThrownBy(e::loadPolicies).isInstanceOf(EngineException.BadInput.class)
+                .hasMessageStartingWith("cannot load policies; nothing was changed\n")
+                .hasMessageContaining(dir.resolve("p1.yaml") + ":1:1: error: tuning name 'dup' is already used by " + dir.resolve("p0.yaml") + ":1");
+        Engine renamed = engine(tuning, tuning.replace("name: dup", "name: other"));
+        assertThat(Engine.tuningSources(renamed.policySources(new ArrayList<>()))).hasSize(2);
+        assertThat(renamed.loadPolicies().policies()).isEmpty();
+    }
+
+    /**
      * The .deb's agent.yaml names /etc/chameleon/policies.d, which the engine also loads as the
      * system folder: each file is read once (a real Debian guest's agent refused every reload with
      * "policy name 'site' is already used by" the same file).

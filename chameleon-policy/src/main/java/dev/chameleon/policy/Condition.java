@@ -267,8 +267,9 @@ public final class Condition {
     /**
      * The optional facts this expression reads without a {@code has()} guard: a field selected
      * from an object of the fact schema that is not in its {@code required:} list (so some
-     * machines leave it out, docs/facts.md "when absent"), with no {@code has()} anywhere in the
-     * expression on that path or below it. Reading such a fact where it is absent makes the
+     * machines leave it out, docs/facts.md "when absent"), with no {@code has()} of that very path
+     * anywhere in the expression ({@code has(memory.thp.enabled)} guards {@code memory.thp.enabled},
+     * not {@code memory.thp}: CEL evaluates has()'s operand, an error where it is absent). Reading such a fact where it is absent makes the
      * condition an error rather than false. A path through an index or a call is not checked.
      *
      * @return each unguarded path once ({@code memory.thp.enabled}, {@code disk.rotational}),
@@ -311,7 +312,8 @@ public final class Condition {
         Map<String, int[]> out = new LinkedHashMap<>();
         for (dev.cel.common.ast.CelExpr e : reads) {
             String path = path(e);
-            boolean isGuarded = guarded.stream().anyMatch(g -> g.equals(path) || g.startsWith(path + "."));
+            // only a has() of this very path guards it: has(a.b.c) evaluates a.b (an error where a.b is absent), so it guards a.b.c alone
+            boolean isGuarded = guarded.contains(path);
             if (isGuarded || out.containsKey(path)) {
                 continue;
             }

@@ -69,6 +69,16 @@ public final class TuningParser extends Syntax {
 
     /** The tunings of one file, or none when the file has any problem (each added to {@code errors}). */
     public static List<Tuning> parse(String fileName, String text, List<PolicyError> errors) {
+        return parse(fileName, text, errors, new ArrayList<>());
+    }
+
+    /**
+     * As {@link #parse(String, String, List)}, adding to {@code warnings} what {@code policy
+     * validate} warns about without refusing, as for a policy ({@link PolicySet#warnings()}): the
+     * condition or a knob's select reading a fact some machines leave out without {@code has()};
+     * each once, in line order.
+     */
+    public static List<Tuning> parse(String fileName, String text, List<PolicyError> errors, List<PolicyError> warnings) {
         TuningParser p = new TuningParser();
         p.src = new SourceText(fileName, text);
         List<Tuning> out = new ArrayList<>();
@@ -79,10 +89,53 @@ public final class TuningParser extends Syntax {
                 out.add(t);
             }
         });
+        Map<String, Tuning> names = new java.util.HashMap<>();
+        for (Tuning t : out) {
+            Tuning first = names.putIfAbsent(t.name(), t);
+            if (first != null) {
+                p.errors.add(p.src.error(t.line(), 1, usedTwice(t, first)));
+            }
+        }
         // in the order of the file, whatever part of the reader found each
         errors.addAll(p.errors.stream().sorted(java.util.Comparator.comparingInt(PolicyError::line).thenComparingInt(PolicyError::column))
                 .toList());
+        // a knob's select is read once per value: warned once
+        warnings.addAll(p.warnings.stream().distinct()
+                .sorted(java.util.Comparator.comparingInt(PolicyError::line).thenComparingInt(PolicyError::column)).toList());
         return p.errors.isEmpty() ? out : List.of();
+    }
+
+    /**
+     * The Tunings of several files read together (a policy folder, the files given to {@code
+     * policy validate}, the agent's folders with its bundle): each file as {@link #parse}, and a
+     * {@code metadata.name} used twice refused as a policy name is, at the later document
+     * ({@code file:line:1}, with its excerpt) naming the earlier one: two Tunings of one name
+     * would share {@code STATE/tuning/NAME.json}.
+     *
+     * @return the Tunings of the files without problems, a name's first holder only
+     */
+    public static List<Tuning> parseAll(List<PolicySet.Source> sources, List<PolicyError> errors) {
+        return parseAll(sources, errors, new ArrayList<>());
+    }
+
+    /** As {@link #parseAll(List, List)}, with each file's warnings ({@link #parse(String, String, List, List)}). */
+    public static List<Tuning> parseAll(List<PolicySet.Source> sources, List<PolicyError> errors, List<PolicyError> warnings) {
+        Map<String, Tuning> names = new LinkedHashMap<>();
+        Map<String, SourceText> texts = new java.util.HashMap<>();
+        for (PolicySet.Source s : sources) {
+            texts.put(s.name(), new SourceText(s.name(), s.text()));
+            for (Tuning t : parse(s.name(), s.text(), errors, warnings)) {
+                Tuning first = names.putIfAbsent(t.name(), t);
+                if (first != null) {
+                    errors.add(texts.get(s.name()).error(t.line(), 1, usedTwice(t, first)));
+                }
+            }
+        }
+        return List.copyOf(names.values());
+    }
+
+    private static String usedTwice(Tuning t, Tuning first) {
+        return "tuning name '" + t.name() + "' is already used by " + first.location();
     }
 
     private Tuning document(Node doc) {
@@ -320,14 +373,25 @@ public final class TuningParser extends Syntax {
         if (field == null) {
             return null;
         }
-        if (!sk.keys().contains(field)) {
-            err(m.containsKey("field") ? m.get("field").getValueNode() : item, "knob: " + kind + " has no field '" + field
-                    + "' to tune (its fields: " + String.join(", ", sorted(sk.keys())) + "); say which with field: NAME");
+        Set<String> tunable = new HashSet<>(sk.keys());
+        tunable.removeAll(IDENTITY);
+        if (!tunable.contains(field)) {
+            err(m.containsKey("field") ? m.get("field").getValueNode() : item, "knob: " + kind + (sk.keys().contains(field)
+                    ? "." + field + " " + (field.equals("select") ? "chooses the elements" : "names the setting") + "; it is not what the tuner chooses"
+                    : " has no field '" + field + "' to tune") + ": field names the attribute to tune, one of " + String.join(", ", sorted(tunable)));
             return null;
         }
         Node body = m.get(kind).getValueNode();
         if (!(body instanceof MappingNode bm)) {
             err(body, kind + " must be a mapping, found " + describe(body));
+            return null;
+        }
+        boolean hasKey = bm.getValue().stream().anyMatch(t -> t.getKeyNode() instanceof ScalarNode k && k.getValue().equals("key"));
+        if (sk.keys().contains("key") && !hasKey) {
+            err(body, "knob: " + kind + " needs a key, the setting to tune (a knob has no " + field + ": the tuner gives it from range or "
+                    + "choices), e.g. " + (kind.equals("nicSysctl") ? "nicSysctl: {select: 'has(nic.driver) && nic.driver == \"virtio_net\"', key: rp_filter}"
+                    : kind + ": {key: net.core.somaxconn}"));
+            selectAlone(bm, kind);
             return null;
         }
         for (NodeTuple t : bm.getValue()) {
@@ -338,6 +402,7 @@ public final class TuningParser extends Syntax {
         }
         List<Node> valueNodes = range ? range(m.get("range").getValueNode()) : choices(m.get("choices").getValueNode());
         if (valueNodes.isEmpty()) {
+            selectAlone(bm, kind); // a bad range or choices does not hide a bad select of the same knob
             return null;
         }
         List<String> values = new ArrayList<>();
@@ -372,6 +437,20 @@ public final class TuningParser extends Syntax {
         }
         return new Tuning.Knob(kind, plainMap(bm), field, values, range, key, item.getStartMark().getLine() + 1,
                 item.getStartMark().getColumn() + 1);
+    }
+
+    /** Fields that say which setting or elements a knob is about, never the value the tuner chooses. */
+    private static final Set<String> IDENTITY = Set.of("select", "key", "family", "name");
+
+    /** Reads a per-element knob's select on its own (its errors and warnings), when the knob's values cannot be read. */
+    private void selectAlone(MappingNode bm, String kind) {
+        String element = kind.equals("blockQueue") ? "disk" : kind.equals("nicSysctl") ? "nic" : null;
+        for (NodeTuple t : bm.getValue()) {
+            if (element != null && t.getKeyNode() instanceof ScalarNode k && k.getValue().equals("select")
+                    && t.getValueNode() instanceof ScalarNode v) {
+                expression(v, element, kind + ".select");
+            }
+        }
     }
 
     private List<Node> range(Node n) {

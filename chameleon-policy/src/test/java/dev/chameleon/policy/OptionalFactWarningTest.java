@@ -47,8 +47,9 @@ class OptionalFactWarningTest {
 
     @Test
     void guardedRequiredAndMapReadsAreNotWarned() throws PolicyException {
-        // has() on the path or below it guards it; required fields (docs: "never" absent) need none
-        assertThat(warnings("'has(memory.thp.enabled) && memory.thp.enabled == \"always\" && platform.hypervisor == \"kvm\"'",
+        // has() on each optional level guards it; required fields (docs: "never" absent) need none
+        assertThat(warnings("'has(memory.thp) && has(memory.thp.enabled) && memory.thp.enabled == \"always\""
+                + " && platform.hypervisor == \"kvm\"'",
                 "'has(disk.rotational) && disk.rotational && disk.name != \"sda\" && disk.virtio'")).isEmpty();
         assertThat(warnings("'nics.exists(n, has(n.mtu) && n.mtu > 1500) && apps.exists(a, a.name == \"redis\")'", "'true'")).isEmpty();
         // map entries are not schema fields: "x in map" is the guard there, and the entry's fields are required
@@ -157,5 +158,30 @@ class OptionalFactWarningTest {
         required.remove("Vulnerability");
         required.forEach((t, fs) -> fs.forEach(f -> inSchema.add(t + "." + f)));
         assertThat(documented).isNotEmpty().isEqualTo(inSchema);
+    }
+
+    /**
+     * Issue 17: has(memory.thp.enabled) reads memory.thp (CEL's has() tests only its last field;
+     * its operand is evaluated, an error where the sensors left memory.thp out: "key 'thp' is not
+     * present in map"). Such a has() does not guard the level above: each optional level needs its own.
+     */
+    @Test
+    void aHasOnALongerPathDoesNotGuardTheOptionalLevelAboveIt() throws PolicyException {
+        List<PolicyError> w = warnings("'has(memory.thp.enabled) && memory.thp.enabled == \"always\"'", "'true'");
+        assertThat(w).extracting(PolicyError::message).singleElement().satisfies(m -> assertThat(m)
+                .contains("spec.when reads memory.thp,").contains("guard it with has(memory.thp) && ..."));
+        assertThat(w.get(0).column()).as("at the first read of memory.thp, inside the has()").isEqualTo(14);
+        assertThat(warnings("'has(memory.thp) && has(memory.thp.enabled) && memory.thp.enabled == \"always\"'", "'true'")).isEmpty();
+        // what the warning is about: evaluated on a machine without THP, the lone has() is an error, the guarded form false
+        dev.chameleon.model.FactSet noThp = dev.chameleon.model.FactSet.of(Map.of("memory", Map.of("totalBytes", 1L << 30)), Map.of());
+        for (String[] c : new String[][] {{"has(memory.thp.enabled) && memory.thp.enabled == \"always\"", "thp"},
+                {"has(memory.thp) && has(memory.thp.enabled) && memory.thp.enabled == \"always\"", ""}}) {
+            PolicySet set = PolicySetTest.compile("apiVersion: chameleon/v1\nkind: Policy\nmetadata: {name: p}\nspec:\n  when: '" + c[0]
+                    + "'\n  settings:\n    - sysctl: {key: vm.swappiness, value: 10}\n");
+            PolicySet.PolicyOutcome o = set.evaluate(noThp).outcomes().get(0);
+            assertThat(o.error()).as(c[0]).contains(c[1]);
+            assertThat(o.error().isEmpty()).as(c[0]).isEqualTo(c[1].isEmpty());
+            assertThat(o.matched()).isFalse();
+        }
     }
 }

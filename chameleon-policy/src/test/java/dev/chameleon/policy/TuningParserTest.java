@@ -253,4 +253,85 @@ class TuningParserTest {
         assertThat(PolicyParser.readerOf("apiVersion: chameleon/v1\nkind: HardwareProfile\nmetadata: {name: db}\n"))
                 .isEqualTo(PolicyParser.Reader.HARDWARE_PROFILE);
     }
+
+    /**
+     * Issue 17: two Tunings named alike both wrote STATE/tuning/NAME.json and an apply-mode agent
+     * ran them in turn on every pass. A name used twice is refused, as a policy name is: at the
+     * later document, naming the earlier one, in one file or across files.
+     */
+    @Test
+    void aTuningNameUsedTwiceIsRefusedAtTheLaterDocumentNamingTheEarlier() {
+        String doc = HEAD.replace("name: t", "name: dup") + "spec:\n" + OBJ + KNOB + BUDGET;
+        assertThat(errors(doc + "---\n" + doc)).containsExactly("t.yaml:11:1: tuning name 'dup' is already used by t.yaml:1");
+        List<PolicyError> errors = new ArrayList<>();
+        List<Tuning> ts = TuningParser.parseAll(List.of(new PolicySet.Source("a.yaml", doc), new PolicySet.Source("b.yaml", doc),
+                new PolicySet.Source("c.yaml", doc.replace("name: dup", "name: other"))), errors);
+        assertThat(errors).extracting(e -> e.file() + ":" + e.line() + ":" + e.column() + ": " + e.message())
+                .containsExactly("b.yaml:1:1: tuning name 'dup' is already used by a.yaml:1");
+        assertThat(errors.get(0).excerpt()).as("the excerpt shows the refused document").isEqualTo("apiVersion: chameleon/v1");
+        assertThat(ts).as("the first of the two and the others are still read").extracting(Tuning::name).containsExactly("dup", "other");
+    }
+
+    /**
+     * Issue 17: a Tuning's condition and its knobs' selects read facts as a policy's do, and get
+     * the same guard warnings (once each, not once per knob value); the file is still read.
+     */
+    @Test
+    void aTuningsConditionAndKnobSelectsGetTheGuardWarningsOfAPolicy() {
+        String text = HEAD + "spec:\n" + OBJ + """
+                  knobs:
+                    - nicSysctl: {select: 'nic.driver == "virtio_net"', key: rp_filter}
+                      choices: [1, 2]
+                    - blockQueue: {select: 'disk.virtio && has(disk.rotational) && !disk.rotational'}
+                      field: scheduler
+                      choices: [none, mq-deadline]
+                """ + BUDGET + """
+                  when: {condition: 'memory.totalBytes > gib(4)'}
+                """;
+        List<PolicyError> errors = new ArrayList<>();
+        List<PolicyError> warnings = new ArrayList<>();
+        assertThat(TuningParser.parse("t.yaml", text, errors, warnings)).hasSize(1);
+        assertThat(errors).isEmpty();
+        assertThat(warnings).extracting(w -> w.file() + ":" + w.line() + ":" + w.column() + ": " + w.message().replaceAll(",.*guard", " ... guard"))
+                .containsExactly("t.yaml:7:28: nicSysctl.select reads nic.driver ... guard it with has(nic.driver) && ...",
+                        "t.yaml:13:22: spec.when.condition reads memory.totalBytes ... guard it with has(memory.totalBytes) && ...");
+        assertThat(warnings.get(0).excerpt()).contains("select: 'nic.driver");
+        List<PolicyError> all = new ArrayList<>();
+        TuningParser.parseAll(List.of(new PolicySet.Source("t.yaml", text)), new ArrayList<>(), all);
+        assertThat(all).hasSize(2);
+    }
+
+    /** The reference's own example reads, with no warning: what it shows is what an operator copies. */
+    @Test
+    void theReferenceExampleReadsWithoutErrorsOrWarnings() throws Exception {
+        String doc = java.nio.file.Files.readString(java.nio.file.Path.of("..", "docs", "tuning.md"));
+        int from = doc.indexOf("```yaml\napiVersion: chameleon/v1\nkind: Tuning");
+        assertThat(from).as("docs/tuning.md's Tuning example").isPositive();
+        String yaml = doc.substring(from + 8, doc.indexOf("```", from + 8));
+        List<PolicyError> errors = new ArrayList<>();
+        List<PolicyError> warnings = new ArrayList<>();
+        assertThat(TuningParser.parse("tuning.md", yaml, errors, warnings)).hasSize(1);
+        assertThat(errors).isEmpty();
+        assertThat(warnings).extracting(PolicyError::message).isEmpty();
+    }
+
+    /** Issue 17: every problem of a knob at once, and messages that say what is right for a knob. */
+    @Test
+    void aKnobsProblemsAreAllReportedAndItsMessagesFitAKnob() {
+        String head = HEAD + "spec:\n" + OBJ + "  knobs:\n";
+        // a bad choices list does not hide a select that does not compile
+        assertThat(errors(head + "    - blockQueue: {select: 'disk.nosuch'}\n      field: scheduler\n      choices: []\n" + BUDGET))
+                .anySatisfy(e -> assertThat(e).startsWith("t.yaml:9:").contains("choices"))
+                .anySatisfy(e -> assertThat(e).startsWith("t.yaml:7:").contains("blockQueue.select").contains("nosuch"));
+        // field: select is not an attribute
+        assertThat(errors(head + "    - blockQueue: {select: 'disk.virtio'}\n      field: select\n      choices: [none]\n" + BUDGET))
+                .singleElement().satisfies(e -> assertThat(e).startsWith("t.yaml:8:14: knob: blockQueue.select chooses the elements; "
+                        + "it is not what the tuner chooses: field names the attribute to tune, one of nr_requests, read_ahead_kb, scheduler")
+                        .doesNotContain("is what the tuner chooses"));
+        // a nicSysctl knob without key: no 'value' in the example, since a knob may not have one
+        assertThat(errors(head + "    - nicSysctl: {select: 'disk.virtio'}\n      choices: [1, 2]\n" + BUDGET))
+                .anySatisfy(e -> assertThat(e).startsWith("t.yaml:7:18: knob: nicSysctl needs a key, the setting to tune")
+                        .contains("key: rp_filter}").doesNotContain("value: 2"))
+                .anySatisfy(e -> assertThat(e).contains("nicSysctl.select"));
+    }
 }

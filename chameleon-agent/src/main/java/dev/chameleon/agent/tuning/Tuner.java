@@ -132,23 +132,46 @@ public final class Tuner {
         List<String> first = tuning.knobs().stream().map(k -> k.values().get(0)).toList();
         Pass pass = pass(facts, "tune-plan", first);
         List<String> out = new ArrayList<>();
+        List<String> problems = new ArrayList<>(); // every knob's, at once, as a file's errors are
         for (Tuning.Knob k : tuning.knobs()) {
             List<PlanEntry> es = entries(pass, k);
             if (es.isEmpty()) {
-                throw new EngineException.BadInput(tuning.file() + ":" + k.line() + ":" + k.column() + ": knob " + k.key()
+                problems.add(atKnob(k, "knob " + k.key()
                         + (k.perElement() ? " matches no " + element(k) + " here (its select holds for none of the facts' "
-                        + element(k) + "s; see 'chameleon facts')" : " gives no setting here") + "; nothing was changed");
+                        + element(k) + "s; see 'chameleon facts')" : " gives no setting here") + "; nothing was changed"));
+                continue;
             }
             for (PlanEntry e : es) {
                 if (e.action() != PlanEntry.Action.CHANGE && e.action() != PlanEntry.Action.OK) {
-                    throw new EngineException.BadInput(tuning.file() + ":" + k.line() + ":" + k.column() + ": knob " + e.key()
-                            + " cannot be tuned here (" + e.action().label() + (e.note() == null || e.note().isEmpty() ? "" : ": " + e.note())
-                            + "); nothing was changed");
+                    problems.add(atKnob(k, "knob " + e.key() + " cannot be tuned here (" + e.action().label()
+                            + (e.note() == null || e.note().isEmpty() ? "" : ": " + e.note()) + "); nothing was changed"));
                 }
             }
             out.add(current(k, es));
         }
+        if (!problems.isEmpty()) {
+            throw new EngineException.BadInput(String.join("\n", problems));
+        }
         return out;
+    }
+
+    /**
+     * {@code FILE:LINE:COLUMN: message} at a knob, then the knob's line of the file and a caret
+     * under its column, as the reader's errors show them (without them when the file cannot be read
+     * again, e.g. a bundle's).
+     */
+    private String atKnob(Tuning.Knob k, String message) {
+        String head = tuning.file() + ":" + k.line() + ":" + k.column() + ": " + message;
+        String excerpt = "";
+        try {
+            String[] lines = java.nio.file.Files.readString(java.nio.file.Path.of(tuning.file())).split("\n", -1);
+            excerpt = k.line() <= lines.length ? lines[k.line() - 1].replace("\r", "").replace("\t", " ") : "";
+        } catch (java.io.IOException | RuntimeException e) {
+            return head;
+        }
+        String shown = new dev.chameleon.policy.PolicyError(tuning.file(), k.line(), k.column(), message, excerpt).format();
+        int nl = shown.indexOf('\n');
+        return nl < 0 ? head : head + shown.substring(nl);
     }
 
     /**

@@ -125,6 +125,14 @@ public record TuningReport(Tuning tuning, String optimizer, Fingerprint fingerpr
     public record Plan(Tuning tuning, String optimizer, List<KnobPlan> knobs, Fingerprint fingerprint, Optional<String> notNow) {
         /** For people, one line each. */
         public List<String> lines() {
+            return lines("");
+        }
+
+        /**
+         * As {@link #lines()}, the suggested command ending {@code Run 'chameleon tune OPTIONS FILE --yes'} with
+         * {@code options} (the options that scoped this plan: {@code " --root R --state-dir S"}, or empty).
+         */
+        public List<String> lines(String options) {
             Tuning t = tuning;
             List<String> out = new ArrayList<>();
             out.add("Tuning " + t.name() + " (" + t.location() + ") on " + fingerprint.describe());
@@ -144,7 +152,7 @@ public record TuningReport(Tuning tuning, String optimizer, Fingerprint fingerpr
                     + " journalled change set, measure, undo; apply the best again to confirm it; measure the baseline again;"
                     + " check every knob is back. It proposes a policy and applies nothing learned.");
             notNow.ifPresent(w -> out.add("It would not run now: " + w));
-            out.add("Nothing was changed. Run 'chameleon tune " + t.file() + " --yes' to run the trials.");
+            out.add("Nothing was changed. Run 'chameleon tune" + options + " " + t.file() + " --yes' to run the trials.");
             return out;
         }
 

@@ -68,9 +68,7 @@ public final class Policies {
         // a set that is a Tuning file (docs/tuning.md) goes to agents in their bundle, which run it: read by the Tuning reader here
         List<PolicySet.Source> tunings = dev.chameleon.engine.Engine.tuningSources(sets);
         List<PolicyError> tuningErrors = new ArrayList<>();
-        for (PolicySet.Source t : tunings) {
-            dev.chameleon.policy.TuningParser.parse(t.name(), t.text(), tuningErrors);
-        }
+        dev.chameleon.policy.TuningParser.parseAll(tunings, tuningErrors);
         if (!tuningErrors.isEmpty()) {
             throw ApiException.unprocessable(tuningErrors.size() + " error" + (tuningErrors.size() == 1 ? "" : "s")
                     + " in the Tuning; nothing was stored", tuningErrors.stream().map(PolicyError::format).toList());
