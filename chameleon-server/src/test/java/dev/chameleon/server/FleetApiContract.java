@@ -107,6 +107,47 @@ abstract class FleetApiContract {
         assertThat(summary.at("/modes/plan").asInt()).isEqualTo(1);
     }
 
+    /** Issue 14 items 3 and 4: unknown envelope fields and non-UTC times are refused before anything is used up or stored. */
+    @Test
+    void unknownRequestFieldsAndOffsetTimesAreRefusedBeforeAnythingIsConsumed() {
+        String enroll = fleet.enrollToken(Map.of(), 1);
+        Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put("enrollToken", enroll);
+        body.put("hostname", "web-1");
+        body.put("agentVersion", "0.1.0");
+        body.put("bogus", 1);
+        Http.Response bogus = fleet.http.post("/api/v1/enroll", null, Http.json(body));
+        assertThat(bogus.status()).as(bogus.toString()).isEqualTo(400);
+        assertThat(bogus.json().get("message").asText()).contains("enrollment request has the unknown field 'bogus'")
+                .contains("known: enrollToken, hostname, agentVersion, facts");
+        // the token's one use was not taken
+        Fleet.Agent a = fleet.enroll(enroll, "web-1", Fleet.facts("vmware", "none", false));
+        long before = fleet.count("reports");
+
+        Map<String, Object> status = Fleet.report("s1", "status", Map.of("mode", "plan"));
+        Http.Response extra = fleet.http.post("/api/v1/agents/" + a.id() + "/reports", a.credential(),
+                Http.json(Map.of("reports", List.of(status), "extra", 1)));
+        assertThat(extra.status()).as(extra.toString()).isEqualTo(400);
+        assertThat(extra.json().get("message").asText()).contains("a report batch has the unknown field 'extra' (known: reports)");
+
+        Map<String, Object> junk = new java.util.LinkedHashMap<>(status);
+        junk.put("junk", true);
+        Http.Response perReport = fleet.report(a, List.of(junk));
+        assertThat(perReport.status()).as(perReport.toString()).isEqualTo(400);
+        assertThat(perReport.json().get("message").asText()).contains("reports[0] has the unknown field 'junk' (known: id, kind, time, payload)");
+
+        Map<String, Object> offset = new java.util.LinkedHashMap<>(status);
+        offset.put("time", "2026-12-04T18:00:00+05:00");
+        Http.Response notUtc = fleet.report(a, List.of(offset));
+        assertThat(notUtc.status()).as(notUtc.toString()).isEqualTo(400);
+        assertThat(notUtc.json().get("message").asText()).contains("reports[0].time must be an ISO-8601 UTC time");
+
+        // a payload field the shape table does not name is still kept (a newer agent may report more)
+        Http.Response newer = fleet.report(a, List.of(Fleet.report("s2", "status", Map.of("mode", "plan", "futureField", 7))));
+        assertThat(newer.status()).as(newer.toString()).isEqualTo(200);
+        assertThat(fleet.count("reports")).isEqualTo(before + 1);
+    }
+
     @Test
     void queryAgentsByAnyFactWithCel() {
         String enroll = fleet.enrollToken(Map.of(), 10);
