@@ -148,6 +148,35 @@ abstract class FleetApiContract {
         assertThat(fleet.count("reports")).isEqualTo(before + 1);
     }
 
+    /** Issue 14 item 4: lengths in characters (code points), numbers beyond a double and deep nesting said plainly. */
+    @Test
+    void lengthsCountCharactersAndOutOfRangeNumbersAndDeepNestingAreSaidPlainly() {
+        Fleet.Agent a = fleet.enroll(fleet.enrollToken(Map.of(), 1), "web-1", Fleet.facts("vmware", "none", false));
+        String emoji = "\uD83D\uDE00";
+        // 3000 emoji are 3000 characters (6000 UTF-16 units): within the summary's 4,096
+        Http.Response ok = fleet.report(a, List.of(Fleet.report("e1", "event", Map.of("type", "notice", "summary", emoji.repeat(3000)))));
+        assertThat(ok.status()).as(ok.toString()).isEqualTo(200);
+        Http.Response tooLong = fleet.report(a, List.of(Fleet.report("e2", "event", Map.of("type", "notice", "summary", emoji.repeat(5000)))));
+        assertThat(tooLong.status()).isEqualTo(400);
+        assertThat(tooLong.json().get("message").asText()).contains("summary: is 5000 characters long, at most 4096");
+
+        String path = "/api/v1/agents/" + a.id() + "/reports";
+        Http.Response inf = fleet.http.post(path, a.credential(),
+                "{\"reports\":[{\"id\":\"s1\",\"kind\":\"status\",\"time\":\"2026-12-04T13:00:00Z\",\"payload\":{\"mode\":\"plan\",\"cpuPercent\":1e999999}}]}");
+        assertThat(inf.status()).as(inf.toString()).isEqualTo(400);
+        assertThat(inf.json().get("message").asText()).contains("out of range").doesNotContain("Infinity");
+
+        String deep = "[".repeat(65) + "]".repeat(65);
+        Http.Response nested = fleet.http.post(path, a.credential(),
+                "{\"reports\":[{\"id\":\"s2\",\"kind\":\"status\",\"time\":\"2026-12-04T13:00:00Z\",\"payload\":{\"mode\":\"plan\",\"x\":" + deep + "}}]}");
+        assertThat(nested.status()).as(nested.toString()).isEqualTo(400);
+        assertThat(nested.json().get("message").asText()).contains("nested deeper than 64 levels").doesNotContain("StreamReadConstraints")
+                .containsPattern("1:\\d+");
+        Http.Response nestedApi = fleet.http.post("/api/v1/enroll-tokens", fleet.admin, "{\"name\":\"e\",\"labels\":" + "{\"a\":".repeat(65) + "1" + "}".repeat(65) + "}");
+        assertThat(nestedApi.status()).as(nestedApi.toString()).isEqualTo(400);
+        assertThat(nestedApi.json().get("message").asText()).contains("nested deeper than 64 levels").doesNotContain("StreamReadConstraints");
+    }
+
     @Test
     void queryAgentsByAnyFactWithCel() {
         String enroll = fleet.enrollToken(Map.of(), 10);

@@ -65,7 +65,7 @@ final class Fields {
             }
             return f;
         } catch (IOException e) {
-            throw Json.wrap(e);
+            throw Json.wrap(e, p);
         }
     }
 

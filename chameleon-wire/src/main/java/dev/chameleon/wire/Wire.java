@@ -118,7 +118,11 @@ public final class Wire {
      */
     public static ReportBatch readReportBatch(InputStream in) throws WireFormatException {
         try (JsonParser p = Json.parser(in)) {
-            return reportBatch(p);
+            try {
+                return reportBatch(p);
+            } catch (IOException e) {
+                throw Json.wrap(e, p);
+            }
         } catch (IOException e) {
             throw Json.wrap(e);
         }
@@ -126,7 +130,11 @@ public final class Wire {
 
     public static ReportBatch readReportBatch(String text) throws WireFormatException {
         try (JsonParser p = Json.parser(text)) {
-            return reportBatch(p);
+            try {
+                return reportBatch(p);
+            } catch (IOException e) {
+                throw Json.wrap(e, p);
+            }
         } catch (IOException e) {
             throw Json.wrap(e);
         }

@@ -37,8 +37,9 @@ public final class ReportShapes {
                 errors.add(path + ": is " + describe(v) + ", expected a string");
             } else if (values != null && !values.contains(s)) {
                 errors.add(path + ": is " + quote(s) + ", expected one of " + String.join(", ", values));
-            } else if (s.length() > max) {
-                errors.add(path + ": is " + s.length() + " characters long, at most " + max);
+            } else if (s.length() > max && s.codePointCount(0, s.length()) > max) {
+                // characters are Unicode code points (an emoji is one), as JSON Schema's maxLength counts them
+                errors.add(path + ": is " + s.codePointCount(0, s.length()) + " characters long, at most " + max);
             } else if (pattern != null && !pattern.matcher(s).matches()) {
                 errors.add(path + ": is " + quote(s) + ", expected " + pattern.pattern());
             }
