@@ -148,6 +148,21 @@ abstract class FleetApiContract {
         assertThat(fleet.count("reports")).isEqualTo(before + 1);
     }
 
+    /** Issue 14 item 1: the agent's shortening (ReportLimits, the constants of the shape table) gives a message the server takes. */
+    @Test
+    void aMessageShortenedToTheLimitIsAcceptedWhereTheWholeOneIsRefused() {
+        Fleet.Agent a = fleet.enroll(fleet.enrollToken(Map.of(), 1), "web-1", Fleet.facts("vmware", "none", false));
+        String errors = "policies.d/web.yaml:1:3: unknown setting\n".repeat(4_500); // 182 KB, as 700 errors gave
+        Http.Response whole = fleet.report(a, List.of(Fleet.report("e1", "event", Map.of("type", "error", "message", errors))));
+        assertThat(whole.status()).isEqualTo(400);
+        assertThat(whole.json().get("message").asText()).contains("message: is " + errors.length() + " characters long, at most 65536");
+        String shortened = dev.chameleon.wire.ReportLimits.shorten(errors, dev.chameleon.wire.ReportLimits.TEXT);
+        Http.Response ok = fleet.report(a, List.of(Fleet.report("e2", "event", Map.of("type", "error", "message", shortened,
+                "summary", dev.chameleon.wire.ReportLimits.shorten(errors, dev.chameleon.wire.ReportLimits.LINE)))));
+        assertThat(ok.status()).as(ok.toString()).isEqualTo(200);
+        assertThat(fleet.http.get("/api/v1/agents/" + a.id() + "/events", fleet.admin).body()).contains("more characters)");
+    }
+
     /** Issue 14 item 4: lengths in characters (code points), numbers beyond a double and deep nesting said plainly. */
     @Test
     void lengthsCountCharactersAndOutOfRangeNumbersAndDeepNestingAreSaidPlainly() {
