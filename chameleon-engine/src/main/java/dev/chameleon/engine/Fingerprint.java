@@ -40,6 +40,26 @@ public record Fingerprint(Optional<String> hypervisor, Optional<String> cloud, O
                 tier, new ArrayList<>(apps));
     }
 
+    /**
+     * The fingerprint whose {@link #fields()} are {@code fields} (as an agent sends them in a
+     * {@code tuning-proposal}; {@code key} is ignored: {@link #key()} recomputes it), so the control
+     * plane checks a sent key with the same code the agent made it with. A part of the wrong type
+     * is left absent: the key then differs from the one sent.
+     */
+    public static Fingerprint fromFields(Map<?, ?> fields) {
+        List<String> apps = new ArrayList<>();
+        if (fields.get("apps") instanceof List<?> l) {
+            l.stream().filter(String.class::isInstance).map(String.class::cast).forEach(apps::add);
+        }
+        return new Fingerprint(text(fields.get("hypervisor")), text(fields.get("cloud")), text(fields.get("cpuModel")),
+                fields.get("memoryTierGiB") instanceof Long n ? Optional.of(n)
+                        : fields.get("memoryTierGiB") instanceof Integer n ? Optional.of(n.longValue()) : Optional.empty(), apps);
+    }
+
+    private static Optional<String> text(Object o) {
+        return o instanceof String s ? Optional.of(s) : Optional.empty();
+    }
+
     /** The smallest power of two, in GiB, at least {@code bytes} (1 for anything up to 1 GiB). */
     public static long tier(long bytes) {
         long gib = 1;

@@ -107,6 +107,91 @@ abstract class FleetApiContract {
         assertThat(summary.at("/modes/plan").asInt()).isEqualTo(1);
     }
 
+    /** Issue 14 items 3 and 4: unknown envelope fields and non-UTC times are refused before anything is used up or stored. */
+    @Test
+    void unknownRequestFieldsAndOffsetTimesAreRefusedBeforeAnythingIsConsumed() {
+        String enroll = fleet.enrollToken(Map.of(), 1);
+        Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put("enrollToken", enroll);
+        body.put("hostname", "web-1");
+        body.put("agentVersion", "0.1.0");
+        body.put("bogus", 1);
+        Http.Response bogus = fleet.http.post("/api/v1/enroll", null, Http.json(body));
+        assertThat(bogus.status()).as(bogus.toString()).isEqualTo(400);
+        assertThat(bogus.json().get("message").asText()).contains("enrollment request has the unknown field 'bogus'")
+                .contains("known: enrollToken, hostname, agentVersion, facts");
+        // the token's one use was not taken
+        Fleet.Agent a = fleet.enroll(enroll, "web-1", Fleet.facts("vmware", "none", false));
+        long before = fleet.count("reports");
+
+        Map<String, Object> status = Fleet.report("s1", "status", Map.of("mode", "plan"));
+        Http.Response extra = fleet.http.post("/api/v1/agents/" + a.id() + "/reports", a.credential(),
+                Http.json(Map.of("reports", List.of(status), "extra", 1)));
+        assertThat(extra.status()).as(extra.toString()).isEqualTo(400);
+        assertThat(extra.json().get("message").asText()).contains("a report batch has the unknown field 'extra' (known: reports)");
+
+        Map<String, Object> junk = new java.util.LinkedHashMap<>(status);
+        junk.put("junk", true);
+        Http.Response perReport = fleet.report(a, List.of(junk));
+        assertThat(perReport.status()).as(perReport.toString()).isEqualTo(400);
+        assertThat(perReport.json().get("message").asText()).contains("reports[0] has the unknown field 'junk' (known: id, kind, time, payload)");
+
+        Map<String, Object> offset = new java.util.LinkedHashMap<>(status);
+        offset.put("time", "2026-12-04T18:00:00+05:00");
+        Http.Response notUtc = fleet.report(a, List.of(offset));
+        assertThat(notUtc.status()).as(notUtc.toString()).isEqualTo(400);
+        assertThat(notUtc.json().get("message").asText()).contains("reports[0].time must be an ISO-8601 UTC time");
+
+        // a payload field the shape table does not name is still kept (a newer agent may report more)
+        Http.Response newer = fleet.report(a, List.of(Fleet.report("s2", "status", Map.of("mode", "plan", "futureField", 7))));
+        assertThat(newer.status()).as(newer.toString()).isEqualTo(200);
+        assertThat(fleet.count("reports")).isEqualTo(before + 1);
+    }
+
+    /** Issue 14 item 1: the agent's shortening (ReportLimits, the constants of the shape table) gives a message the server takes. */
+    @Test
+    void aMessageShortenedToTheLimitIsAcceptedWhereTheWholeOneIsRefused() {
+        Fleet.Agent a = fleet.enroll(fleet.enrollToken(Map.of(), 1), "web-1", Fleet.facts("vmware", "none", false));
+        String errors = "policies.d/web.yaml:1:3: unknown setting\n".repeat(4_500); // 182 KB, as 700 errors gave
+        Http.Response whole = fleet.report(a, List.of(Fleet.report("e1", "event", Map.of("type", "error", "message", errors))));
+        assertThat(whole.status()).isEqualTo(400);
+        assertThat(whole.json().get("message").asText()).contains("message: is " + errors.length() + " characters long, at most 65536");
+        String shortened = dev.chameleon.wire.ReportLimits.shorten(errors, dev.chameleon.wire.ReportLimits.TEXT);
+        Http.Response ok = fleet.report(a, List.of(Fleet.report("e2", "event", Map.of("type", "error", "message", shortened,
+                "summary", dev.chameleon.wire.ReportLimits.shorten(errors, dev.chameleon.wire.ReportLimits.LINE)))));
+        assertThat(ok.status()).as(ok.toString()).isEqualTo(200);
+        assertThat(fleet.http.get("/api/v1/agents/" + a.id() + "/events", fleet.admin).body()).contains("more characters)");
+    }
+
+    /** Issue 14 item 4: lengths in characters (code points), numbers beyond a double and deep nesting said plainly. */
+    @Test
+    void lengthsCountCharactersAndOutOfRangeNumbersAndDeepNestingAreSaidPlainly() {
+        Fleet.Agent a = fleet.enroll(fleet.enrollToken(Map.of(), 1), "web-1", Fleet.facts("vmware", "none", false));
+        String emoji = "\uD83D\uDE00";
+        // 3000 emoji are 3000 characters (6000 UTF-16 units): within the summary's 4,096
+        Http.Response ok = fleet.report(a, List.of(Fleet.report("e1", "event", Map.of("type", "notice", "summary", emoji.repeat(3000)))));
+        assertThat(ok.status()).as(ok.toString()).isEqualTo(200);
+        Http.Response tooLong = fleet.report(a, List.of(Fleet.report("e2", "event", Map.of("type", "notice", "summary", emoji.repeat(5000)))));
+        assertThat(tooLong.status()).isEqualTo(400);
+        assertThat(tooLong.json().get("message").asText()).contains("summary: is 5000 characters long, at most 4096");
+
+        String path = "/api/v1/agents/" + a.id() + "/reports";
+        Http.Response inf = fleet.http.post(path, a.credential(),
+                "{\"reports\":[{\"id\":\"s1\",\"kind\":\"status\",\"time\":\"2026-12-04T13:00:00Z\",\"payload\":{\"mode\":\"plan\",\"cpuPercent\":1e999999}}]}");
+        assertThat(inf.status()).as(inf.toString()).isEqualTo(400);
+        assertThat(inf.json().get("message").asText()).contains("out of range").doesNotContain("Infinity");
+
+        String deep = "[".repeat(65) + "]".repeat(65);
+        Http.Response nested = fleet.http.post(path, a.credential(),
+                "{\"reports\":[{\"id\":\"s2\",\"kind\":\"status\",\"time\":\"2026-12-04T13:00:00Z\",\"payload\":{\"mode\":\"plan\",\"x\":" + deep + "}}]}");
+        assertThat(nested.status()).as(nested.toString()).isEqualTo(400);
+        assertThat(nested.json().get("message").asText()).contains("nested deeper than 64 levels").doesNotContain("StreamReadConstraints")
+                .containsPattern("1:\\d+");
+        Http.Response nestedApi = fleet.http.post("/api/v1/enroll-tokens", fleet.admin, "{\"name\":\"e\",\"labels\":" + "{\"a\":".repeat(65) + "1" + "}".repeat(65) + "}");
+        assertThat(nestedApi.status()).as(nestedApi.toString()).isEqualTo(400);
+        assertThat(nestedApi.json().get("message").asText()).contains("nested deeper than 64 levels").doesNotContain("StreamReadConstraints");
+    }
+
     @Test
     void queryAgentsByAnyFactWithCel() {
         String enroll = fleet.enrollToken(Map.of(), 10);

@@ -102,6 +102,52 @@ class TuningProposalsApiTest {
         assertThat(up.json().at("/summary/policies/0").asText()).isEqualTo("tuned-backlog");
     }
 
+    /** Issue 14 item 2: a proposal is checked against the agent that sends it. */
+    @ParameterizedTest
+    @EnumSource(Fleet.Db.class)
+    void aProposalForAnotherPlatformOrWithAKeyItsFieldsDoNotMakeIsRefusedNamingTheField(Fleet.Db db) {
+        fleet = Fleet.start(db);
+        Http.Response et = fleet.http.post("/api/v1/enroll-tokens", fleet.admin, Http.json(Map.of("name", "e", "maxUses", 3)));
+        String token = et.json().get("token").asText();
+        Map<String, Object> kvm = Fleet.facts("kvm", "none", false);
+        Map<String, Object> unknown = Fleet.facts("unknown", "none", false);
+        Fleet.Agent a = fleet.enroll(token, "vm-a", kvm);
+        Fleet.Agent u = fleet.enroll(token, "vm-u", unknown);
+
+        // an agent whose facts say hypervisor=unknown posts another platform's proposal
+        Http.Response other = fleet.report(u, List.of(Fleet.report("p1", "event", proposal(kvm, "backlog"))));
+        assertThat(other.status()).as(other.toString()).isEqualTo(400);
+        assertThat(other.json().get("message").asText()).contains("report p1 (event tuning-proposal): fingerprint.hypervisor: is \"kvm\"")
+                .contains("the agent's last facts make it \"unknown\" (from platform.hypervisor)");
+
+        // a key its fields do not make
+        Map<String, Object> forged = proposal(kvm, "backlog");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> fp = new LinkedHashMap<>((Map<String, Object>) forged.get("fingerprint"));
+        fp.put("key", "hypervisor=vmware cloud=none memory<=16GiB");
+        forged.put("fingerprint", fp);
+        Http.Response lie = fleet.report(a, List.of(Fleet.report("p2", "event", forged)));
+        assertThat(lie.status()).as(lie.toString()).isEqualTo(400);
+        assertThat(lie.json().get("message").asText()).contains("fingerprint.key: is \"hypervisor=vmware cloud=none memory<=16GiB\"")
+                .contains("the fingerprint's fields make \"hypervisor=kvm cloud=none memory<=16GiB\"");
+
+        // fields that contradict the key's sender: a memory tier the agent does not have
+        Map<String, Object> bigger = proposal(kvm, "backlog");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> fp2 = new LinkedHashMap<>((Map<String, Object>) bigger.get("fingerprint"));
+        fp2.put("memoryTierGiB", 64L);
+        fp2.put("key", "hypervisor=kvm cloud=none memory<=64GiB");
+        bigger.put("fingerprint", fp2);
+        Http.Response tier = fleet.report(a, List.of(Fleet.report("p3", "event", bigger)));
+        assertThat(tier.status()).as(tier.toString()).isEqualTo(400);
+        assertThat(tier.json().get("message").asText()).contains("fingerprint.memoryTierGiB: is \"64\"");
+
+        // nothing of those was stored; the sender's own proposal is
+        assertThat(fleet.http.get("/api/v1/events?agent=" + u.id(), fleet.admin).body()).doesNotContain("tuning-proposal");
+        assertThat(fleet.report(a, List.of(Fleet.report("p4", "event", proposal(kvm, "backlog")))).status()).isEqualTo(200);
+        assertThat(fleet.http.get("/api/v1/tuning/proposals?agent=" + a.id(), fleet.admin).json()).hasSize(1);
+    }
+
     @ParameterizedTest
     @EnumSource(Fleet.Db.class)
     void aTuningIsAPolicySetForTheBundleAndItsErrorsArePositioned(Fleet.Db db) {

@@ -18,7 +18,7 @@ import java.util.Set;
  */
 final class Fields {
     private final Map<String, Object> values = new HashMap<>();
-    private final Map<String, int[]> where = new HashMap<>();
+    private final Map<String, int[]> where = new java.util.LinkedHashMap<>();
     private final int line;
     private final int column;
     private final String what;
@@ -65,7 +65,7 @@ final class Fields {
             }
             return f;
         } catch (IOException e) {
-            throw Json.wrap(e);
+            throw Json.wrap(e, p);
         }
     }
 
@@ -84,6 +84,22 @@ final class Fields {
     }
 
     record RawJson(String text) {
+    }
+
+    /**
+     * Refuses a field not in {@code known} (the first one in the document), at its position:
+     * {@code WHAT has the unknown field 'NAME' (known: a, b, c)}. For request envelopes, whose
+     * fields are fixed (docs/control-plane.md, unknown fields); documents an agent reads stay
+     * lenient.
+     */
+    Fields onlyKnown(List<String> known) throws WireFormatException {
+        for (String name : where.keySet()) {
+            if (!known.contains(name)) {
+                throw error(name, what + " has the unknown field '" + (name.length() > 60 ? name.substring(0, 60) + "..." : name)
+                        + "' (known: " + String.join(", ", known) + ")");
+            }
+        }
+        return this;
     }
 
     WireFormatException error(String field, String message) {

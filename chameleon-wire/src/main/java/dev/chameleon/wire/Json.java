@@ -67,7 +67,11 @@ public final class Json {
     /** Parses one JSON document into a plain tree; trailing content is an error. */
     public static Object parse(String text) throws WireFormatException {
         try (JsonParser p = parser(text)) {
-            return parseDocument(p);
+            try {
+                return parseDocument(p);
+            } catch (IOException e) {
+                throw wrap(e, p);
+            }
         } catch (IOException e) {
             throw wrap(e);
         }
@@ -76,7 +80,11 @@ public final class Json {
     /** Parses one JSON document from bytes (UTF-8) into a plain tree; trailing content is an error. */
     public static Object parse(InputStream in) throws WireFormatException {
         try (JsonParser p = parser(in)) {
-            return parseDocument(p);
+            try {
+                return parseDocument(p);
+            } catch (IOException e) {
+                throw wrap(e, p);
+            }
         } catch (IOException e) {
             throw wrap(e);
         }
@@ -143,7 +151,8 @@ public final class Json {
     public static String copy(JsonParser p) throws IOException {
         StringWriter w = new StringWriter();
         try (JsonGenerator g = FACTORY.createGenerator(w)) {
-            g.copyCurrentStructure(p);
+            // exact: a float beyond a double (1e999999) stays a number for the reader to refuse, not the string "Infinity"
+            g.copyCurrentStructureExact(p);
         }
         return w.toString();
     }
@@ -210,6 +219,22 @@ public final class Json {
     static WireFormatException at(JsonParser p, String message) {
         JsonLocation l = p.currentTokenLocation();
         return new WireFormatException(message, l.getLineNr(), l.getColumnNr());
+    }
+
+    /** A Jackson read error as a positioned wire error; where the error has no position, the parser's. */
+    static WireFormatException wrap(IOException e, JsonParser p) {
+        if (e instanceof com.fasterxml.jackson.core.exc.StreamConstraintsException c) {
+            // said in the wire's terms, not by the name of Jackson's setting
+            String m = c.getOriginalMessage();
+            String said = m.contains("nesting depth") ? "nested deeper than " + MAX_DEPTH + " levels"
+                    : m.contains("String value length") ? "a string longer than " + MAX_STRING_CHARS + " characters"
+                    : m.contains("Number value length") ? "a number longer than 400 digits" : null;
+            JsonLocation l = c.getLocation() != null ? c.getLocation() : p != null ? p.currentLocation() : null;
+            if (said != null) {
+                return new WireFormatException("malformed JSON: " + said, l == null ? 0 : l.getLineNr(), l == null ? 0 : l.getColumnNr());
+            }
+        }
+        return wrap(e);
     }
 
     /** A Jackson read error as a positioned wire error. */

@@ -44,7 +44,14 @@ public final class Wire {
         return enrollRequest(Fields.document(Json.parser(text), "enrollment request", Set.of()));
     }
 
+    /** The fields of an enrollment request; any other is refused (a server reads requests strictly). */
+    public static final List<String> ENROLL_REQUEST_FIELDS = List.of("enrollToken", "hostname", "agentVersion", "facts");
+    /** The fields of a report batch, and of each report in it; any other is refused. */
+    public static final List<String> BATCH_FIELDS = List.of("reports");
+    public static final List<String> REPORT_FIELDS = List.of("id", "kind", "time", "payload");
+
     private static EnrollRequest enrollRequest(Fields f) throws WireFormatException {
+        f.onlyKnown(ENROLL_REQUEST_FIELDS);
         return new EnrollRequest(f.string("enrollToken"), f.string("hostname"), f.optionalString("agentVersion", ""),
                 f.has("facts") ? f.object("facts") : Map.of());
     }
@@ -111,7 +118,11 @@ public final class Wire {
      */
     public static ReportBatch readReportBatch(InputStream in) throws WireFormatException {
         try (JsonParser p = Json.parser(in)) {
-            return reportBatch(p);
+            try {
+                return reportBatch(p);
+            } catch (IOException e) {
+                throw Json.wrap(e, p);
+            }
         } catch (IOException e) {
             throw Json.wrap(e);
         }
@@ -119,7 +130,11 @@ public final class Wire {
 
     public static ReportBatch readReportBatch(String text) throws WireFormatException {
         try (JsonParser p = Json.parser(text)) {
-            return reportBatch(p);
+            try {
+                return reportBatch(p);
+            } catch (IOException e) {
+                throw Json.wrap(e, p);
+            }
         } catch (IOException e) {
             throw Json.wrap(e);
         }
@@ -134,8 +149,8 @@ public final class Wire {
             String name = p.currentName();
             p.nextToken();
             if (!name.equals("reports")) {
-                p.skipChildren();
-                continue;
+                throw Json.at(p, "a report batch has the unknown field '" + (name.length() > 60 ? name.substring(0, 60) + "..." : name)
+                        + "' (known: reports)");
             }
             if (p.currentToken() != JsonToken.START_ARRAY) {
                 throw Json.at(p, "reports must be an array");
@@ -147,7 +162,7 @@ public final class Wire {
                     throw Json.at(p, "a batch holds at most " + ReportBatch.MAX_REPORTS + " reports");
                 }
                 String what = "reports[" + out.size() + "]";
-                Fields f = Fields.read(p, what, Set.of("payload"));
+                Fields f = Fields.read(p, what, Set.of("payload")).onlyKnown(REPORT_FIELDS);
                 Report r = report(f, what);
                 if (!ids.add(r.id())) {
                     throw f.error("id", what + ".id '" + r.id() + "' appears twice in this batch");
@@ -175,6 +190,10 @@ public final class Wire {
         String time = f.string("time");
         try {
             java.time.Instant.parse(time);
+            if (!time.endsWith("Z")) {
+                // Instant.parse takes an offset too (+05:00); the wire's times are UTC
+                throw new java.time.format.DateTimeParseException("not UTC", time, 0);
+            }
         } catch (java.time.format.DateTimeParseException e) {
             throw f.error("time", what + ".time must be an ISO-8601 UTC time such as 2026-12-04T13:00:00Z, got '" + time + "'");
         }

@@ -14,6 +14,7 @@ import dev.chameleon.wire.BundleVerifier;
 import dev.chameleon.wire.Report;
 import dev.chameleon.wire.ReportBatch;
 import dev.chameleon.wire.ReportKind;
+import dev.chameleon.wire.ReportLimits;
 import dev.chameleon.wire.ReportReceipt;
 import java.io.IOException;
 import java.time.Clock;
@@ -208,9 +209,9 @@ public final class FleetLink implements AutoCloseable {
         st.put("pendingChanges", summary.pending() == null ? 0L : summary.pending().longValue());
         st.put("drift", summary.drift() == null ? 0L : summary.drift().longValue());
         st.put("bundleVersion", active.version());
-        st.put("trigger", summary.trigger());
+        st.put("trigger", ReportLimits.shorten(summary.trigger(), ReportLimits.TRIGGER));
         if (summary.error() != null) {
-            st.put("error", summary.error());
+            st.put("error", ReportLimits.shorten(summary.error(), ReportLimits.TEXT));
         }
         st.put("outbox", (long) outbox.size());
         // the agent's own cost, for the console's chart over time: resident memory now (VmRSS of this
@@ -253,6 +254,9 @@ public final class FleetLink implements AutoCloseable {
             return;
         }
         lastAdvice = json;
+        a = new LinkedHashMap<>(a);
+        bound(a, "summary", ReportLimits.LINE);
+        bound(a, "error", ReportLimits.TEXT);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("type", "advice");
         m.put("time", now.toString());
@@ -290,6 +294,7 @@ public final class FleetLink implements AutoCloseable {
             }
         }
         m.put("proposal", report.proposal().get());
+        bound(m, "summary", ReportLimits.LINE);
         outbox.add(ReportKind.EVENT, now, Json.compact(m));
         kick.offer(Boolean.TRUE);
     }
@@ -310,8 +315,22 @@ public final class FleetLink implements AutoCloseable {
         m.put("type", ev.type());
         m.put("time", e.time().toString());
         m.putAll(ev.fields());
+        bound(m, "summary", ReportLimits.LINE);
+        bound(m, "message", ReportLimits.TEXT);
+        bound(m, "error", ReportLimits.TEXT);
         outbox.add(kind, e.time(), Json.compact(m));
         kick.offer(Boolean.TRUE);
+    }
+
+    /**
+     * Shortens the string field {@code key} of {@code m} to the server's limit for it
+     * ({@link ReportLimits#shorten}: "… (N more characters)" says how much was cut), so that a long
+     * error is sent shortened rather than refused by the server and dropped.
+     */
+    private static void bound(Map<String, Object> m, String key, int max) {
+        if (m.get(key) instanceof String s && s.length() > max) {
+            m.put(key, ReportLimits.shorten(s, max));
+        }
     }
 
     // ---- bundles ----
@@ -423,7 +442,7 @@ public final class FleetLink implements AutoCloseable {
                     if (one.status() != 400) {
                         throw one;
                     }
-                    outbox.refuse(r.id());
+                    outbox.refuse(r, one.getMessage());
                 }
             }
         }

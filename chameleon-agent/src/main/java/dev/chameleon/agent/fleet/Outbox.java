@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import dev.chameleon.wire.Report;
 import dev.chameleon.wire.ReportBatch;
 import dev.chameleon.wire.ReportKind;
+import dev.chameleon.wire.ReportLimits;
 import dev.chameleon.wire.Wire;
 import dev.chameleon.wire.WireFormatException;
 import java.io.IOException;
@@ -18,7 +19,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 
@@ -157,7 +160,7 @@ public final class Outbox {
         if (dropped > 0) {
             out.add(new Report("dropped-" + boot + "-" + nextSeq + "-" + dropped, ReportKind.EVENT, Instant.now().toString(),
                     "{\"type\":\"reports-dropped\",\"dropped\":" + dropped + ",\"summary\":\"" + dropped
-                            + " report(s) dropped from the agent's full outbox\"}"));
+                            + " report(s) dropped by the agent: its outbox was full, or they could not be written, read back or sent\"}"));
         }
         List<Long> bad = new ArrayList<>();
         for (Long seq : sizes.keySet()) {
@@ -209,10 +212,32 @@ public final class Outbox {
         }
     }
 
-    /** Drops one report the server refused as malformed (it would block the outbox forever), and counts it. */
-    public synchronized void refuse(String id) {
-        acknowledge(List.of(id));
-        countDropped(1);
+    /**
+     * Drops one report the server refused when sent alone (it would block the outbox forever), and
+     * queues in its place an {@code event} report of type {@code report-refused} saying so with the
+     * server's answer: {@code {"type": "report-refused", "report": ID, "kind": KIND, "summary":
+     * "report ID (KIND) was refused by the server and dropped: ...", "message": ANSWER}} (summary and
+     * message shortened to {@link ReportLimits}). Not counted as dropped from a full outbox.
+     *
+     * @param reason the server's answer ({@code HTTP 400: ...})
+     */
+    public synchronized void refuse(Report r, String reason) {
+        acknowledge(List.of(r.id()));
+        if (r.payload().contains("\"type\":\"report-refused\"")) {
+            // a refusal notice refused in turn: say it by the count rather than loop
+            countDropped(1);
+            return;
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("type", "report-refused");
+        m.put("time", Instant.now().toString());
+        m.put("report", r.id());
+        m.put("kind", r.kind().wire());
+        String firstLine = reason.lines().findFirst().orElse(reason);
+        m.put("summary", ReportLimits.shorten("report " + r.id() + " (" + r.kind().wire() + ") was refused by the server and dropped: "
+                + firstLine, ReportLimits.LINE));
+        m.put("message", ReportLimits.shorten(reason, ReportLimits.TEXT));
+        add(ReportKind.EVENT, Instant.now(), dev.chameleon.model.json.Json.compact(m));
     }
 
     private void countDropped(long n) {

@@ -732,11 +732,14 @@ public final class Api {
         return null;
     }
 
+    /** Jackson's nesting error ("Document nesting depth (65) exceeds the maximum allowed (64, from `StreamReadConstraints...`)"). */
+    private static final java.util.regex.Pattern NESTING = java.util.regex.Pattern.compile(
+            "Document nesting depth \\(\\d+\\) exceeds the maximum allowed \\((\\d+), from [^\\n]*\\)");
     private static final java.util.regex.Pattern JAVA_TYPE = java.util.regex.Pattern.compile("[`'](?:[a-z][\\w]*\\.)+(?:\\w+\\$)?(\\w+)[`']");
 
     /** Jackson's message with Java type names cut to their simple name ({@code `java.lang.String`} → {@code `String`}). */
     static String forPeople(String message) {
-        return JAVA_TYPE.matcher(message).replaceAll("`$1`").replace("StreamReadConstraints.getMaxNestingDepth()", "the nesting limit");
+        return NESTING.matcher(JAVA_TYPE.matcher(message).replaceAll("`$1`")).replaceAll("nested deeper than $1 levels");
     }
 
     private static void send(Context ctx, int status, String code, String message, List<String> errors) {

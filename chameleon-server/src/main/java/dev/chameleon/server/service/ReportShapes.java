@@ -1,5 +1,6 @@
 package dev.chameleon.server.service;
 
+import dev.chameleon.wire.ReportLimits;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,8 +37,9 @@ public final class ReportShapes {
                 errors.add(path + ": is " + describe(v) + ", expected a string");
             } else if (values != null && !values.contains(s)) {
                 errors.add(path + ": is " + quote(s) + ", expected one of " + String.join(", ", values));
-            } else if (s.length() > max) {
-                errors.add(path + ": is " + s.length() + " characters long, at most " + max);
+            } else if (s.length() > max && s.codePointCount(0, s.length()) > max) {
+                // characters are Unicode code points (an emoji is one), as JSON Schema's maxLength counts them
+                errors.add(path + ": is " + s.codePointCount(0, s.length()) + " characters long, at most " + max);
             } else if (pattern != null && !pattern.matcher(s).matches()) {
                 errors.add(path + ": is " + quote(s) + ", expected " + pattern.pattern());
             }
@@ -251,9 +253,10 @@ public final class ReportShapes {
     // ---- the table ----
 
     private static final long BIG = Long.MAX_VALUE;
-    private static final int LINE = 4096;
+    /** One line for people (summaries); the agent shortens to the same constants (dev.chameleon.wire.ReportLimits). */
+    private static final int LINE = ReportLimits.LINE;
     /** Free text that may carry a command's error output (messages, errors). */
-    private static final int TEXT = 65_536;
+    private static final int TEXT = ReportLimits.TEXT;
     private static final Shape COUNT = new Whole(0, Integer.MAX_VALUE);
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?");
 
@@ -278,7 +281,7 @@ public final class ReportShapes {
 
     /** {@code status}: the agent's heartbeat after each pass (dev.chameleon.agent.fleet.FleetLink#passed). */
     public static final Shape STATUS = new Obj(fields("mode", oneOf(MODES.toArray(String[]::new))), fields(
-            "pendingChanges", COUNT, "drift", COUNT, "bundleVersion", new Whole(0, BIG), "trigger", text(256), "error", text(TEXT),
+            "pendingChanges", COUNT, "drift", COUNT, "bundleVersion", new Whole(0, BIG), "trigger", text(ReportLimits.TRIGGER), "error", text(TEXT),
             "outbox", COUNT, "rssBytes", new Whole(0, BIG), "cpuPercent", new Number(0, 100_000)));
 
     /** {@code plan}: the plan document (docs/plan-json.md); {@code summary.change} is the pending count. */

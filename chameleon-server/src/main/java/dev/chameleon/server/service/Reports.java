@@ -1,5 +1,6 @@
 package dev.chameleon.server.service;
 
+import dev.chameleon.engine.Fingerprint;
 import dev.chameleon.model.FactSet;
 import dev.chameleon.policy.FactSchema;
 import dev.chameleon.server.store.AgentStore;
@@ -154,6 +155,7 @@ public final class Reports {
         for (Report r : batch.reports()) {
             checked.add(check(r));
         }
+        checkProposals(agentId, batch, checked);
         boolean[] wake = {false};
         boolean[] newFacts = {false};
         ReportReceipt receipt = db.tx(c -> {
@@ -223,6 +225,70 @@ public final class Reports {
         };
         refuseMisfit("report " + r.id() + " (" + r.kind().wire() + ")", ReportShapes.check(shape, tree));
         return tree;
+    }
+
+    /**
+     * Checks each {@code tuning-proposal} event against its sender: the fingerprint's key must be
+     * the one its fields make ({@link Fingerprint#fromFields}, the agent's own code), and its
+     * platform fields must be those of the agent's last facts (the latest facts report earlier in
+     * the batch, else the facts stored for it); 400 naming the field otherwise. The apps are not
+     * compared (a workload may start or stop between the tuning run and the report).
+     */
+    private void checkProposals(String agentId, ReportBatch batch, List<Object> checked) {
+        String[] stored = null;
+        Facts latest = null;
+        for (int i = 0; i < batch.reports().size(); i++) {
+            Report r = batch.reports().get(i);
+            if (r.kind() == ReportKind.FACTS) {
+                latest = (Facts) checked.get(i);
+                continue;
+            }
+            if (r.kind() != ReportKind.EVENT || !(checked.get(i) instanceof Map<?, ?> ev) || !"tuning-proposal".equals(ev.get("type"))) {
+                continue;
+            }
+            String what = "report " + r.id() + " (event tuning-proposal)";
+            Map<?, ?> fp = (Map<?, ?>) ev.get("fingerprint"); // checked: an object with a string key
+            Fingerprint sent = Fingerprint.fromFields(fp);
+            if (!sent.key().equals(fp.get("key"))) {
+                throw ApiException.invalid(what + ": fingerprint.key: is \"" + Names.shorten((String) fp.get("key"))
+                        + "\", but the fingerprint's fields make \"" + Names.shorten(sent.key()) + "\"");
+            }
+            String factsJson;
+            if (latest != null) {
+                factsJson = latest.json();
+            } else {
+                if (stored == null) {
+                    stored = new String[] {db.read(c -> AgentStore.factsText(c, agentId))};
+                }
+                factsJson = stored[0];
+            }
+            if (factsJson == null) {
+                throw ApiException.invalid(what + ": fingerprint: agent " + agentId + " has sent no facts yet to check it against");
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> tree = (Map<String, Object>) parse(factsJson);
+            Fingerprint own = Fingerprint.of(FactSet.of(tree, Map.of()));
+            mustMatch(what, "hypervisor", "platform.hypervisor", sent.hypervisor(), own.hypervisor());
+            mustMatch(what, "cloud", "platform.cloud", sent.cloud(), own.cloud());
+            mustMatch(what, "cpuModel", "cpu.model", sent.cpuModel(), own.cpuModel());
+            mustMatch(what, "memoryTierGiB", "memory.totalBytes", sent.memoryTierGiB(), own.memoryTierGiB());
+        }
+    }
+
+    private static Object parse(String json) {
+        try {
+            return Json.parse(json);
+        } catch (WireFormatException e) {
+            throw new IllegalStateException("stored facts do not read: " + e.getMessage(), e);
+        }
+    }
+
+    private static void mustMatch(String what, String field, String fact, java.util.Optional<?> sent, java.util.Optional<?> own) {
+        if (!sent.equals(own)) {
+            throw ApiException.invalid(what + ": fingerprint." + field + ": is " + sent.map(v -> "\"" + Names.shorten(String.valueOf(v)) + "\"")
+                    .orElse("absent") + ", but the agent's last facts make it " + own.map(v -> "\"" + Names.shorten(String.valueOf(v)) + "\"")
+                    .orElse("absent") + " (from " + fact + "): a proposal is accepted only for the platform of the agent that sends it");
+        }
     }
 
     private static void refuseMisfit(String what, List<String> errors) {
