@@ -26,14 +26,14 @@ class DebGuestIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
-    @Timeout(value = 40, unit = TimeUnit.MINUTES)   // one boot under TCG; the script's own bound (Proc.run) is 30 min
+    @Timeout(value = 60, unit = TimeUnit.MINUTES)   // two boots under TCG; the script's own bound (Proc.run) is 50 min
     void installsRunsAppliesUpgradesAndRemovesInADebianGuest() throws Exception {
         String deb = System.getProperty("chameleon.deb");
         assertThat(deb).as("system property chameleon.deb (run through 'mvn verify')").isNotNull();
         Path script = Path.of(System.getProperty("chameleon.repo", "..")).resolve("vm/deb-guest.sh");
         assertThat(script).isRegularFile();
         Path out = Files.createTempDirectory("chameleon-deb-guest");
-        DebPackageIT.Proc run = DebPackageIT.Proc.run(List.of("bash", script.toString(), deb, out.toString()), 1800);
+        DebPackageIT.Proc run = DebPackageIT.Proc.run(List.of("bash", script.toString(), deb, out.toString()), 3000);
         assertThat(run.code()).as("vm/deb-guest.sh:\n" + run.out()).isZero();
 
         Map<String, Map<String, String>> steps = new LinkedHashMap<>();
