@@ -26,14 +26,14 @@ class DebGuestIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
-    @Timeout(value = 40, unit = TimeUnit.MINUTES)   // one boot under TCG; the script's own bound (Proc.run) is 30 min
+    @Timeout(value = 60, unit = TimeUnit.MINUTES)   // two boots under TCG; the script's own bound (Proc.run) is 50 min
     void installsRunsAppliesUpgradesAndRemovesInADebianGuest() throws Exception {
         String deb = System.getProperty("chameleon.deb");
         assertThat(deb).as("system property chameleon.deb (run through 'mvn verify')").isNotNull();
         Path script = Path.of(System.getProperty("chameleon.repo", "..")).resolve("vm/deb-guest.sh");
         assertThat(script).isRegularFile();
         Path out = Files.createTempDirectory("chameleon-deb-guest");
-        DebPackageIT.Proc run = DebPackageIT.Proc.run(List.of("bash", script.toString(), deb, out.toString()), 1800);
+        DebPackageIT.Proc run = DebPackageIT.Proc.run(List.of("bash", script.toString(), deb, out.toString()), 3000);
         assertThat(run.code()).as("vm/deb-guest.sh:\n" + run.out()).isZero();
 
         Map<String, Map<String, String>> steps = new LinkedHashMap<>();
@@ -56,7 +56,10 @@ class DebGuestIT {
         }
         String report = run.out();
         assertThat(steps).as(report).containsKeys("booted", "cpuid", "install", "status-plan", "reload-apply", "plan-after-apply",
-                "before-reboot", "rebooted", "reboot-agent", "plan-after-reboot", "stop", "upgrade", "status-upgraded", "remove", "purge", "end");
+                "grub-install", "cmdline-apply", "before-reboot", "rebooted", "reboot-agent", "plan-after-reboot",
+                "cmdline-rebooted", "cmdline-plan-after-reboot", "cmdline-rollback", "stop",
+                "real-before", "real-apply", "real-rollback", "real-tuned-stopped",
+                "upgrade", "status-upgraded", "remove", "purge", "end");
         String before = steps.get("booted").get("swappiness");
 
         // Install: enabled and started by the maintainer script under a running systemd, in plan mode.
@@ -98,6 +101,47 @@ class DebGuestIT {
         assertThat(steps.get("reboot-agent")).as(report).containsEntry("rc", "0").containsEntry("journalled_after", pre.get("journalled"))
                 .containsEntry("ratio", "7");
         assertThat(steps.get("plan-after-reboot")).as(report).containsEntry("to_change", "0").containsEntry("already", "3");
+
+        // Scenario 10, kernelCmdline through the real GRUB: the guest installs GRUB on its disk
+        // (the first boot came in through QEMU's -kernel); the agent's actuator writes its drop-in and
+        // runs the real update-grub; the pending reboot is recorded and the plan notes it. The reboot
+        // goes through SeaBIOS and GRUB (BOOT_IMAGE= on the command line is GRUB's) and the kernel
+        // runs with the argument (nowatchdog: the soft-lockup watchdog is off); /run is empty again,
+        // nothing is pending and the agent finds the argument in place. Its rollback removes the
+        // drop-in, runs update-grub again, and records that the running kernel still has it.
+        assertThat(steps.get("grub-install")).as(report).containsEntry("rc", "0").containsEntry("update_grub", "0")
+                .containsEntry("watchdog", "1").containsEntry("arg_running", "absent");
+        assertThat(Integer.parseInt(steps.get("grub-install").get("kernels"))).as(report).isPositive();
+        assertThat(steps.get("cmdline-apply")).as(report).containsEntry("rc", "0").containsEntry("dropin", "1")
+                .containsEntry("grub_cfg", steps.get("grub-install").get("kernels")).containsEntry("reboot_record", "1");
+        assertThat(Integer.parseInt(steps.get("cmdline-apply").get("plan_pending"))).as(report).isPositive();
+        assertThat(steps.get("cmdline-rebooted")).as(report).containsEntry("booted_by", "grub").containsEntry("arg_running", "present")
+                .containsEntry("watchdog", "0").containsEntry("reboot_record", "0");
+        assertThat(steps.get("cmdline-plan-after-reboot")).as(report).containsEntry("rc", "0").containsEntry("already", "1")
+                .containsEntry("plan_pending", "0");
+        assertThat(steps.get("cmdline-rollback")).as(report).containsEntry("rc", "0").containsEntry("dropin", "gone")
+                .containsEntry("grub_cfg", "0").containsEntry("reboot_record", "1");
+        assertThat(steps.get("cmdline-rollback").get("kernels")).as(report).isEqualTo(steps.get("grub-install").get("kernels"));
+
+        // Scenario 10, the kinds that run programs at run time, with the agent stopped: TuneD started
+        // on 'balanced'; one apply switches it to throughput-performance through tuned-adm (which sets
+        // vm.dirty_ratio=40), flips the virtio NIC's GRO through ethtool -K and sets the disk's
+        // scheduler; each is read back with tuned-adm active, ethtool -k and the queue file. The
+        // rollback puts all three back, TuneD restoring the sysctls its profile had changed.
+        Map<String, String> real = steps.get("real-before");
+        assertThat(real).as(report).containsEntry("tuned", "0").containsEntry("profile", "balanced");
+        assertThat(real.get("nic")).as(report).isNotEmpty();
+        assertThat(real.get("dirty_ratio")).as(report).isNotEqualTo("40");
+        assertThat(steps.get("real-apply")).as(report).containsEntry("rc", "0").containsEntry("profile", "throughput-performance")
+                .containsEntry("dirty_ratio", "40").containsEntry("gro", steps.get("real-apply").get("want_gro"))
+                .containsEntry("scheduler", steps.get("real-apply").get("want_scheduler"));
+        assertThat(steps.get("real-apply").get("gro")).as(report).isNotEqualTo(real.get("gro"));
+        assertThat(steps.get("real-apply").get("scheduler")).as(report).isNotEqualTo(real.get("scheduler"));
+        assertThat(steps.get("real-rollback")).as(report).containsEntry("rc", "0").containsEntry("profile", "balanced")
+                .containsEntry("dirty_ratio", real.get("dirty_ratio")).containsEntry("swappiness", real.get("swappiness"))
+                .containsEntry("gro", real.get("gro")).containsEntry("scheduler", real.get("scheduler"));
+        assertThat(steps.get("real-tuned-stopped")).as(report).containsEntry("active", "inactive")
+                .containsEntry("swappiness", steps.get("stop").get("applied"));
 
         // Stop leaves the machine as it is.
         assertThat(steps.get("stop")).as(report).containsEntry("active", "inactive");
