@@ -85,8 +85,12 @@ public final class Browser implements AutoCloseable {
         });
     }
 
+    /** The text of a displayed element, read inside the wait (a redraw between finding and reading is read again). */
     public String text(String id) {
-        return visible(id).getText();
+        return await("#" + id + " shown", d -> {
+            WebElement e = d.findElement(By.id(id));
+            return e.isDisplayed() ? e.getText() : null;
+        });
     }
 
     /** Waits until the element's text contains the part; returns the whole text. */
@@ -97,14 +101,31 @@ public final class Browser implements AutoCloseable {
         });
     }
 
+    /**
+     * The element's text now, for a message: "(absent)" when there is none, "(being redrawn)" when the page replaced
+     * it between finding and reading (the console redraws a view when its data arrives; that is not a failure).
+     */
     public String safeText(String id) {
-        List<WebElement> e = driver.findElements(By.id(id));
-        return e.isEmpty() ? "(absent)" : e.get(0).getText();
+        try {
+            List<WebElement> e = driver.findElements(By.id(id));
+            return e.isEmpty() ? "(absent)" : e.get(0).getText();
+        } catch (org.openqa.selenium.StaleElementReferenceException e) {
+            return "(being redrawn)";
+        }
     }
 
+    /** Whether the element is on the page and displayed now; a redraw between finding and asking is asked again. */
     public boolean shown(String id) {
-        List<WebElement> e = driver.findElements(By.id(id));
-        return !e.isEmpty() && e.get(0).isDisplayed();
+        for (int attempt = 0; ; attempt++) {
+            try {
+                List<WebElement> e = driver.findElements(By.id(id));
+                return !e.isEmpty() && e.get(0).isDisplayed();
+            } catch (org.openqa.selenium.StaleElementReferenceException e) {
+                if (attempt == 4) {
+                    throw e;
+                }
+            }
+        }
     }
 
     public Object script(String js, Object... args) {
