@@ -139,9 +139,11 @@ public final class Daemon {
             out.flush();
             r.trials().forEach(t -> events.emit(new Event.Notice("recovery: " + t.line())));
         } else {
+            // the suggested commands keep the agent's --root/--state-dir/policies: without them they would act elsewhere
+            String scope = config.engine().scopeOptions();
             engine.interruptedTrials().forEach(cs -> events.emit(new Event.Notice("change set " + cs.id() + " was left applied by an "
-                    + "interrupted tuning run (" + cs.trigger() + "); the agent in plan mode leaves it: 'chameleon apply --yes', "
-                    + "'chameleon tune --recover' or the agent in apply mode undoes it")));
+                    + "interrupted tuning run (" + cs.trigger() + "); the agent in plan mode leaves it: 'chameleon apply --yes" + scope
+                    + "', 'chameleon tune --recover" + scope + "' or the agent in apply mode undoes it")));
         }
     }
 

@@ -3,7 +3,6 @@ package dev.chameleon.cli;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
@@ -14,8 +13,6 @@ import picocli.CommandLine.Model.OptionSpec;
  * command suggests: a suggestion copied without {@code --root} would act on the live machine.
  */
 final class Scope {
-    private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_./:=@%+,-]+");
-
     private Scope() {
     }
 
@@ -51,6 +48,6 @@ final class Scope {
 
     /** {@code s} as one shell word: as it is when it has no special character, else in single quotes. */
     static String quote(String s) {
-        return PLAIN.matcher(s).matches() ? s : "'" + s.replace("'", "'\\''") + "'";
+        return dev.chameleon.engine.EngineConfig.shellWord(s);
     }
 }

@@ -326,6 +326,9 @@ class NetnsTuneIT {
         assertThat(v.get("plan.rc")).as(ctx).isEqualTo("0");
         assertThat(v.get("plan.after")).as("the agent in plan mode changes nothing\n" + ctx).isEqualTo(v.get("agent.during"));
         assertThat(ctx).contains("the agent in plan mode leaves it");
+        // its suggested commands keep the agent's state folder and policy options: copied, they act on this trial's journal
+        assertThat(ctx).contains("'chameleon apply --yes --state-dir " + state + " --no-default-policies --no-system-policies'")
+                .contains("'chameleon tune --recover --state-dir " + state + " --no-default-policies --no-system-policies'");
         assertThat(ctx).contains("notice message=recovery: undid change set").contains("left by an interrupted tuning run (tune trial 1");
         assertThat(Files.readString(Path.of(state, "events.jsonl"))).contains("\"event\":\"notice\"")
                 .contains("recovery: undid change set");

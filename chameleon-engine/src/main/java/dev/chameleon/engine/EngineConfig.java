@@ -39,6 +39,43 @@ public record EngineConfig(Path root, Path commands, MetadataProbe.Options metad
         policyPaths = List.copyOf(policyPaths);
     }
 
+    /**
+     * The command-line options that select this machine, policies and state folder, for a command
+     * the program suggests to its user: {@code " --root R --commands C --state-dir S
+     * --no-default-policies --no-system-policies --policies P"}, each only where this
+     * configuration differs from the default, values shell-quoted where needed; empty for this
+     * machine with the defaults. A suggestion without them would act on the live machine.
+     */
+    public String scopeOptions() {
+        StringBuilder sb = new StringBuilder();
+        if (root != null) {
+            sb.append(" --root ").append(shellWord(root.toString()));
+        }
+        if (commands != null) {
+            sb.append(" --commands ").append(shellWord(commands.toString()));
+        }
+        if (stateDir != null) {
+            sb.append(" --state-dir ").append(shellWord(stateDir.toString()));
+        }
+        if (!builtinPolicies) {
+            sb.append(" --no-default-policies");
+        }
+        if (!systemPolicies) {
+            sb.append(" --no-system-policies");
+        }
+        for (Path p : policyPaths) {
+            sb.append(" --policies ").append(shellWord(p.toString()));
+        }
+        return sb.toString();
+    }
+
+    private static final java.util.regex.Pattern PLAIN_WORD = java.util.regex.Pattern.compile("[A-Za-z0-9_./:=@%+,-]+");
+
+    /** {@code s} as one shell word: as it is when it has no special character, else in single quotes. */
+    public static String shellWord(String s) {
+        return PLAIN_WORD.matcher(s).matches() ? s : "'" + s.replace("'", "'\\''") + "'";
+    }
+
     /** A builder with the defaults: this machine, every sensor, no metadata service, pack and policies.d, the default state folder. */
     public static Builder builder() {
         return new Builder();

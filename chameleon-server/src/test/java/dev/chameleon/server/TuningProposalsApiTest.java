@@ -170,4 +170,62 @@ class TuningProposalsApiTest {
         assertThat(bad.status()).as(bad.toString()).isEqualTo(422);
         assertThat(bad.body()).contains("tune-bad.yaml:9:").contains("nothing was stored");
     }
+
+    /**
+     * Two sets, each a valid Tuning named {@code backlog}, assigned to the same agent: the second
+     * would make the agent run trials from both files into one {@code STATE/tuning/backlog.json}.
+     * The server compiles the agent's whole bundle as the agent would (TuningParser.parseAll): the
+     * bundle with both is refused, the agent keeps the one it had, and a {@code bundle.refused}
+     * event names the Tuning and both assignments' files.
+     */
+    @ParameterizedTest
+    @EnumSource(Fleet.Db.class)
+    void twoSetsWithATuningOfTheSameNameAreRefusedAsOneAgentsBundle(Fleet.Db db) throws Exception {
+        fleet = Fleet.start(db);
+        String tuning = """
+                apiVersion: chameleon/v1
+                kind: Tuning
+                metadata: {name: backlog}
+                spec:
+                  objective: {probe: {command: [/bin/cat, /proc/sys/net/core/somaxconn]}, goal: maximise}
+                  knobs:
+                    - sysctl: {key: net.core.somaxconn}
+                      choices: [1024, 8192]
+                  budget: {trials: 2}
+                """;
+        assertThat(fleet.http.put("/api/v1/policies/tune-a", fleet.admin, "application/yaml", tuning).status()).isEqualTo(201);
+        // the same name in another set: each set alone is valid, so each upload is accepted
+        assertThat(fleet.http.put("/api/v1/policies/tune-b", fleet.admin, "application/yaml", tuning.replace("8192", "4096")).status())
+                .isEqualTo(201);
+        Http.Response et = fleet.http.post("/api/v1/enroll-tokens", fleet.admin, Http.json(Map.of("name", "e", "maxUses", 1)));
+        Fleet.Agent a = fleet.enroll(et.json().get("token").asText(), "vm-a", Fleet.facts("kvm", "none", false));
+        for (String set : List.of("a", "b")) {
+            Http.Response asg = fleet.http.post("/api/v1/assignments", fleet.admin, Http.json(Map.of("name", "tune-" + set,
+                    "policy", "tune-" + set, "selector", "true")));
+            assertThat(asg.status()).as(asg.toString()).isEqualTo(201);
+            Http.Response ro = fleet.http.post("/api/v1/assignments/tune-" + set + "/rollouts", fleet.admin, Http.json(Map.of("version", 1)));
+            assertThat(ro.status()).as(ro.toString()).isEqualTo(201);
+            if (set.equals("a")) {
+                assertThat(bundleOf(a).manifest().policies()).extracting(e -> e.policy() + "@" + e.version()).containsExactly("tune-a@1");
+            }
+        }
+        // with both assigned: the agent stays on the bundle with tune-a only
+        assertThat(bundleOf(a).manifest().policies()).extracting(e -> e.policy() + "@" + e.version()).containsExactly("tune-a@1");
+        JsonNode refused = null;
+        for (JsonNode e : fleet.http.get("/api/v1/events?agent=" + a.id(), fleet.admin).json()) {
+            if (e.get("kind").asText().equals("bundle.refused")) {
+                refused = e;
+            }
+        }
+        assertThat(refused).as("a bundle.refused event for " + a.id()).isNotNull();
+        assertThat(refused.toString()).contains("tuning name 'backlog' is already used by")
+                .contains("policies/tune-a.yaml").contains("policies/tune-b.yaml");
+    }
+
+    private dev.chameleon.wire.BundleVerifier.Verified bundleOf(Fleet.Agent a) throws Exception {
+        Http.Response r = fleet.http.get("/api/v1/agents/" + a.id() + "/bundle", a.credential());
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        dev.chameleon.wire.BundleKey k = dev.chameleon.wire.Wire.readEnrollResponse(a.enrollment().body()).bundleKey();
+        return new dev.chameleon.wire.BundleVerifier(k, a.id()).verify(dev.chameleon.wire.Wire.readBundle(r.body()), 0);
+    }
 }

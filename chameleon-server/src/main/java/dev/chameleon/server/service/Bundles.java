@@ -54,6 +54,8 @@ public final class Bundles {
     private final Notifier notifier;
     private final Map<String, Optional<String>> compiled = new ConcurrentHashMap<>();
     private final Map<String, String> yaml = new ConcurrentHashMap<>();
+    /** Per agent, the content key whose refusal was last reported as a bundle.refused event (once per key and replica). */
+    private final Map<String, String> refusalReported = new ConcurrentHashMap<>();
 
     public Bundles(Database db, Clock clock, BundleSigner signer, Rollouts rollouts, Policies policies, FactsCache facts,
                    Notifier notifier) {
@@ -173,13 +175,23 @@ public final class Bundles {
         List<FleetConfig.Entry> entries = cfg.entries(agentId, agent.facts(), agent.labels());
         String key = key(entries);
         if (key.equals(state.key())) {
+            refusalReported.remove(agentId);
             return new Current(state.version(), stored(state), state.at());
         }
         List<FleetConfig.Entry> wanted = entries;
         Optional<String> problem = compiled.computeIfAbsent(key, k -> check(wanted));
         if (problem.isPresent()) {
             if (state.key() != null) {
-                // stay on the last bundle that compiled; its entries are what it was built from
+                // stay on the last bundle that compiled; its entries are what it was built from. The operator is told
+                // once per refused content (per replica: a second replica may say it once more), not on every poll
+                if (!key.equals(refusalReported.put(agentId, key))) {
+                    String why = problem.get();
+                    db.tx(c -> {
+                        EventStore.append(c, clock.instant(), agentId, "bundle.refused", "agent " + agentId
+                                + " stays on its last bundle: " + Names.shorten(why), Mapper.write(Map.of("error", why)));
+                        return null;
+                    });
+                }
                 return new Current(state.version(), stored(state), state.at());
             }
             entries = List.of();
