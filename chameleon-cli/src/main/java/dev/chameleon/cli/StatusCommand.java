@@ -59,6 +59,12 @@ final class StatusCommand implements Callable<Integer> {
         if (!interrupted.isEmpty() && (json || output != OutputFormat.table)) {
             reply = withInterrupted(reply, interrupted);
         }
+        // what waits for a boot (a microcode or kernel package, the kernel command line): read from the machine here, as
+        // the interrupted change sets are, so it is said whichever agent answers
+        List<String> reboot = engine.rebootRequired();
+        if (!reboot.isEmpty() && (json || output != OutputFormat.table)) {
+            reply = withRebootRequired(reply, reboot);
+        }
         if (json || output == OutputFormat.json) {
             out.print(reply);
             out.flush();
@@ -98,6 +104,10 @@ final class StatusCommand implements Callable<Integer> {
             if (n.path("frozen").size() > 0) {
                 out.println("Frozen (flapping or failed the health gate; left alone until the agent restarts): " + n.path("frozen"));
             }
+            if (!reboot.isEmpty()) {
+                out.println("Reboot required (chameleon does not reboot):");
+                reboot.forEach(x -> out.println("  " + x));
+            }
             if (n.path("tunings").size() > 0) {
                 out.println("Tunings:");
                 n.path("tunings").forEach(x -> out.println("  " + x.asText()));
@@ -113,6 +123,25 @@ final class StatusCommand implements Callable<Integer> {
         }
         out.flush();
         return ExitCode.OK;
+    }
+
+    /**
+     * The agent's status document with {@code rebootRequired: ["KEY: WHY", ...]} ({@link
+     * dev.chameleon.engine.Engine#rebootRequired()}); an answer that is not a JSON object is returned as it is.
+     */
+    static String withRebootRequired(String reply, List<String> reboot) {
+        try {
+            ObjectMapper m = new ObjectMapper();
+            JsonNode n = m.readTree(reply);
+            if (!(n instanceof com.fasterxml.jackson.databind.node.ObjectNode o)) {
+                return reply;
+            }
+            var list = o.putArray("rebootRequired");
+            reboot.forEach(list::add);
+            return m.writerWithDefaultPrettyPrinter().writeValueAsString(o) + "\n";
+        } catch (IOException e) {
+            return reply;
+        }
     }
 
     /**

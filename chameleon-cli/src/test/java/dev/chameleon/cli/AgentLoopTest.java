@@ -241,6 +241,39 @@ class AgentLoopTest {
         assertThat(none.err()).contains("is 'chameleon run' running?");
     }
 
+    /** What waits for a boot (Chameleon's record and Debian's /run/reboot-required) is in status, as text and in -o json. */
+    @Test
+    void statusSaysWhatWaitsForAReboot() throws Exception {
+        Agent a = agent(false, 5, RandomGenerator.getDefault());
+        a.pass(new Trigger("start", "", false));
+        Path sock = state.resolve("agent.sock");
+        try (ControlSocket c = ControlSocket.open(sock, a::status)) {
+            var quiet = CliTest.cli("status", "--root", root.toString(), "--socket", sock.toString());
+            assertThat(quiet.code()).as(quiet.err()).isEqualTo(0);
+            assertThat(quiet.out()).doesNotContain("Reboot required");
+            Files.createDirectories(root.resolve("run/chameleon"));
+            Files.writeString(root.resolve("run/chameleon/reboot-required"), "# changes chameleon made\n"
+                    + "package:intel-microcode\tinstalled 2.0-1 (was 1.0-1); loaded at the next boot\n");
+            Files.writeString(root.resolve("run/reboot-required"), "*** System restart required ***\n");
+            Files.writeString(root.resolve("run/reboot-required.pkgs"), "linux-image-6.1.0-28-amd64\nlinux-image-6.1.0-28-amd64\n");
+            var run = CliTest.cli("status", "--root", root.toString(), "--socket", sock.toString());
+            assertThat(run.code()).as(run.err()).isEqualTo(0);
+            assertThat(run.out()).contains("Reboot required (chameleon does not reboot):\n"
+                    + "  package:intel-microcode: installed 2.0-1 (was 1.0-1); loaded at the next boot\n"
+                    + "  /run/reboot-required: asked by linux-image-6.1.0-28-amd64\n");
+            var json = CliTest.cli("status", "--root", root.toString(), "--socket", sock.toString(), "-o", "json");
+            assertThat(json.code()).as(json.err()).isEqualTo(0);
+            JsonNode n = new ObjectMapper().readTree(json.out());
+            assertThat(n.path("rebootRequired")).hasSize(2);
+            assertThat(n.path("rebootRequired").get(0).asText()).startsWith("package:intel-microcode: installed 2.0-1");
+            assertThat(n.path("mode").asText()).isEqualTo("plan");
+        } finally {
+            Files.deleteIfExists(root.resolve("run/chameleon/reboot-required"));
+            Files.deleteIfExists(root.resolve("run/reboot-required"));
+            Files.deleteIfExists(root.resolve("run/reboot-required.pkgs"));
+        }
+    }
+
     @Test
     void runWithMaxPassesStopsAndLeavesTheMachineAsItIs() throws IOException {
         Path pol = policyFolder("10");

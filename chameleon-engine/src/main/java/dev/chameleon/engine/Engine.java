@@ -352,6 +352,24 @@ public final class Engine {
     }
 
     /**
+     * What waits for the next boot on this machine now, one line each: Chameleon's own record
+     * ({@value dev.chameleon.host.RebootRecord#PATH}: {@code "KEY: WHY"}) and Debian's
+     * {@code /run/reboot-required} ({@code "/run/reboot-required: asked by PKG, PKG"}, the packages
+     * from {@code /run/reboot-required.pkgs}); empty when nothing waits. Read through the root.
+     */
+    public List<String> rebootRequired() {
+        List<String> out = new ArrayList<>();
+        dev.chameleon.host.RebootRecord.read(host.root()).forEach((k, v) -> out.add(k + ": " + v));
+        if (host.root().exists("/run/reboot-required")) {
+            dev.chameleon.host.HostFile pkgs = host.root().read("/run/reboot-required.pkgs");
+            List<String> names = pkgs.isPresent() ? pkgs.text().lines().map(String::strip).filter(x -> !x.isEmpty()).distinct().toList()
+                    : List.of();
+            out.add("/run/reboot-required: asked by " + (names.isEmpty() ? "a package's maintainer script" : String.join(", ", names)));
+        }
+        return out;
+    }
+
+    /**
      * Refuses to change the live machine without root; a root folder needs no privilege.
      *
      * @throws EngineException.Refused on this machine, not root
