@@ -86,6 +86,12 @@ for v in 1.0-1 2.0-1; do
 done
 (cd "$R/srv/repo" && dpkg-scanpackages --multiversion . /dev/null 2>/dev/null >Packages)
 
+# The CPU-bound request: a 230 kB page nginx compresses anew on each request (gzip level 6, no
+# gzip_static), so each answer is CPU work done in nginx's own worker, the work its CPUWeight
+# governs; the small default page is answered at once whatever the weight (docs/vm-tests.md).
+seq 1 40000 >"$R/var/www/html/big.html"
+printf 'gzip_comp_level 6;\n' >"$R/etc/nginx/conf.d/chameleon-test-gzip.conf"
+
 echo chameleon-pressure-guest >"$R/etc/hostname"
 printf '/dev/vda / ext4 rw,relatime 0 1\n' >"$R/etc/fstab"
 # As in vm/deb-guest.sh: the unit's CPUQuota=20% is meant for a real CPU, not TCG emulation.
@@ -136,6 +142,22 @@ probe() {
     curl -s -w '%{time_total}\n' $args >/tmp/probe.txt 2>/dev/null; rc=$?
   sort -n /tmp/probe.txt | awk -v rc=$rc '{ v[NR] = $1 * 1000 } END {
     printf "rc=%d n=%d median_ms=%.2f p90_ms=%.2f max_ms=%.2f\n", rc, NR, v[int((NR + 1) / 2)], v[int(NR * 0.9 + 0.5)], v[NR] }'
+}
+# the CPU-bound probe: two clients at once (nginx's two workers busy: the unit wants both vCPUs,
+# more than its share at an equal weight), each 10 requests for big.html over its own connection,
+# gzip asked (nginx compresses it for each; curl does not decompress); median and p90 in ms of the
+# 20 answers, and the bytes of the last. One busy worker would not do: at an equal weight the
+# unit's share of two vCPUs is already one whole vCPU, so the batch load cannot slow it.
+probe_gz() {
+  args=""; i=0; while [ $i -lt 10 ]; do args="$args -o /dev/null http://127.0.0.1/big.html"; i=$((i + 1)); done
+  for c in 1 2; do
+    systemd-run --scope -q -p CPUWeight=1000 -p IOWeight=1000 \
+      curl -s -H 'Accept-Encoding: gzip' -w '%{time_total} %{size_download}\n' $args >/tmp/probe-gz-$c.txt 2>/dev/null &
+    eval "pid$c=$!"
+  done
+  wait $pid1; r1=$?; wait $pid2; r2=$?
+  cat /tmp/probe-gz-1.txt /tmp/probe-gz-2.txt | sort -n | awk -v rc=$((r1 + r2)) '{ v[NR] = $1 * 1000; b = $2 } END {
+    printf "rc=%d n=%d median_ms=%.2f p90_ms=%.2f max_ms=%.2f bytes=%d\n", rc, NR, v[int((NR + 1) / 2)], v[int(NR * 0.9 + 0.5)], v[NR], b }'
 }
 changesets() { ls /var/lib/chameleon/journal/ 2>/dev/null | wc -l; }
 nginx_sets() { grep -l 'nginx.service' /var/lib/chameleon/journal/* 2>/dev/null | wc -l; }
@@ -216,17 +238,20 @@ n=$(passes); wait_passes $((n + 2))
 BASE_CPU=$(systemctl show -p CPUWeight --value nginx.service | tr -d ' []')
 say baseline $(weights) changesets=$(changesets) nginx_sets=$(nginx_sets) psi_cpu10=$(psi10 cpu) psi_io10=$(psi10 io) t=$(now)
 say probe-idle $(probe)
+say probe-gz-idle $(probe_gz) page_bytes=$(stat -c %s /var/www/html/big.html)
 
 # the load
 systemctl start batch-stress.service; L0=$(date +%s)
 sleep 8
 say load $(weights) psi_cpu10=$(psi10 cpu) psi_io10=$(psi10 io)
 say probe-load $(probe) weight=$(systemctl show -p CPUWeight --value nginx.service | tr -d ' []') t=$(( $(date +%s) - L0 ))
+say probe-gz-load $(probe_gz) weight=$(systemctl show -p CPUWeight --value nginx.service | tr -d ' []') t=$(( $(date +%s) - L0 ))
 cat /proc/pressure/cpu /proc/pressure/io | log
 waited=$(wait_weight 1000 240)
 say shift after_s=$(( $(date +%s) - L0 )) $(weights) psi_cpu10=$(psi10 cpu) psi_io10=$(psi10 io) changesets=$(changesets) nginx_sets=$(nginx_sets)
 sleep 2
 say probe-shifted $(probe) weight=$(systemctl show -p CPUWeight --value nginx.service | tr -d ' []') t=$(( $(date +%s) - L0 ))
+say probe-gz-shifted $(probe_gz) weight=$(systemctl show -p CPUWeight --value nginx.service | tr -d ' []') t=$(( $(date +%s) - L0 )) batch=$(systemctl is-active batch-stress.service)
 systemctl stop batch-stress.service; U0=$(date +%s)
 say unload active=$(systemctl is-active batch-stress.service)
 waited=$(wait_weight "$BASE_CPU" 240)
@@ -281,6 +306,11 @@ chameleon facts updates -o json >/tmp/updates.json 2>&1
 say microcode-facts pending=$(tr -d ' \n' </tmp/updates.json | sed -n 's/.*"reboot":{"pending":\([a-z]*\).*/\1/p') \
   packages=$(tr -d ' \n' </tmp/updates.json | grep -o '"packages":\["[^]]*\]' | tail -n 1 | tr -d '"')
 grep -A8 '"reboot"' /tmp/updates.json | log
+# chameleon status (the running agent's answer) says it too
+chameleon status >/tmp/status.txt 2>&1; src=$?
+say microcode-status rc=$src said=$(grep -c '^Reboot required (chameleon does not reboot)' /tmp/status.txt) \
+  entry=$(grep -c '^  package:intel-microcode: ' /tmp/status.txt)
+grep -A3 '^Reboot required' /tmp/status.txt | log
 
 # bad input at validate: a for: without a unit, a windowed fact that does not exist, a unit that is
 # not a recognised application's
