@@ -130,18 +130,7 @@ final class StatusCommand implements Callable<Integer> {
      * dev.chameleon.engine.Engine#rebootRequired()}); an answer that is not a JSON object is returned as it is.
      */
     static String withRebootRequired(String reply, List<String> reboot) {
-        try {
-            ObjectMapper m = new ObjectMapper();
-            JsonNode n = m.readTree(reply);
-            if (!(n instanceof com.fasterxml.jackson.databind.node.ObjectNode o)) {
-                return reply;
-            }
-            var list = o.putArray("rebootRequired");
-            reboot.forEach(list::add);
-            return m.writerWithDefaultPrettyPrinter().writeValueAsString(o) + "\n";
-        } catch (IOException e) {
-            return reply;
-        }
+        return withField(reply, o -> reboot.forEach(o.putArray("rebootRequired")::add));
     }
 
     /**
@@ -150,17 +139,24 @@ final class StatusCommand implements Callable<Integer> {
      * the command finds itself; an answer that is not a JSON object is returned as it is.
      */
     static String withInterrupted(String reply, List<dev.chameleon.model.ChangeSet> interrupted) {
+        return withField(reply, o -> {
+            var list = o.putArray("interrupted");
+            for (var cs : interrupted) {
+                list.addObject().put("id", cs.id()).put("status", String.valueOf(cs.status())).put("settings", cs.entries().size())
+                        .put("note", dev.chameleon.engine.Engine.interruptedNote(cs));
+            }
+        });
+    }
+
+    /** The agent's answer, pretty-printed, with what {@code add} puts in it; an answer that is not a JSON object as it is. */
+    private static String withField(String reply, java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode> add) {
         try {
             ObjectMapper m = new ObjectMapper();
             JsonNode n = m.readTree(reply);
             if (!(n instanceof com.fasterxml.jackson.databind.node.ObjectNode o)) {
                 return reply;
             }
-            var list = o.putArray("interrupted");
-            for (var cs : interrupted) {
-                list.addObject().put("id", cs.id()).put("status", String.valueOf(cs.status())).put("settings", cs.entries().size())
-                        .put("note", dev.chameleon.engine.Engine.interruptedNote(cs));
-            }
+            add.accept(o);
             return m.writerWithDefaultPrettyPrinter().writeValueAsString(o) + "\n";
         } catch (IOException e) {
             return reply;

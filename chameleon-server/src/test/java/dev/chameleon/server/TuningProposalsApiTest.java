@@ -148,21 +148,24 @@ class TuningProposalsApiTest {
         assertThat(fleet.http.get("/api/v1/tuning/proposals?agent=" + a.id(), fleet.admin).json()).hasSize(1);
     }
 
+    /** A valid Tuning named {@code backlog} (its {@code trials: 2} on line 9). */
+    private static final String BACKLOG = """
+            apiVersion: chameleon/v1
+            kind: Tuning
+            metadata: {name: backlog}
+            spec:
+              objective: {probe: {command: [/bin/cat, /proc/sys/net/core/somaxconn]}, goal: maximise}
+              knobs:
+                - sysctl: {key: net.core.somaxconn}
+                  choices: [1024, 8192]
+              budget: {trials: 2}
+            """;
+
     @ParameterizedTest
     @EnumSource(Fleet.Db.class)
     void aTuningIsAPolicySetForTheBundleAndItsErrorsArePositioned(Fleet.Db db) {
         fleet = Fleet.start(db);
-        String tuning = """
-                apiVersion: chameleon/v1
-                kind: Tuning
-                metadata: {name: backlog}
-                spec:
-                  objective: {probe: {command: [/bin/cat, /proc/sys/net/core/somaxconn]}, goal: maximise}
-                  knobs:
-                    - sysctl: {key: net.core.somaxconn}
-                      choices: [1024, 8192]
-                  budget: {trials: 2}
-                """;
+        String tuning = BACKLOG;
         Http.Response ok = fleet.http.put("/api/v1/policies/tune-backlog", fleet.admin, "application/yaml", tuning);
         assertThat(ok.status()).as(ok.toString()).isEqualTo(201);
         assertThat(ok.json().at("/summary/policies").size()).isZero();
@@ -182,17 +185,7 @@ class TuningProposalsApiTest {
     @EnumSource(Fleet.Db.class)
     void twoSetsWithATuningOfTheSameNameAreRefusedAsOneAgentsBundle(Fleet.Db db) throws Exception {
         fleet = Fleet.start(db);
-        String tuning = """
-                apiVersion: chameleon/v1
-                kind: Tuning
-                metadata: {name: backlog}
-                spec:
-                  objective: {probe: {command: [/bin/cat, /proc/sys/net/core/somaxconn]}, goal: maximise}
-                  knobs:
-                    - sysctl: {key: net.core.somaxconn}
-                      choices: [1024, 8192]
-                  budget: {trials: 2}
-                """;
+        String tuning = BACKLOG;
         assertThat(fleet.http.put("/api/v1/policies/tune-a", fleet.admin, "application/yaml", tuning).status()).isEqualTo(201);
         // the same name in another set: each set alone is valid, so each upload is accepted
         assertThat(fleet.http.put("/api/v1/policies/tune-b", fleet.admin, "application/yaml", tuning.replace("8192", "4096")).status())
