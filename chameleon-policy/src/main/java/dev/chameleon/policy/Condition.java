@@ -34,8 +34,17 @@ public final class Condition {
     private static final FactSchema SCHEMA = FactSchema.standard();
 
     private static volatile Map<String, CelCompiler> compilers = Map.of();
+    /**
+     * Iterations of comprehension loops ({@code exists}, {@code all}, {@code map}, {@code filter})
+     * one evaluation may make, all loops together: far above what a condition over one machine's
+     * facts needs (its lists are disks, NICs, GPUs, applications), and a bound on a hostile or
+     * mistaken expression ({@code [1,2,...].all(a, [..].all(b, ...))} nested eight deep) that would
+     * otherwise run for minutes in the agent or the control plane. Beyond it the evaluation is an
+     * error outcome ("iteration budget exceeded").
+     */
+    public static final int MAX_ITERATIONS = 10_000;
     private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder()
-            .setOptions(CelOptions.current().build())
+            .setOptions(CelOptions.current().comprehensionMaxIterations(MAX_ITERATIONS).build())
             .addFunctionBindings(Functions.bindings())
             .build();
 

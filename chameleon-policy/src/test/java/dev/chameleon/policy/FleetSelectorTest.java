@@ -47,4 +47,23 @@ class FleetSelectorTest {
         assertThatThrownBy(() -> FleetSelector.compile("'; DROP TABLE agents; --' == platform.hypervisor || x"))
                 .isInstanceOf(PolicyException.class);
     }
+
+    /** A selector whose nested loops would run 10^8 times stops at the iteration budget, as an outcome with an error. */
+    @Test
+    void nestedLoopsStopAtTheIterationBudget() throws Exception {
+        String ten = "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]";
+        String expr = "true";
+        for (int level = 0; level < 8; level++) {
+            expr = ten + ".all(v" + level + ", " + expr + ")";
+        }
+        FleetSelector s = FleetSelector.compile(expr);
+        long t0 = System.nanoTime();
+        Condition.Outcome o = s.matches(KVM, Map.of());
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(o.holds()).isFalse();
+        assertThat(o.error()).containsIgnoringCase("iteration budget exceeded");
+        // a loop as policies write them is far inside it
+        assertThat(FleetSelector.compile(ten + ".all(a, " + ten + ".all(b, a + b > 1))").matches(KVM, Map.of()).holds()).isTrue();
+        System.out.println("8-deep loops stopped after " + ms + " ms");
+    }
 }
