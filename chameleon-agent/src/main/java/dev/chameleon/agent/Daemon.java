@@ -143,7 +143,7 @@ public final class Daemon {
             String scope = config.engine().scopeOptions();
             engine.interruptedTrials().forEach(cs -> events.emit(new Event.Notice("change set " + cs.id() + " was left applied by an "
                     + "interrupted tuning run (" + cs.trigger() + "); the agent in plan mode leaves it: 'chameleon apply --yes" + scope
-                    + "', 'chameleon tune --recover" + scope + "' or the agent in apply mode undoes it")));
+                    + "', 'chameleon tune --recover" + config.engine().machineOptions() + "' or the agent in apply mode undoes it")));
         }
     }
 

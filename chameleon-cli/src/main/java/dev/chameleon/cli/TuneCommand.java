@@ -90,9 +90,16 @@ final class TuneCommand implements Callable<Integer> {
         Engine engine = hostOptions.engine(policyOptions, stateOptions);
         if (recover) {
             engine.requireRoot();
-            List<String> lines = Tuner.recover(engine);
-            lines.forEach(out::println);
-            out.println(lines.isEmpty() ? "Nothing to recover: no tuning run left a change set applied." : "Recovered.");
+            Tuner.Recovered r = Tuner.recover(engine);
+            r.lines().forEach(out::println);
+            out.flush();
+            if (!r.complete()) {
+                // the journal keeps the change set (rollback-incomplete): said, and a failure, never "Recovered."
+                throw new UserError(ExitCode.FAILED, "not fully recovered: a setting above was not put back; see 'chameleon history"
+                        + engine.config().machineOptions() + "' and put it back by hand or with 'chameleon rollback --changeset ID"
+                        + engine.config().machineOptions() + "'");
+            }
+            out.println(r.lines().isEmpty() ? "Nothing to recover: no tuning run left a change set applied." : "Recovered.");
             out.flush();
             return ExitCode.OK;
         }

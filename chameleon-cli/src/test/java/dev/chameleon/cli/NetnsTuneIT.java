@@ -328,7 +328,7 @@ class NetnsTuneIT {
         assertThat(ctx).contains("the agent in plan mode leaves it");
         // its suggested commands keep the agent's state folder and policy options: copied, they act on this trial's journal
         assertThat(ctx).contains("'chameleon apply --yes --state-dir " + state + " --no-default-policies --no-system-policies'")
-                .contains("'chameleon tune --recover --state-dir " + state + " --no-default-policies --no-system-policies'");
+                .contains("'chameleon tune --recover --state-dir " + state + "'");
         assertThat(ctx).contains("notice message=recovery: undid change set").contains("left by an interrupted tuning run (tune trial 1");
         assertThat(Files.readString(Path.of(state, "events.jsonl"))).contains("\"event\":\"notice\"")
                 .contains("recovery: undid change set");

@@ -147,6 +147,9 @@ class TuneCommandTest {
         assertThat(doc.get("gain").get("significant").asBoolean()).isTrue();
         assertThat(doc.get("restored").asBoolean()).isTrue();
         assertThat(doc.get("proposal").asText()).contains("platform.hypervisor == \"vmware\"").contains("value: 8192");
+        // new-user trial: the header's approval hint acted on the live machine after a --root run
+        assertThat(doc.get("proposal").asText()).contains("chameleon tune " + f + " --yes --approve --root " + root + " --no-default-policies, or copy this file"
+                + " into " + root.resolve("etc/chameleon/policies.d") + "/.");
         assertThat(somaxconn()).isEqualTo("4096");
         Run history = cli("history", "--root", root.toString());
         assertThat(history.out()).contains("tune trial 1").contains("tune trial 2").contains("rolled-back");
@@ -348,5 +351,32 @@ class TuneCommandTest {
         assertThat(state.resolve("tuning")).as("no run, no result").doesNotExist();
         Run history = cli("history", "--root", root.toString(), "--state-dir", state.toString());
         assertThat(history.out()).doesNotContain("tune trial");
+    }
+
+    /**
+     * New-user trial: 'tune --recover' printed "Recovered." and exited 0 when the trial's value could not be put back.
+     * A trial left applied as a killed run leaves it (the engine's own apply with a trial's trigger), then the
+     * machine refuses the undo (the sysctl's file made a folder): the command says so and fails.
+     */
+    @Test
+    void recoverThatCannotPutATrialBackFailsAndSaysSo() throws Exception {
+        Path state = tmp.resolve("state-recover");
+        dev.chameleon.engine.Engine e = dev.chameleon.engine.Engine.of(dev.chameleon.engine.EngineConfig.builder().root(root)
+                .stateDir(state).builtinPolicies(false).systemPolicies(false).build());
+        var applied = e.applySettings(List.of(new dev.chameleon.model.DesiredSetting(dev.chameleon.model.SettingKey.parse(
+                "sysctl:net.core.somaxconn"), "8192", new dev.chameleon.model.Reason("tuning backlog", "t.yaml", 0, "true", List.of(), null))),
+                "tune trial 1: sysctl:net.core.somaxconn=8192");
+        assertThat(applied.ok()).as(applied.message()).isTrue();
+        assertThat(somaxconn()).isEqualTo("8192");
+        Path file = root.resolve("proc/sys/net/core/somaxconn");
+        Files.delete(file);
+        Files.createDirectory(file);
+        Run r = cli("tune", "--recover", "--root", root.toString(), "--state-dir", state.toString());
+        assertThat(r.code()).as(r.out() + r.err()).isEqualTo(ExitCode.FAILED);
+        assertThat(r.out()).contains("COULD NOT fully undo change set " + applied.changeSet().id()).doesNotContain("Recovered.");
+        assertThat(r.err()).contains("not fully recovered").contains("'chameleon history --root " + root + " --state-dir " + state + "'");
+        // the journal keeps the change set, marked for the operator
+        Run history = cli("history", "--root", root.toString(), "--state-dir", state.toString());
+        assertThat(history.out()).contains(applied.changeSet().id()).contains("rollback-incomplete");
     }
 }

@@ -47,6 +47,24 @@ public record EngineConfig(Path root, Path commands, MetadataProbe.Options metad
      * machine with the defaults. A suggestion without them would act on the live machine.
      */
     public String scopeOptions() {
+        StringBuilder sb = new StringBuilder(machineOptions());
+        if (!builtinPolicies) {
+            sb.append(" --no-default-policies");
+        }
+        if (!systemPolicies) {
+            sb.append(" --no-system-policies");
+        }
+        for (Path p : policyPaths) {
+            sb.append(" --policies ").append(shellWord(p.toString()));
+        }
+        return sb.toString();
+    }
+
+    /**
+     * As {@link #scopeOptions()} without the policy options: {@code " --root R --commands C --state-dir S"}, for the
+     * commands that take only those ({@code rollback}, {@code history}, {@code tune --recover}).
+     */
+    public String machineOptions() {
         StringBuilder sb = new StringBuilder();
         if (root != null) {
             sb.append(" --root ").append(shellWord(root.toString()));
@@ -56,15 +74,6 @@ public record EngineConfig(Path root, Path commands, MetadataProbe.Options metad
         }
         if (stateDir != null) {
             sb.append(" --state-dir ").append(shellWord(stateDir.toString()));
-        }
-        if (!builtinPolicies) {
-            sb.append(" --no-default-policies");
-        }
-        if (!systemPolicies) {
-            sb.append(" --no-system-policies");
-        }
-        for (Path p : policyPaths) {
-            sb.append(" --policies ").append(shellWord(p.toString()));
         }
         return sb.toString();
     }

@@ -22,5 +22,7 @@ class EngineConfigTest {
                 .policies(List.of(Path.of("/etc/x's policies"))).build();
         assertThat(c.scopeOptions()).isEqualTo(" --root '" + root + "' --state-dir " + state
                 + " --no-default-policies --no-system-policies --policies '/etc/x'\\''s policies'");
+        // rollback, history and tune --recover take the machine and state folder only
+        assertThat(c.machineOptions()).isEqualTo(" --root '" + root + "' --state-dir " + state);
     }
 }

@@ -254,7 +254,7 @@ public final class Tuner {
      * @return one line per change set undone (and per journal file that could not be read)
      * @throws EngineException.Refused a tuning run holds the state folder
      */
-    public static List<String> recover(Engine engine) {
+    public static Recovered recover(Engine engine) {
         try (AutoCloseable lock = engine.stateFolder().tuningLock()) {
             return recoverHolding(engine);
         } catch (EngineException e) {
@@ -264,14 +264,33 @@ public final class Tuner {
         }
     }
 
-    /** {@link #recover} for a caller that holds the tuning lock. */
-    private static List<String> recoverHolding(Engine engine) {
-        List<String> lines = new ArrayList<>();
-        try (Engine.Changes c = engine.changes()) {
-            lines.addAll(c.recover().lines()); // trials are left to the next line: this process holds the tuning lock
-            c.undoTrials().forEach(t -> lines.add(t.line()));
+    /**
+     * What {@link #recover} did.
+     *
+     * @param lines    for people, one per change set (empty: nothing was left to recover)
+     * @param complete every change set found was put back; false when one is left {@code rollback-incomplete}
+     *                 (a setting the machine refused to take back), said in its line
+     */
+    public record Recovered(List<String> lines, boolean complete) {
+        public Recovered {
+            lines = List.copyOf(lines);
         }
-        return lines;
+    }
+
+    /** {@link #recover} for a caller that holds the tuning lock. */
+    private static Recovered recoverHolding(Engine engine) {
+        List<String> lines = new ArrayList<>();
+        boolean complete = true;
+        try (Engine.Changes c = engine.changes()) {
+            dev.chameleon.engine.Recovery r = c.recover(); // trials are left to the next line: this process holds the tuning lock
+            lines.addAll(r.lines());
+            complete = r.recovered().stream().noneMatch(cs -> dev.chameleon.model.ChangeSet.ROLLBACK_INCOMPLETE.equals(cs.status()));
+            for (dev.chameleon.engine.Recovery.TrialUndone t : c.undoTrials()) {
+                lines.add(t.line());
+                complete &= t.ok();
+            }
+        }
+        return new Recovered(lines, complete);
     }
 
     // --- the run ---
@@ -289,7 +308,7 @@ public final class Tuner {
         });
         AutoCloseable lock = engine.stateFolder().tuningLock();
         try {
-            recoverHolding(engine).forEach(progress);
+            recoverHolding(engine).lines().forEach(progress);
             return runHolding(facts);
         } finally {
             try {
@@ -374,7 +393,8 @@ public final class Tuner {
             }
         }
         return new TuningReport(tuning, optimizer.name(), Fingerprint.of(facts), PolicyText.assignments(tuning.knobs(), before), baseline,
-                after, trials, best, confirmation, stoppedBy, Duration.between(start, clock.instant()), notBack);
+                after, trials, best, confirmation, stoppedBy, Duration.between(start, clock.instant()), notBack, engine.config().scopeOptions(),
+                engine.host().root().resolve(dev.chameleon.engine.EngineConfig.SYSTEM_POLICIES).toString());
     }
 
     private List<String> values(int[] point) {
@@ -430,7 +450,8 @@ public final class Tuner {
                 Applier.Result undo = engine.rollback(cs.id(), false, "tune: " + label + " done");
                 if (!undo.ok()) {
                     throw new EngineException.Refused("trial change set " + cs.id() + " could not be undone: " + undo.message()
-                            + "; the run stops here ('chameleon rollback --changeset " + cs.id() + "' or 'chameleon tune --recover')");
+                            + "; the run stops here ('chameleon rollback --changeset " + cs.id() + engine.config().machineOptions()
+                            + "' or 'chameleon tune --recover" + engine.config().machineOptions() + "')");
                 }
             }
         }

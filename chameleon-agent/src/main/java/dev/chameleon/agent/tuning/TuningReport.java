@@ -27,10 +27,13 @@ import org.hipparchus.distribution.continuous.TDistribution;
  * @param stoppedBy    {@code trials} (the budget's count), {@code time} or {@code stopped} (a signal)
  * @param elapsed      the run's duration
  * @param notBack      knobs whose value at the end differs from the start (empty: everything was put back)
+ * @param scope        the options that select the machine and state folder the run used ({@code " --root R --state-dir S"},
+ *                     {@code EngineConfig.scopeOptions()}), kept in the commands the proposal suggests
+ * @param policiesDir  the folder an approved proposal goes to ({@code /etc/chameleon/policies.d} under the run's root)
  */
 public record TuningReport(Tuning tuning, String optimizer, Fingerprint fingerprint, List<String> startValues, Measured baseline,
                            Measured baselineAfter, List<Trial> trials, Trial best, Trial confirmation, String stoppedBy, Duration elapsed,
-                           List<String> notBack) {
+                           List<String> notBack, String scope, String policiesDir) {
     /** Priority of a proposed policy: above the built-in pack's generic defaults (50-60), below an operator's overrides. */
     public static final int PROPOSAL_PRIORITY = 70;
 
@@ -38,6 +41,16 @@ public record TuningReport(Tuning tuning, String optimizer, Fingerprint fingerpr
         startValues = List.copyOf(startValues);
         trials = List.copyOf(trials);
         notBack = List.copyOf(notBack);
+        scope = scope == null ? "" : scope;
+        policiesDir = policiesDir == null ? dev.chameleon.engine.EngineConfig.SYSTEM_POLICIES : policiesDir;
+    }
+
+    /** A report of a run on this machine with the default state folder (no scoping option). */
+    public TuningReport(Tuning tuning, String optimizer, Fingerprint fingerprint, List<String> startValues, Measured baseline,
+                        Measured baselineAfter, List<Trial> trials, Trial best, Trial confirmation, String stoppedBy, Duration elapsed,
+                        List<String> notBack) {
+        this(tuning, optimizer, fingerprint, startValues, baseline, baselineAfter, trials, best, confirmation, stoppedBy, elapsed, notBack,
+                "", dev.chameleon.engine.EngineConfig.SYSTEM_POLICIES);
     }
 
     /**
@@ -255,8 +268,8 @@ public record TuningReport(Tuning tuning, String optimizer, Fingerprint fingerpr
                 "platform: " + fingerprint.describe(),
                 "objective: " + (tuning.objective().maximise() ? "maximise " : "minimise ") + tuning.objective().probe().describe(),
                 "evidence: " + evidence,
-                "Nothing learned is applied until an operator approves it: chameleon tune " + tuning.file() + " --yes --approve, or copy this file"
-                        + " into /etc/chameleon/policies.d/.");
+                "Nothing learned is applied until an operator approves it: chameleon tune " + tuning.file() + " --yes --approve" + scope
+                        + ", or copy this file into " + policiesDir + "/.");
         return Optional.of(PolicyText.policy(header, proposalName(), "Learned by chameleon tune: " + evidence, PROPOSAL_PRIORITY,
                 fingerprint.condition(), tuning.knobs(), best.values()));
     }
