@@ -46,12 +46,19 @@ final class StatusCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("chameleon: warning: " + dev.chameleon.engine.Engine.interruptedNote(cs));
         }
         spec.commandLine().getErr().flush();
+        // what waits for a boot (a microcode or kernel package, the kernel command line): read from the machine here, as
+        // the interrupted change sets are, so it is said whichever agent answers, and when none does
+        List<String> reboot = engine.rebootRequired();
         String reply = Answering.status();
         if (reply == null) {
             Path sock = socket != null ? socket : engine.stateFolder().path().resolve("agent.sock");
             try {
                 reply = dev.chameleon.agent.loop.ControlSocket.ask(sock, "status");
             } catch (IOException e) {
+                for (String r : reboot) {
+                    spec.commandLine().getErr().println("chameleon: reboot required (chameleon does not reboot): " + r);
+                }
+                spec.commandLine().getErr().flush();
                 throw new UserError(ExitCode.FAILED, "no agent answers on " + sock + " (" + e.getMessage() + "); is 'chameleon run' running?");
             }
         }
@@ -59,9 +66,6 @@ final class StatusCommand implements Callable<Integer> {
         if (!interrupted.isEmpty() && (json || output != OutputFormat.table)) {
             reply = withInterrupted(reply, interrupted);
         }
-        // what waits for a boot (a microcode or kernel package, the kernel command line): read from the machine here, as
-        // the interrupted change sets are, so it is said whichever agent answers
-        List<String> reboot = engine.rebootRequired();
         if (!reboot.isEmpty() && (json || output != OutputFormat.table)) {
             reply = withRebootRequired(reply, reboot);
         }

@@ -267,6 +267,13 @@ class AgentLoopTest {
             assertThat(n.path("rebootRequired")).hasSize(2);
             assertThat(n.path("rebootRequired").get(0).asText()).startsWith("package:intel-microcode: installed 2.0-1");
             assertThat(n.path("mode").asText()).isEqualTo("plan");
+        }
+        try {
+            // no agent answers: the reboot is still said (on standard error, with the failure)
+            var none = CliTest.cli("status", "--root", root.toString(), "--socket", sock.toString());
+            assertThat(none.code()).isEqualTo(1);
+            assertThat(none.err()).contains("chameleon: reboot required (chameleon does not reboot): package:intel-microcode: installed 2.0-1")
+                    .contains("is 'chameleon run' running?");
         } finally {
             Files.deleteIfExists(root.resolve("run/chameleon/reboot-required"));
             Files.deleteIfExists(root.resolve("run/reboot-required"));

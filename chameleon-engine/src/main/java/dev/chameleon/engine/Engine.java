@@ -360,10 +360,9 @@ public final class Engine {
     public List<String> rebootRequired() {
         List<String> out = new ArrayList<>();
         dev.chameleon.host.RebootRecord.read(host.root()).forEach((k, v) -> out.add(k + ": " + v));
-        if (host.root().exists("/run/reboot-required")) {
+        if (host.root().exists("/run/reboot-required") && !host.root().isDirectory("/run/reboot-required")) {
             dev.chameleon.host.HostFile pkgs = host.root().read("/run/reboot-required.pkgs");
-            List<String> names = pkgs.isPresent() ? pkgs.text().lines().map(String::strip).filter(x -> !x.isEmpty()).distinct().toList()
-                    : List.of();
+            List<String> names = pkgs.isPresent() ? dev.chameleon.host.RebootRecord.packages(pkgs.text()) : List.of();
             out.add("/run/reboot-required: asked by " + (names.isEmpty() ? "a package's maintainer script" : String.join(", ", names)));
         }
         return out;

@@ -35,9 +35,48 @@ public final class RebootRecord {
             if (line.isBlank() || line.startsWith("#") || tab <= 0) {
                 continue;
             }
-            out.put(line.substring(0, tab).strip(), line.substring(tab + 1).strip());
+            String key = printable(line.substring(0, tab).strip());
+            if (key.isEmpty()) {
+                continue;
+            }
+            if (out.size() == MAX_ENTRIES && !out.containsKey(key)) {
+                out.put("(more)", "the record holds more than " + MAX_ENTRIES + " entries; the rest are not shown (" + PATH + ")");
+                break;
+            }
+            out.put(key, printable(line.substring(tab + 1).strip()));
         }
         return out;
+    }
+
+    /** Entries read from a record at most (a record is a few lines; a bigger one is damaged or hostile). */
+    public static final int MAX_ENTRIES = 100;
+
+    private static final java.util.regex.Pattern DEBIAN_PACKAGE = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9+.-]{0,127}");
+
+    /**
+     * The package names of Debian's {@code /run/reboot-required.pkgs} (one per line, as
+     * maintainer scripts append them, often repeated): distinct, in order, at most
+     * {@link #MAX_ENTRIES}; a line that is not a Debian package name is skipped. Linear in the text.
+     */
+    public static java.util.List<String> packages(String pkgsText) {
+        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+        for (String line : pkgsText.split("\n")) {
+            String l = line.strip();
+            if (DEBIAN_PACKAGE.matcher(l).matches()) {
+                out.add(l);
+                if (out.size() == MAX_ENTRIES) {
+                    break;
+                }
+            }
+        }
+        return java.util.List.copyOf(out);
+    }
+
+    /** {@code s} with control characters (a terminal's escapes among them) shown as {@code ?}. */
+    static String printable(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        s.codePoints().forEach(c -> sb.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+        return sb.toString();
     }
 
     /** The entries on the machine; empty when there is no record. */

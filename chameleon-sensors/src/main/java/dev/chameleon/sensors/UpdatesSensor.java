@@ -69,11 +69,10 @@ public final class UpdatesSensor implements Sensor {
         }
         if (ctx.root().isDirectory("/run")) {
             List<String> reasons = new ArrayList<>();
-            List<String> pkgs = new ArrayList<>();
-            if (ctx.root().exists("/run/reboot-required")) {
+            java.util.Set<String> pkgs = new java.util.LinkedHashSet<>();
+            if (ctx.root().exists("/run/reboot-required") && !ctx.root().isDirectory("/run/reboot-required")) {
                 reasons.add("/run/reboot-required (written by a package's maintainer script)");
-                ctx.text("/run/reboot-required.pkgs").ifPresent(t -> t.lines().map(String::strip)
-                        .filter(l -> !l.isEmpty() && !pkgs.contains(l)).forEach(pkgs::add));
+                ctx.text("/run/reboot-required.pkgs").ifPresent(t -> pkgs.addAll(RebootRecord.packages(t)));
             }
             if (running.isPresent() && newest.isPresent() && !newest.get().equals(running.get())
                     && compareReleases(newest.get(), running.get()) > 0) {
@@ -81,7 +80,7 @@ public final class UpdatesSensor implements Sensor {
             }
             ctx.text(RebootRecord.PATH).map(RebootRecord::parse).orElse(Map.of()).forEach((key, why) -> {
                 reasons.add(key + ": " + why);
-                if (key.startsWith("package:") && !pkgs.contains(key.substring(8))) {
+                if (key.startsWith("package:")) {
                     pkgs.add(key.substring(8));
                 }
             });
