@@ -204,15 +204,41 @@ class TuningProposalsApiTest {
         }
         // with both assigned: the agent stays on the bundle with tune-a only
         assertThat(bundleOf(a).manifest().policies()).extracting(e -> e.policy() + "@" + e.version()).containsExactly("tune-a@1");
+        bundleOf(a); // fetched again: the same refused content is not said twice
         JsonNode refused = null;
+        int said = 0;
         for (JsonNode e : fleet.http.get("/api/v1/events?agent=" + a.id(), fleet.admin).json()) {
             if (e.get("kind").asText().equals("bundle.refused")) {
                 refused = e;
+                said++;
             }
         }
         assertThat(refused).as("a bundle.refused event for " + a.id()).isNotNull();
+        assertThat(said).as("bundle.refused once for one refused content").isEqualTo(1);
         assertThat(refused.toString()).contains("tuning name 'backlog' is already used by")
                 .contains("policies/tune-a.yaml").contains("policies/tune-b.yaml");
+    }
+
+    /** The first content an agent is given refused (no bundle before): one bundle.refused, however often it fetches. */
+    @ParameterizedTest
+    @EnumSource(Fleet.Db.class)
+    void aRefusedFirstBundleIsSaidOnce(Fleet.Db db) throws Exception {
+        fleet = Fleet.start(db);
+        assertThat(fleet.http.put("/api/v1/policies/tune-a", fleet.admin, "application/yaml", BACKLOG).status()).isEqualTo(201);
+        assertThat(fleet.http.put("/api/v1/policies/tune-b", fleet.admin, "application/yaml", BACKLOG).status()).isEqualTo(201);
+        for (String set : List.of("a", "b")) {
+            assertThat(fleet.http.post("/api/v1/assignments", fleet.admin, Http.json(Map.of("name", "tune-" + set, "policy", "tune-" + set,
+                    "selector", "true"))).status()).isEqualTo(201);
+            assertThat(fleet.http.post("/api/v1/assignments/tune-" + set + "/rollouts", fleet.admin, Http.json(Map.of("version", 1)))
+                    .status()).isEqualTo(201);
+        }
+        Http.Response et = fleet.http.post("/api/v1/enroll-tokens", fleet.admin, Http.json(Map.of("name", "e", "maxUses", 1)));
+        Fleet.Agent a = fleet.enroll(et.json().get("token").asText(), "vm-a", Fleet.facts("kvm", "none", false));
+        for (int i = 0; i < 3; i++) {
+            assertThat(bundleOf(a).manifest().policies()).isEmpty();
+        }
+        assertThat(fleet.http.get("/api/v1/events?agent=" + a.id(), fleet.admin).json().findValuesAsText("kind"))
+                .filteredOn("bundle.refused"::equals).hasSize(1);
     }
 
     private dev.chameleon.wire.BundleVerifier.Verified bundleOf(Fleet.Agent a) throws Exception {

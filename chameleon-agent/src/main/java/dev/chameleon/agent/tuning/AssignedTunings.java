@@ -229,6 +229,9 @@ public final class AssignedTunings implements AutoCloseable {
                 try {
                     approved = TuningSetup.approve(engine, report).toString();
                     m.put("approved", Map.of("written", true, "file", approved));
+                    // approve: auto: the proposal does not wait; say where it went
+                    message = message.replace("; a proposal waits for approval", "; the proposal was approved (approve: auto) and written to "
+                            + approved);
                 } catch (EngineException e) {
                     m.put("approved", Map.of("written", false, "why", e.getMessage()));
                     message += "; not approved: " + e.getMessage();

@@ -179,6 +179,7 @@ public final class Bundles {
             return new Current(state.version(), stored(state), state.at());
         }
         List<FleetConfig.Entry> wanted = entries;
+        String wantedKey = key;
         Optional<String> problem = compiled.computeIfAbsent(key, k -> check(wanted));
         if (problem.isPresent()) {
             if (state.key() != null) {
@@ -204,6 +205,7 @@ public final class Bundles {
             long version = db.nextval(c, "bundle_versions");
             Instant now = clock.instant();
             if (AgentStore.moveBundle(c, agentId, state.key(), newKey, Mapper.write(finalEntries), version, now) && why.isPresent()) {
+                refusalReported.put(agentId, wantedKey); // said once: the next fetch of the same content stays silent
                 EventStore.append(c, now, agentId, "bundle.refused", "agent " + agentId + " stays on its last bundle: "
                         + Names.shorten(why.get()), Mapper.write(Map.of("error", why.get())));
             }
