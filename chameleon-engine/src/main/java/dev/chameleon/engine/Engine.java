@@ -193,10 +193,11 @@ public final class Engine {
         return compile(policySources(errors), errors);
     }
 
-    /** The policy folders to watch for changes: policies.d under the root (when present) and each folder (or file's folder) configured. */
+    /** The policy folders to watch for changes: policies.d under the root (also when it does not exist yet: the daemon waits for it to be made) and each folder (or file's folder) configured. */
     public List<Path> policyFolders() {
         List<Path> dirs = new ArrayList<>();
-        if (config.systemPolicies() && host.root().isDirectory(EngineConfig.SYSTEM_POLICIES)) {
+        // the system folder even when it does not exist yet: the daemon waits for it to be made
+        if (config.systemPolicies()) {
             dirs.add(host.root().resolve(EngineConfig.SYSTEM_POLICIES));
         }
         for (Path p : config.policyPaths()) {

@@ -157,23 +157,39 @@ public final class Triggers implements AutoCloseable {
         }
     }
 
-    /** Watches the policy folders (and the folders of policy files); any change means reload. */
+    /**
+     * Watches the policy folders (and the folders of policy files); any change means reload. A
+     * folder that does not exist yet (a machine tree without {@code etc/chameleon/policies.d}, or
+     * one deleted and made again) is waited for: its nearest existing parent is watched for
+     * creations only, and when the folder appears it is watched too and a reload is triggered
+     * ({@code policy-change}, "FOLDER: created"); other changes in that parent wake nothing.
+     */
     public void policyFolders(List<Path> dirs) throws IOException {
         if (dirs.isEmpty()) {
             return;
         }
         WatchService ws = FileSystems.getDefault().newWatchService();
+        java.util.Map<WatchKey, Path> parents = new java.util.concurrent.ConcurrentHashMap<>();
+        List<Path> missing = new java.util.concurrent.CopyOnWriteArrayList<>();
         for (Path d : dirs) {
-            d.register(ws, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_DELETE, StandardWatchEventKinds.ENTRY_MODIFY);
+            if (java.nio.file.Files.isDirectory(d)) {
+                watch(ws, d);
+            } else {
+                missing.add(d);
+            }
         }
+        waitForMissing(ws, parents, missing);
         Thread t = new Thread(() -> {
             try {
                 while (true) {
                     WatchKey k = ws.take();
-                    String what = k.pollEvents().stream().map(e -> String.valueOf(e.context())).distinct()
-                            .reduce((a, b) -> a + "," + b).orElse("");
+                    List<String> names = k.pollEvents().stream().map(e -> String.valueOf(e.context())).distinct().toList();
                     k.reset();
-                    queue.offer(new Trigger("policy-change", k.watchable() + ": " + what, true));
+                    if (parents.containsKey(k)) {
+                        waitForMissing(ws, parents, missing);
+                        continue;
+                    }
+                    queue.offer(new Trigger("policy-change", k.watchable() + ": " + String.join(",", names), true));
                 }
             } catch (InterruptedException | ClosedWatchServiceException e) {
                 // closed
@@ -182,6 +198,38 @@ public final class Triggers implements AutoCloseable {
         t.setDaemon(true);
         t.start();
         open.add(ws);
+    }
+
+    private static void watch(WatchService ws, Path d) throws IOException {
+        d.register(ws, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_DELETE, StandardWatchEventKinds.ENTRY_MODIFY);
+    }
+
+    /** Each missing folder that exists now is watched and reloads; for the others, their nearest existing parent is watched. */
+    private void waitForMissing(WatchService ws, java.util.Map<WatchKey, Path> parents, List<Path> missing) {
+        for (Path m : missing) {
+            try {
+                if (java.nio.file.Files.isDirectory(m)) {
+                    watch(ws, m);
+                    missing.remove(m);
+                    queue.offer(new Trigger("policy-change", m + ": created", true));
+                    continue;
+                }
+                Path p = m.getParent();
+                while (p != null && !java.nio.file.Files.isDirectory(p)) {
+                    p = p.getParent();
+                }
+                if (p != null && !parents.containsValue(p)) {
+                    parents.put(p.register(ws, StandardWatchEventKinds.ENTRY_CREATE), p);
+                    if (java.nio.file.Files.isDirectory(m)) { // made while the parent was being registered
+                        watch(ws, m);
+                        missing.remove(m);
+                        queue.offer(new Trigger("policy-change", m + ": created", true));
+                    }
+                }
+            } catch (IOException | ClosedWatchServiceException e) {
+                log.accept("cannot watch for " + m + " (" + e.getMessage() + "); a folder made later is read at SIGHUP or a restart");
+            }
+        }
     }
 
     /** SIGHUP reloads the policies and runs a pass. */
