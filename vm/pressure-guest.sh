@@ -28,7 +28,7 @@
 #              probe-shifted/probe-gz-shifted
 #   unload     load stopped; returned: the weights equal the baseline again, drop-ins gone, the
 #              put-back change set in the journal
-#   burst      the load for 6 s (shorter than for:), then 45 s: no change set, weights unchanged
+#   burst      4 CPU workers for 16 s (shorter than for:), then watching to 55 s: no change set, weights unchanged
 #   microcode  the site policy site-microcode-intel (the pack's security-microcode-intel minus the
 #              bare-metal condition) makes the agent install 2.0-1; the agent reports the pending
 #              reboot and does not reboot (same boot id); microcode-status: `chameleon status` says it
@@ -264,12 +264,15 @@ sleep 3   # the put-back's daemon-reload done: read it settled
 say returned after_s=$(( $(date +%s) - U0 )) $(weights) changesets=$(changesets) nginx_sets=$(nginx_sets) psi_cpu10=$(psi10 cpu) psi_io10=$(psi10 io)
 chameleon history 2>&1 | tail -n 6 | log
 
-# a burst shorter than for:
+# a burst shorter than for: 16 s of four CPU workers on both vCPUs (a transient unit, not pinned
+# like batch-stress: pinned to one vCPU, the kernel's CPU "some" pressure stayed near 50 % on a
+# quiet host and the burst did not always pass the threshold), so avg10 passes 60 % after about
+# 9 s and falls below it a few seconds after the stop: the condition holds for about 10 s, not 30
 before=$(changesets)
 # (the highest 10-second CPU pressure seen shows the condition held, only not for 30 s)
-systemctl start batch-stress.service; B0=$(date +%s); max=0; above=0
+systemd-run --unit=batch-burst --collect -q /usr/bin/stress-ng --cpu 4 --timeout 16s --quiet; B0=$(date +%s); max=0; above=0
 while [ $(( $(date +%s) - B0 )) -lt 55 ]; do
-  [ $(( $(date +%s) - B0 )) -ge 12 ] && [ "$(systemctl is-active batch-stress.service)" = active ] && systemctl stop batch-stress.service
+  [ $(( $(date +%s) - B0 )) -ge 16 ] && [ "$(systemctl is-active batch-burst.service)" = active ] && systemctl stop batch-burst.service
   v=$(psi10 cpu); max=$(awk -v a="$max" -v b="$v" 'BEGIN { print (b > a) ? b : a }')
   awk -v v="$v" 'BEGIN { exit !(v > 60) }' && above=$((above + 1))
   sleep 1
