@@ -37,6 +37,11 @@ KEYS = ["net.core.somaxconn", "net.core.netdev_max_backlog", "net.ipv4.tcp_max_s
         "vm.vfs_cache_pressure", "kernel.sched_autogroup_enabled"]
 
 
+def value(i):
+    """A value the key takes: 1..50, or 0/1 for kernel.sched_autogroup_enabled (the policy compiler checks each sysctl's range)."""
+    return i % 2 if KEYS[i % 10] == "kernel.sched_autogroup_enabled" else 1 + i % 50
+
+
 def policies(folder, n):
     """n policies; policy i sets key i % 10 at priority 1 + i // 10 (no two at one priority for one key)."""
     os.makedirs(folder, exist_ok=True)
@@ -49,7 +54,7 @@ spec:
   priority: {1 + i // 10}
   when: platform.hypervisor == "kvm" && memory.totalBytes > {i * 1024} && cpu.logicalCount >= {1 + i % 4}
   settings:
-    - sysctl: {{key: {KEYS[i % 10]}, value: {1 + i % 50}}}
+    - sysctl: {{key: {KEYS[i % 10]}, value: {value(i)}}}
 """)
     return folder
 
